@@ -1,0 +1,136 @@
+"""Provides the names a lesson may use: data sets, layers, losses, optimizers, scripted experiments.
+
+Plain data, importable without torch: the catalog checks lesson files against it, and the engine
+has a test that it implements every name listed here.
+"""
+
+from __future__ import annotations
+
+# Data sets. `csv` reads a learner's or a lesson's own files; the three download ones need
+# the network once (or LAB_DATA_DIR).
+SYNTHETIC_DATASETS = {
+    "linear-tiny": "x = 1, 2, 3 and y = 2, 4, 6: the notes' smallest data set",
+    "linear": "y = w*x + b with Gaussian noise",
+    "hours-pass": "hours studied against pass (1) or fail (0)",
+    "moons": "two interleaving half circles",
+    "circles": "a small circle inside a large one",
+    "spirals": "two interleaved spirals",
+    "xor": "four clusters labelled by XOR of their signs",
+    "random-regression": "random inputs and targets (note 003: 100 x 1000 -> 10)",
+}
+REAL_DATASETS = {
+    "digits": "scikit-learn's 8x8 handwritten digits (1,797 images, offline)",
+    "csv": "a CSV file: feature columns and a label column",
+}
+DOWNLOAD_DATASETS = {
+    "mnist": "MNIST handwritten digits (28x28, 60,000 + 10,000)",
+    "fashion-mnist": "Fashion-MNIST clothing images (28x28, 60,000 + 10,000)",
+    "cifar10": "CIFAR-10 colour images (32x32x3, 50,000 + 10,000)",
+}
+DATASETS = {**SYNTHETIC_DATASETS, **REAL_DATASETS, **DOWNLOAD_DATASETS}
+
+LAYERS = (
+    "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "Flatten",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "GELU",
+    "Softmax",
+    "LogSoftmax",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "InstanceNorm2d",
+    "Identity",
+)
+
+MODEL_BUILDERS = {
+    "mlp": "hidden layers of the given sizes with an activation between them",
+    "small-cnn": "two conv-relu-pool blocks, then a linear classifier",
+}
+
+LOSSES = ("mse", "l1", "bce", "bce_with_logits", "cross_entropy")
+CLASSIFICATION_LOSSES = ("bce", "bce_with_logits", "cross_entropy")
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+SCHEDULES = ("step", "cosine")
+
+# Metrics every declarative training run reports at its end.
+TRAIN_METRICS = (
+    "train_loss",
+    "val_loss",
+    "test_loss",
+    "train_accuracy",
+    "val_accuracy",
+    "test_accuracy",
+)
+
+# Scripted experiments: what they teach, the arguments they take (with defaults) and the
+# metrics they report in their `done` event, which a goal may name.
+SCRIPTED: dict[str, dict] = {
+    "tensor-tour": {
+        "about": "tensors, shapes, dtypes and broadcasting, checked against plain Python",
+        "args": {"seed": 0},
+        "metrics": ("checks_passed", "max_error"),
+    },
+    "cost-sweep": {
+        "about": "exhaustive search over w for y = 2x: the MSE cost against w",
+        "args": {"w_min": 0.0, "w_max": 4.0, "w_step": 0.1},
+        "metrics": ("best_w", "min_cost"),
+    },
+    "manual-gd": {
+        "about": "gradient descent written by hand on y = 2x, w printed each epoch",
+        "args": {"lr": 0.01, "epochs": 100, "w0": 1.0},
+        "metrics": ("w", "train_loss"),
+    },
+    "autograd": {
+        "about": "y = w*x + b with requires_grad, .grad, a manual update and grad.zero_()",
+        "args": {"lr": 0.01, "epochs": 100, "w0": 1.0, "b0": 0.0},
+        "metrics": ("w", "b", "train_loss"),
+    },
+    "batch-modes": {
+        "about": "full batch vs mini-batch vs one sample at a time on the same data",
+        "args": {"lr": 0.05, "epochs": 30, "batch_size": 16, "n": 256, "seed": 0},
+        "metrics": ("full_loss", "minibatch_loss", "stochastic_loss", "train_loss"),
+    },
+    "dataloader-shapes": {
+        "about": "iterate a DataLoader and report the shape of each batch",
+        "args": {"dataset": "digits", "batch_size": 32, "shuffle": True, "seed": 0},
+        "metrics": ("batches", "batch_size", "samples"),
+    },
+    "manual-vs-adam": {
+        "about": "note 003's 1000-100-10 network: a manual parameter update, then optim.Adam",
+        "args": {"lr_manual": 0.0001, "lr_adam": 0.001, "steps": 300, "seed": 0},
+        "metrics": ("manual_loss", "adam_loss", "train_loss"),
+    },
+    "stratified-split": {
+        "about": "70/15/15 splits with and without stratification: class shares per split",
+        "args": {"dataset": "digits", "val": 0.15, "test": 0.15, "seed": 0},
+        "metrics": ("max_gap_stratified", "max_gap_random"),
+    },
+}
+
+# A tweakable hyperparameter's name maps to a path in the training spec unless it names one.
+KNOWN_PARAM_PATHS = {
+    "lr": "optimizer.lr",
+    "momentum": "optimizer.momentum",
+    "weight_decay": "optimizer.weight_decay",
+    "optimizer": "optimizer.name",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "seed": "seed",
+    "patience": "early_stopping.patience",
+    "normalize": "dataset.normalize",
+}
+
+
+def metrics_for_scripted(name: str) -> tuple[str, ...]:
+    return tuple(SCRIPTED[name]["metrics"]) if name in SCRIPTED else ()

@@ -1,0 +1,173 @@
+"""Provides the Catalog: every loaded lesson, its terms, questions and experiments, and search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab import paths
+from lab.catalog.loader import LoadedLesson, Problem, lesson_files, load_file
+from lab.catalog.schema import LINK, Experiment, Lesson, Term
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    term: Term
+    lesson: str  # the id of the lesson that defines it
+
+
+@dataclass(frozen=True)
+class ExperimentEntry:
+    experiment: Experiment
+    lesson: str
+    lesson_dir: Path  # relative data paths (a lesson's CSV) are resolved from here
+
+
+class Catalog:
+    """Lessons in teaching order plus every problem found while loading them."""
+
+    def __init__(self, loaded: list[LoadedLesson], problems: list[Problem]):
+        self.problems = list(problems)
+        self._loaded: dict[str, LoadedLesson] = {}
+        for item in sorted(loaded, key=lambda x: (x.lesson.order, x.lesson.id)):
+            first = self._loaded.get(item.lesson.id)
+            if first:
+                self.problems.append(
+                    item.problem(
+                        ("id",), f"lesson id {item.lesson.id!r} is also used by {first.path}"
+                    )
+                )
+            else:
+                self._loaded[item.lesson.id] = item
+        self._terms: dict[str, TermEntry] = {}
+        self._names: dict[str, str] = {}  # casefolded term, alias or translation -> term
+        self._experiments: dict[str, ExperimentEntry] = {}
+        self._question_lesson: dict[str, str] = {}
+        self._index()
+        self._cross_check()
+
+    # --- building -------------------------------------------------------------------------
+
+    def _index(self) -> None:
+        for item in self._loaded.values():
+            lesson = item.lesson
+            for i, term in enumerate(lesson.glossary):
+                key = term.term.casefold()
+                if key in self._terms:
+                    other = self._terms[key].lesson
+                    self.problems.append(
+                        item.problem(
+                            ("glossary", i, "term"),
+                            f"term {term.term!r} is also defined in lesson {other!r}",
+                        )
+                    )
+                    continue
+                self._terms[key] = TermEntry(term, lesson.id)
+                for name in [term.term, *term.aliases]:
+                    self._names.setdefault(name.casefold(), key)
+            for i, exp in enumerate(lesson.experiments):
+                if exp.id in self._experiments:
+                    other = self._experiments[exp.id].lesson
+                    self.problems.append(
+                        item.problem(
+                            ("experiments", i, "id"),
+                            f"experiment id {exp.id!r} is also used in lesson {other!r}",
+                        )
+                    )
+                    continue
+                self._experiments[exp.id] = ExperimentEntry(exp, lesson.id, item.path.parent)
+            for i, q in enumerate(lesson.quiz):
+                if q.id in self._question_lesson:
+                    other = self._question_lesson[q.id]
+                    self.problems.append(
+                        item.problem(
+                            ("quiz", i, "id"),
+                            f"question id {q.id!r} is also used in lesson {other!r}",
+                        )
+                    )
+                    continue
+                self._question_lesson[q.id] = lesson.id
+
+    def _cross_check(self) -> None:
+        for item in self._loaded.values():
+            lesson = item.lesson
+            for i, prereq in enumerate(lesson.prerequisites):
+                if prereq not in self._loaded:
+                    self.problems.append(
+                        item.problem(("prerequisites", i), f"unknown lesson {prereq!r}")
+                    )
+            for i, section in enumerate(lesson.sections):
+                for link in _links(section.body):
+                    if not self.term(link):
+                        self.problems.append(
+                            item.problem(
+                                ("sections", i, "body"), f"[[{link}]] links to no glossary term"
+                            )
+                        )
+            for i, term in enumerate(lesson.glossary):
+                for j, other in enumerate(term.see_also):
+                    if not self.term(other):
+                        self.problems.append(
+                            item.problem(
+                                ("glossary", i, "see_also", j),
+                                f"see-also {other!r} is no glossary term",
+                            )
+                        )
+
+    # --- lookups --------------------------------------------------------------------------
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [item.lesson for item in self._loaded.values()]
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        item = self._loaded.get(lesson_id)
+        return item.lesson if item else None
+
+    def lesson_path(self, lesson_id: str) -> Path | None:
+        item = self._loaded.get(lesson_id)
+        return item.path if item else None
+
+    def terms(self) -> list[TermEntry]:
+        return sorted(self._terms.values(), key=lambda e: e.term.term.casefold())
+
+    def term(self, name: str) -> TermEntry | None:
+        """The term whose name or alias is exactly `name`, ignoring case."""
+        key = self._names.get(name.strip().casefold())
+        return self._terms.get(key) if key else None
+
+    def experiments(self) -> list[ExperimentEntry]:
+        return list(self._experiments.values())
+
+    def experiment(self, experiment_id: str) -> ExperimentEntry | None:
+        return self._experiments.get(experiment_id)
+
+    def lesson_of_question(self, question_id: str) -> str | None:
+        return self._question_lesson.get(question_id)
+
+    def search_terms(self, query: str, limit: int = 8) -> list[tuple[TermEntry, float]]:
+        """Terms best matching `query` on term, aliases and translations, best first."""
+        from lab.catalog.search import rank_terms
+
+        return rank_terms(query, self.terms(), limit)
+
+
+def _links(body: str) -> list[str]:
+    return [m.group(1).strip() for m in LINK.finditer(body)]
+
+
+def default_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """The shipped lessons, then LAB_LESSONS, then `--lessons` folders."""
+    return [paths.builtin_lessons_dir(), *paths.extra_lesson_dirs(), *extra]
+
+
+def load_catalog(dirs: Iterable[Path] | None = None) -> Catalog:
+    """Load every lesson file of `dirs` (default: shipped lessons plus LAB_LESSONS)."""
+    loaded, problems = [], []
+    for path in lesson_files(default_dirs() if dirs is None else dirs):
+        item, found = load_file(path)
+        problems.extend(found)
+        if item:
+            loaded.append(item)
+    return Catalog(loaded, problems)

@@ -1,0 +1,480 @@
+"""Provides the lesson format as pydantic models: lessons, glossary terms, questions, experiments.
+
+Every model rejects unknown keys. Names of data sets, layers, losses, optimizers and scripted
+experiments are checked against `allowlists`, so a typo is caught when the file loads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from lab.catalog import allowlists as allow
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|[^\[\]]*)?\]\]")
+
+
+def _scalar_to_text(value: Any) -> Any:
+    # A plain `2024` or `1.5` where text is expected is read as text, as the author meant.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_to_text), Field(min_length=1)]
+Slug = Annotated[str, Field(pattern=SLUG, max_length=80)]
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value.strip():
+        raise ValueError("must be a single line")
+    return value.strip()
+
+
+OneLine = Annotated[Text, AfterValidator(_one_line)]
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Number = Annotated[float, AfterValidator(_finite)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _unknown(kind: str, name: str, known) -> ValueError:
+    return ValueError(f"unknown {kind} {name!r}; known: {', '.join(sorted(known))}")
+
+
+# --- lessons -----------------------------------------------------------------------------
+
+
+class Section(Strict):
+    """A titled piece of Markdown; `[[term]]` or `[[term|shown text]]` links to the glossary."""
+
+    title: OneLine
+    body: Text
+
+
+class Translations(Strict):
+    zh: Text | None = None
+    fr: Text | None = None
+
+
+class Term(Strict):
+    """A glossary entry."""
+
+    term: OneLine
+    aliases: list[OneLine] = []
+    short: OneLine
+    """One line, shown in lists and tooltips."""
+    definition: Text
+    translations: Translations = Translations()
+    see_also: list[OneLine] = []
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+class QuestionBase(Strict):
+    id: Slug
+    prompt: Text
+    explanation: Text
+    """Why the answer is right; shown after every answer, right or wrong."""
+
+
+class SingleChoice(QuestionBase):
+    kind: Literal["single"]
+    choices: list[Text] = Field(min_length=2)
+    answer: int
+    """Index of the right choice, counting from 0."""
+
+    @model_validator(mode="after")
+    def _answer_in_range(self):
+        if not 0 <= self.answer < len(self.choices):
+            raise ValueError(
+                f"answer {self.answer} is out of range: choices are numbered 0 to "
+                f"{len(self.choices) - 1}"
+            )
+        return self
+
+
+class MultipleChoice(QuestionBase):
+    kind: Literal["multiple"]
+    choices: list[Text] = Field(min_length=2)
+    answers: list[int] = Field(min_length=1)
+    """Indexes of every right choice, counting from 0."""
+
+    @model_validator(mode="after")
+    def _answers_in_range(self):
+        bad = [a for a in self.answers if not 0 <= a < len(self.choices)]
+        if bad:
+            raise ValueError(
+                f"answers {bad} out of range: choices are numbered 0 to {len(self.choices) - 1}"
+            )
+        if len(set(self.answers)) != len(self.answers):
+            raise ValueError("answers lists the same choice twice")
+        return self
+
+
+class TrueFalse(QuestionBase):
+    kind: Literal["true_false"]
+    answer: bool
+
+
+class Numeric(QuestionBase):
+    kind: Literal["numeric"]
+    answer: Number
+    tolerance: Annotated[Number, Field(ge=0)] = 0.0
+    """Absolute tolerance: an answer within it counts as right."""
+
+
+class ShortText(QuestionBase):
+    kind: Literal["text"]
+    answers: list[Text] = Field(min_length=1)
+    """Accepted answers; compared ignoring case and spacing."""
+
+
+Question = Annotated[
+    SingleChoice | MultipleChoice | TrueFalse | Numeric | ShortText,
+    Field(discriminator="kind"),
+]
+
+# --- experiments -------------------------------------------------------------------------
+
+
+class Split(Strict):
+    """Fractions held out for validation and test; the rest trains. Stratified when it can be."""
+
+    val: Annotated[Number, Field(ge=0, lt=1)] = 0.15
+    test: Annotated[Number, Field(ge=0, lt=1)] = 0.15
+    stratify: bool = True
+
+    @model_validator(mode="after")
+    def _leaves_training(self):
+        if self.val + self.test >= 0.95:
+            raise ValueError("val + test must leave at least 5% of the data for training")
+        return self
+
+
+class DatasetSpec(Strict):
+    name: str
+    args: dict[str, Any] = {}
+    """Data set parameters: sizes, noise, seed, the CSV's file and label column, ..."""
+    split: Split = Split()
+    normalize: Literal["none", "standard", "minmax"] = "none"
+    subset: Annotated[int, Field(gt=0)] | None = None
+    """Use only this many samples (drawn from the seed): keeps big data sets quick."""
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.name not in allow.DATASETS:
+            raise _unknown("data set", self.name, allow.DATASETS)
+        return self
+
+
+class LayerSpec(Strict):
+    """One `torch.nn` layer: its allow-listed type, positional and keyword arguments, a name."""
+
+    type: str
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    name: Slug | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml_shape(cls, data: Any) -> Any:
+        # Authors write `- ReLU`, `- Linear: [64, 10]`, `- Dropout: {p: 0.2}`, with `name:` beside.
+        if isinstance(data, str):
+            return {"type": data}
+        if isinstance(data, dict) and "type" not in data:
+            rest = {k: v for k, v in data.items() if k != "name"}
+            if len(rest) != 1:
+                raise ValueError(
+                    "a layer is one mapping like `Linear: [64, 10]`, optionally with `name:`"
+                )
+            ((layer, value),) = rest.items()
+            out: dict[str, Any] = {"type": layer}
+            if "name" in data:
+                out["name"] = data["name"]
+            if isinstance(value, list):
+                out["args"] = value
+            elif isinstance(value, dict):
+                out["kwargs"] = value
+            elif value is not None:
+                out["args"] = [value]
+            return out
+        return data
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.type not in allow.LAYERS:
+            raise _unknown("layer", self.type, allow.LAYERS)
+        for value in [*self.args, *self.kwargs.values()]:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                raise ValueError(f"{self.type}: sizes and rates cannot be negative ({value})")
+        return self
+
+
+class ModelSpec(Strict):
+    """Either a list of layers (named ones become an OrderedDict) or a named builder."""
+
+    layers: list[LayerSpec] = []
+    builder: str | None = None
+    args: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if bool(self.layers) == bool(self.builder):
+            raise ValueError("give either `layers` or `builder`")
+        if self.builder and self.builder not in allow.MODEL_BUILDERS:
+            raise _unknown("model builder", self.builder, allow.MODEL_BUILDERS)
+        names = [layer.name for layer in self.layers if layer.name]
+        if len(names) != len(set(names)):
+            raise ValueError("two layers share a name")
+        if names and len(names) != len(self.layers):
+            raise ValueError("name every layer or none (they become an OrderedDict)")
+        return self
+
+
+class OptimizerSpec(Strict):
+    name: str = "sgd"
+    lr: Annotated[Number, Field(gt=0)] = 0.01
+    momentum: Annotated[Number, Field(ge=0, lt=1)] = 0.0
+    nesterov: bool = False
+    weight_decay: Annotated[Number, Field(ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.name not in allow.OPTIMIZERS:
+            raise _unknown("optimizer", self.name, allow.OPTIMIZERS)
+        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
+            raise ValueError("nesterov needs the sgd optimizer with momentum > 0")
+        return self
+
+
+class ScheduleSpec(Strict):
+    name: str
+    step_size: Annotated[int, Field(gt=0)] = 10
+    gamma: Annotated[Number, Field(gt=0, le=1)] = 0.5
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.name not in allow.SCHEDULES:
+            raise _unknown("schedule", self.name, allow.SCHEDULES)
+        return self
+
+
+class EarlyStopping(Strict):
+    patience: Annotated[int, Field(ge=1)] = 5
+    min_delta: Annotated[Number, Field(ge=0)] = 0.0
+    restore_best: bool = True
+
+
+class TrainSpec(Strict):
+    """A declarative training run: everything the engine needs, nothing it has to guess."""
+
+    dataset: DatasetSpec
+    model: ModelSpec
+    loss: str
+    optimizer: OptimizerSpec = OptimizerSpec()
+    schedule: ScheduleSpec | None = None
+    epochs: Annotated[int, Field(ge=1, le=10_000)] = 10
+    batch_size: Annotated[int, Field(ge=1)] = 32
+    shuffle: bool = True
+    seed: int = 0
+    early_stopping: EarlyStopping | None = None
+    loader: Literal["tensor", "dataloader"] = "tensor"
+    """`tensor` batches by indexing tensors (fast); `dataloader` uses torch's DataLoader."""
+    device: str = "auto"
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.loss not in allow.LOSSES:
+            raise _unknown("loss", self.loss, allow.LOSSES)
+        return self
+
+    @property
+    def classification(self) -> bool:
+        return self.loss in allow.CLASSIFICATION_LOSSES
+
+
+class ScriptedSpec(Strict):
+    """An experiment that is not plain training, run by name with its arguments."""
+
+    name: str
+    args: dict[str, Any] = {}
+    device: str = "auto"
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.name not in allow.SCRIPTED:
+            raise _unknown("scripted experiment", self.name, allow.SCRIPTED)
+        known = allow.SCRIPTED[self.name]["args"]
+        extra = sorted(set(self.args) - set(known))
+        if extra:
+            raise ValueError(
+                f"{self.name} takes no argument {extra[0]!r}; it takes {', '.join(known)}"
+            )
+        return self
+
+    def resolved_args(self) -> dict[str, Any]:
+        return {**allow.SCRIPTED[self.name]["args"], **self.args}
+
+
+class Goal(Strict):
+    """What the learner aims for: a metric of the run's end at least or at most a value."""
+
+    metric: str
+    at_least: Number | None = None
+    at_most: Number | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self):
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least and at_most")
+        return self
+
+    def reached(self, metrics: dict[str, float]) -> bool:
+        value = metrics.get(self.metric)
+        if value is None or not math.isfinite(value):
+            return False
+        if self.at_least is not None:
+            return value >= self.at_least
+        return value <= self.at_most
+
+    def describe(self) -> str:
+        if self.at_least is not None:
+            return f"{self.metric} ≥ {self.at_least:g}"
+        return f"{self.metric} ≤ {self.at_most:g}"
+
+
+class Param(Strict):
+    """A hyperparameter the learner may change, within a range or among choices."""
+
+    path: str | None = None
+    """Dotted path into the spec; defaults from the name (lr -> optimizer.lr)."""
+    min: Number | None = None
+    max: Number | None = None
+    choices: list[Any] | None = None
+    log: bool = False
+    """Suggest values on a log scale (learning rates)."""
+    help: OneLine | None = None
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        if self.log and self.min is not None and self.min <= 0:
+            raise ValueError("a log-scale range needs min > 0")
+        return self
+
+
+class Experiment(Strict):
+    id: Slug
+    title: OneLine
+    description: Text
+    try_this: list[Text] = []
+    goal: Goal | None = None
+    params: dict[str, Param] = {}
+    train: TrainSpec | None = None
+    scripted: ScriptedSpec | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.train is None) == (self.scripted is None):
+            raise ValueError("give either `train` or `scripted`")
+        if self.goal and self.goal.metric not in self.metrics():
+            raise ValueError(
+                f"goal: no metric {self.goal.metric!r}; this experiment reports "
+                f"{', '.join(self.metrics())}"
+            )
+        spec = self.spec_dict()
+        for name, param in self.params.items():
+            path = self.param_path(name)
+            value = _lookup(spec, path)
+            if value is _MISSING:
+                raise ValueError(f"params.{name}: {path!r} is not a setting of this experiment")
+            if isinstance(value, (dict, list)):
+                raise ValueError(f"params.{name}: {path!r} is not a single value")
+            if param.choices is None and isinstance(value, (int, float)):
+                if param.min is not None and value < param.min:
+                    raise ValueError(f"params.{name}: default {value} is below min {param.min:g}")
+                if param.max is not None and value > param.max:
+                    raise ValueError(f"params.{name}: default {value} is above max {param.max:g}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "train" if self.train else f"scripted:{self.scripted.name}"
+
+    def metrics(self) -> tuple[str, ...]:
+        if self.train:
+            return allow.TRAIN_METRICS
+        return allow.metrics_for_scripted(self.scripted.name)
+
+    def param_path(self, name: str) -> str:
+        param = self.params[name]
+        if param.path:
+            return param.path
+        if self.scripted:
+            return f"args.{name}"
+        return allow.KNOWN_PARAM_PATHS.get(name, name)
+
+    def spec_dict(self) -> dict[str, Any]:
+        """The run's spec as plain data, defaults filled in (scripted args included)."""
+        if self.train:
+            return self.train.model_dump(mode="json")
+        data = self.scripted.model_dump(mode="json")
+        data["args"] = self.scripted.resolved_args()
+        return data
+
+    def defaults(self) -> dict[str, Any]:
+        spec = self.spec_dict()
+        return {name: _lookup(spec, self.param_path(name)) for name in self.params}
+
+
+_MISSING = object()
+
+
+def _lookup(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return _MISSING
+    return data
+
+
+class Lesson(Strict):
+    id: Slug
+    title: OneLine
+    order: int
+    summary: Text
+    prerequisites: list[Slug] = []
+    sections: list[Section] = Field(min_length=1)
+    glossary: list[Term] = []
+    quiz: list[Question] = []
+    experiments: list[Experiment] = []
+
+    def links(self) -> list[str]:
+        """Every `[[term]]` the lesson's sections link to, in order."""
+        return [m.group(1).strip() for s in self.sections for m in LINK.finditer(s.body)]

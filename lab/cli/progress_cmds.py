@@ -1,0 +1,1 @@
+"""Provides `lab quiz --plain`, `lab progress` and its export and import."""

@@ -1,0 +1,1 @@
+"""Provides `lab run` and `lab runs`: training from the command line, and the run history."""

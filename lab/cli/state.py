@@ -1,0 +1,21 @@
+"""Provides what the `lab` callback learned from global options, for the subcommands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+extra_lesson_dirs: list[Path] = []
+
+
+def catalog():
+    """The catalog with `--lessons` folders added; loaded once per command."""
+    global _catalog
+    if _catalog is None:
+        from lab.catalog import load_catalog
+        from lab.catalog.catalog import default_dirs
+
+        _catalog = load_catalog(default_dirs(extra_lesson_dirs))
+    return _catalog
+
+
+_catalog = None

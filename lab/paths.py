@@ -1,0 +1,46 @@
+"""Provides where the lab keeps things: LAB_HOME, the data cache, the database, the lessons."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def lab_home() -> Path:
+    """The learner's own folder: LAB_HOME, else the platform's user data directory."""
+    env = os.environ.get("LAB_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("lab", appauthor=False))
+
+
+def db_path() -> Path:
+    return lab_home() / "lab.db"
+
+
+def data_cache() -> Path:
+    """Where downloaded data sets go, per user."""
+    return lab_home() / "data"
+
+
+def shared_data_dir() -> Path | None:
+    """A read-only folder of data sets a teacher fetched once for everyone (LAB_DATA_DIR)."""
+    env = os.environ.get("LAB_DATA_DIR")
+    return Path(env).expanduser() if env else None
+
+
+def builtin_lessons_dir() -> Path:
+    """The shipped lessons: inside the package when installed, at the repo root when editable."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "lessons"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "lessons"
+
+
+def extra_lesson_dirs() -> list[Path]:
+    """Lesson packs named by LAB_LESSONS, a path list like PATH."""
+    env = os.environ.get("LAB_LESSONS", "")
+    return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
