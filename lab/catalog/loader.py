@@ -119,7 +119,9 @@ def _data_path(data: Any, loc: tuple) -> tuple[tuple, str | None]:
     """Follow pydantic's error location through the data, skipping its union-tag segments."""
     path: list = []
     for part in loc:
-        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if in_dict or in_list:
             data = data[part]
             path.append(part)
     missing = loc[-1] if loc and (not path or loc[-1] != path[-1]) else None

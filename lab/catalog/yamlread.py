@@ -1,9 +1,9 @@
 """Provides a safe, bounded YAML reader that returns plain data plus the line of every value.
 
-Lesson files are read with PyYAML's composer only (no constructors run, so no tag can run code),
-then turned into Python data here under YAML 1.2 scalar rules: `1e-3` is a number, `yes` is
-text. Aliases, unknown tags, duplicate keys, deep nesting, huge files and bad bytes are refused
-with the line they are on.
+Lesson files are read as libyaml's event stream only (no constructors run, so no tag can run
+code), then built into Python data here without recursion, under YAML 1.2 scalar rules:
+`1e-3` is a number, `yes` is text. Aliases, unknown tags, duplicate keys, deep nesting, huge
+files and bad bytes are refused with the line they are on.
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
-    # plain scalars that YAML 1.1 would resolve to these are read as text or numbers here
-    "tag:yaml.org,2002:timestamp",
-    "tag:yaml.org,2002:value",
 }
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -68,8 +65,8 @@ class Document:
     marks: dict[Path_, Mark]
 
 
-def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+def _mark(event: yaml.Event) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
 
 def read_yaml(raw: bytes) -> Document:
@@ -88,69 +85,96 @@ def read_yaml(raw: bytes) -> Document:
     if not text.strip():
         raise YamlError("file is empty", Mark(1, 1))
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        return _build(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
         raise YamlError(f"YAML syntax: {exc.problem or exc.context}", where) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         raise YamlError(f"YAML syntax: {type(exc).__name__}") from None
-    if len(nodes) != 1:
-        raise YamlError(f"expected one YAML document, found {len(nodes)}", Mark(1, 1))
-    root = nodes[0]
-    if not isinstance(root, yaml.MappingNode):
-        raise YamlError("the top level must be a mapping of fields (id, title, ...)", _mark(root))
+
+
+def _build(events) -> Document:
+    """Build data from the parser's events with an explicit stack: no recursion, so no depth
+    can crash it, and aliases are refused before anything is expanded."""
     marks: dict[Path_, Mark] = {}
-    return Document(_convert(root, marks), marks)
+    stack: list[tuple[Any, Path_, dict]] = []  # container, its path, first line of each key
+    pending_key: list[Any] = []  # per mapping on the stack: the key waiting for its value
+    root: Any = None
+    documents = count = 0
 
-
-def _convert(root: yaml.Node, marks: dict[Path_, Mark]) -> Any:
-    """Turn composed nodes into data, iteratively, refusing what lesson files must not hold."""
-    seen: set[int] = set()
-    count = 0
-
-    def visit(node: yaml.Node, path: Path_, depth: int) -> Any:
-        nonlocal count
-        count += 1
-        if count > MAX_NODES:
-            raise YamlError(f"more than {MAX_NODES} values in one file", _mark(node))
-        if depth > MAX_DEPTH:
-            raise YamlError(f"nested more than {MAX_DEPTH} levels deep", _mark(node))
-        if id(node) in seen:
-            raise YamlError("anchors and aliases (&name, *name) are not allowed", _mark(node))
-        seen.add(id(node))
-        if node.tag not in _STANDARD_TAGS:
-            raise YamlError(f"tag {node.tag!r} is not allowed in lesson files", _mark(node))
-        marks[path] = _mark(node)
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [visit(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        out: dict[str, Any] = {}
-        first_seen: dict[str, Mark] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError("keys must be plain names", _mark(key_node))
-            if key_node.tag not in _STANDARD_TAGS:
-                raise YamlError(f"tag {key_node.tag!r} is not allowed", _mark(key_node))
-            key = str(key_node.value)
+    def place(value: Any, event: yaml.Event) -> Path_ | None:
+        nonlocal root
+        if not stack:
+            root = value
+            return ()
+        container, path, first_seen = stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+            return (*path, len(container) - 1)
+        key = pending_key[-1]
+        if key is _NO_KEY:  # this node is a key
+            if not isinstance(value, (str, int, float, bool)) or value is None:
+                raise YamlError("keys must be plain names", _mark(event))
+            key = str(value)
             if key == "<<":
-                raise YamlError("merge keys (<<) are not allowed", _mark(key_node))
+                raise YamlError("merge keys (<<) are not allowed", _mark(event))
             if key in first_seen:
                 raise YamlError(
-                    f"duplicate key {key!r} (first on line {first_seen[key].line})",
-                    _mark(key_node),
+                    f"duplicate key {key!r} (first on line {first_seen[key].line})", _mark(event)
                 )
-            first_seen[key] = _mark(key_node)
-            out[key] = visit(value_node, (*path, key), depth + 1)
-        return out
+            first_seen[key] = _mark(event)
+            pending_key[-1] = key
+            return None
+        container[key] = value
+        pending_key[-1] = _NO_KEY
+        return (*path, key)
 
-    return visit(root, (), 0)
+    for event in events:
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YamlError("expected one YAML document, found more", _mark(event))
+            continue
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlError("anchors and aliases (&name, *name) are not allowed", _mark(event))
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            count += 1
+            if count > MAX_NODES:
+                raise YamlError(f"more than {MAX_NODES} values in one file", _mark(event))
+            tag = event.tag
+            if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+                raise YamlError(f"tag {tag!r} is not allowed in lesson files", _mark(event))
+        if isinstance(event, yaml.ScalarEvent):
+            path = place(_scalar(event), event)
+            if path is not None:
+                marks[path] = _mark(event)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", _mark(event))
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            path = place(container, event)
+            if path is None:
+                raise YamlError("keys must be plain names", _mark(event))
+            marks[path] = _mark(event)
+            stack.append((container, path, {}))
+            pending_key.append(_NO_KEY)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            pending_key.pop()
+    if root is None:
+        raise YamlError("file holds no fields", Mark(1, 1))
+    if not isinstance(root, dict):
+        raise YamlError("the top level must be a mapping of fields (id, title, ...)", Mark(1, 1))
+    return Document(root, marks)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    value = node.value
-    if node.style is None:  # plain: typed by YAML 1.2's core rules, not 1.1's
+_NO_KEY = object()
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    value = event.value
+    if event.style is None and event.tag is None:  # plain: YAML 1.2's core rules, not 1.1's
         if _NULL.match(value):
             return None
         if value in _BOOL:

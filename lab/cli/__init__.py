@@ -31,7 +31,9 @@ def main_callback(
     ctx: typer.Context,
     lessons: Annotated[
         list[Path] | None,
-        typer.Option("--lessons", help="Extra lesson folder (repeatable); LAB_LESSONS too."),
+        typer.Option(
+            "--lessons", metavar="DIR", help="Extra lesson folder (repeatable); LAB_LESSONS too."
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")

@@ -157,13 +157,19 @@ def validate(
         files = {f.resolve(): f for f in lesson_files(paths)}
         for f in lesson_files(default_dirs(state.extra_lesson_dirs)):
             files.setdefault(f.resolve(), f)
+        named = {f.resolve() for f in lesson_files(paths)}
+        for f in lesson_files(default_dirs(state.extra_lesson_dirs)):
+            files.setdefault(f.resolve(), f)
         catalog = load_catalog(list(files.values()))
+        problems = [p for p in catalog.problems if p.path.resolve() in named]
+        n = len(named)
     else:
         catalog = state.catalog()
-    for problem in catalog.problems:
+        problems = catalog.problems
+        n = len(catalog.lessons)
+    for problem in problems:
         typer.echo(str(problem))
-    n = len(catalog.lessons)
-    if catalog.problems:
-        typer.echo(f"{len(catalog.problems)} problem(s); {n} lesson(s) loaded", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {n} file(s)", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {n} lesson(s), no problems")
+    typer.echo(f"ok: {n} lesson file(s), no problems")

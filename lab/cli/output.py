@@ -15,7 +15,7 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     for n, row in enumerate(cells):
         parts = [
             c.ljust(w) if i < len(row) - 1 else _cut(c, w)
-            for i, (c, w) in enumerate(zip(row, widths))
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         out.append("  ".join(parts).rstrip())
         if n == 0:
