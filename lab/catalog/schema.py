@@ -16,6 +16,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -60,6 +62,17 @@ class Strict(BaseModel):
 
 def _unknown(kind: str, name: str, known) -> ValueError:
     return ValueError(f"unknown {kind} {name!r}; known: {', '.join(sorted(known))}")
+
+
+def allowed(kind: str, known) -> AfterValidator:
+    """A field validator: the value must be one of `known` (an allow-list)."""
+
+    def check(name: str) -> str:
+        if name not in known:
+            raise _unknown(kind, name, known)
+        return name
+
+    return AfterValidator(check)
 
 
 # --- lessons -----------------------------------------------------------------------------
@@ -174,19 +187,13 @@ class Split(Strict):
 
 
 class DatasetSpec(Strict):
-    name: str
+    name: Annotated[str, allowed("data set", allow.DATASETS)]
     args: dict[str, Any] = {}
     """Data set parameters: sizes, noise, seed, the CSV's file and label column, ..."""
     split: Split = Split()
     normalize: Literal["none", "standard", "minmax"] = "none"
     subset: Annotated[int, Field(gt=0)] | None = None
     """Use only this many samples (drawn from the seed): keeps big data sets quick."""
-
-    @model_validator(mode="after")
-    def _known(self):
-        if self.name not in allow.DATASETS:
-            raise _unknown("data set", self.name, allow.DATASETS)
-        return self
 
 
 class LayerSpec(Strict):
@@ -236,15 +243,13 @@ class ModelSpec(Strict):
     """Either a list of layers (named ones become an OrderedDict) or a named builder."""
 
     layers: list[LayerSpec] = []
-    builder: str | None = None
+    builder: Annotated[str, allowed("model builder", allow.MODEL_BUILDERS)] | None = None
     args: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _one_way(self):
         if bool(self.layers) == bool(self.builder):
             raise ValueError("give either `layers` or `builder`")
-        if self.builder and self.builder not in allow.MODEL_BUILDERS:
-            raise _unknown("model builder", self.builder, allow.MODEL_BUILDERS)
         names = [layer.name for layer in self.layers if layer.name]
         if len(names) != len(set(names)):
             raise ValueError("two layers share a name")
@@ -254,31 +259,23 @@ class ModelSpec(Strict):
 
 
 class OptimizerSpec(Strict):
-    name: str = "sgd"
+    name: Annotated[str, allowed("optimizer", allow.OPTIMIZERS)] = "sgd"
     lr: Annotated[Number, Field(gt=0)] = 0.01
     momentum: Annotated[Number, Field(ge=0, lt=1)] = 0.0
     nesterov: bool = False
     weight_decay: Annotated[Number, Field(ge=0)] = 0.0
 
     @model_validator(mode="after")
-    def _known(self):
-        if self.name not in allow.OPTIMIZERS:
-            raise _unknown("optimizer", self.name, allow.OPTIMIZERS)
+    def _nesterov(self):
         if self.nesterov and (self.name != "sgd" or self.momentum == 0):
             raise ValueError("nesterov needs the sgd optimizer with momentum > 0")
         return self
 
 
 class ScheduleSpec(Strict):
-    name: str
+    name: Annotated[str, allowed("schedule", allow.SCHEDULES)]
     step_size: Annotated[int, Field(gt=0)] = 10
     gamma: Annotated[Number, Field(gt=0, le=1)] = 0.5
-
-    @model_validator(mode="after")
-    def _known(self):
-        if self.name not in allow.SCHEDULES:
-            raise _unknown("schedule", self.name, allow.SCHEDULES)
-        return self
 
 
 class EarlyStopping(Strict):
@@ -292,7 +289,7 @@ class TrainSpec(Strict):
 
     dataset: DatasetSpec
     model: ModelSpec
-    loss: str
+    loss: Annotated[str, allowed("loss", allow.LOSSES)]
     optimizer: OptimizerSpec = OptimizerSpec()
     schedule: ScheduleSpec | None = None
     epochs: Annotated[int, Field(ge=1, le=10_000)] = 10
@@ -304,12 +301,6 @@ class TrainSpec(Strict):
     """`tensor` batches by indexing tensors (fast); `dataloader` uses torch's DataLoader."""
     device: str = "auto"
 
-    @model_validator(mode="after")
-    def _known(self):
-        if self.loss not in allow.LOSSES:
-            raise _unknown("loss", self.loss, allow.LOSSES)
-        return self
-
     @property
     def classification(self) -> bool:
         return self.loss in allow.CLASSIFICATION_LOSSES
@@ -318,21 +309,22 @@ class TrainSpec(Strict):
 class ScriptedSpec(Strict):
     """An experiment that is not plain training, run by name with its arguments."""
 
-    name: str
+    name: Annotated[str, allowed("scripted experiment", allow.SCRIPTED)]
     args: dict[str, Any] = {}
     device: str = "auto"
 
-    @model_validator(mode="after")
-    def _known(self):
-        if self.name not in allow.SCRIPTED:
-            raise _unknown("scripted experiment", self.name, allow.SCRIPTED)
-        known = allow.SCRIPTED[self.name]["args"]
-        extra = sorted(set(self.args) - set(known))
-        if extra:
-            raise ValueError(
-                f"{self.name} takes no argument {extra[0]!r}; it takes {', '.join(known)}"
-            )
-        return self
+    @field_validator("args")
+    @classmethod
+    def _known_args(cls, args: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        name = info.data.get("name")
+        if name in allow.SCRIPTED:
+            known = allow.SCRIPTED[name]["args"]
+            extra = sorted(set(args) - set(known))
+            if extra:
+                raise ValueError(
+                    f"{name} takes no argument {extra[0]!r}; it takes {', '.join(known)}"
+                )
+        return args
 
     def resolved_args(self) -> dict[str, Any]:
         return {**allow.SCRIPTED[self.name]["args"], **self.args}
@@ -391,20 +383,29 @@ class Experiment(Strict):
     title: OneLine
     description: Text
     try_this: list[Text] = []
-    goal: Goal | None = None
-    params: dict[str, Param] = {}
+    # train and scripted come first: the goal's check reads them (fields validate in order)
     train: TrainSpec | None = None
     scripted: ScriptedSpec | None = None
+    goal: Goal | None = None
+    params: dict[str, Param] = {}
+
+    @field_validator("goal")
+    @classmethod
+    def _goal_metric(cls, goal: Goal | None, info: ValidationInfo) -> Goal | None:
+        if "train" not in info.data or "scripted" not in info.data:
+            return goal  # the run's spec is invalid and already reported
+        scripted = info.data["scripted"]
+        known = allow.metrics_for_scripted(scripted.name) if scripted else allow.TRAIN_METRICS
+        if goal and goal.metric not in known:
+            raise ValueError(
+                f"no metric {goal.metric!r}; this experiment reports {', '.join(known)}"
+            )
+        return goal
 
     @model_validator(mode="after")
     def _consistent(self):
         if (self.train is None) == (self.scripted is None):
             raise ValueError("give either `train` or `scripted`")
-        if self.goal and self.goal.metric not in self.metrics():
-            raise ValueError(
-                f"goal: no metric {self.goal.metric!r}; this experiment reports "
-                f"{', '.join(self.metrics())}"
-            )
         spec = self.spec_dict()
         for name, param in self.params.items():
             path = self.param_path(name)

@@ -174,7 +174,7 @@ _NO_KEY = object()
 
 def _scalar(event: yaml.ScalarEvent) -> Any:
     value = event.value
-    if event.style is None and event.tag is None:  # plain: YAML 1.2's core rules, not 1.1's
+    if not event.style and event.tag is None:  # plain: YAML 1.2's core rules, not 1.1's
         if _NULL.match(value):
             return None
         if value in _BOOL:
