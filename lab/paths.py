@@ -32,7 +32,13 @@ def shared_data_dir() -> Path | None:
 
 
 def builtin_lessons_dir() -> Path:
-    """The shipped lessons: inside the package when installed, at the repo root when editable."""
+    """The shipped lessons: inside the package when installed, at the repo root when editable.
+
+    LAB_SHIPPED_LESSONS replaces them with another folder (a teacher's own course, or tests).
+    """
+    env = os.environ.get("LAB_SHIPPED_LESSONS")
+    if env:
+        return Path(env).expanduser()
     here = Path(__file__).resolve().parent
     packaged = here / "lessons"
     if packaged.is_dir():

@@ -11,4 +11,14 @@ def lab_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LAB_HOME", str(home))
     monkeypatch.delenv("LAB_LESSONS", raising=False)
     monkeypatch.delenv("LAB_DATA_DIR", raising=False)
+    # Tests load the fixture lessons they name, not the shipped course (tests of the course
+    # itself use the `shipped_lessons` fixture).
+    empty = tmp_path_factory.mktemp("no_shipped_lessons")
+    monkeypatch.setenv("LAB_SHIPPED_LESSONS", str(empty))
     return home
+
+
+@pytest.fixture
+def shipped_lessons(monkeypatch):
+    """Load the real course from lessons/."""
+    monkeypatch.delenv("LAB_SHIPPED_LESSONS", raising=False)

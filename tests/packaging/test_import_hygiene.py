@@ -1,0 +1,52 @@
+"""The quick commands never import torch or textual: they would cost seconds on every call."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "good"
+
+CHECK = """
+import sys
+from lab.cli import main
+sys.argv = ["lab", "--lessons", {fixtures!r}, *{args!r}]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("torch", "textual", "sklearn", "torchvision") if m in sys.modules)
+print("HEAVY:" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["lessons"],
+        ["glossary", "epoch"],
+        ["glossary", "lr"],
+        ["experiments"],
+        ["validate"],
+    ],
+)
+def test_quick_commands_import_no_torch_or_textual(args):
+    code = CHECK.format(fixtures=str(FIXTURES), args=args)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY:\n" in out.stdout, out.stdout + out.stderr
+
+
+def test_headless_core_imports_no_textual():
+    code = (
+        "import sys, lab.catalog, lab.catalog.runspec\n"
+        "import importlib.util as u\n"
+        "for m in ('lab.store', 'lab.quiz', 'lab.engine.events', 'lab.engine.client'):\n"
+        "    if u.find_spec(m): __import__(m)\n"
+        "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
