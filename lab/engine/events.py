@@ -1,0 +1,82 @@
+"""Provides the events a training run emits, and their one-JSON-object-a-line form (no torch)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["completed", "stopped", "diverged", "failed"]
+
+
+@dataclass
+class Start:
+    """The run began: what runs where, the model's summary and size."""
+
+    experiment: str
+    device: str
+    summary: str
+    parameters: int
+    spec: dict[str, Any]
+    torch_version: str
+
+
+@dataclass
+class Progress:
+    """Training moved on: the mean loss since the previous Progress of the same series."""
+
+    epoch: int
+    step: int
+    loss: float
+    samples_per_s: float
+    series: str = "train"
+
+
+@dataclass
+class EpochEnd:
+    """An epoch ended: train/val loss and accuracy (scripted runs add their own keys)."""
+
+    epoch: int
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Log:
+    """A line of text for the learner."""
+
+    text: str
+
+
+@dataclass
+class Done:
+    """The run ended; exactly one per run. `traceback` only for failures."""
+
+    status: Status
+    reason: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    traceback: str | None = None
+
+
+Event = Start | Progress | EpochEnd | Log | Done
+
+_TYPES: dict[str, type] = {
+    "start": Start,
+    "progress": Progress,
+    "epoch": EpochEnd,
+    "log": Log,
+    "done": Done,
+}
+_NAMES = {cls: name for name, cls in _TYPES.items()}
+
+
+def to_json(event: Event) -> str:
+    """One line of JSON with a "type" field (a diverged loss stays `Infinity`/`NaN`, as Python
+    writes and reads it)."""
+    data = {"type": _NAMES[type(event)], **asdict(event)}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(line: str) -> Event:
+    data = json.loads(line)
+    cls = _TYPES[data.pop("type")]
+    return cls(**data)

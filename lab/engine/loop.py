@@ -1,0 +1,345 @@
+"""Provides the training loop as a generator of events: `run_events(run_spec, should_stop)`.
+
+It knows nothing of who listens: the worker writes the events as JSON lines, tests read them
+in-process. Exactly one `Done` ends every run, whatever happens.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from lab.engine.datasets import Data, DataError, load_data
+from lab.engine.device import pick_device, release_memory, set_threads
+from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
+from lab.engine.models import (
+    ModelError,
+    build_model,
+    check_shapes,
+    output_size,
+    parameter_count,
+    summary,
+)
+from lab.engine.scripted.base import Stopped
+
+SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
+PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
+DIVERGE_FACTOR = 1e4  # a loss this many times the largest of the first few steps has exploded
+EVAL_BATCH = 4096
+
+
+def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
+    """Every event of one run, ending with exactly one `Done`; never raises."""
+    done = False
+    try:
+        if run_spec.get("kind") == "scripted":
+            from lab.engine.scripted import run_scripted
+
+            events = run_scripted(run_spec, should_stop)
+        else:
+            events = train(run_spec, should_stop)
+        for event in events:
+            done = isinstance(event, Done)
+            yield event
+            if done:
+                return
+        done = True
+        yield Done("failed", "the run ended without a result (a bug in lab)")
+    except Stopped as stop:
+        done = True
+        yield Done("stopped", "stopped before the end", stop.metrics)
+    except (DataError, ModelError) as exc:
+        done = True
+        yield Done("failed", str(exc))
+    except Exception as exc:
+        if not done:
+            done = True
+            yield Done("failed", readable(exc), traceback=traceback.format_exc())
+    finally:
+        release_memory()
+
+
+def warm_up() -> None:
+    """Import and exercise what a first run needs (sklearn, torchinfo, the optimizers' lazy
+    imports), so the worker pays for it while the learner reads, not when they press run."""
+    import sklearn.datasets  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import torchinfo  # noqa: F401
+
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.Adam(model.parameters())
+    model(torch.zeros(1, 2)).sum().backward()
+    optimizer.step()
+
+
+def readable(exc: BaseException) -> str:
+    """One line a learner can act on."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in first:
+        return "the GPU ran out of memory: try a smaller batch size or a smaller model"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+# --- the pieces the loop uses -------------------------------------------------------------
+
+LOSSES: dict[str, Callable[[], nn.Module]] = {
+    "mse": nn.MSELoss,
+    "l1": nn.L1Loss,
+    "bce": nn.BCELoss,
+    "bce_with_logits": nn.BCEWithLogitsLoss,
+    "cross_entropy": nn.CrossEntropyLoss,
+}
+
+
+def make_optimizer(params, opt: dict[str, Any]) -> torch.optim.Optimizer:
+    name, lr, wd = opt["name"], opt["lr"], opt.get("weight_decay", 0.0)
+    momentum = opt.get("momentum", 0.0)
+    if name == "sgd":
+        nesterov = bool(opt.get("nesterov", False))
+        return torch.optim.SGD(params, lr, momentum=momentum, nesterov=nesterov, weight_decay=wd)
+    if name == "adam":
+        return torch.optim.Adam(params, lr, weight_decay=wd)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr, weight_decay=wd)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr, momentum=momentum, weight_decay=wd)
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr, weight_decay=wd)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+def make_schedule(optimizer, schedule: dict[str, Any] | None, num_epochs: int):
+    if not schedule:
+        return None
+    if schedule["name"] == "step":
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=schedule.get("step_size", 10), gamma=schedule.get("gamma", 0.5)
+        )
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=num_epochs)
+
+
+def correct_count(y_hat: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    if loss == "cross_entropy":
+        return (y_hat.argmax(dim=1) == y).sum()
+    threshold = 0.0 if loss == "bce_with_logits" else 0.5
+    return ((y_hat > threshold) == (y > 0.5)).sum()
+
+
+def tensor_batches(X, y, batch_size: int, shuffle: bool, generator: torch.Generator):
+    """Batches by indexing whole tensors: no per-sample __getitem__."""
+    n = len(X)
+    if not shuffle:
+        for start in range(0, n, batch_size):
+            yield X[start : start + batch_size], y[start : start + batch_size]
+        return
+    order = torch.randperm(n, generator=generator).to(X.device)
+    for start in range(0, n, batch_size):
+        index = order[start : start + batch_size]
+        yield X[index], y[index]
+
+
+def loader_batches(loader, device):
+    """torch's DataLoader, for the lessons that teach Dataset and DataLoader."""
+    for X, y in loader:
+        yield X.to(device), y.to(device)
+
+
+@torch.no_grad()
+def evaluate(model, X, y, loss_fn, loss: str, classify: bool) -> tuple[float, float | None]:
+    """Mean loss (and accuracy) over a whole split, in eval mode, in large batches."""
+    model.eval()
+    total, correct = 0.0, 0
+    for start in range(0, len(X), EVAL_BATCH):
+        X_batch, y_batch = X[start : start + EVAL_BATCH], y[start : start + EVAL_BATCH]
+        y_hat = model(X_batch)
+        total += loss_fn(y_hat, y_batch).item() * len(X_batch)
+        if classify:
+            correct += int(correct_count(y_hat, y_batch, loss))
+    model.train()
+    return total / len(X), (correct / len(X) if classify else None)
+
+
+class Reporter:
+    """Turns per-step losses into Progress events: at most one per `every` seconds, each the
+    mean of the steps since the previous one, so nothing is lost."""
+
+    def __init__(self, series: str = "train", every: float = PROGRESS_EVERY_S):
+        self.series, self.every = series, every
+        self.total, self.count, self.samples = 0.0, 0, 0
+        self.last = -math.inf  # the first step reports at once: the curve starts straight away
+        self.since = time.perf_counter()
+
+    def add(self, epoch: int, step: int, loss: float, samples: int) -> Progress | None:
+        self.total += loss
+        self.count += 1
+        self.samples += samples
+        if time.perf_counter() - self.last >= self.every:
+            return self.flush(epoch, step)
+        return None
+
+    def flush(self, epoch: int, step: int) -> Progress | None:
+        if not self.count:
+            return None
+        now = time.perf_counter()
+        rate = self.samples / max(now - self.since, 1e-9)
+        event = Progress(epoch, step, self.total / self.count, rate, self.series)
+        self.total, self.count, self.samples = 0.0, 0, 0
+        self.last = self.since = now
+        return event
+
+
+class DivergenceWatch:
+    """A non-finite loss, or one DIVERGE_FACTOR times the largest of the first few, diverged."""
+
+    def __init__(self, first: int = 5):
+        self.first, self.seen, self.scale = first, 0, 0.0
+
+    def diverged(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        if self.seen < self.first:
+            self.seen += 1
+            self.scale = max(self.scale, abs(loss))
+            return False
+        return self.scale > 0 and loss > DIVERGE_FACTOR * self.scale
+
+
+def diverged_reason(loss: float, step: int, lr: float) -> str:
+    return (
+        f"the loss blew up to {loss:.3g} at step {step} with learning rate {lr:g}: "
+        f"try a smaller learning rate, e.g. {lr / 10:g}"
+    )
+
+
+# --- the loop -------------------------------------------------------------------------------
+
+
+def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
+    """A declarative training run (spec: a TrainSpec dump), top to bottom."""
+    spec = run_spec["spec"]
+    smoke = bool(run_spec.get("smoke"))
+    num_epochs = 1 if smoke else int(spec["epochs"])
+    batch_size, seed, loss_name = int(spec["batch_size"]), int(spec["seed"]), spec["loss"]
+    classify = loss_name in ("bce", "bce_with_logits", "cross_entropy")
+    device = pick_device(spec.get("device", "auto"))
+
+    # data and model, checked before anything trains
+    data: Data = load_data(run_spec, loss_name, subset=SMOKE_SAMPLES if smoke else None)
+    torch.manual_seed(seed)
+    out = output_size(data.y_train, loss_name, data.num_classes)
+    model = build_model(spec["model"], tuple(data.X_train.shape[1:]), out)
+    check_shapes(model, data.X_train, data.y_train, loss_name, data.num_classes)
+    big = parameter_count(model) > 500_000 or data.X_train[0].numel() > 1024
+    set_threads(big)
+    model.to(device)
+    splits = {name: (X.to(device), y.to(device)) for name, (X, y) in data.splits().items()}
+    X_train, y_train = splits["train"]
+    yield Start(
+        experiment=run_spec.get("experiment", ""),
+        device=str(device),
+        summary=summary(model, X_train[:2], device),
+        parameters=parameter_count(model),
+        spec=spec,
+        torch_version=torch.__version__,
+    )
+    torch.manual_seed(seed)  # the summary's forward pass must not shift the random stream
+
+    loss_fn = LOSSES[loss_name]()
+    optimizer = make_optimizer(model.parameters(), spec["optimizer"])
+    schedule = make_schedule(optimizer, spec.get("schedule"), num_epochs)
+    shuffle_gen = torch.Generator().manual_seed(seed)
+    loader = None
+    if spec.get("loader") == "dataloader":
+        dataset = torch.utils.data.TensorDataset(data.X_train, data.y_train)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=batch_size, shuffle=spec["shuffle"], generator=shuffle_gen
+        )
+    stopping = spec.get("early_stopping")
+    best = {"value": math.inf, "epoch": 0, "state": None}
+    reporter, watch = Reporter(), DivergenceWatch()
+    metrics: dict[str, float] = {}
+    step = 0
+
+    for epoch in range(1, num_epochs + 1):
+        model.train()
+        epoch_loss, epoch_steps = 0.0, 0
+        if loader is not None:
+            batches = loader_batches(loader, device)
+        else:
+            batches = tensor_batches(X_train, y_train, batch_size, spec["shuffle"], shuffle_gen)
+        for X, y in batches:  # X: [batch, *sample shape], y: [batch] or [batch, targets]
+            # forward
+            y_hat = model(X)
+            # loss
+            loss = loss_fn(y_hat, y)
+            # backward
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            # update
+            optimizer.step()
+            # report
+            step += 1
+            value = loss.item()
+            if watch.diverged(value):
+                lr = optimizer.param_groups[0]["lr"]
+                yield Done("diverged", diverged_reason(value, step, lr), metrics)
+                return
+            epoch_loss += value
+            epoch_steps += 1
+            progress = reporter.add(epoch, step, value, len(X))
+            if progress is not None:
+                yield progress
+            if should_stop():
+                raise Stopped(metrics)
+
+        progress = reporter.flush(epoch, step)
+        if progress is not None:
+            yield progress
+        metrics = {"train_loss": epoch_loss / max(epoch_steps, 1)}
+        if classify and len(X_train) <= 20_000:  # cheap in big eval batches; skipped when large
+            _, metrics["train_accuracy"] = evaluate(
+                model, X_train, y_train, loss_fn, loss_name, True
+            )
+        if "val" in splits:
+            val_loss, val_acc = evaluate(model, *splits["val"], loss_fn, loss_name, classify)
+            metrics["val_loss"] = val_loss
+            if val_acc is not None:
+                metrics["val_accuracy"] = val_acc
+        yield EpochEnd(epoch, metrics)
+        if schedule is not None:
+            schedule.step()
+
+        if stopping:
+            watched = metrics.get("val_loss", metrics["train_loss"])
+            if watched < best["value"] - stopping["min_delta"]:
+                best = {"value": watched, "epoch": epoch, "state": _copy_state(model)}
+            elif epoch - best["epoch"] >= stopping["patience"]:
+                text = f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}"
+                if stopping.get("restore_best", True) and best["state"] is not None:
+                    model.load_state_dict(best["state"])
+                    text += f"; restored epoch {best['epoch']}'s weights"
+                yield Log(text)
+                break
+        if should_stop():
+            raise Stopped(metrics)
+
+    # final metrics: the finished model on every split
+    final: dict[str, float] = {}
+    for name, (X, y) in splits.items():
+        split_loss, split_acc = evaluate(model, X, y, loss_fn, loss_name, classify)
+        final[f"{name}_loss"] = split_loss
+        if split_acc is not None:
+            final[f"{name}_accuracy"] = split_acc
+    reason = f"trained {epoch} epoch{'s' if epoch != 1 else ''}"
+    yield Done("completed", reason, final)
+
+
+def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return copy.deepcopy({k: v.detach().clone() for k, v in model.state_dict().items()})

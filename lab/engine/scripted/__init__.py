@@ -1,0 +1,47 @@
+"""Provides the scripted experiments by name, and `run_scripted` that wraps one in Start/Done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+from lab.catalog import allowlists as allow
+from lab.engine.device import pick_device, set_threads
+from lab.engine.events import Done, Event, Start
+from lab.engine.scripted.base import Context
+from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
+from lab.engine.scripted.data import dataloader_shapes, stratified_split
+from lab.engine.scripted.training import batch_modes, manual_vs_adam
+
+SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
+    "tensor-tour": tensor_tour,
+    "cost-sweep": cost_sweep,
+    "manual-gd": manual_gd,
+    "autograd": autograd,
+    "batch-modes": batch_modes,
+    "dataloader-shapes": dataloader_shapes,
+    "manual-vs-adam": manual_vs_adam,
+    "stratified-split": stratified_split,
+}
+
+
+def run_scripted(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
+    spec = run_spec["spec"]
+    name = spec["name"]
+    args = {**allow.SCRIPTED[name]["args"], **spec.get("args", {})}
+    set_threads(big=False)
+    # Scripted experiments are small: the CPU is the clearest place to watch them.
+    device = pick_device("cpu" if spec.get("device", "auto") == "auto" else spec["device"])
+    ctx = Context(device, bool(run_spec.get("smoke")), should_stop, run_spec)
+    yield Start(
+        experiment=run_spec.get("experiment", name),
+        device=str(device),
+        summary=f"{name}: {allow.SCRIPTED[name]['about']}",
+        parameters=0,
+        spec=spec,
+        torch_version=torch.__version__,
+    )
+    metrics = yield from SCRIPTS[name](args, ctx)
+    yield Done("completed", f"{name} finished", {k: float(v) for k, v in metrics.items()})

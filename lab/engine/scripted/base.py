@@ -1,0 +1,35 @@
+"""Provides what scripted experiments share: the run context and the Stopped signal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Stopped(Exception):
+    """The learner asked to stop; carries the metrics reached so far."""
+
+    def __init__(self, metrics: dict[str, float] | None = None):
+        super().__init__("stopped")
+        self.metrics = dict(metrics or {})
+
+
+@dataclass
+class Context:
+    """What a scripted experiment gets besides its arguments."""
+
+    device: Any
+    smoke: bool
+    should_stop: Callable[[], bool]
+    run_spec: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The latest values, reported if the run is stopped."""
+
+    def check(self) -> None:
+        if self.should_stop():
+            raise Stopped(self.metrics)
+
+    def limit(self, n: int, smoke_n: int = 5) -> int:
+        """`n` steps, or a few under --smoke."""
+        return min(int(n), smoke_n) if self.smoke else int(n)

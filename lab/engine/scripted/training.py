@@ -1,0 +1,104 @@
+"""Provides scripted experiments about training itself: batch-modes and manual-vs-adam."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from lab.engine.events import EpochEnd, Event, Log, Progress
+from lab.engine.scripted.base import Context
+
+
+def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
+    """Full batch, mini-batch and one sample at a time, same data, same start: three curves."""
+    seed, n = int(args["seed"]), int(args["n"])
+    lr, batch_size = float(args["lr"]), int(args["batch_size"])
+    num_epochs = ctx.limit(args["epochs"], smoke_n=2)
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 1, generator=gen) * 4 - 2  # [n, 1]
+    y = 2 * X + 1 + 0.3 * torch.randn(n, 1, generator=gen)  # [n, 1]
+    modes = {"full": n, "minibatch": batch_size, "stochastic": 1}
+    models = {}
+    for mode in modes:
+        torch.manual_seed(seed)  # the same starting weights for every mode
+        models[mode] = nn.Linear(1, 1)
+    optimizers = {mode: torch.optim.SGD(m.parameters(), lr=lr) for mode, m in models.items()}
+    loss_fn = nn.MSELoss()
+    yield Log(
+        f"{n} samples; steps per epoch: full 1, minibatch {-(-n // batch_size)}, stochastic {n}"
+    )
+    losses: dict[str, float] = {}
+    for epoch in range(1, num_epochs + 1):
+        for mode, size in modes.items():
+            model, optimizer = models[mode], optimizers[mode]
+            order = torch.randperm(n, generator=gen)
+            for start in range(0, n, size):
+                ctx.check()
+                index = order[start : start + size]
+                # forward, loss, backward, update
+                loss = loss_fn(model(X[index]), y[index])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            # report: every mode's loss on the whole data set, so the curves compare
+            with torch.no_grad():
+                losses[mode] = loss_fn(model(X), y).item()
+            yield Progress(epoch, epoch, losses[mode], 0.0, series=mode)
+        metrics = {f"{mode}_loss": value for mode, value in losses.items()}
+        ctx.metrics.update(metrics, train_loss=losses["minibatch"])
+        yield EpochEnd(epoch, metrics)
+    return {**{f"{m}_loss": v for m, v in losses.items()}, "train_loss": losses["minibatch"]}
+
+
+def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
+    """Note 003: a 1000-100-10 network on random data, updated by hand, then by optim.Adam."""
+    seed, steps = int(args["seed"]), ctx.limit(args["steps"])
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(100, 1000, generator=gen)  # [batch_n, input_data]
+    y = torch.randn(100, 10, generator=gen)  # [batch_n, output_data]
+    loss_fn = nn.MSELoss()
+    results = {}
+    for series, lr in (("manual", float(args["lr_manual"])), ("adam", float(args["lr_adam"]))):
+        torch.manual_seed(seed)  # both start from the same weights
+        models = nn.Sequential(
+            OrderedDict(
+                [
+                    ("Line1", nn.Linear(1000, 100)),
+                    ("Relu1", nn.ReLU()),
+                    ("Line2", nn.Linear(100, 10)),
+                ]
+            )
+        )
+        optimizer = torch.optim.Adam(models.parameters(), lr=lr) if series == "adam" else None
+        yield Log(f"{series}: lr={lr:g}" + (", optim.Adam" if optimizer else ", param -= lr*grad"))
+        for step in range(1, steps + 1):
+            ctx.check()
+            # forward
+            y_pred = models(x)
+            # loss
+            loss = loss_fn(y_pred, y)
+            # backward
+            models.zero_grad()
+            loss.backward()
+            # update
+            if optimizer is None:
+                with torch.no_grad():
+                    for param in models.parameters():
+                        param -= param.grad * lr
+            else:
+                optimizer.step()
+            # report
+            value = loss.item()
+            results[series] = value
+            ctx.metrics[f"{series}_loss"] = value
+            yield Progress(1, step, value, 100.0, series=series)
+        yield Log(f"{series}: loss after {steps} steps = {results[series]:.4f}")
+    yield EpochEnd(1, {"manual_loss": results["manual"], "adam_loss": results["adam"]})
+    return {
+        "manual_loss": results["manual"],
+        "adam_loss": results["adam"],
+        "train_loss": results["adam"],
+    }
