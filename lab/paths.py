@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -50,3 +51,19 @@ def extra_lesson_dirs() -> list[Path]:
     """Lesson packs named by LAB_LESSONS, a path list like PATH."""
     env = os.environ.get("LAB_LESSONS", "")
     return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+
+
+def default_lesson_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """The shipped lessons, then LAB_LESSONS, then `--lessons` folders."""
+    return [builtin_lessons_dir(), *extra_lesson_dirs(), *extra]
+
+
+def lesson_files(dirs: Iterable[Path]) -> list[Path]:
+    """The `*.yaml` / `*.yml` files of each folder (or the files themselves), in name order."""
+    files: list[Path] = []
+    for d in dirs:
+        if d.is_file():
+            files.append(d)
+        elif d.is_dir():
+            files.extend(sorted([*d.glob("*.yaml"), *d.glob("*.yml")]))
+    return files

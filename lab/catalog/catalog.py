@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab import paths
-from lab.catalog.loader import LoadedLesson, Problem, lesson_files, load_file
+from lab.catalog.loader import LoadedLesson, Problem, load_file
 from lab.catalog.schema import LINK, Experiment, Lesson, Term
 
 
@@ -15,6 +15,24 @@ from lab.catalog.schema import LINK, Experiment, Lesson, Term
 class TermEntry:
     term: Term
     lesson: str  # the id of the lesson that defines it
+
+    def names(self) -> list[str]:
+        """Every name a learner may look the term up by: term, aliases, translations."""
+        t = self.term
+        return [t.term, *t.aliases, *(x for x in (t.translations.zh, t.translations.fr) if x)]
+
+    def to_json(self) -> dict:
+        """The stable JSON shape of `lab glossary --json`."""
+        t = self.term
+        return {
+            "term": t.term,
+            "aliases": list(t.aliases),
+            "short": t.short,
+            "definition": t.definition,
+            "translations": {"zh": t.translations.zh, "fr": t.translations.fr},
+            "see_also": list(t.see_also),
+            "lesson": self.lesson,
+        }
 
 
 @dataclass(frozen=True)
@@ -148,24 +166,22 @@ class Catalog:
 
     def search_terms(self, query: str, limit: int = 8) -> list[tuple[TermEntry, float]]:
         """Terms best matching `query` on term, aliases and translations, best first."""
-        from lab.catalog.search import rank_terms
+        from lab.catalog.search import rank
 
-        return rank_terms(query, self.terms(), limit)
+        entries = self.terms()
+        return [
+            (entries[i], score) for i, score in rank(query, [e.names() for e in entries], limit)
+        ]
 
 
 def _links(body: str) -> list[str]:
     return [m.group(1).strip() for m in LINK.finditer(body)]
 
 
-def default_dirs(extra: Iterable[Path] = ()) -> list[Path]:
-    """The shipped lessons, then LAB_LESSONS, then `--lessons` folders."""
-    return [paths.builtin_lessons_dir(), *paths.extra_lesson_dirs(), *extra]
-
-
 def load_catalog(dirs: Iterable[Path] | None = None) -> Catalog:
     """Load every lesson file of `dirs` (default: shipped lessons plus LAB_LESSONS)."""
     loaded, problems = [], []
-    for path in lesson_files(default_dirs() if dirs is None else dirs):
+    for path in paths.lesson_files(paths.default_lesson_dirs() if dirs is None else dirs):
         item, found = load_file(path)
         problems.extend(found)
         if item:

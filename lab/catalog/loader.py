@@ -6,7 +6,6 @@ One bad file never stops the others: it is reported and left out. Checks that sp
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,17 +39,6 @@ class LoadedLesson:
 
     def problem(self, loc: tuple, message: str) -> Problem:
         return Problem(self.path, *_nearest_mark(self.marks, loc), _dotted(loc), message)
-
-
-def lesson_files(dirs: Iterable[Path]) -> list[Path]:
-    """The `*.yaml` / `*.yml` files of each folder (or the files themselves), in name order."""
-    files: list[Path] = []
-    for d in dirs:
-        if d.is_file():
-            files.append(d)
-        elif d.is_dir():
-            files.extend(sorted([*d.glob("*.yaml"), *d.glob("*.yml")]))
-    return files
 
 
 def load_file(path: Path) -> tuple[LoadedLesson | None, list[Problem]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lab import paths
 from lab.cli import app, state
 from lab.cli.output import table
 
@@ -52,67 +52,17 @@ def lessons(as_json: JsonFlag = False) -> None:
     typer.echo(table(headers, [[r[k] for k in keys] for r in rows]))
 
 
-def term_json(entry) -> dict:
-    t = entry.term
-    return {
-        "term": t.term,
-        "aliases": list(t.aliases),
-        "short": t.short,
-        "definition": t.definition,
-        "translations": {"zh": t.translations.zh, "fr": t.translations.fr},
-        "see_also": list(t.see_also),
-        "lesson": entry.lesson,
-    }
-
-
 @app.command()
 def glossary(
     term: Annotated[str | None, typer.Argument(help="A term, alias or translation.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List every term, or show one (matched fuzzily on names, aliases and translations)."""
-    from lab.catalog.search import MATCH
+    from lab import glossary as view
 
-    catalog = state.catalog()
-    if term is None:
-        entries = catalog.terms()
-        if as_json:
-            _print_json([term_json(e) for e in entries])
-            return
-        _warn_problems(catalog)
-        typer.echo(table(["term", "short"], [[e.term.term, e.term.short] for e in entries]))
-        return
-    ranked = catalog.search_terms(term, limit=5)
-    if not ranked or ranked[0][1] < MATCH:
-        names = ", ".join(e.term.term for e, _ in ranked) or "none"
-        if as_json:
-            _print_json([])
-        typer.echo(f"lab: no term matches {term!r}. Closest: {names}", err=True)
-        raise typer.Exit(1)
-    entry = ranked[0][0]
-    if as_json:
-        _print_json([term_json(entry)])
-        return
-    typer.echo(format_term(entry))
-
-
-def format_term(entry) -> str:
-    t = entry.term
-    head = t.term + (f"  ({', '.join(t.aliases)})" if t.aliases else "")
-    lines = [head, f"  {t.short}", ""]
-    for para in t.definition.strip().split("\n\n"):
-        lines += textwrap.wrap(
-            " ".join(para.split()), 78, initial_indent="  ", subsequent_indent="  "
-        )
-        lines.append("")
-    if t.translations.zh:
-        lines.append(f"  中文:     {t.translations.zh}")
-    if t.translations.fr:
-        lines.append(f"  français: {t.translations.fr}")
-    if t.see_also:
-        lines.append(f"  see also: {', '.join(t.see_also)}")
-    lines.append(f"  lesson:   {entry.lesson}")
-    return "\n".join(lines)
+    code = view.show(term, as_json, paths.default_lesson_dirs(state.extra_lesson_dirs))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -138,31 +88,29 @@ def experiments(as_json: JsonFlag = False) -> None:
 
 @app.command()
 def validate(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Lesson files or folders (default: all).")
+    paths_: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH...", help="Lesson files or folders (default: all)."),
     ] = None,
 ) -> None:
     """Check lesson files: exit 0 when all are clean, 1 listing every problem."""
     from lab.catalog import load_catalog
-    from lab.catalog.catalog import default_dirs
-    from lab.catalog.loader import lesson_files
 
-    if paths:
-        missing = [p for p in paths if not p.exists()]
+    if paths_:
+        missing = [p for p in paths_ if not p.exists()]
         for p in missing:
             typer.echo(f"{p}: no such file or folder", err=True)
         if missing:
             raise typer.Exit(1)
+        named = paths.lesson_files(paths_)
         # The shipped lessons come along so that links to their terms resolve.
-        files = {f.resolve(): f for f in lesson_files(paths)}
-        for f in lesson_files(default_dirs(state.extra_lesson_dirs)):
-            files.setdefault(f.resolve(), f)
-        named = {f.resolve() for f in lesson_files(paths)}
-        for f in lesson_files(default_dirs(state.extra_lesson_dirs)):
+        files = {f.resolve(): f for f in named}
+        for f in paths.lesson_files(paths.default_lesson_dirs(state.extra_lesson_dirs)):
             files.setdefault(f.resolve(), f)
         catalog = load_catalog(list(files.values()))
-        problems = [p for p in catalog.problems if p.path.resolve() in named]
-        n = len(named)
+        wanted = {f.resolve() for f in named}
+        problems = [p for p in catalog.problems if p.path.resolve() in wanted]
+        n = len(wanted)
     else:
         catalog = state.catalog()
         problems = catalog.problems

@@ -11,10 +11,10 @@ def catalog():
     """The catalog with `--lessons` folders added; loaded once per command."""
     global _catalog
     if _catalog is None:
+        from lab import paths
         from lab.catalog import load_catalog
-        from lab.catalog.catalog import default_dirs
 
-        _catalog = load_catalog(default_dirs(extra_lesson_dirs))
+        _catalog = load_catalog(paths.default_lesson_dirs(extra_lesson_dirs))
     return _catalog
 
 

@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "good"
 
 CHECK = """
 import sys
-from lab.cli import main
+from lab.launch import main
 sys.argv = ["lab", "--lessons", {fixtures!r}, *{args!r}]
 try:
     main()

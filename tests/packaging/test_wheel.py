@@ -55,7 +55,7 @@ def test_wheel_installs_and_finds_its_lessons(tmp_path, shipped_lessons):
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]]),
     }
-    code = "import sys; sys.argv = ['lab', 'lessons', '--json']; import lab.cli, lab; print(lab.__file__, file=sys.stderr); lab.cli.main()"
+    code = "import sys; sys.argv = ['lab', 'lessons', '--json']; import lab.launch, lab; print(lab.__file__, file=sys.stderr); lab.launch.main()"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
