@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import difflib
+from typing import Annotated
+
 import typer
+
+from lab.cli import app, state
 
 
 def open_app(target: str | None = None) -> None:
-    typer.echo(
-        "lab: the full-screen app is not built yet. What works now: "
-        "`lab lessons`, `lab glossary [TERM]`, `lab experiments`, `lab validate`.",
-        err=True,
-    )
+    """Run the full-screen app, at `target` when given (a lesson, an experiment, `quiz[:LESSON]`).
+
+    Textual and the app are imported here, not at the top: `lab glossary` and friends stay quick.
+    """
+    from lab.tui.app import make_app
+
+    lab_app = make_app(state.catalog(), target=target)
+    lab_app.run()
+    code = lab_app.return_code or 0
+    if code:
+        raise typer.Exit(code)
+
+
+def known_targets(catalog) -> list[str]:
+    return [lesson.id for lesson in catalog.lessons] + [
+        e.experiment.id for e in catalog.experiments()
+    ]
+
+
+@app.command("open")
+def open_cmd(
+    target: Annotated[str, typer.Argument(metavar="ID", help="A lesson id or an experiment id.")],
+) -> None:
+    """Open the app straight at a lesson or an experiment (ids as `lab lessons` and
+    `lab experiments` print them)."""
+    catalog = state.catalog()
+    if not (catalog.lesson(target) or catalog.experiment(target)):
+        close = difflib.get_close_matches(target, known_targets(catalog), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `lab lessons`"
+        typer.echo(f"lab: no lesson or experiment {target!r}{hint}", err=True)
+        raise typer.Exit(1)
+    open_app(target)

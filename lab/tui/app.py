@@ -1,0 +1,263 @@
+"""Provides the lab app and `make_app`, the one factory that wires it for the CLI and for tests.
+
+Shutdown: screens that own something to stop (a training worker) append a callable to
+`app.shutdown_hooks`; the app calls each one, once, as it exits, whether by `q`, by SIGHUP
+(the SSH connection dropped) or by SIGTERM. A hook may be sync or async and must not block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import signal
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from lab.catalog import Catalog
+from lab.tui.messages import TermRequested
+
+
+class TermCommands(Provider):
+    """Finds glossary terms from any screen (ctrl+p), by name, alias or translation."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, LabApp)
+        for entry, score in app.catalog.search_terms(query, limit=8):
+            if score < 50:
+                continue
+            name = entry.term.term
+            yield Hit(
+                score / 100,
+                Content(f"term: {name}"),
+                partial(app.show_term, name),
+                text=name,
+                help=escape(entry.term.short),
+            )
+
+    async def discover(self) -> Hits:
+        app = self.app
+        assert isinstance(app, LabApp)
+        for entry in app.catalog.terms():
+            name = entry.term.term
+            yield DiscoveryHit(
+                Content(f"term: {name}"),
+                partial(app.show_term, name),
+                text=name,
+                help=escape(entry.term.short),
+            )
+
+
+class LabApp(App):
+    """Lessons, glossary, quizzes and experiments; each screen lives in `lab.tui.screens`."""
+
+    CSS_PATH = "lab.tcss"
+    TITLE = "lab"
+    COMMANDS = App.COMMANDS | {TermCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit_lab", "Quit"),
+        Binding("g", "glossary", "Glossary"),
+        Binding("slash", "search", "Search", key_display="/", show=False),
+    ]
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Any = None,
+        target: str | None = None,
+        store_error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.store = store
+        self.store_error = store_error
+        self.target = target
+        self.shutdown_hooks: list[Callable[[], Any]] = []
+        """Called once each as the app exits (see the module docstring)."""
+        self._run_flag = False
+        self._hooks_ran = False
+
+    # --- state other screens read -------------------------------------------------------
+
+    @property
+    def run_in_progress(self) -> bool:
+        """True while an experiment trains: set by the experiment screen, or read from it."""
+        if self._run_flag:
+            return True
+        return any(getattr(s, "run_in_progress", False) is True for s in self.screen_stack)
+
+    @run_in_progress.setter
+    def run_in_progress(self, value: bool) -> None:
+        self._run_flag = bool(value)
+
+    # --- start and stop -----------------------------------------------------------------
+
+    def get_default_screen(self):
+        from lab.tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self._install_signal_handlers()
+        if self.store_error:
+            self.notify(
+                f"Progress is not saved this session: {self.store_error}",
+                title="No progress store",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        notice = getattr(self.store, "notice", None)
+        if notice:
+            self.notify(notice, title="Progress", severity="warning", timeout=10, markup=False)
+        if self.target:
+            self.open_target(self.target)
+
+    def _install_signal_handlers(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._on_hangup)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread, or no such signal here: nothing to install
+
+    def _on_hangup(self) -> None:
+        # The terminal is gone: stop what runs, then leave; answers are already stored.
+        self.call_later(self._exit_cleanly)
+
+    async def _exit_cleanly(self) -> None:
+        await self.run_shutdown_hooks()
+        self.exit(return_code=129)
+
+    async def run_shutdown_hooks(self) -> None:
+        """Call every shutdown hook once; a failing hook does not stop the others."""
+        if self._hooks_ran:
+            return
+        self._hooks_ran = True
+        for hook in list(self.shutdown_hooks):
+            try:
+                result = hook()
+                if inspect.isawaitable(result):
+                    await asyncio.wait_for(result, timeout=5)
+            except Exception:  # noqa: BLE001 - a hook's failure must not block exiting
+                pass
+
+    async def on_unmount(self) -> None:
+        await self.run_shutdown_hooks()
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def open_target(self, target: str) -> None:
+        """Open a lesson id, an experiment id, `quiz` or `quiz:LESSON` on top of home."""
+        if target == "quiz" or target.startswith("quiz:"):
+            lesson = target.partition(":")[2] or None
+            self.open_quiz(lesson)
+        elif target == "flashcards":
+            self.open_flashcards()
+        elif self.catalog.lesson(target):
+            self.open_lesson(target)
+        elif self.catalog.experiment(target):
+            self.open_experiment(target)
+        else:
+            self.notify(f"Nothing is called {target!r}", severity="error", markup=False)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        from lab.tui.screens.lesson import LessonScreen
+
+        self.push_screen(LessonScreen(lesson_id))
+
+    def open_experiment(self, experiment_id: str) -> None:
+        try:
+            from lab.tui.screens.experiment import ExperimentScreen
+        except ImportError:
+            self.notify("The experiment screen is not available yet.", severity="warning")
+            return
+        self.push_screen(ExperimentScreen(experiment_id))
+
+    def open_quiz(self, lesson: str | None = None) -> None:
+        from lab.tui.screens.quiz import QuizScreen
+
+        self.push_screen(QuizScreen(lesson))
+
+    def open_flashcards(self, lesson: str | None = None) -> None:
+        from lab.tui.screens.flashcards import FlashcardsScreen
+
+        self.push_screen(FlashcardsScreen(lesson))
+
+    def show_term(self, name: str) -> None:
+        """Open the glossary at `name`, or bring an open glossary to it."""
+        from lab.tui.screens.glossary import GlossaryScreen
+
+        if isinstance(self.screen, GlossaryScreen):
+            self.screen.show(name)
+        else:
+            self.push_screen(GlossaryScreen(term=name))
+
+    def on_term_requested(self, message: TermRequested) -> None:
+        self.show_term(message.name)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from lab.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_glossary(self) -> None:
+        from lab.tui.screens.glossary import GlossaryScreen
+
+        if not isinstance(self.screen, GlossaryScreen):
+            self.push_screen(GlossaryScreen())
+
+    def action_search(self) -> None:
+        from lab.tui.screens.glossary import GlossaryScreen
+
+        if isinstance(self.screen, GlossaryScreen):
+            self.screen.focus_search()
+        else:
+            self.push_screen(GlossaryScreen(focus_search=True))
+
+    def action_quit_lab(self) -> None:
+        if not self.run_in_progress:
+            self.exit()
+            return
+        from lab.tui.screens.help import ConfirmQuit
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.call_later(self._quit_after_hooks)
+
+        self.push_screen(ConfirmQuit(), answered)
+
+    async def _quit_after_hooks(self) -> None:
+        await self.run_shutdown_hooks()
+        self.exit()
+
+
+def make_app(
+    catalog: Catalog,
+    store: Any = None,
+    target: str | None = None,
+) -> LabApp:
+    """The app for `catalog`; opens the learner's store unless one is given.
+
+    When the store cannot open, the app still starts (lessons and glossary work) and says why.
+    """
+    error = None
+    if store is None:
+        try:
+            from lab.store import Store
+
+            store = Store.open()
+        except Exception as exc:  # noqa: BLE001 - any failure leaves a usable read-only lab
+            store, error = None, str(exc) or type(exc).__name__
+    return LabApp(catalog, store=store, target=target, store_error=error)

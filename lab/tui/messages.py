@@ -1,0 +1,34 @@
+"""Provides the messages that cross screens: small dataclasses named as facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class TermRequested(Message):
+    """The learner asked to see a glossary term (a `[[link]]`, a see-also, the palette)."""
+
+    name: str
+
+
+@dataclass
+class LessonRead(Message):
+    """The learner reached the end of a lesson, or marked it read."""
+
+    lesson: str
+
+
+@dataclass
+class AnswerRecorded(Message):
+    """An answer was graded and stored."""
+
+    question: str
+    correct: bool
+
+
+@dataclass
+class ProgressChanged(Message):
+    """Something the home screen shows changed (an answer, a read lesson, a run)."""

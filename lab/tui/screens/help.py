@@ -1,0 +1,137 @@
+"""Provides the help screen (every key, reached with `?`) and the quit-while-running question."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Label, Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Everywhere",
+        [
+            ("?", "this help"),
+            ("escape", "back to the previous screen"),
+            ("q", "quit (asks first while a run is going)"),
+            ("g", "glossary"),
+            ("/", "search the glossary"),
+            ("ctrl+p", "command palette: find a term from any screen"),
+            ("tab / shift+tab", "move between fields"),
+            ("up / down, enter", "move in a list, choose"),
+        ],
+    ),
+    (
+        "Home",
+        [
+            ("enter", "open the lesson under the cursor"),
+            ("c", "continue where you left off"),
+            ("z", "quiz: due questions first, then new ones"),
+            ("f", "flashcards for glossary terms"),
+        ],
+    ),
+    (
+        "Lesson",
+        [
+            ("up / down, page up / down", "scroll; reaching the end marks it read"),
+            ("m", "mark as read"),
+            ("t", "the lesson's terms (a link opens one too)"),
+            ("z", "the lesson's quiz"),
+            ("f", "flashcards for the lesson's terms"),
+            ("e", "the lesson's experiments"),
+        ],
+    ),
+    (
+        "Experiment",
+        [
+            ("r", "run"),
+            ("s", "stop"),
+            ("tab", "between the hyperparameter fields"),
+        ],
+    ),
+    (
+        "Glossary",
+        [
+            ("type", "search names, aliases and translations"),
+            ("enter", "from the search box to the results; on a result, to see-also"),
+            ("enter on see-also", "follow it"),
+        ],
+    ),
+    (
+        "Quiz",
+        [
+            ("up / down, enter", "choose an answer (1-9 pick a choice directly)"),
+            ("space", "tick a choice (several right answers)"),
+            ("t / f", "true or false"),
+            ("enter", "check the answer; then the next question"),
+        ],
+    ),
+    (
+        "Flashcards",
+        [
+            ("space or enter", "reveal the definition"),
+            ("1 2 3 4", "again, hard, good, easy"),
+        ],
+    ),
+]
+
+
+def keys_text() -> Content:
+    parts: list[Content] = []
+    for title, rows in KEYS:
+        parts.append(Content.styled(title, "bold"))
+        parts.append(Content("\n"))
+        for key, what in rows:
+            parts.append(Content(f"  {key:<26} {what}\n"))
+        parts.append(Content("\n"))
+    return Content("").join(parts)
+
+
+class HelpScreen(Screen):
+    """Every key of every screen."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("question_mark", "back", "Close", key_display="?"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="help-scroll", can_focus=True):
+            yield Static(keys_text(), id="help-keys")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Keys"
+        self.query_one("#help-scroll").focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ConfirmQuit(ModalScreen[bool]):
+    """Asked when `q` is pressed while an experiment is running."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Quit"),
+        Binding("n", "answer(False)", "Stay"),
+        Binding("escape", "answer(False)", "Stay"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Label(Content("A run is going. Stop it and quit? (y/n)"))
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Quit", id="yes", variant="error")
+                yield Button("Stay", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)

@@ -1,0 +1,113 @@
+"""Provides the home screen: the lessons in teaching order with progress, and where to continue."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from lab.tui.learner import LessonProgress, all_progress
+from lab.tui.messages import ProgressChanged
+
+
+class HomeScreen(Screen):
+    """Every lesson with read / quiz mastery / runs; enter opens one, `c` continues."""
+
+    BINDINGS = [
+        Binding("enter", "open_lesson", "Open", show=False),
+        Binding("c", "continue", "Continue"),
+        Binding("z", "quiz", "Quiz"),
+        Binding("f", "flashcards", "Cards"),
+        Binding("slash", "app.search", "Search", key_display="/"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(id="continue")
+        yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
+        yield Static(id="home-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#lessons", DataTable)
+        table.add_column("#", width=3, key="order")
+        table.add_column("lesson", width=42, key="title")
+        table.add_column("read", width=4, key="read")
+        table.add_column("quiz", width=5, key="quiz")
+        table.add_column("runs", width=4, key="runs")
+        self.refresh_progress()
+        problems = self.app.catalog.problems
+        note = self.query_one("#home-problems", Static)
+        if problems:
+            note.update(Content(f"{len(problems)} problem(s) in lesson files: run `lab validate`."))
+        else:
+            note.display = False
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_progress()
+
+    def on_progress_changed(self, _message: ProgressChanged) -> None:
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        table = self.query_one("#lessons", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self._progress = all_progress(self.app.store, self.app.catalog)
+        for lesson in self.app.catalog.lessons:
+            progress = self._progress.get(lesson.id, LessonProgress())
+            mastery = "-" if progress.mastery is None else f"{round(progress.mastery * 100)}%"
+            table.add_row(
+                Content(f"{lesson.order:>2}"),
+                Content(lesson.title),
+                Content("✓" if progress.read else "·"),
+                Content(mastery),
+                Content(str(progress.runs) if progress.runs else "·"),
+                key=lesson.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        nxt = self.continue_lesson()
+        line = self.query_one("#continue", Static)
+        if nxt is None:
+            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
+        else:
+            line.update(Content(f"Continue (c): {nxt.title}"))
+
+    def continue_lesson(self):
+        """The first lesson not yet read; the last one when all are read."""
+        lessons = self.app.catalog.lessons
+        for lesson in lessons:
+            if not self._progress.get(lesson.id, LessonProgress()).read:
+                return lesson
+        return lessons[-1] if lessons else None
+
+    def selected_lesson(self) -> str | None:
+        table = self.query_one("#lessons", DataTable)
+        if not table.row_count:
+            return None
+        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        return key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.open_lesson(event.row_key.value)
+
+    def action_open_lesson(self) -> None:
+        lesson = self.selected_lesson()
+        if lesson:
+            self.app.open_lesson(lesson)
+
+    def action_continue(self) -> None:
+        lesson = self.continue_lesson()
+        if lesson:
+            self.app.open_lesson(lesson.id)
+
+    def action_quiz(self) -> None:
+        self.app.open_quiz(None)
+
+    def action_flashcards(self) -> None:
+        self.app.open_flashcards(None)

@@ -1,0 +1,119 @@
+"""Provides the lesson screen: its sections, and its terms, quiz and experiments a key away."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from lab.tui.learner import mark_read
+from lab.tui.messages import LessonRead
+from lab.tui.screens.pick import PickScreen
+from lab.tui.widgets.lesson_text import LessonText
+
+
+class LessonScreen(Screen):
+    """One lesson; reaching its end (or `m`) marks it read."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("t", "terms", "Terms"),
+        Binding("z", "quiz", "Quiz"),
+        Binding("e", "experiments", "Experiments"),
+        Binding("f", "flashcards", "Cards", show=False),
+        Binding("m", "mark_read", "Read ✓", show=False),
+        Binding("r", "experiments", "Run", show=False),
+    ]
+
+    def __init__(self, lesson_id: str) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+        self.lesson = None
+        self.read = False
+
+    def compose(self) -> ComposeResult:
+        self.lesson = self.app.catalog.lesson(self.lesson_id)
+        yield Header(show_clock=False)
+        with VerticalScroll(id="lesson-scroll", can_focus=True):
+            yield LessonText(self.lesson, id="lesson-text")
+        yield Static(id="lesson-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lesson = self.lesson
+        self.sub_title = f"{lesson.order}. {lesson.title}"
+        bits = [f"{len(lesson.glossary)} terms (t)", f"{len(lesson.quiz)} questions (z)"]
+        if lesson.experiments:
+            bits.append(f"{len(lesson.experiments)} experiments (e)")
+        self.query_one("#lesson-bar", Static).update(Content("  ·  ".join(bits)))
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        scroll.focus()
+        self.watch(scroll, "scroll_y", self._check_end, init=False)
+        self.set_timer(0.5, self._check_end)
+
+    def _check_end(self, *_args) -> None:
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        if scroll.max_scroll_y <= 0 or scroll.scroll_y >= scroll.max_scroll_y - 1:
+            self._mark_read()
+
+    def _mark_read(self) -> None:
+        if self.read:
+            return
+        self.read = True
+        mark_read(self.app.store, self.lesson_id)
+        self.post_message(LessonRead(self.lesson_id))
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_mark_read(self) -> None:
+        self._mark_read()
+        self.notify("Marked as read.", timeout=2)
+
+    def action_terms(self) -> None:
+        lesson = self.lesson
+        names: list[str] = []
+        for name in [*lesson.links(), *(t.term for t in lesson.glossary)]:
+            entry = self.app.catalog.term(name)
+            if entry and entry.term.term not in names:
+                names.append(entry.term.term)
+        if not names:
+            self.notify("This lesson links no glossary terms.")
+            return
+        items = [(n, f"{n} - {self.app.catalog.term(n).term.short}") for n in names]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.app.show_term(name)
+
+        self.app.push_screen(PickScreen("Terms in this lesson", items), chosen)
+
+    def action_quiz(self) -> None:
+        if not self.lesson.quiz:
+            self.notify("This lesson has no questions.")
+            return
+        self.app.open_quiz(self.lesson_id)
+
+    def action_flashcards(self) -> None:
+        self.app.open_flashcards(self.lesson_id)
+
+    def action_experiments(self) -> None:
+        experiments = self.lesson.experiments
+        if not experiments:
+            self.notify("This lesson has no experiments.")
+            return
+        if len(experiments) == 1:
+            self.app.open_experiment(experiments[0].id)
+            return
+
+        def chosen(exp_id: str | None) -> None:
+            if exp_id:
+                self.app.open_experiment(exp_id)
+
+        items = [(e.id, e.title) for e in experiments]
+        self.app.push_screen(PickScreen("Experiments", items), chosen)
