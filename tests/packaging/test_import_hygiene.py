@@ -50,3 +50,16 @@ def test_headless_core_imports_no_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_repeated_glossary_look_up_parses_no_lessons():
+    """The second look-up is answered from the index cache: no YAML, no pydantic, no typer."""
+    code = CHECK.format(fixtures=str(FIXTURES), args=["glossary", "lr"]).replace(
+        '("torch", "textual", "sklearn", "torchvision")', '("yaml", "pydantic", "typer")'
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "learning rate" in first.stdout
+    second = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert "learning rate" in second.stdout and "HEAVY:\n" in second.stdout, second.stdout
