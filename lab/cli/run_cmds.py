@@ -1,1 +1,262 @@
-"""Provides `lab run` and `lab runs`: training from the command line, and the run history."""
+"""Provides `lab run` (train an experiment from the command line) and `lab data fetch`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from lab.cli import app, state
+
+EPOCH_LINES = 30  # a longer run prints about this many epoch lines, evenly spaced
+
+
+@app.command()
+def run(
+    experiment: Annotated[str, typer.Argument(help="The experiment's id (see `lab experiments`).")],
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE, checked against its range (repeatable)."),
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Train for this many epochs.", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed: same seed, same losses.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, cuda:1, mps.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print events as JSON lines.")] = False,
+    smoke: Annotated[bool, typer.Option(help="Tiny subset, one epoch.")] = False,
+) -> None:
+    """Run an experiment: one line per epoch, then the loss chart and the run's id."""
+    from lab.catalog.runspec import SettingError, build_run_spec
+
+    entry = state.catalog().experiment(experiment)
+    if entry is None:
+        typer.echo(f"lab run: no experiment {experiment!r}; see `lab experiments`", err=True)
+        raise typer.Exit(2)
+    try:
+        pairs = dict(_key_value(s) for s in settings or [])
+        run_spec = build_run_spec(
+            entry, pairs, seed=seed, epochs=epochs, device=device, smoke=smoke
+        )
+    except SettingError as exc:
+        typer.echo(f"lab run: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+    from lab.engine.client import Worker
+    from lab.engine.events import Done
+
+    printer = _Printer(run_spec, as_json)
+    worker = Worker.spawn()
+    worker.send(run_spec)
+    interrupted = False
+    done: Done | None = None
+    while done is None:
+        try:
+            for event in worker.events():
+                printer.show(event)
+                if isinstance(event, Done):
+                    done = event
+        except KeyboardInterrupt:
+            if interrupted:  # a second Ctrl+C: do not wait any longer
+                worker.kill()
+                done = Done("stopped", "stopped by Ctrl+C")
+                printer.show(done)
+            interrupted = True
+            worker.stop()
+    worker.wait(5)
+    if done.status == "completed":
+        raise typer.Exit(0)
+    raise typer.Exit(130 if interrupted or done.status == "stopped" else 1)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    from lab.catalog.runspec import SettingError
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise SettingError(f"--set takes KEY=VALUE, not {text!r}")
+    return key.strip(), value.strip()
+
+
+class _Printer:
+    """Shows a run's events as lines (or JSON) and keeps its history in the store."""
+
+    def __init__(self, run_spec: dict, as_json: bool):
+        self.run_spec, self.as_json = run_spec, as_json
+        spec = run_spec["spec"]
+        self.epochs = 1 if run_spec.get("smoke") else spec.get("epochs")
+        self.tty = sys.stdout.isatty() and not as_json
+        self.epoch_rows: list[tuple[int, dict]] = []
+        self.points: list[tuple[int, str, float]] = []
+        self.history = _History()
+        self.started = time.monotonic()
+
+    def show(self, event) -> None:
+        from lab.engine.events import Done, EpochEnd, Log, Progress, Start, to_json
+
+        if isinstance(event, Progress):
+            self.points.append((event.step, event.series, event.loss))
+        elif isinstance(event, EpochEnd):
+            self.epoch_rows.append((event.epoch, event.metrics))
+            self.history.add_epoch(event.epoch, event.metrics)
+        elif isinstance(event, Start):
+            self.history.start(self.run_spec, event)
+        elif isinstance(event, Done):
+            self.history.finish(event, self.points, time.monotonic() - self.started)
+        if self.as_json:
+            typer.echo(to_json(event))
+            return
+        if isinstance(event, Start):
+            typer.echo(f"{event.experiment} on {event.device}: {event.parameters:,} parameters")
+        elif isinstance(event, Progress) and self.tty:
+            of = f"/{self.epochs}" if self.epochs else ""
+            line = f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}"
+            sys.stdout.write("\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K")
+            sys.stdout.flush()
+        elif isinstance(event, EpochEnd) and self._worth_a_line(event.epoch):
+            self._clear()
+            of = f"/{self.epochs}" if self.epochs else ""
+            cells = [f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]
+            typer.echo(f"epoch {event.epoch}{of}  " + "  ".join(cells))
+        elif isinstance(event, Log):
+            self._clear()
+            typer.echo(event.text)
+        elif isinstance(event, Done):
+            self._clear()
+            chart = self._chart()
+            if chart:
+                typer.echo(chart)
+            typer.echo(f"{event.status}: {event.reason}")
+            if event.metrics:
+                typer.echo("  ".join(f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()))
+            if event.traceback and event.status == "failed":
+                typer.echo(event.traceback.rstrip(), err=True)
+            if self.history.run_id is not None:
+                typer.echo(f"run {self.history.run_id}")
+
+    def _worth_a_line(self, epoch: int) -> bool:
+        """Every epoch up to EPOCH_LINES of them; beyond that, evenly spaced ones and the last."""
+        total = self.epochs or 0
+        if total <= EPOCH_LINES:
+            return True
+        return epoch == 1 or epoch == total or epoch % -(-total // EPOCH_LINES) == 0
+
+    def _clear(self) -> None:
+        if self.tty and self.points:
+            sys.stdout.write("\r\x1b[K")
+
+    def _chart(self) -> str:
+        """The train/val loss per epoch, or the step losses of each series, with plotext."""
+        import plotext as plt
+
+        curves: dict[str, tuple[list[float], list[float]]] = {}
+        if len(self.epoch_rows) >= 2 and any("train_loss" in m for _, m in self.epoch_rows):
+            for key in ("train_loss", "val_loss"):
+                rows = [(e, m[key]) for e, m in self.epoch_rows if key in m]
+                if rows:
+                    curves[key.removesuffix("_loss")] = ([e for e, _ in rows], [v for _, v in rows])
+            xlabel = "epoch"
+        else:
+            for step, series, loss in self.points:
+                xs, ys = curves.setdefault(series, ([], []))
+                xs.append(step)
+                ys.append(loss)
+            xlabel = "step"
+        curves = {k: v for k, v in curves.items() if len(v[0]) >= 2}
+        if not curves:
+            return ""
+        plt.clear_figure()
+        plt.theme("clear")
+        width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+        plt.plotsize(width, 18)
+        for (name, (xs, ys)), marker in zip(curves.items(), "*+ox#@%", strict=False):
+            plt.plot(xs, [min(y, 1e30) for y in ys], label=name, marker=marker)
+        plt.xlabel(xlabel)
+        plt.title("loss")
+        return re.sub(r"\x1b\[[0-9;]*m", "", plt.build()).rstrip()
+
+
+def _fmt(key: str, value) -> str:
+    if isinstance(value, float) and "accuracy" in key:
+        return f"{value:.1%}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+class _History:
+    """The run's record in the store; a missing or failing store never stops a run."""
+
+    def __init__(self):
+        self.store = None
+        self.run_id: int | None = None
+
+    def start(self, run_spec: dict, event) -> None:
+        spec = run_spec["spec"]
+        seed = spec.get("seed", spec.get("args", {}).get("seed"))
+        try:
+            from lab.store import Store
+
+            self.store = Store.open()
+            self.run_id = self.store.start_run(
+                experiment=run_spec["experiment"],
+                lesson=run_spec["lesson"],
+                spec=spec,
+                tweaks=run_spec.get("tweaks", {}),
+                seed=seed,
+                device=event.device,
+                torch_version=event.torch_version,
+            )
+        except Exception as exc:  # the history is a record, not the run itself
+            self._warn(exc)
+
+    def add_epoch(self, epoch: int, metrics: dict) -> None:
+        if self.run_id is not None:
+            try:
+                self.store.add_epoch(self.run_id, epoch, metrics)
+            except Exception as exc:
+                self._warn(exc)
+
+    def finish(self, done, points: list, duration_s: float) -> None:
+        if self.run_id is None:
+            return
+        try:
+            if points:
+                self.store.add_points(self.run_id, points)
+            self.store.finish_run(self.run_id, done.status, done.reason, done.metrics, duration_s)
+        except Exception as exc:
+            self._warn(exc)
+
+    def _warn(self, exc: Exception) -> None:
+        if not isinstance(exc, ImportError):
+            typer.echo(f"lab run: could not record the run ({exc})", err=True)
+        self.run_id = None
+
+
+data_app = typer.Typer(help="Data sets that need the network once: fetch them into the cache.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    name: Annotated[str, typer.Argument(help="mnist, fashion-mnist or cifar10.")],
+) -> None:
+    """Download a data set into the data cache, with progress; safe to interrupt."""
+    from lab.catalog.allowlists import DOWNLOAD_DATASETS
+
+    if name not in DOWNLOAD_DATASETS:
+        typer.echo(
+            f"lab data fetch: {name!r} is not downloaded; fetch one of "
+            f"{', '.join(DOWNLOAD_DATASETS)} (the others are built in)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from lab import paths
+    from lab.engine.datasets import DataError, fetch
+
+    try:
+        where = fetch(name, paths.data_cache())
+    except DataError as exc:
+        typer.echo(f"lab data fetch: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{name} is ready in {where}")

@@ -376,3 +376,49 @@ def _targets(y, loss: str) -> torch.Tensor | None:
         return torch.from_numpy(np.asarray(y, dtype=np.int64))
     t = torch.from_numpy(np.asarray(y, dtype=np.float32))
     return t[:, None] if t.ndim == 1 else t  # [N] -> [N, 1], as the model outputs
+
+
+# --- fetching (`lab data fetch`) ----------------------------------------------------------------
+
+FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "cifar-10-batches-py"}
+
+
+def fetch(name: str, cache: Path, timeout_s: float = 60.0) -> Path:
+    """Download into a temporary folder, check it loads, then move it into the cache.
+
+    torchvision's downloads have no timeout and a truncated file breaks every later start, so a
+    half-finished fetch never lands where the loader looks.
+    """
+    import os
+    import shutil
+    import socket
+    import tempfile
+
+    cls = torchvision_class(name)
+    title = DOWNLOADS[name][1]
+    cache.mkdir(parents=True, exist_ok=True)
+    final = cache / FOLDERS[name]
+    try:
+        cls(str(cache), train=True, download=False)
+        return final  # already there and whole
+    except (RuntimeError, OSError):
+        pass
+    old_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout_s)
+    tmp = Path(tempfile.mkdtemp(prefix=f".fetch-{name}-", dir=cache))
+    try:
+        cls(str(tmp), train=True, download=True)
+        cls(str(tmp), train=False, download=True)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp / FOLDERS[name], final)
+    except Exception as exc:  # network, disk, checksum: one line, never a traceback
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(
+            f"could not download {title} ({first}); check the network, or ask whoever runs "
+            f"this machine to put it in LAB_DATA_DIR"
+        ) from None
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
