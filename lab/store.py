@@ -175,10 +175,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _iso(when: datetime) -> str:
+def _utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return when.astimezone(timezone.utc)
+
+
+def _iso(when: datetime) -> str:
+    return _utc(when).isoformat(timespec="microseconds")
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -475,8 +479,9 @@ class Store:
                 "SELECT card FROM cards WHERE question_id = ?", (question_id,)
             ).fetchone()
             card = scheduler.card_from_json(row[0]) if row else None
-            if card is not None and card.last_review and card.last_review > reviewed_at:
-                # An answer older than the card's last one: rebuild from the whole log.
+            if card is not None and card.last_review and card.last_review >= _utc(reviewed_at):
+                # An answer not newer than the card's last one (an import, a clock step back):
+                # rebuild from the whole log, ties in uuid order, as every copy of it would.
                 info = self._rebuild(conn, question_id)
             else:
                 card = card or scheduler.new_card(question_id)
@@ -503,7 +508,7 @@ class Store:
     def _rebuild(self, conn, question_id: str) -> CardInfo | None:
         rows = conn.execute(
             "SELECT lesson, correct, rating, reviewed_at FROM reviews WHERE question_id = ?"
-            " ORDER BY reviewed_at, id",
+            " ORDER BY reviewed_at, uuid",
             (question_id,),
         ).fetchall()
         if not rows:
