@@ -1,0 +1,69 @@
+"""Grading of every question kind, and parsing what a learner types."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.quiz.grading import AnswerError, answer_text, grade, normalize_text, parse_answer
+
+
+def test_single(questions):
+    q = questions["single"]  # answer: index 1, "Against the gradient"
+    assert grade(q, 1).correct
+    assert not grade(q, 0).correct
+    assert not grade(q, True).correct, "a bool is no index"
+    correct, feedback = grade(q, 2)
+    assert not correct and "2. Against the gradient" in feedback and "points uphill" in feedback
+    assert parse_answer(q, " 2 ") == 1
+    for bad in ["0", "4", "two", "1 2", ""]:
+        with pytest.raises(AnswerError):
+            parse_answer(q, bad)
+
+
+def test_multiple(questions):
+    q = questions["multiple"]  # answers [0, 2]
+    assert grade(q, {0, 2}).correct and grade(q, [2, 0]).correct
+    assert not grade(q, {0}).correct and not grade(q, {0, 1, 2}).correct
+    assert not grade(q, None).correct
+    assert parse_answer(q, "1,3") == {0, 2} == parse_answer(q, "3 1") == parse_answer(q, "1; 3")
+    assert answer_text(q, {2, 0}) == "0,2"
+    with pytest.raises(AnswerError):
+        parse_answer(q, "1,9")
+
+
+def test_true_false(questions):
+    q = questions["true_false"]  # answer false
+    assert grade(q, False).correct and not grade(q, True).correct
+    assert not grade(q, 0).correct, "0 is no bool"
+    assert parse_answer(q, "F") is False and parse_answer(q, "yes") is True
+    with pytest.raises(AnswerError):
+        parse_answer(q, "maybe")
+
+
+def test_numeric(questions, catalog):
+    q = questions["numeric"]  # 600, tolerance 0
+    assert grade(q, 600).correct and grade(q, "600.0").correct
+    assert not grade(q, 601).correct and not grade(q, float("nan")).correct
+    assert not grade(q, "six hundred").correct
+    assert parse_answer(q, "6e2") == 600 == parse_answer(q, "60,0".replace(",", ""))
+    assert parse_answer(q, "60,000") == 60000
+    for bad in ["abc", "inf", "nan"]:
+        with pytest.raises(AnswerError):
+            parse_answer(q, bad)
+    tolerant = q.model_copy(update={"answer": 0.5, "tolerance": 0.05})
+    assert grade(tolerant, 0.549).correct and grade(tolerant, 0.45).correct
+    assert not grade(tolerant, 0.56).correct
+    exact = q.model_copy(update={"answer": 0.3, "tolerance": 0.0})
+    assert grade(exact, 0.1 + 0.2).correct, "float rounding is no mistake"
+
+
+def test_text(questions):
+    q = questions["text"]  # [learning rate, lr]
+    assert grade(q, "Learning Rate").correct
+    assert grade(q, "  learning \t  rate ").correct
+    assert grade(q, "LR").correct
+    assert not grade(q, "learningrate").correct and not grade(q, "rate").correct
+    assert not grade(q, 5).correct
+    assert normalize_text(" A  b\nC ") == "a b c"
+    with pytest.raises(AnswerError):
+        parse_answer(q, "   ")
