@@ -1,0 +1,151 @@
+"""The shipped course: clean, complete, and every experiment runs (in smoke mode) to `completed`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lab.catalog import load_catalog
+from lab.catalog.runspec import build_run_spec
+
+TEACHING_ORDER = [
+    "what-is-ml",
+    "tensors",
+    "linear-model",
+    "gradient-descent",
+    "batches-and-epochs",
+    "backpropagation",
+    "linear-regression",
+    "logistic-regression",
+    "datasets-and-dataloaders",
+    "building-networks",
+    "optimizers",
+    "preparing-data",
+    "convolutional-networks",
+    "training-well",
+]
+# Note 000's terminology list, the blank ones included.
+NOTE_000_TERMS = [
+    "batch size", "learning rate", "epoch", "iteration", "gradient", "forward propagation",
+    "backpropagation", "weight", "bias", "label", "segmentation", "CNN layer", "pooling layer",
+    "ReLU", "loss", "optimizer", "tensor", "kernel",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def course():
+    import os
+
+    saved = os.environ.pop("LAB_SHIPPED_LESSONS", None)
+    try:
+        return load_catalog()
+    finally:
+        if saved is not None:
+            os.environ["LAB_SHIPPED_LESSONS"] = saved
+
+
+def test_the_course_validates_clean(course):
+    assert [str(p) for p in course.problems] == []
+
+
+def test_lessons_come_in_teaching_order(course):
+    ids = [lesson.id for lesson in course.lessons]
+    assert [i for i in ids if i in TEACHING_ORDER] == TEACHING_ORDER
+
+
+def test_glossary_is_complete_and_translated(course):
+    terms = course.terms()
+    assert len(terms) >= 80
+    for name in NOTE_000_TERMS:
+        assert course.term(name), f"note 000's term {name!r} is missing"
+    for entry in terms:
+        t = entry.term
+        assert t.translations.zh and t.translations.fr, f"{t.term}: needs zh and fr"
+        assert re.search(r"[\u4e00-\u9fff]", t.translations.zh), f"{t.term}: zh is not Chinese"
+        assert t.see_also, f"{t.term}: no see-also"
+
+
+def test_quizzes_mix_kinds_and_say_why(course):
+    total = 0
+    kinds_everywhere = set()
+    for lesson in course.lessons:
+        assert len(lesson.quiz) >= 8, f"{lesson.id}: {len(lesson.quiz)} questions"
+        kinds = {q.kind for q in lesson.quiz}
+        assert len(kinds) >= 4, f"{lesson.id}: only {sorted(kinds)}"
+        kinds_everywhere |= kinds
+        total += len(lesson.quiz)
+        for q in lesson.quiz:
+            assert len(q.explanation.split()) >= 8, f"{q.id}: explain why"
+    assert total >= 120
+    assert kinds_everywhere == {"single", "multiple", "true_false", "numeric", "text"}
+
+
+def _numeric_answers(course) -> set[float]:
+    return {q.answer for lesson in course.lessons for q in lesson.quiz if q.kind == "numeric"}
+
+
+def test_the_notes_numbers_are_asked(course):
+    answers = _numeric_answers(course)
+    assert 600 in answers  # 60,000 samples / batch size 100
+    assert 100_100 in answers  # parameters of Linear(1000, 100)
+    prompts = " ".join(q.prompt for lesson in course.lessons for q in lesson.quiz)
+    assert "[32, 1, 28, 28]" in prompts or "32, 1, 28, 28" in prompts
+    assert "60,000" in prompts or "60000" in prompts or "60 000" in prompts
+
+
+def test_misconceptions_are_questions(course):
+    false_claims = [
+        q.prompt.lower()
+        for lesson in course.lessons
+        for q in lesson.quiz
+        if q.kind == "true_false" and q.answer is False
+    ]
+    text = "\n".join(false_claims)
+    assert "backprop" in text and "wrong" in text
+    assert "learning rate" in text and "faster" in text
+    assert "epoch" in text
+
+
+def test_every_lesson_but_the_first_has_an_experiment_with_goal_and_prompts(course):
+    for lesson in course.lessons[1:]:
+        assert lesson.experiments, f"{lesson.id} has no experiment"
+    for entry in course.experiments():
+        exp = entry.experiment
+        assert exp.goal, f"{exp.id}: no goal"
+        assert exp.try_this, f"{exp.id}: no try-this prompt"
+        assert exp.params, f"{exp.id}: nothing to tweak"
+
+
+DOWNLOADS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+
+
+@pytest.fixture
+def tiny_downloads(tmp_path, monkeypatch):
+    """LAB_DATA_DIR with tiny MNIST-format and CIFAR-format files, so every experiment runs."""
+    from tests.engine.test_datasets import write_cifar, write_mnist
+
+    for folder in DOWNLOADS.values():
+        write_mnist(tmp_path, folder, n=40)
+    write_cifar(tmp_path, n=40)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_every_experiment_completes_in_smoke_mode(course, tiny_downloads):
+    from lab.engine.events import Done
+    from lab.engine.loop import run_events
+
+    failures = []
+    for entry in course.experiments():
+        spec = build_run_spec(entry, smoke=True)
+        events = list(run_events(spec, lambda: False))
+        done = [e for e in events if isinstance(e, Done)]
+        if len(done) != 1 or done[0].status != "completed":
+            failures.append(
+                f"{entry.experiment.id}: {done[-1].status}: {done[-1].reason}"
+                if done
+                else entry.experiment.id
+            )
+    assert failures == []
