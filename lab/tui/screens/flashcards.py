@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from lab.catalog.catalog import TermEntry
+from lab.quiz import scheduler
 from lab.tui.messages import ProgressChanged
 
 GRADES = [(1, "again"), (2, "hard"), (3, "good"), (4, "easy")]  # fsrs ratings
@@ -19,28 +20,12 @@ PREFIX = "term:"  # a term's card id in the store
 
 def build_deck(catalog, store, lesson: str | None, size: int = DECK_SIZE) -> list[TermEntry]:
     """Due term cards first (most overdue first), then terms never reviewed."""
-    entries = [e for e in catalog.terms() if lesson is None or e.lesson == lesson]
-    by_name = {e.term.term: e for e in entries}
-    deck: list[TermEntry] = []
-    seen: set[str] = set()
-    if store is not None:
-        try:
-            due = store.due(lesson=lesson, terms=True)
-            reviewed = set(store.cards(lesson)) if hasattr(store, "cards") else set()
-        except Exception:  # noqa: BLE001
-            due, reviewed = [], set()
-        for card_id in due:
-            entry = by_name.get(card_id[len(PREFIX) :])
-            if entry and entry.term.term not in seen:
-                deck.append(entry)
-                seen.add(entry.term.term)
-    else:
-        reviewed = set()
-    for entry in entries:
-        if entry.term.term not in seen and PREFIX + entry.term.term not in reviewed:
-            deck.append(entry)
-            seen.add(entry.term.term)
-    return deck[:size]
+    try:
+        names = scheduler.order_terms(catalog, store, lesson)
+    except Exception:  # noqa: BLE001 - a store that fails: every term, in order
+        names = [e.term.term for e in catalog.terms() if lesson is None or e.lesson == lesson]
+    entries = [catalog.term(name) for name in names]
+    return [e for e in entries if e is not None][:size]
 
 
 class FlashcardsScreen(Screen):

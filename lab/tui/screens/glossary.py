@@ -88,6 +88,8 @@ class GlossaryScreen(Screen):
         see.clear_options()
         names = [n for n in entry.term.see_also if self.app.catalog.term(n)]
         see.add_options([Option(Content(n), id=n) for n in names])
+        if names:
+            see.highlighted = 0
         see.display = bool(names)
         self.query_one("#see-also-label").display = bool(names)
         self.query_one("#glossary-detail").scroll_home(animate=False)

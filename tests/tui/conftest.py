@@ -1,0 +1,36 @@
+"""Fixtures for the app tests: the fixture lessons, a store in a temporary LAB_HOME, the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.catalog import load_catalog
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
+
+
+@pytest.fixture
+def catalog():
+    return load_catalog([FIXTURES])
+
+
+@pytest.fixture
+def store(lab_home):
+    from lab.store import Store
+
+    s = Store.open(lab_home / "lab.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def make(catalog, store):
+    """Build the app as the CLI does, with the test's own store."""
+    from lab.tui.app import make_app
+
+    def build(target: str | None = None, **kwargs):
+        return make_app(catalog, store=kwargs.pop("store", store), target=target, **kwargs)
+
+    return build

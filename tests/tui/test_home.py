@@ -1,0 +1,65 @@
+"""Home screen: the lessons in order with progress; enter opens one, `c` continues."""
+
+from __future__ import annotations
+
+import sys
+
+from textual.widgets import DataTable
+
+from lab.tui.screens.home import HomeScreen
+from lab.tui.screens.lesson import LessonScreen
+
+
+async def test_home_lists_lessons_without_torch(make):
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#lessons", DataTable)
+        assert table.row_count == 1
+        assert "Gradient descent, by example" in str(table.get_row_at(0)[1])
+        assert "torch" not in sys.modules
+
+
+async def test_enter_opens_the_lesson_and_escape_comes_back(make):
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson_id == "gd-example"
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_continue_opens_the_first_unread_lesson(make):
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "Continue (c): Gradient descent" in str(app.screen.query_one("#continue").render())
+        await pilot.press("c")
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_progress_shows_read_and_mastery(make, store, catalog):
+    store.mark_read("gd-example")
+    store.record_answer("gd-ex-direction", "gd-example", correct=True, answer="1", rating=3)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        row = [str(c) for c in app.screen.query_one("#lessons", DataTable).get_row_at(0)]
+        assert row[2] == "✓"
+        assert row[3] == "20%"  # one of five questions known
+
+
+async def test_quiz_and_flashcard_keys(make):
+    from lab.tui.screens.flashcards import FlashcardsScreen
+    from lab.tui.screens.quiz import QuizScreen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("z")
+        assert isinstance(app.screen, QuizScreen)
+        await pilot.press("escape")
+        await pilot.press("f")
+        assert isinstance(app.screen, FlashcardsScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)

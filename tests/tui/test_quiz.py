@@ -1,0 +1,124 @@
+"""Quiz: all five kinds by keyboard, feedback with the explanation, each answer stored at once."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, SelectionList
+
+from lab.tui.screens.flashcards import FlashcardsScreen
+from lab.tui.screens.quiz import QuizScreen
+
+
+def _feedback(app) -> str:
+    return str(app.screen.query_one("#quiz-feedback").render())
+
+
+async def _kind(pilot, app) -> str:
+    await pilot.pause()
+    return app.screen.question.kind
+
+
+async def test_every_kind_answered_by_keyboard_and_stored(make, store):
+    app = make(target="quiz:gd-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, QuizScreen)
+        assert [qid for _, qid in app.screen.order] == [
+            "gd-ex-direction",
+            "gd-ex-which",
+            "gd-ex-always",
+            "gd-ex-iters",
+            "gd-ex-name",
+        ]
+        # single: the second choice, by number
+        assert await _kind(pilot, app) == "single"
+        await pilot.press("2")
+        assert "Right." in _feedback(app)
+        assert "stepping against it" in _feedback(app)  # the explanation
+        assert len(store.reviews()) == 1  # stored the moment it was given
+        await pilot.press("enter")  # the Next button
+        # multiple: tick 1 and 3 with space, then Check
+        assert await _kind(pilot, app) == "multiple"
+        await pilot.press("space", "down", "down", "space", "tab", "enter")
+        assert app.screen.query_one(SelectionList).disabled
+        assert "Right." in _feedback(app)
+        await pilot.press("enter")
+        # true/false: t (wrong)
+        assert await _kind(pilot, app) == "true_false"
+        await pilot.press("t")
+        assert "Not quite. The answer is: false" in _feedback(app)
+        await pilot.press("enter")
+        # numeric
+        assert await _kind(pilot, app) == "numeric"
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"600", "enter")
+        assert "Right." in _feedback(app)
+        await pilot.press("enter")
+        # text
+        assert await _kind(pilot, app) == "text"
+        await pilot.press(*"Learning  Rate", "enter")
+        assert "Right." in _feedback(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        summary = str(app.screen.query_one("#quiz-summary").render())
+        assert "Done: 4 of 5 right (80%)" in summary
+        assert "A higher learning rate always trains faster." in summary
+    log = store.reviews()
+    assert [r["question_id"] for r in log] == [
+        "gd-ex-direction",
+        "gd-ex-which",
+        "gd-ex-always",
+        "gd-ex-iters",
+        "gd-ex-name",
+    ]
+    assert [r["correct"] for r in log] == [True, True, False, True, True]
+
+
+async def test_a_bad_number_asks_again(make, store):
+    app = make(target="quiz:gd-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.index = 3
+        await app.screen.show_question()
+        await pilot.pause()
+        await pilot.press(*"lots", "enter")
+        assert not app.screen.answered
+        assert store.reviews() == []
+
+
+async def test_nothing_due_offers_practice(make, store):
+    for q in ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]:
+        store.record_answer(q, "gd-example", correct=True, answer="x", rating=3)
+    app = make(target="quiz")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.order == []
+        assert "press p to practise" in str(app.screen.query_one("#quiz-summary").render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert len(app.screen.order) == 5
+
+
+async def test_quiz_works_without_a_store(catalog):
+    from lab.tui.app import LabApp
+
+    app = LabApp(catalog, store=None, target="quiz:gd-example", store_error="read-only")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        assert "Right." in _feedback(app)
+
+
+async def test_flashcards_reveal_and_grade(make, store):
+    app = make(target="flashcards")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, FlashcardsScreen)
+        assert [e.term.term for e in app.screen.deck] == ["gradient", "learning rate"]
+        assert not app.screen.query_one("#card-grades").display
+        await pilot.press("space")
+        assert "partial derivatives" in str(app.screen.query_one("#card-definition").render())
+        await pilot.press("4")  # easy
+        await pilot.press("space", "1")  # again
+        await pilot.pause()
+        assert "No cards left" in str(app.screen.query_one("#card-term").render())
+    assert [(r["question_id"], r["rating"]) for r in store.reviews()] == [
+        ("term:gradient", 4),
+        ("term:learning rate", 1),
+    ]
