@@ -236,6 +236,10 @@ def on_network_filesystem(path: Path, mounts: str | None = None) -> bool:
     return kind in NETWORK_FILESYSTEMS or kind.startswith("nfs")
 
 
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
 def _process_start(pid: int) -> str | None:
     """When process `pid` started (clock ticks since boot, Linux), to tell a reused pid apart."""
     try:
@@ -299,7 +303,7 @@ class Store:
             raise StoreError(
                 f"cannot create {path.parent}: {exc.strerror or exc}; progress is not saved"
             ) from None
-        if not os.access(path.parent, os.W_OK):
+        if not _writable(path.parent):
             raise StoreError(
                 f"cannot save progress: {path.parent} is not writable "
                 "(set LAB_HOME to a folder you can write)"

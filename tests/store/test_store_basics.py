@@ -180,7 +180,7 @@ def test_a_read_only_lab_home_is_a_clear_store_error(lab_home, monkeypatch):
         # root writes anywhere: pretend the folder is read-only as a learner would find it
         import lab.store as store_module
 
-        monkeypatch.setattr(store_module.os, "access", lambda path, mode: False)
+        monkeypatch.setattr(store_module, "_writable", lambda folder: False)
     else:
         lab_home.chmod(0o555)
     try:
