@@ -31,7 +31,8 @@ from lab.engine.scripted.base import Stopped
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
-DIVERGE_FACTOR = 1e4  # a loss this many times the largest of the first few steps has exploded
+DIVERGE_FACTOR = 1e4  # one step's loss this many times the first loss: it has exploded
+RISE_FACTOR = 10  # an epoch's mean loss this many times the first: it climbs instead of falls
 EVAL_BATCH = 4096
 
 
@@ -196,19 +197,22 @@ class Reporter:
 
 
 class DivergenceWatch:
-    """A non-finite loss, or one DIVERGE_FACTOR times the largest of the first few, diverged."""
+    """Diverged: a non-finite loss, a step DIVERGE_FACTOR times the first loss, or a whole
+    epoch whose mean stays RISE_FACTOR times above the first loss."""
 
-    def __init__(self, first: int = 5):
-        self.first, self.seen, self.scale = first, 0, 0.0
+    def __init__(self):
+        self.first: float | None = None
 
     def diverged(self, loss: float) -> bool:
         if not math.isfinite(loss):
             return True
-        if self.seen < self.first:
-            self.seen += 1
-            self.scale = max(self.scale, abs(loss))
+        if self.first is None:
+            self.first = max(abs(loss), 1e-3)  # a near-zero start must not make noise fatal
             return False
-        return self.scale > 0 and loss > DIVERGE_FACTOR * self.scale
+        return loss > DIVERGE_FACTOR * self.first
+
+    def rose(self, epoch_loss: float) -> bool:
+        return self.first is not None and epoch_loss > RISE_FACTOR * self.first
 
 
 def diverged_reason(loss: float, step: int, lr: float) -> str:
@@ -303,6 +307,15 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         if progress is not None:
             yield progress
         metrics = {"train_loss": epoch_loss / max(epoch_steps, 1)}
+        if watch.rose(metrics["train_loss"]):
+            lr = optimizer.param_groups[0]["lr"]
+            reason = (
+                f"the loss rose from {watch.first:.3g} to {metrics['train_loss']:.3g} over epoch "
+                f"{epoch} with learning rate {lr:g}: try a smaller learning rate, e.g. {lr / 10:g}"
+            )
+            yield EpochEnd(epoch, metrics)
+            yield Done("diverged", reason, metrics)
+            return
         if classify and len(X_train) <= 20_000:  # cheap in big eval batches; skipped when large
             _, metrics["train_accuracy"] = evaluate(
                 model, X_train, y_train, loss_fn, loss_name, True
