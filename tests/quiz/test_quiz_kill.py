@@ -1,0 +1,57 @@
+"""A real `lab quiz --plain` killed with SIGKILL mid-quiz: every answer it acknowledged is kept."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lab.store import Store
+
+GOOD = Path(__file__).parents[1] / "fixtures" / "good"
+ROOT = Path(__file__).parents[2]
+
+
+def _read_until(proc, marker: str, timeout: float = 30) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        assert time.monotonic() < deadline, seen
+        char = proc.stdout.read(1)
+        assert char, seen
+        seen += char
+    return seen
+
+
+def test_sigkill_mid_quiz_keeps_every_answer_given(lab_home):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "--lessons", str(GOOD), "quiz", "--plain", "gd-example"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        _read_until(proc, "number> ")
+        proc.stdin.write("2\n")
+        proc.stdin.flush()
+        _read_until(proc, "numbers, like 1,3> ")  # the first feedback is printed: it was stored
+        proc.stdin.write("1,3\n")
+        proc.stdin.flush()
+        _read_until(proc, "t/f> ")
+        # the learner is thinking about question 3 when the connection dies hard
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Store.open() as store:
+        assert store.integrity_check() == "ok"
+        log = store.reviews()
+        assert [r["question_id"] for r in log] == ["gd-ex-direction", "gd-ex-which"]
+        assert all(r["correct"] for r in log)
