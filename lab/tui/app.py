@@ -74,8 +74,11 @@ class LabApp(App):
         store: Any = None,
         target: str | None = None,
         store_error: str | None = None,
+        prewarm: bool = True,
     ) -> None:
         super().__init__()
+        self.prewarm = prewarm
+        """Start a training worker while a lesson with experiments is read (off in tests)."""
         self.catalog = catalog
         self.store = store
         self.store_error = store_error
@@ -247,6 +250,7 @@ def make_app(
     catalog: Catalog,
     store: Any = None,
     target: str | None = None,
+    prewarm: bool = True,
 ) -> LabApp:
     """The app for `catalog`; opens the learner's store unless one is given.
 
@@ -260,4 +264,4 @@ def make_app(
             store = Store.open()
         except Exception as exc:  # noqa: BLE001 - any failure leaves a usable read-only lab
             store, error = None, str(exc) or type(exc).__name__
-    return LabApp(catalog, store=store, target=target, store_error=error)
+    return LabApp(catalog, store=store, target=target, store_error=error, prewarm=prewarm)

@@ -31,6 +31,7 @@ def make(catalog, store):
     from lab.tui.app import make_app
 
     def build(target: str | None = None, **kwargs):
+        kwargs.setdefault("prewarm", False)
         return make_app(catalog, store=kwargs.pop("store", store), target=target, **kwargs)
 
     return build

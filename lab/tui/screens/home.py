@@ -27,6 +27,7 @@ class HomeScreen(Screen):
         yield Header(show_clock=False)
         yield Static(id="continue")
         yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
+        yield Static(id="lesson-summary")
         yield Static(id="home-problems")
         yield Footer()
 
@@ -91,6 +92,18 @@ class HomeScreen(Screen):
             return None
         key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
         return key.value
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        lesson = self.app.catalog.lesson(event.row_key.value) if event.row_key else None
+        summary = self.query_one("#lesson-summary", Static)
+        if lesson is None:
+            summary.update(Content(""))
+            return
+        counts = (
+            f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
+            f"{len(lesson.experiments)} experiments"
+        )
+        summary.update(Content(f"{lesson.summary.strip()}\n{counts}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

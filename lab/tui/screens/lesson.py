@@ -53,6 +53,17 @@ class LessonScreen(Screen):
         scroll.focus()
         self.watch(scroll, "scroll_y", self._check_end, init=False)
         self.set_timer(0.5, self._check_end)
+        if lesson.experiments and self.app.prewarm:
+            self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        # torch imports in a worker process while the learner reads, so `r` answers at once
+        try:
+            from lab.tui.warm import warm_workers
+
+            warm_workers(self.app).warm_up()
+        except Exception:  # noqa: BLE001 - the experiment screen starts one itself if needed
+            pass
 
     def _check_end(self, *_args) -> None:
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
