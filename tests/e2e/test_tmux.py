@@ -1,0 +1,133 @@
+"""End to end: the real `lab` in tmux at 80x24, driven by keys, then checked from the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = Path(sys.executable).parent / "lab"
+FIXTURES = ROOT / "tests" / "fixtures" / "good"
+
+
+class Tmux:
+    """One tmux server of our own (its own socket), one 80x24 window running `lab`."""
+
+    def __init__(self, socket: Path, env: dict[str, str]):
+        self.socket = socket
+        self.env = env
+
+    def tmux(self, *args: str, check: bool = True) -> str:
+        out = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            env=self.env,
+        )
+        return out.stdout
+
+    def start(self, command: str) -> None:
+        # stderr is left alone: Textual draws on it.
+        self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "lab", command)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "lab", check=False)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "lab", key)
+            # a lone Escape needs a pause, or the next key reads as alt+key
+            time.sleep(0.5 if key == "Escape" else 0.15)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def alive(self) -> bool:
+        return (
+            subprocess.run(
+                ["tmux", "-S", str(self.socket), "has-session", "-t", "lab"],
+                capture_output=True,
+                env=self.env,
+            ).returncode
+            == 0
+        )
+
+    def kill(self) -> None:
+        self.tmux("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path, lab_home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "PYTEST", "NO_COLOR"))}
+    env.update(LAB_HOME=str(lab_home), TERM="xterm-256color")
+    session = Tmux(tmp_path / "tmux.sock", env)
+    yield session
+    session.kill()
+
+
+def _lab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LAB), "--lessons", str(FIXTURES), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
+    env = tmux.env
+    command = (
+        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
+        f"TERM=xterm {LAB} --lessons {FIXTURES}"
+    )
+    tmux.start(command)
+    tmux.wait_for("Continue (c)")
+    # open a lesson
+    tmux.keys("Enter")
+    tmux.wait_for("The update rule")
+    # look a term up: the lesson's terms, then the glossary
+    tmux.keys("t")
+    tmux.wait_for("Terms in this lesson")
+    tmux.keys("Enter")
+    tmux.wait_for("partial derivatives")
+    tmux.keys("Escape", "Escape")
+    tmux.wait_for("Continue (c)")
+    # answer a question
+    tmux.keys("z")
+    tmux.wait_for("question 1 of 5")
+    tmux.keys("2")
+    tmux.wait_for("Right.")
+    # quit
+    tmux.keys("Escape")
+    tmux.wait_for("Continue (c)")
+    tmux.keys("q")
+    deadline = time.monotonic() + 10
+    while tmux.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not tmux.alive(), tmux.screen()
+    result = _lab(env, "progress", "--json")
+    assert result.returncode == 0, result.stderr
+    progress = json.loads(result.stdout)
+    assert progress["reviews"] == 1
+    lesson = next(x for x in progress["lessons"] if x["id"] == "gd-example")
+    assert lesson["reviews"] == 1
