@@ -110,6 +110,10 @@ MAX_POINTS_PER_SERIES = 2000
 """Step losses kept per series of a run; beyond it every other point is dropped."""
 
 BUSY_TIMEOUT_MS = 15_000
+FULL_CHECK_BYTES = 8_000_000
+"""Up to this size the whole database is checked on open (about 0.1 s); above, the tables
+holding answers and runs (not the step losses)."""
+CHECKED_TABLES = ("reviews", "cards", "lessons_read", "runs", "run_epochs")
 STOPPED_REASON = "the lab was closed or killed during the run"
 NETWORK_FILESYSTEMS = {
     "nfs",
@@ -265,6 +269,25 @@ def _alive(pid: int, started: str | None) -> bool:
     return True
 
 
+def _check(conn: sqlite3.Connection, path: Path) -> str | None:
+    """A quick integrity check; None when fine. A big database (mostly step losses) has only
+    its precious tables checked, so that opening stays fast."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size <= FULL_CHECK_BYTES:
+        checks = ["PRAGMA quick_check"]
+    else:
+        checks = [f"PRAGMA quick_check({t})" for t in CHECKED_TABLES if t in tables]
+    for sql in checks:
+        result = conn.execute(sql).fetchone()[0]
+        if result != "ok":
+            return result
+    return None
+
+
 def _message(exc: sqlite3.Error, path: Path) -> str:
     text = str(exc)
     low = text.lower()
@@ -326,6 +349,42 @@ class Store:
         return store
 
     @classmethod
+    def open_readonly(cls, path: Path | None = None) -> Store:
+        """Open an existing, current database only to read it (a read-only LAB_HOME): nothing
+        is created, upgraded or changed; a write raises StoreError."""
+        path = Path(path) if path is not None else paths.db_path()
+        if not path.is_file():
+            raise StoreError(f"no progress saved yet ({path} does not exist)")
+        conn = None
+        for query in ("mode=ro", "immutable=1"):  # immutable: no -shm can be made beside it
+            try:
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?{query}",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                break
+            except sqlite3.Error as exc:
+                if conn is not None:
+                    conn.close()
+                conn, error = None, exc
+        if conn is None:
+            raise StoreError(f"cannot read {path}: {error}")
+        if version != VERSION:
+            conn.close()
+            newer = "a newer" if version > VERSION else "an older"
+            raise StoreError(
+                f"{path} was written by {newer} lab (database version {version}); "
+                "it cannot be read here without write access"
+            )
+        store = cls(conn, path)
+        store.journal_mode = "read-only"
+        return store
+
+    @classmethod
     def _connect(cls, path: Path) -> Store:
         try:
             conn = sqlite3.connect(
@@ -343,10 +402,10 @@ class Store:
                     f"{path} was written by a newer lab (database version {version}, this lab "
                     f"knows up to {VERSION}); upgrade lab to use it. It was not changed."
                 )
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if ok != "ok":
+            problem = _check(conn, path)
+            if problem:
                 conn.close()
-                raise _Corrupt(ok)
+                raise _Corrupt(problem)
         except sqlite3.DatabaseError as exc:
             conn.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():

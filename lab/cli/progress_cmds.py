@@ -20,13 +20,23 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
-def open_store(required: bool = True):
-    """The learner's Store; without one, fail (required) or warn and return None."""
+def open_store(required: bool = True, reading: bool = False):
+    """The learner's Store; without one, fail (required) or warn and return None.
+
+    With `reading`, a store that cannot be written (read-only LAB_HOME) is opened read-only.
+    """
     from lab.store import Store, StoreError
 
     try:
         store = Store.open()
     except StoreError as exc:
+        if reading:
+            try:
+                store = Store.open_readonly()
+            except StoreError:
+                fail(str(exc))
+            typer.echo(f"lab: {exc}; showing what is saved, read-only", err=True)
+            return store
         if required:
             fail(str(exc))
         typer.echo(f"lab: {exc}; answers will not be saved", err=True)
@@ -201,7 +211,7 @@ def progress(
     from lab.cli.output import table
 
     catalog = state.catalog()
-    store = open_store()
+    store = open_store(reading=True)
     with store:
         data = store.progress(catalog)
         read = store.lessons_read()
@@ -229,7 +239,7 @@ def progress_export(
     ] = None,
 ) -> None:
     """Write every answer, lesson read and run as JSON, to back up or move your progress."""
-    store = open_store()
+    store = open_store(reading=True)
     with store:
         data = store.export_json()
     text = json.dumps(data, ensure_ascii=False, indent=1)

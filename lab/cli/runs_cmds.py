@@ -80,7 +80,7 @@ def runs(
         if len(args) != 2:
             fail(USAGE, 2)
         run_id = _parse_id(args[1])
-        store = open_store()
+        store = open_store(reading=True)
         with store:
             run = store.run(run_id)
         if run is None:
@@ -92,7 +92,7 @@ def runs(
         return
     if len(args) > 1:
         fail(USAGE, 2)
-    store = open_store()
+    store = open_store(reading=True)
     with store:
         found = store.runs(args[0] if args else None)
     if as_json:

@@ -149,13 +149,29 @@ def test_a_read_only_home_keeps_the_lab_usable_for_reading(lab_home, monkeypatch
 
     monkeypatch.setattr(store_module, "_writable", lambda folder: False)
     result = lab("progress")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, "nothing saved yet, nothing to show"
     assert "not writable" in result.stderr and result.stderr.count("\n") == 1
     quiz = lab("quiz", "--plain", "gd-example", "--limit", "1", input="2\n")
     assert quiz.exit_code == 0 and "1 of 1 right." in quiz.stdout
     assert "answers will not be saved" in quiz.stderr
     assert lab("glossary", "gradient").exit_code == 0
     assert lab("lessons").exit_code == 0
+
+
+def test_saved_progress_is_shown_read_only_when_home_is_read_only(lab_home, monkeypatch):
+    lab("quiz", "--plain", "gd-example", input="2\n")
+    _record_runs()
+    import lab.store as store_module
+
+    monkeypatch.setattr(store_module, "_writable", lambda folder: False)
+    result = lab("progress", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["reviews"] == 1
+    assert "read-only" in result.stderr and result.stderr.count("\n") == 1
+    assert "gd-example-fit" in lab("runs").stdout
+    assert lab("progress", "export").exit_code == 0
+    imported = lab("progress", "import", "-", input=lab("progress", "export").stdout)
+    assert imported.exit_code == 1 and "not writable" in imported.stderr
 
 
 def test_a_corrupt_database_is_reported_and_replaced(lab_home):

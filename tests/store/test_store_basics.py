@@ -189,3 +189,17 @@ def test_a_read_only_lab_home_is_a_clear_store_error(lab_home, monkeypatch):
         assert "\n" not in str(err.value)
     finally:
         lab_home.chmod(0o755)
+
+
+def test_read_only_opening_reads_and_never_writes(lab_home):
+    with pytest.raises(StoreError, match="no progress saved yet"):
+        Store.open_readonly()
+    with Store.open() as store:
+        store.record_answer("q", "l", True, "x", 3, T0)
+    before = (lab_home / "lab.db").read_bytes()
+    with Store.open_readonly() as store:
+        assert store.review_count() == 1 and store.card("q") is not None
+        with pytest.raises(StoreError) as err:
+            store.record_answer("q2", "l", True, "x", 3, T0)
+        assert "\n" not in str(err.value)
+    assert (lab_home / "lab.db").read_bytes() == before
