@@ -1,0 +1,164 @@
+"""Provides RunStatus and GoalLine: epoch, step, speed, device, time left; the goal."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from lab.catalog.schema import Goal
+
+STATUS_WORDS = {
+    "idle": "ready",
+    "starting": "starting",
+    "running": "running",
+    "stopping": "stopping",
+    "completed": "completed",
+    "stopped": "stopped",
+    "diverged": "diverged",
+    "failed": "failed",
+}
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_rate(samples_per_s: float) -> str:
+    if samples_per_s >= 10_000:
+        return f"{samples_per_s / 1000:,.0f}k samples/s"
+    return f"{samples_per_s:,.0f} samples/s"
+
+
+class RunStatus(Static):
+    """One or two lines: the run's state and numbers; a failed run's reason, in full, below."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.state = "idle"
+        self.device = ""
+        self.epoch = 0
+        self.epochs = 0
+        self.step = 0
+        self.samples_per_s = 0.0
+        self.reason = ""
+        self.started_at: float | None = None
+        self.finished_in: float | None = None
+        self.show()
+
+    def begin(self, device: str, epochs: int) -> None:
+        self.state, self.device, self.epochs = "running", device, epochs
+        self.epoch = self.step = 0
+        self.samples_per_s = 0.0
+        self.reason = ""
+        self.started_at, self.finished_in = time.monotonic(), None
+        self.show()
+
+    def set_state(self, state: str, reason: str = "") -> None:
+        self.state, self.reason = state, reason
+        if state in ("completed", "stopped", "diverged", "failed") and self.started_at:
+            self.finished_in = time.monotonic() - self.started_at
+        self.show()
+
+    def progress(self, epoch: int, step: int, samples_per_s: float) -> None:
+        self.epoch, self.step, self.samples_per_s = epoch, step, samples_per_s
+        self.show()
+
+    def epoch_done(self, epoch: int) -> None:
+        self.epoch = max(self.epoch, epoch)
+        self.show()
+
+    def time_left(self) -> float | None:
+        if self.state != "running" or not self.started_at or not self.epochs or self.epoch < 1:
+            return None
+        elapsed = time.monotonic() - self.started_at
+        return elapsed / self.epoch * max(self.epochs - self.epoch, 0)
+
+    def show(self) -> None:
+        text = Text()
+        word = STATUS_WORDS.get(self.state, self.state)
+        style = {
+            "completed": "bold green",
+            "diverged": "bold red",
+            "failed": "bold red",
+            "stopped": "bold yellow",
+            "running": "bold",
+        }.get(self.state, "")
+        text.append(word, style=style)
+        if self.state == "idle":
+            text.append(" · r run · s stop · [ ] smoothing · l log scale")
+        else:
+            parts = []
+            if self.epochs:
+                parts.append(f"epoch {self.epoch}/{self.epochs}")
+            parts.append(f"step {self.step:,}")
+            if self.samples_per_s:
+                parts.append(format_rate(self.samples_per_s))
+            if self.device:
+                parts.append(self.device)
+            left = self.time_left()
+            if left is not None:
+                parts.append(f"~{format_duration(left)} left")
+            if self.finished_in is not None:
+                parts.append(f"took {format_duration(self.finished_in)}")
+            text.append(" · " + " · ".join(parts))
+        if self.reason:
+            text.append("\n")
+            bad = self.state in ("diverged", "failed")
+            text.append(self.reason, style="bold red" if bad else "")
+        self.update(text)
+        self.set_class(self.state in ("diverged", "failed"), "-bad")
+
+
+class GoalLine(Static):
+    """The experiment's goal, ticked once the run's metrics reach it."""
+
+    def __init__(self, goal: Goal | None, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.goal = goal
+        self.reached = False
+        self.value: float | None = None
+        self.final = False
+        self.show()
+
+    def reset(self) -> None:
+        self.reached, self.value, self.final = False, None, False
+        self.show()
+
+    def check(self, metrics: dict[str, float], final: bool = False) -> bool:
+        if self.goal is None:
+            return False
+        if self.goal.metric in metrics:
+            self.value = metrics[self.goal.metric]
+            self.reached = self.goal.reached(metrics)
+        self.final = self.final or final
+        self.show()
+        return self.reached
+
+    def show(self) -> None:
+        if self.goal is None:
+            self.update("")
+            self.display = False
+            return
+        text = Text()
+        if self.reached:
+            text.append("✓ ", style="bold green")
+        else:
+            text.append("○ ")
+        text.append("goal: " + self.goal.describe())
+        if self.value is not None:
+            shown = f"{self.value:.4g}" if math.isfinite(self.value) else str(self.value)
+            text.append(f" (now {shown})" if not self.final else f" (got {shown})")
+            if self.reached:
+                text.append(" reached", style="bold green")
+        self.update(text)
+        self.set_class(self.reached, "-reached")

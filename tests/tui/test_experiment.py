@@ -1,0 +1,263 @@
+"""Tests the experiment screen with the real training worker: what the learner sees and keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from lab.catalog import load_catalog
+from lab.store import Store
+from lab.tui.app import make_app
+from lab.tui.screens.experiment import ExperimentScreen, condense_summary, describe_tweaks
+from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
+from lab.tui.widgets.param_form import ParamInput
+from lab.tui.widgets.run_status import GoalLine, RunStatus
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
+
+# A classification experiment long enough to stop half way (10,000 epochs of a small MLP).
+LONG_LESSON = """\
+id: long-example
+title: A long run
+order: 2
+summary: Long enough to stop.
+sections:
+  - title: Moons
+    body: Two half circles.
+experiments:
+  - id: long-moons
+    title: Moons for a long time
+    description: A small MLP on the moons, for many epochs.
+    goal: {metric: val_accuracy, at_least: 0.8}
+    params:
+      epochs: {min: 1, max: 10000}
+      lr: {min: 0.0001, max: 5, log: true}
+    train:
+      dataset: {name: moons, split: {val: 0.2, test: 0}}
+      model:
+        layers:
+          - Linear: [2, 16]
+          - ReLU
+          - Linear: [16, 2]
+      loss: cross_entropy
+      optimizer: {name: sgd, lr: 0.1}
+      epochs: 10000
+      batch_size: 16
+"""
+
+
+@pytest.fixture
+def lessons(tmp_path):
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    (folder / "01-gradient-descent.yaml").write_text(
+        (FIXTURES / "01-gradient-descent.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (folder / "02-long.yaml").write_text(LONG_LESSON, encoding="utf-8")
+    catalog = load_catalog([folder])
+    assert not catalog.problems, catalog.problems
+    return catalog
+
+
+@pytest.fixture
+def store(lab_home):
+    store = Store.open()
+    yield store
+    store.close()
+
+
+async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if pilot.app._exception is not None:
+            return  # run_test raises it on the way out
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the screen")
+        await pilot.pause(0.05)
+
+
+async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:
+    app.open_experiment(experiment_id)
+    await wait_until(pilot, lambda: isinstance(app.screen, ExperimentScreen), 10)
+    await pilot.pause()
+    return app.screen
+
+
+async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_run(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        assert not app.run_in_progress
+        await pilot.press("r")
+        assert app.run_in_progress  # the app asks before quitting from now on
+        await wait_until(pilot, lambda: screen.state == "completed")
+        assert not app.run_in_progress
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        assert len(plot.curves["train"].xs) == 200  # one point a step: 200 epochs of 1 batch
+        await pilot.pause(0.25)  # the plot redraws on its own clock
+        assert "train" in str(plot.render())
+        goal = screen.query_one(GoalLine)
+        assert goal.reached
+        assert str(goal.render()).startswith("✓ goal: train_loss ≤ 0.01")
+        status = str(screen.query_one(RunStatus).render())
+        assert "completed" in status and "epoch 200/200" in status and "cpu" in status
+        assert "Linear" in str(screen.query_one("#exp-summary").render())
+    runs = store.runs("gd-example-fit")
+    assert [r.status for r in runs] == ["completed"]
+    run = store.run(runs[0].id)
+    assert len(run.epochs) == 200 and len(run.points) == 200
+    assert run.metrics["train_loss"] <= 0.01
+
+
+async def test_out_of_range_setting_is_refused_beside_its_field(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        field = screen.query_one("#param-lr", ParamInput)
+        field.value = "5"
+        await pilot.pause()
+        error = str(screen.query_one("#error-lr").render())
+        assert "lr must be between 0.0001 and 2, not 5" in error
+        await pilot.press("r")
+        await pilot.pause()
+        assert screen.state == "idle" and not app.run_in_progress
+        assert app.focused is field
+        field.value = "0.5"
+        await pilot.pause()
+        assert str(screen.query_one("#error-lr").render()) == ""
+
+
+async def test_letters_typed_in_a_number_field_reach_the_screen_keys(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        field = screen.query_one("#param-epochs", ParamInput)
+        field.focus()
+        field.value = ""
+        await pilot.press("5", "0", "l")  # `l` switches the log scale, it is no digit
+        assert field.value == "50"
+        assert screen.query_one("#loss-plot", CurvePlot).log_scale
+
+
+async def test_diverged_run_shows_its_reason_and_the_screen_runs_again(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        screen.query_one("#param-lr", ParamInput).value = "2"
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "diverged")
+        status = screen.query_one(RunStatus)
+        assert "diverged" in str(status.render())
+        assert "learning rate" in status.reason  # the worker's advice, shown where one looks
+        assert status.has_class("-bad")
+        assert not screen.query_one(GoalLine).reached
+        screen.query_one("#param-lr", ParamInput).value = "0.05"
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed")
+        assert status.reason == "trained 200 epochs"
+        assert not status.has_class("-bad")
+        # The earlier runs list now offers both runs to overlay, labelled by their settings.
+        runs = screen.query_one("#exp-runs")
+        labels = [str(runs.get_option_at_index(i).prompt) for i in range(runs.option_count)]
+        assert any("lr=2" in label and "diverged" in label for label in labels)
+        assert any("defaults" in label and "completed" in label for label in labels)
+    assert [r.status for r in store.runs("gd-example-fit")] == ["completed", "diverged"]
+
+
+async def test_stop_ends_the_run_and_records_it_stopped(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        assert screen.query_one("#acc-plot", CurvePlot).display  # classification
+        await pilot.press("r")
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        await wait_until(pilot, lambda: plot.point_count > 20)
+        await pilot.press("s")
+        started = time.monotonic()
+        await wait_until(pilot, lambda: screen.state == "stopped", 10)
+        assert time.monotonic() - started < 3
+        assert "val" in screen.query_one("#loss-plot", CurvePlot).curves
+        assert screen.query_one("#acc-plot", CurvePlot).curves["val"].ys
+        assert not app.run_in_progress
+    run = store.runs("long-moons")[0]
+    assert run.status == "stopped" and run.duration_s > 0
+
+
+async def test_app_exit_mid_run_records_the_run_as_stopped(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.run_id is not None)
+        worker = screen.worker
+        await app.run_shutdown_hooks()  # what SIGHUP and quit do
+        assert store.runs("long-moons")[0].status == "stopped"
+    await asyncio.to_thread(worker.wait, 5)
+    assert worker.process.poll() is not None  # no orphan keeps training
+
+
+async def test_smoothing_and_log_scale_switch_while_idle_or_running(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        screen.set_focus(None)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert plot.smoothing == 0.6
+        await pilot.press("left_square_bracket")
+        assert plot.smoothing == 0.3
+        await pilot.press("l")
+        assert plot.log_scale
+        await pilot.press("r")
+        await pilot.press("right_square_bracket", "l")
+        assert plot.smoothing == 0.6 and not plot.log_scale
+        await wait_until(pilot, lambda: screen.state == "completed")
+
+
+async def test_overlay_an_earlier_run(lessons, store):
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed")
+        await pilot.press("c")
+        runs = screen.query_one("#exp-runs")
+        assert app.focused is runs
+        await pilot.press("space")
+        await pilot.pause()
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        assert len(plot.overlays) == 1
+        assert plot.overlays[0].label.endswith("defaults")
+        assert len(plot.overlays[0].curves["train"].xs) == 200
+
+
+def test_ascii_default_follows_the_terminal():
+    utf8 = {"TERM": "xterm-256color", "LANG": "en_US.UTF-8"}
+    assert not ascii_by_default(utf8)
+    assert ascii_by_default({"TERM": "linux", "LANG": "en_US.UTF-8"})
+    assert ascii_by_default({"TERM": "xterm", "LANG": "C"})
+    assert ascii_by_default({**utf8, "LAB_ASCII": "1"})
+    assert not ascii_by_default({"TERM": "linux", "LAB_ASCII": "0"})
+
+
+def test_labels_and_summary():
+    assert describe_tweaks({}) == "defaults"
+    assert describe_tweaks({"lr": 0.5, "epochs": 20}) == "lr=0.5 epochs=20"
+    table = "\n".join(
+        [
+            "=" * 90,
+            "Layer (type:depth-idx)                   Output Shape              Param #",
+            "=" * 90,
+            "Sequential                               [1, 1]                    --",
+            "├─Linear: 1-1                            [1, 1]                    2",
+            "=" * 90,
+            "Total params: 2",
+        ]
+    )
+    assert condense_summary(table) == "Sequential [1, 1] --\n├─Linear: 1-1 [1, 1] 2"
+    assert condense_summary("Linear(1, 1)") == "Linear(1, 1)"
