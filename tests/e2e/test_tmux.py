@@ -131,3 +131,35 @@ def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
     assert progress["reviews"] == 1
     lesson = next(x for x in progress["lessons"] if x["id"] == "gd-example")
     assert lesson["reviews"] == 1
+
+
+def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
+    env = tmux.env
+    command = (
+        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
+        f"TERM=xterm {LAB} --lessons {FIXTURES}"
+    )
+    tmux.start(command)
+    tmux.wait_for("Continue (c)")
+    tmux.keys("Enter")
+    tmux.wait_for("The update rule")
+    tmux.keys("e")
+    tmux.wait_for("Fit y = 2x with SGD")
+    tmux.keys("Enter")
+    tmux.wait_for("Linear regression on the notes")
+    tmux.keys("r")
+    shown = tmux.wait_for("completed", timeout=120)
+    assert "train" in shown and "step" in shown  # the curve's legend and its axis
+    tmux.keys("Escape")
+    tmux.wait_for("The update rule")
+    tmux.keys("Escape")
+    tmux.wait_for("Continue (c)")
+    tmux.keys("q")
+    deadline = time.monotonic() + 15
+    while tmux.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not tmux.alive(), tmux.screen()
+    runs = _lab(env, "runs")
+    assert runs.returncode == 0, runs.stderr
+    assert "gd-example-fit" in runs.stdout
+    assert "completed" in runs.stdout

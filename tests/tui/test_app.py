@@ -119,3 +119,12 @@ def test_lab_open_unknown_id_suggests_close_matches(monkeypatch):
     result = CliRunner().invoke(cli, ["--lessons", str(fixtures), "open", "gd-exampel"])
     assert result.exit_code == 1
     assert "did you mean gd-example" in result.output
+
+
+async def test_no_color_is_honoured(make, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make()
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen)
