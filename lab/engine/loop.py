@@ -74,6 +74,7 @@ def warm_up() -> None:
     import sklearn.model_selection  # noqa: F401
     import torchinfo  # noqa: F401
 
+    set_threads(big=False)  # until the run says otherwise: a waiting worker takes one core
     model = nn.Linear(2, 1)
     optimizer = torch.optim.Adam(model.parameters())
     model(torch.zeros(1, 2)).sum().backward()
