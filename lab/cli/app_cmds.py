@@ -18,7 +18,10 @@ def open_app(target: str | None = None) -> None:
     from lab.tui.app import make_app
 
     lab_app = make_app(state.catalog(), target=target)
-    lab_app.run()
+    try:
+        lab_app.run()
+    finally:
+        lab_app.cancel_hangup_exit()
     code = lab_app.return_code or 0
     if code:
         raise typer.Exit(code)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import signal
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -22,6 +24,8 @@ from textual.markup import escape
 
 from lab.catalog import Catalog
 from lab.tui.messages import TermRequested
+
+HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
 
 
 class TermCommands(Provider):
@@ -138,7 +142,20 @@ class LabApp(App):
 
     async def _exit_cleanly(self) -> None:
         await self.run_shutdown_hooks()
+        if not self.is_headless:
+            # Textual's exit restores the terminal through a writer thread; with the terminal
+            # hung up that thread has died and the exit would wait on it forever. Everything
+            # worth keeping is stored and the hooks have run, so end the process if it hangs.
+            self._exit_timer = threading.Timer(HANGUP_EXIT_S, os._exit, args=(129,))
+            self._exit_timer.daemon = True
+            self._exit_timer.start()
         self.exit(return_code=129)
+
+    def cancel_hangup_exit(self) -> None:
+        """Called once `run()` has returned: the normal exit finished after all."""
+        timer = getattr(self, "_exit_timer", None)
+        if timer is not None:
+            timer.cancel()
 
     async def run_shutdown_hooks(self) -> None:
         """Call every shutdown hook once; a failing hook does not stop the others."""

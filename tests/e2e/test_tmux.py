@@ -84,6 +84,19 @@ def tmux(tmp_path, lab_home):
     session.kill()
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def _lab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(LAB), "--lessons", str(FIXTURES), *args],
@@ -163,3 +176,65 @@ def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
     assert runs.returncode == 0, runs.stderr
     assert "gd-example-fit" in runs.stdout
     assert "completed" in runs.stdout
+
+
+def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
+    """The SSH connection drops (tmux kills the pane: SIGHUP) while a long run trains."""
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    text = (FIXTURES / "01-gradient-descent.yaml").read_text()
+    text = text.replace("epochs: {min: 1, max: 500}", "epochs: {min: 1, max: 10000}")
+    text = text.replace("epochs: 200", "epochs: 10000")
+    (lessons / "01-gradient-descent.yaml").write_text(text)
+    env = tmux.env
+    command = (
+        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
+        f"TERM=xterm {LAB} --lessons {lessons}"
+    )
+    tmux.start(command)
+    tmux.wait_for("Continue (c)")
+    tmux.keys("z")
+    tmux.wait_for("question 1 of 5")
+    tmux.keys("2")
+    tmux.wait_for("Right.")
+    tmux.keys("Escape")
+    tmux.wait_for("Continue (c)")
+    tmux.keys("Enter", "e")
+    tmux.wait_for("Fit y = 2x with SGD")
+    tmux.keys("Enter")
+    tmux.wait_for("Linear regression on the notes")
+    tmux.keys("r")
+    tmux.wait_for("running", timeout=60)
+    time.sleep(1)
+    lab_pid = int(tmux.tmux("display-message", "-p", "-t", "lab", "#{pane_pid}").strip())
+    family = [lab_pid, *_children(lab_pid)]  # lab and its training workers
+    assert len(family) > 1
+    tmux.kill()  # SIGHUP to everything in the pane
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _running(pid)], "lab or a worker outlived the hangup"
+    deadline = time.monotonic() + 20
+    runs = ""
+    while time.monotonic() < deadline:
+        runs = subprocess.run(
+            [str(LAB), "--lessons", str(lessons), "runs"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        ).stdout
+        if "stopped" in runs:
+            break
+        time.sleep(0.5)
+    assert "stopped" in runs, runs
+    progress = json.loads(
+        subprocess.run(
+            [str(LAB), "--lessons", str(lessons), "progress", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        ).stdout
+    )
+    assert progress["reviews"] == 1

@@ -49,6 +49,10 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("r", "run"),
             ("s", "stop"),
             ("tab", "between the hyperparameter fields"),
+            ("[ / ]", "less / more smoothing of the curve"),
+            ("l", "log scale on or off"),
+            ("c", "compare: overlay earlier runs (space ticks one)"),
+            ("a", "plain ASCII plot markers on or off"),
         ],
     ),
     (
