@@ -82,8 +82,18 @@ class Catalog:
                     )
                     continue
                 self._terms[key] = TermEntry(term, lesson.id)
-                for name in [term.term, *term.aliases]:
-                    self._names.setdefault(name.casefold(), key)
+                for j, name in enumerate([term.term, *term.aliases]):
+                    owner = self._names.setdefault(name.casefold(), key)
+                    if owner != key:
+                        loc = (
+                            ("glossary", i, "term") if j == 0 else ("glossary", i, "aliases", j - 1)
+                        )
+                        self.problems.append(
+                            item.problem(
+                                loc,
+                                f"{name!r} already names the term {self._terms[owner].term.term!r}",
+                            )
+                        )
             for i, exp in enumerate(lesson.experiments):
                 if exp.id in self._experiments:
                     other = self._experiments[exp.id].lesson

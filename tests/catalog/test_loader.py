@@ -247,3 +247,12 @@ def test_csv_paths_must_stay_inside_the_lesson_folder(tmp_path):
         "train.dataset.args.train: ../../etc/passwd must be a path inside the lesson's folder"
         in problems[0]
     )
+
+
+def test_an_alias_naming_two_terms_is_reported(tmp_path):
+    text = edited("aliases: [lr, step size]", "aliases: [lr, step size, grad]")
+    catalog = load_catalog([write(tmp_path, text)])
+    assert [str(p).split(".yaml:")[1] for p in catalog.problems] == [
+        "21:30: glossary[1].aliases[2]: 'grad' already names the term 'gradient'"
+    ]
+    assert catalog.term("grad").term.term == "gradient"
