@@ -244,6 +244,10 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
+def _usable_file(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.R_OK | os.W_OK)
+
+
 def _process_start(pid: int) -> str | None:
     """When process `pid` started (clock ticks since boot, Linux), to tell a reused pid apart."""
     try:
@@ -386,6 +390,8 @@ class Store:
 
     @classmethod
     def _connect(cls, path: Path) -> Store:
+        if path.exists() and not _usable_file(path):
+            raise _Corrupt("it cannot be read or written")
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False

@@ -110,7 +110,7 @@ def test_progress_table():
     assert line.split() == ["gd-example", "yes", "1", "0", "20%"]
 
 
-def test_progress_export_and_import(tmp_path):
+def test_progress_export_and_import(tmp_path, monkeypatch):
     lab("quiz", "--plain", "gd-example", input="2\n1,3\n")
     file = tmp_path / "backup" / "progress.json"
     result = lab("progress", "export", str(file))
@@ -123,9 +123,7 @@ def test_progress_export_and_import(tmp_path):
     same = lab("progress", "import", str(file))
     assert same.exit_code == 0 and "imported 0 new review(s)" in same.stdout
     (tmp_path / "home2").mkdir()
-    import os
-
-    os.environ["LAB_HOME"] = str(tmp_path / "home2")
+    monkeypatch.setenv("LAB_HOME", str(tmp_path / "home2"))
     assert progress()["reviews"] == 0
     moved = lab("progress", "import", str(file))
     assert "imported 2 new review(s)" in moved.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from datetime import datetime, timezone
 
@@ -98,3 +99,20 @@ def test_a_database_damaged_inside_is_kept_aside(lab_home):
     with Store.open() as store:
         assert store.notice and "unreadable" in store.notice
         assert store.review_count() == 0
+
+
+def test_an_unreadable_database_is_kept_aside(lab_home, monkeypatch):
+    import lab.store as store_module
+
+    with Store.open() as store:
+        store.record_answer("q", "l", True, "x", 3, T0)
+    if os.geteuid() == 0:  # root reads anything: pretend, as a learner would find it
+        monkeypatch.setattr(store_module, "_usable_file", lambda path: False)
+    else:
+        (lab_home / "lab.db").chmod(0o000)
+    with Store.open() as store:
+        assert "cannot be read or written" in store.notice
+    monkeypatch.setattr(store_module, "_usable_file", lambda path: True)
+    with Store.open() as store:
+        assert store.notice is None and store.review_count() == 0
+    assert len([p for p in lab_home.iterdir() if p.name.startswith("lab.db.corrupt-")]) == 1
