@@ -292,6 +292,13 @@ def _check(conn: sqlite3.Connection, path: Path) -> str | None:
     return None
 
 
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is damaged (not busy, full or unreachable: those
+    pass, and a learner's database must never be set aside for them)."""
+    low = str(exc).lower()
+    return any(w in low for w in ("not a database", "malformed", "corrupt", "encrypted"))
+
+
 def _message(exc: sqlite3.Error, path: Path) -> str:
     text = str(exc)
     low = text.lower()
@@ -412,30 +419,25 @@ class Store:
             if problem:
                 conn.close()
                 raise _Corrupt(problem)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
-                raise StoreError(_message(exc, path)) from None
-            if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
-                raise StoreError(_message(exc, path)) from None
-            raise _Corrupt(str(exc)) from None
+            if _is_corruption(exc):
+                raise _Corrupt(str(exc)) from None
+            raise StoreError(_message(exc, path)) from None
         store = cls(conn, path)
         try:
             mode = "delete" if on_network_filesystem(path.parent) else "wal"
             store.journal_mode = conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
-            conn.execute(
-                "PRAGMA synchronous = NORMAL" if mode == "wal" else "PRAGMA synchronous = FULL"
-            )
+            # FULL: an answer the learner saw acknowledged survives a power cut too (answers
+            # are few, and step losses are written in batches, so the fsyncs cost little).
+            conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             store._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            low = str(exc).lower()
-            if isinstance(exc, sqlite3.OperationalError) and any(
-                w in low for w in ("full", "readonly", "read-only", "locked", "unable to open")
-            ):
-                raise StoreError(_message(exc, path)) from None
-            raise _Corrupt(str(exc)) from None
+            if _is_corruption(exc):
+                raise _Corrupt(str(exc)) from None
+            raise StoreError(_message(exc, path)) from None
         return store
 
     @staticmethod

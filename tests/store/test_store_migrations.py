@@ -116,3 +116,23 @@ def test_an_unreadable_database_is_kept_aside(lab_home, monkeypatch):
     with Store.open() as store:
         assert store.notice is None and store.review_count() == 0
     assert len([p for p in lab_home.iterdir() if p.name.startswith("lab.db.corrupt-")]) == 1
+
+
+def test_a_locked_database_is_busy_not_corrupt(lab_home, monkeypatch):
+    import lab.store as store_module
+
+    with Store.open() as store:
+        store.record_answer("q", "l", True, "x", 3, T0)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(lab_home / "lab.db", isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="busy"):
+            Store.open()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not [p for p in lab_home.iterdir() if "corrupt" in p.name], "never set aside"
+    with Store.open() as store:
+        assert store.review_count() == 1
