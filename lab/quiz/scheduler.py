@@ -1,5 +1,7 @@
-"""Provides spaced-repetition scheduling with fsrs: cards, reviews, rebuilding from the log, and
-the order questions are asked in (due first, then new)."""
+"""Provides fsrs scheduling: cards, reviews, rebuilds from the log, and what to ask (due, then new).
+
+fsrs is pinned >=6.3,<7; fuzzing is off so that replaying the review log gives the same card.
+"""
 
 from __future__ import annotations
 

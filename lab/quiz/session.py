@@ -1,5 +1,7 @@
-"""Provides quiz and flashcard sessions: what to ask next, grading and storing each answer at once,
-and a summary; the TUI and `lab quiz --plain` both drive these."""
+"""Provides quiz and flashcard sessions: the next question, each answer stored at once, a summary.
+
+The TUI and `lab quiz --plain` both drive these.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Real processes: two sessions writing at once lose nothing; SIGKILL mid-write loses nothing
-acknowledged, leaves the interrupted run stopped and the database intact."""
+"""Real processes: two sessions at once lose nothing; SIGKILL mid-write loses nothing acknowledged.
+
+After each kill the interrupted run is marked stopped and the database passes integrity_check.
+"""
 
 from __future__ import annotations
 
