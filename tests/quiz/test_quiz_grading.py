@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lab.quiz.grading import AnswerError, answer_text, grade, normalize_text, parse_answer
 
@@ -67,3 +69,20 @@ def test_text(questions):
     assert normalize_text(" A  b\nC ") == "a b c"
     with pytest.raises(AnswerError):
         parse_answer(q, "   ")
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=40))
+def test_any_typed_text_is_an_answer_or_a_polite_retry(questions, text):
+    """Whatever a learner types, parsing gives an answer or an AnswerError, and grading never raises."""
+    for q in questions.values():
+        try:
+            answer = parse_answer(q, text)
+        except AnswerError as exc:
+            assert str(exc) and "\n" not in str(exc)
+            continue
+        correct, feedback = grade(q, answer)
+        assert isinstance(correct, bool) and q.explanation.strip() in feedback
+        answer_text(q, answer)

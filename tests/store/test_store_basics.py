@@ -203,3 +203,19 @@ def test_read_only_opening_reads_and_never_writes(lab_home):
             store.record_answer("q2", "l", True, "x", 3, T0)
         assert "\n" not in str(err.value)
     assert (lab_home / "lab.db").read_bytes() == before
+
+
+def test_one_store_shared_by_threads_records_every_answer(store):
+    import threading
+
+    def answer(k: int) -> None:
+        for i in range(50):
+            store.record_answer(f"q{i % 5}", "l", True, f"{k}-{i}", 3)
+
+    threads = [threading.Thread(target=answer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert store.review_count() == 200
+    assert sum(c.reviews for c in store.cards().values()) == 200
