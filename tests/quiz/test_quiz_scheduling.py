@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from fsrs import Rating
 
 from lab.quiz import scheduler
 from lab.quiz.session import FlashcardSession, QuizSession
-from lab.store import Store
+from lab.store import Store, StoreError
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 IDS = ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]
@@ -94,3 +95,25 @@ def test_flashcards_are_graded_and_stored_as_term_cards(catalog):
         assert not store.card("term:learning rate").last_correct
         assert store.due(T0 + timedelta(minutes=5), terms=True) == ["term:learning rate"]
         assert store.due(T0 + timedelta(days=5)) == [], "flashcards are not questions"
+
+
+def test_a_full_disk_mid_quiz_keeps_the_quiz_going_and_says_so(catalog):
+    with Store.open() as store:
+        session = QuizSession(catalog, store, "gd-example", clock=lambda: T0)
+        assert session.answer_text("2").stored
+        pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+        store._conn.execute(f"PRAGMA max_page_count = {pages}")
+        filled = 0
+        with pytest.raises(StoreError, match="full"):  # fill what room is left: the disk is full
+            for i in range(10_000):
+                store.record_answer(f"filler-{i}", "other", True, "x" * 300, 3, T0)
+                filled += 1
+        outcomes = [session.answer_text(a) for a in ("1,3", "f", "600", "lr")]
+        assert all(o.correct for o in outcomes)
+        assert not any(o.stored for o in outcomes)
+        assert "full" in session.store_error and "\n" not in session.store_error
+        summary = session.summary()
+        assert (summary.asked, summary.right, summary.unsaved) == (5, 5, 4)
+        assert "4 answer(s) could not be saved" in summary.describe()
+        assert store.integrity_check() == "ok"
+        assert store.review_count() == 1 + filled
