@@ -252,6 +252,9 @@ class LabApp(App):
             return
         from lab.tui.screens.help import ConfirmQuit
 
+        if isinstance(self.screen, ConfirmQuit):
+            return
+
         def answered(quit_now: bool | None) -> None:
             if quit_now:
                 self.call_later(self._quit_after_hooks)

@@ -109,3 +109,23 @@ async def test_e_offers_the_lessons_experiments(make):
         assert [i for i, _ in app.screen.items] == ["gd-example-fit", "gd-example-sweep"]
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
+
+
+async def test_glossary_search_and_palette_from_a_lesson(make):
+    app = make(target="gd-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        assert isinstance(app.screen, GlossaryScreen)
+        await pilot.press("escape", "slash")
+        assert isinstance(app.screen, GlossaryScreen)
+        assert app.focused.id == "glossary-search"
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"grad")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GlossaryScreen)
+        assert app.screen.current.term.term == "gradient"
+        await pilot.press("escape")
+        assert isinstance(app.screen, LessonScreen)
