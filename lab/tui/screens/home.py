@@ -103,7 +103,7 @@ class HomeScreen(Screen):
             f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
             f"{len(lesson.experiments)} experiments"
         )
-        summary.update(Content(f"{lesson.summary.strip()}\n{counts}"))
+        summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
