@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
+from textual.worker import get_current_worker
 
 from lab.catalog.catalog import ExperimentEntry
 from lab.catalog.runspec import SettingError, build_run_spec
@@ -53,9 +54,11 @@ class PointsArrived(Message):
 
 @dataclass
 class EpochFinished(Message):
-    """An epoch ended with these metrics."""
+    """Epochs ended (usually one; many when epochs are short), with their metrics."""
 
-    epoch: EpochEnd
+    epochs: list[EpochEnd]
+    steps: list[int]
+    """The last training step of each epoch: where its validation loss is drawn."""
 
 
 @dataclass
@@ -125,7 +128,6 @@ class ExperimentScreen(Screen):
         self.tweaks: dict[str, Any] = {}
         self.last_metrics: dict[str, float] = {}
         self.started_at = 0.0
-        self._last_step = 0.0
         self._val_from_progress = False
         self._unsaved: list[tuple[int, str, float]] = []
         self._unsaved_epochs: list[tuple[int, dict[str, float]]] = []
@@ -191,7 +193,8 @@ class ExperimentScreen(Screen):
         if hooks is not None and not self._hook_registered:
             hooks.append(self.shutdown)
             self._hook_registered = True
-        warm_workers(self.app).warm_up()  # torch imports while the learner reads
+        if getattr(self.app, "prewarm", True):
+            warm_workers(self.app).warm_up()  # torch imports while the learner reads
         self.set_interval(1.0, self._tick_status, name="status-clock")
         self.set_interval(1.0, self._flush_soon, name="store-flush")
 
@@ -235,7 +238,6 @@ class ExperimentScreen(Screen):
         self.state = "starting"
         self.run_id = None
         self.last_metrics = {}
-        self._last_step = 0.0
         self._val_from_progress = False
         self._unsaved = []
         self._unsaved_epochs = []
@@ -283,52 +285,63 @@ class ExperimentScreen(Screen):
     # --- reading the run: a Textual worker that only posts messages ---------------------------
 
     @work(
+        thread=True,
         exclusive=True,
         group="run",
         exit_on_error=False,
         description="Read a training run's events and post them to the experiment screen",
     )
-    async def read_run(self, worker: Any, spec: dict[str, Any]) -> None:
-        batch: list[Progress] = []
+    def read_run(self, worker: Any, spec: dict[str, Any]) -> None:
+        # A plain thread blocks on the worker's pipe and posts batches (post_message is
+        # thread-safe): one hop per batch, not per event, so a run that finishes 200 epochs in
+        # a tenth of a second becomes a handful of messages, not 400.
+        me = get_current_worker()
+        points: list[Progress] = []
+        epochs: list[EpochEnd] = []
+        steps: list[int] = []
+        last_step = 0
         flushed = time.monotonic()
-        finished = False
+
+        def flush() -> None:
+            nonlocal points, epochs, steps, flushed
+            if points:
+                self.post_message(PointsArrived(points))
+            if epochs:
+                self.post_message(EpochFinished(epochs, steps))
+            points, epochs, steps, flushed = [], [], [], time.monotonic()
+
         try:
             worker.send(spec)
-            async for event in worker.aevents():
+            for event in worker.events():
+                if me.is_cancelled:
+                    return
                 if isinstance(event, Progress):
-                    batch.append(event)
+                    points.append(event)
+                    if event.series == "train":
+                        last_step = max(last_step, event.step)
+                elif isinstance(event, EpochEnd):
+                    epochs.append(event)
+                    steps.append(last_step)
+                if isinstance(event, (Progress, EpochEnd)):
                     if time.monotonic() - flushed >= POINT_BATCH_S:
-                        self.post_message(PointsArrived(batch))
-                        batch, flushed = [], time.monotonic()
+                        flush()
                     continue
-                if batch:
-                    self.post_message(PointsArrived(batch))
-                    batch, flushed = [], time.monotonic()
+                flush()
                 if isinstance(event, Start):
                     self.post_message(RunStarted(event))
-                elif isinstance(event, EpochEnd):
-                    self.post_message(EpochFinished(event))
                 elif isinstance(event, Log):
                     self.post_message(LogArrived(event.text))
                 elif isinstance(event, Done):
-                    finished = True
                     self.post_message(RunFinished(event))
                     return
-            finished = True
+            flush()
             self.post_message(RunFinished(Done("failed", "the worker ended without a result")))
         except Exception as exc:  # noqa: BLE001 - the learner sees it; the screen stays usable
-            finished = True
-            if batch:
-                self.post_message(PointsArrived(batch))
+            flush()
             reason = f"could not talk to the training process: {exc}"
             self.post_message(RunFinished(Done("failed", reason)))
             with contextlib.suppress(Exception):
                 worker.kill()
-        finally:
-            if not finished:  # cancelled (the screen went away): the process must not linger
-                with contextlib.suppress(Exception):
-                    worker.stop()
-                    worker.close()
 
     # --- handlers: draw and record ----------------------------------------------------------
 
@@ -367,9 +380,7 @@ class ExperimentScreen(Screen):
         for p in message.points:
             by_series.setdefault(p.series, []).append((p.step, p.loss))
             self._unsaved.append((p.step, p.series, p.loss))
-            if p.series == "train":
-                self._last_step = max(self._last_step, p.step)
-            elif p.series == "val":
+            if p.series == "val":
                 self._val_from_progress = True
         plot = self.query_one("#loss-plot", CurvePlot)
         for series, points in by_series.items():
@@ -378,20 +389,21 @@ class ExperimentScreen(Screen):
         self.query_one(RunStatus).progress(last.epoch, last.step, last.samples_per_s)
 
     def on_epoch_finished(self, message: EpochFinished) -> None:
-        epoch = message.epoch
-        metrics = epoch.metrics
-        self.last_metrics = dict(metrics)
-        val = metrics.get("val_loss")
-        if val is not None and not self._val_from_progress:
-            self.query_one("#loss-plot", CurvePlot).add_points("val", [(self._last_step, val)])
-            self._unsaved.append((int(self._last_step), "val", val))
+        loss = self.query_one("#loss-plot", CurvePlot)
         acc = self.query_one("#acc-plot", CurvePlot)
-        for key, series in (("train_accuracy", "train"), ("val_accuracy", "val")):
-            if key in metrics:
-                acc.add_points(series, [(epoch.epoch, metrics[key])])
-        self.query_one(RunStatus).epoch_done(epoch.epoch)
-        self.query_one(GoalLine).check(metrics)
-        self._unsaved_epochs.append((epoch.epoch, dict(metrics)))
+        for epoch, step in zip(message.epochs, message.steps, strict=True):
+            metrics = epoch.metrics
+            self.last_metrics = dict(metrics)
+            val = metrics.get("val_loss")
+            if val is not None and not self._val_from_progress:
+                loss.add_points("val", [(step, val)])
+                self._unsaved.append((step, "val", val))
+            for key, series in (("train_accuracy", "train"), ("val_accuracy", "val")):
+                if key in metrics:
+                    acc.add_points(series, [(epoch.epoch, metrics[key])])
+            self._unsaved_epochs.append((epoch.epoch, dict(metrics)))
+        self.query_one(RunStatus).epoch_done(message.epochs[-1].epoch)
+        self.query_one(GoalLine).check(self.last_metrics)
 
     def on_log_arrived(self, message: LogArrived) -> None:
         self.query_one("#exp-log", Static).update(message.text)
@@ -418,7 +430,8 @@ class ExperimentScreen(Screen):
             self.notify("Goal reached.", timeout=3)
         self.load_earlier_runs()
         self.post_message(ProgressChanged())
-        warm_workers(self.app).warm_up()
+        if getattr(self.app, "prewarm", True):
+            warm_workers(self.app).warm_up()
 
     # --- the store ----------------------------------------------------------------------------
 
