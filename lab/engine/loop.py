@@ -317,10 +317,8 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
             yield EpochEnd(epoch, metrics)
             yield Done("diverged", reason, metrics)
             return
-        if classify and len(X_train) <= 20_000:  # cheap in big eval batches; skipped when large
-            _, metrics["train_accuracy"] = evaluate(
-                model, X_train, y_train, loss_fn, loss_name, True
-            )
+        # (train accuracy comes once, at the end: a pass over the training set each epoch
+        # would cost a third of an epoch for a CNN)
         if "val" in splits:
             val_loss, val_acc = evaluate(model, *splits["val"], loss_fn, loss_name, classify)
             metrics["val_loss"] = val_loss

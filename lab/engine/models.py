@@ -144,11 +144,17 @@ def output_size(y: torch.Tensor, loss: str, classes: int | None) -> int:
 
 
 def summary(model: nn.Module, X: torch.Tensor, device: torch.device) -> str:
-    """torchinfo's table: layers, output shapes, parameter counts (falls back to repr)."""
+    """torchinfo's table: layers, output shapes, parameter counts (falls back to repr).
+
+    Shapes are shown for a batch of two samples."""
     try:
+        import copy
+
         from torchinfo import summary as info
 
-        stats = info(model, input_data=X[:1].to(device), verbose=0, device=device, depth=3)
+        # On a copy: the summary's hooks and forward pass leave the model that trains untouched.
+        twin = copy.deepcopy(model)
+        stats = info(twin, input_data=X[:2].to(device), verbose=0, device=device, depth=3)
         return str(stats)
     except Exception:  # the summary is a nicety; never fail a run over it
         return repr(model)
