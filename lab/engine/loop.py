@@ -55,7 +55,7 @@ def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Ite
         yield Done("failed", "the run ended without a result (a bug in lab)")
     except Stopped as stop:
         done = True
-        yield Done("stopped", "stopped before the end", stop.metrics)
+        yield Done("stopped", stop.reason, stop.metrics)
     except (DataError, ModelError) as exc:
         done = True
         yield Done("failed", str(exc))
@@ -302,7 +302,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
             if progress is not None:
                 yield progress
             if should_stop():
-                raise Stopped(metrics)
+                raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
 
         progress = reporter.flush(epoch, step)
         if progress is not None:
@@ -340,7 +340,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
                 yield Log(text)
                 break
         if should_stop():
-            raise Stopped(metrics)
+            raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
 
     # final metrics: the finished model on every split
     final: dict[str, float] = {}

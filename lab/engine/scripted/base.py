@@ -10,9 +10,10 @@ from typing import Any
 class Stopped(Exception):
     """The learner asked to stop; carries the metrics reached so far."""
 
-    def __init__(self, metrics: dict[str, float] | None = None):
-        super().__init__("stopped")
+    def __init__(self, metrics: dict[str, float] | None = None, reason: str = "stopped early"):
+        super().__init__(reason)
         self.metrics = dict(metrics or {})
+        self.reason = reason
 
 
 @dataclass
