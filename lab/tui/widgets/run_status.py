@@ -53,6 +53,7 @@ class RunStatus(Static):
         self.reason = ""
         self.started_at: float | None = None
         self.finished_in: float | None = None
+        self._shown_at = 0.0
         self.show()
 
     def begin(self, device: str, epochs: int) -> None:
@@ -70,12 +71,15 @@ class RunStatus(Static):
         self.show()
 
     def progress(self, epoch: int, step: int, samples_per_s: float) -> None:
+        # Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH).
         self.epoch, self.step, self.samples_per_s = epoch, step, samples_per_s
-        self.show()
+        if time.monotonic() - self._shown_at >= 0.5:
+            self.show()
 
     def epoch_done(self, epoch: int) -> None:
         self.epoch = max(self.epoch, epoch)
-        self.show()
+        if time.monotonic() - self._shown_at >= 0.5:
+            self.show()
 
     def time_left(self) -> float | None:
         if self.state != "running" or not self.started_at or not self.epochs or self.epoch < 1:
@@ -84,6 +88,7 @@ class RunStatus(Static):
         return elapsed / self.epoch * max(self.epochs - self.epoch, 0)
 
     def show(self) -> None:
+        self._shown_at = time.monotonic()
         text = Text()
         word = STATUS_WORDS.get(self.state, self.state)
         style = {
