@@ -18,6 +18,7 @@ from torch import nn
 
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
 from lab.engine.models import (
     ModelError,
@@ -27,13 +28,12 @@ from lab.engine.models import (
     parameter_count,
     summary,
 )
-from lab.engine.scripted.base import Stopped
+from lab.engine.scripted.base import ScriptError, Stopped
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
-DIVERGE_FACTOR = 1e4  # one step's loss this many times the first loss: it has exploded
-RISE_FACTOR = 10  # an epoch's mean loss this many times the first: it climbs instead of falls
 EVAL_BATCH = 4096
+START_SAMPLES = 256  # the loss at the start (divergence is judged against it) averages these
 
 
 def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
@@ -56,7 +56,10 @@ def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Ite
     except Stopped as stop:
         done = True
         yield Done("stopped", stop.reason, stop.metrics)
-    except (DataError, ModelError) as exc:
+    except Diverged as exc:
+        done = True
+        yield Done("diverged", exc.reason, exc.metrics)
+    except (DataError, ModelError, ScriptError) as exc:
         done = True
         yield Done("failed", str(exc))
     except Exception as exc:
@@ -197,30 +200,16 @@ class Reporter:
         return event
 
 
-class DivergenceWatch:
-    """Diverged: a non-finite loss, a step DIVERGE_FACTOR times the first loss, or a whole
-    epoch whose mean stays RISE_FACTOR times above the first loss."""
-
-    def __init__(self):
-        self.first: float | None = None
-
-    def diverged(self, loss: float) -> bool:
-        if not math.isfinite(loss):
-            return True
-        if self.first is None:
-            self.first = max(abs(loss), 1e-3)  # a near-zero start must not make noise fatal
-            return False
-        return loss > DIVERGE_FACTOR * self.first
-
-    def rose(self, epoch_loss: float) -> bool:
-        return self.first is not None and epoch_loss > RISE_FACTOR * self.first
-
-
-def diverged_reason(loss: float, step: int, lr: float) -> str:
-    return (
-        f"the loss blew up to {loss:.3g} at step {step} with learning rate {lr:g}: "
-        f"try a smaller learning rate, e.g. {lr / 10:g}"
-    )
+@torch.no_grad()
+def start_loss(model: nn.Module, X, y, loss_fn, seed: int) -> float:
+    """The loss before any update: a mean over up to START_SAMPLES training samples, in train
+    mode (as the steps are) on a copy, so BatchNorm's statistics and the model stay untouched."""
+    pick = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+    pick = pick[:START_SAMPLES].to(X.device)
+    twin = copy.deepcopy(model).train()
+    value = loss_fn(twin(X[pick]), y[pick]).item()
+    del twin
+    return value
 
 
 # --- the loop -------------------------------------------------------------------------------
@@ -237,9 +226,10 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
 
     # data and model, checked before anything trains
     data: Data = load_data(run_spec, loss_name, subset=SMOKE_SAMPLES if smoke else None)
-    torch.manual_seed(seed)
     out = output_size(data.y_train, loss_name, data.num_classes)
-    model = build_model(spec["model"], tuple(data.X_train.shape[1:]), out)
+    sample_shape = tuple(data.X_train.shape[1:])
+    torch.manual_seed(seed)
+    model = build_model(spec["model"], sample_shape, out)
     check_shapes(model, data.X_train, data.y_train, loss_name, data.num_classes)
     big = parameter_count(model) > 500_000 or data.X_train[0].numel() > 1024
     set_threads(big)
@@ -254,9 +244,10 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         spec=spec,
         torch_version=torch.__version__,
     )
-    torch.manual_seed(seed)  # the summary's forward pass must not shift the random stream
-
     loss_fn = LOSSES[loss_name]()
+    watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))
+    torch.manual_seed(seed)  # the summary's and start loss's passes must not shift the stream
+
     optimizer = make_optimizer(model.parameters(), spec["optimizer"])
     schedule = make_schedule(optimizer, spec.get("schedule"), num_epochs)
     shuffle_gen = torch.Generator().manual_seed(seed)
@@ -268,7 +259,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         )
     stopping = spec.get("early_stopping")
     best = {"value": math.inf, "epoch": 0, "state": None}
-    reporter, watch = Reporter(), DivergenceWatch()
+    reporter = Reporter()
     metrics: dict[str, float] = {}
     step = 0
 

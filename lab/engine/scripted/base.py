@@ -16,6 +16,10 @@ class Stopped(Exception):
         self.reason = reason
 
 
+class ScriptError(ValueError):
+    """Arguments a scripted experiment cannot work with; one line, no traceback (not a bug)."""
+
+
 @dataclass
 class Context:
     """What a scripted experiment gets besides its arguments."""

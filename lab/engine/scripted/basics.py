@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import torch
 
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
-from lab.engine.scripted.base import Context
+from lab.engine.scripted.base import Context, ScriptError
 
 # The notes' data set: y = 2x.
 X_DATA = [1.0, 2.0, 3.0]
@@ -64,7 +65,10 @@ def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
     """Try every w on a grid for y = w * x; the MSE cost against w (note 001)."""
     w_min, w_max, w_step = float(args["w_min"]), float(args["w_max"]), float(args["w_step"])
     if w_step <= 0 or w_max < w_min:
-        raise ValueError("cost-sweep needs w_step > 0 and w_max >= w_min")
+        raise ScriptError(
+            f"cost-sweep needs w_max >= w_min and w_step > 0, not w_min {w_min:g}, "
+            f"w_max {w_max:g}, w_step {w_step:g}"
+        )
     count = int(round((w_max - w_min) / w_step)) + 1
     best_w, min_cost = w_min, float("inf")
     for i in range(count):
@@ -86,10 +90,13 @@ def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
     lr, w = float(args["lr"]), float(args["w0"])
     num_epochs = ctx.limit(args["epochs"])
     n = len(X_DATA)
+    watch = DivergenceWatch()
     for epoch in range(1, num_epochs + 1):
         ctx.check()
         # forward and cost
         cost = sum((x * w - y) ** 2 for x, y in PAIRS) / n
+        if watch.diverged(cost):  # stop before the floats overflow
+            raise Diverged(diverged_reason(cost, epoch, lr, "the cost"), ctx.metrics)
         # gradient of the cost with respect to w, by hand
         grad = sum(2 * x * (x * w - y) for x, y in PAIRS) / n
         # update
@@ -112,12 +119,15 @@ def autograd(args: dict, ctx: Context) -> Iterator[Event]:
     lr = float(args["lr"])
     num_epochs = ctx.limit(args["epochs"])
     yield Log(f"w = {w.item()} and b = {b.item()} with requires_grad=True; w.grad is {w.grad}")
+    watch = DivergenceWatch()
     for epoch in range(1, num_epochs + 1):
         ctx.check()
         # forward
         y_hat = w * x + b
         # loss
         loss = ((y_hat - y) ** 2).mean()
+        if watch.diverged(loss.item()):
+            raise Diverged(diverged_reason(loss.item(), epoch, lr), ctx.metrics)
         # backward: autograd fills w.grad and b.grad
         loss.backward()
         if epoch == 1:

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
 from lab.engine.scripted.base import Context
+
+LABELS = {"full": "full-batch", "minibatch": "mini-batch", "stochastic": "one-example"}
 
 
 def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
@@ -30,6 +33,13 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
     yield Log(
         f"{n} samples; steps per epoch: full 1, minibatch {-(-n // batch_size)}, stochastic {n}"
     )
+    with torch.no_grad():
+        start_loss = loss_fn(models["full"](X), y).item()  # the same weights in every mode
+    # A mode whose loss blows up is named in the log and the others go on (one example at a time
+    # is the first to go, which is the lesson); when every mode has blown up, the run stops.
+    watches = {mode: DivergenceWatch(start_loss) for mode in modes}
+    steps = dict.fromkeys(modes, 0)
+    blown: dict[str, str] = {}
     losses: dict[str, float] = {}
     for epoch in range(1, num_epochs + 1):
         for mode, size in modes.items():
@@ -43,13 +53,20 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                steps[mode] += 1
             # report: every mode's loss on the whole data set, so the curves compare
             with torch.no_grad():
                 losses[mode] = loss_fn(model(X), y).item()
             yield Progress(epoch, epoch, losses[mode], 0.0, series=mode)
+            if mode not in blown and watches[mode].diverged(losses[mode]):
+                what = f"the {LABELS[mode]} loss"
+                blown[mode] = diverged_reason(losses[mode], steps[mode], lr, what)
+                yield Log(blown[mode] + f" (epoch {epoch})")
         metrics = {f"{mode}_loss": value for mode, value in losses.items()}
         ctx.metrics.update(metrics, train_loss=losses["minibatch"])
         yield EpochEnd(epoch, metrics)
+        if len(blown) == len(modes):
+            raise Diverged(f"every mode diverged; {blown['full']}", ctx.metrics)
     return {**{f"{m}_loss": v for m, v in losses.items()}, "train_loss": losses["minibatch"]}
 
 
@@ -61,6 +78,7 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
     y = torch.randn(100, 10, generator=gen)  # [batch_n, output_data]
     loss_fn = nn.MSELoss()
     results = {}
+    blown: dict[str, str] = {}
     for series, lr in (("manual", float(args["lr_manual"])), ("adam", float(args["lr_adam"]))):
         torch.manual_seed(seed)  # both start from the same weights
         models = nn.Sequential(
@@ -74,12 +92,18 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
         )
         optimizer = torch.optim.Adam(models.parameters(), lr=lr) if series == "adam" else None
         yield Log(f"{series}: lr={lr:g}" + (", optim.Adam" if optimizer else ", param -= lr*grad"))
+        watch = DivergenceWatch()
         for step in range(1, steps + 1):
             ctx.check()
             # forward
             y_pred = models(x)
             # loss
             loss = loss_fn(y_pred, y)
+            if watch.diverged(loss.item()):  # this series stops here; the other still runs
+                results[series] = ctx.metrics[f"{series}_loss"] = loss.item()
+                blown[series] = diverged_reason(loss.item(), step, lr, f"the {series} loss")
+                yield Log(blown[series])
+                break
             # backward
             models.zero_grad()
             loss.backward()
@@ -95,7 +119,11 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
             results[series] = value
             ctx.metrics[f"{series}_loss"] = value
             yield Progress(1, step, value, 100.0, series=series)
-        yield Log(f"{series}: loss after {steps} steps = {results[series]:.4f}")
+        if series not in blown:
+            yield Log(f"{series}: loss after {steps} steps = {results[series]:.4f}")
+    if len(blown) == 2:
+        ctx.metrics["train_loss"] = results["adam"]
+        raise Diverged(f"both diverged; {blown['manual']}", ctx.metrics)
     yield EpochEnd(1, {"manual_loss": results["manual"], "adam_loss": results["adam"]})
     return {
         "manual_loss": results["manual"],
