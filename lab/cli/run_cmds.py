@@ -47,7 +47,7 @@ def run(
     from lab.engine.client import Worker
     from lab.engine.events import Done
 
-    printer = _Printer(run_spec, as_json)
+    printer = _Printer(run_spec, as_json, entry.experiment.goal)
     worker = Worker.spawn()
     worker.send(run_spec)
     interrupted = False
@@ -83,8 +83,8 @@ def _key_value(text: str) -> tuple[str, str]:
 class _Printer:
     """Shows a run's events as lines (or JSON) and keeps its history in the store."""
 
-    def __init__(self, run_spec: dict, as_json: bool):
-        self.run_spec, self.as_json = run_spec, as_json
+    def __init__(self, run_spec: dict, as_json: bool, goal=None):
+        self.run_spec, self.as_json, self.goal = run_spec, as_json, goal
         spec = run_spec["spec"]
         self.epochs = 1 if run_spec.get("smoke") else spec.get("epochs")
         self.tty = sys.stdout.isatty() and not as_json
@@ -131,10 +131,19 @@ class _Printer:
             typer.echo(f"{event.status}: {event.reason}")
             if event.metrics:
                 typer.echo("  ".join(f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()))
+            if self.goal is not None:
+                typer.echo(self._goal_line(event.metrics))
             if event.traceback and event.status == "failed":
                 typer.echo(event.traceback.rstrip(), err=True)
             if self.history.run_id is not None:
                 typer.echo(f"run {self.history.run_id}")
+
+    def _goal_line(self, metrics: dict) -> str:
+        value = metrics.get(self.goal.metric)
+        if self.goal.reached(metrics):
+            return f"goal reached: {self.goal.describe()} ({_fmt(self.goal.metric, value)})"
+        got = "" if value is None else f", got {_fmt(self.goal.metric, value)}"
+        return f"goal not reached: {self.goal.describe()}{got}"
 
     def _worth_a_line(self, epoch: int) -> bool:
         """Every epoch up to EPOCH_LINES of them; beyond that, evenly spaced ones and the last."""
