@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
+from lab.engine.memory import check_fits, estimate, size
 from lab.engine.models import (
     ModelError,
     build_model,
@@ -65,7 +67,9 @@ def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Ite
     except Exception as exc:
         if not done:
             done = True
-            yield Done("failed", readable(exc), traceback=traceback.format_exc())
+            # Out of memory is the learner's to fix, not a bug: no traceback in front of them.
+            trace = None if out_of_memory(exc) else traceback.format_exc()
+            yield Done("failed", readable(exc), traceback=trace)
     finally:
         release_memory()
 
@@ -84,11 +88,29 @@ def warm_up() -> None:
     optimizer.step()
 
 
+def out_of_memory(exc: BaseException) -> str | None:
+    """ "GPU" or "computer" when the exception is a failed allocation, else None."""
+    text = str(exc)
+    if isinstance(exc, torch.cuda.OutOfMemoryError) or "CUDA out of memory" in text:
+        return "GPU"
+    if isinstance(exc, MemoryError) or "DefaultCPUAllocator" in text:
+        return "computer"
+    if "out of memory" in text:  # MPS and other back ends
+        return "GPU" if "MPS" not in text else "Mac's GPU"
+    return None
+
+
 def readable(exc: BaseException) -> str:
     """One line a learner can act on."""
     first = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in first:
-        return "the GPU ran out of memory: try a smaller batch size or a smaller model"
+    where = out_of_memory(exc)
+    if where:
+        asked = re.search(r"allocate (\d+(?:\.\d+)?) ?(bytes|[KMGT]iB)", str(exc))
+        amount = ""
+        if asked:
+            scale = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+            amount = f" (one step asked for {size(float(asked[1]) * scale[asked[2]])} more)"
+        return f"the {where} ran out of memory{amount}: try a smaller batch size or a smaller model"
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
@@ -228,6 +250,9 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
     data: Data = load_data(run_spec, loss_name, subset=SMOKE_SAMPLES if smoke else None)
     out = output_size(data.y_train, loss_name, data.num_classes)
     sample_shape = tuple(data.X_train.shape[1:])
+    on_device = 0 if device.type == "cpu" else _data_bytes(data)
+    need = estimate(spec["model"], sample_shape, out, batch_size, spec["optimizer"], on_device)
+    check_fits(need, device)  # refused in one line before a byte is allocated
     torch.manual_seed(seed)
     model = build_model(spec["model"], sample_shape, out)
     check_shapes(model, data.X_train, data.y_train, loss_name, data.num_classes)
@@ -342,6 +367,10 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
             final[f"{name}_accuracy"] = split_acc
     reason = f"trained {epoch} epoch{'s' if epoch != 1 else ''}"
     yield Done("completed", reason, final)
+
+
+def _data_bytes(data: Data) -> int:
+    return sum(t.element_size() * t.numel() for pair in data.splits().values() for t in pair)
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
