@@ -23,6 +23,24 @@ from lab.engine.events import Done, Event, from_json
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
 
 
+def death_reason(code: int) -> str:
+    """Why a worker ended without a Done, from its exit status (negative: the signal)."""
+    if code >= 0:
+        return f"the training process died (exit code {code})"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = "unknown signal"
+    reason = f"the training process died (signal {-code}, {name})"
+    if -code == signal.SIGKILL:
+        # Nobody else sends SIGKILL to a worker: the kernel's out-of-memory killer does.
+        reason += (
+            ": if nobody killed it, the computer ran out of memory; "
+            "try a smaller batch size or a smaller model"
+        )
+    return reason
+
+
 class Worker:
     """One worker process, one run. Spawn the next one ahead of time."""
 
@@ -93,10 +111,9 @@ class Worker:
     def _death(self) -> Done:
         code = self.process.wait()
         self._drain.join(timeout=1)
-        how = f"signal {-code}" if code < 0 else f"exit code {code}"
         tail = "".join(self._stderr) or None
         self._finished = True
-        return Done("failed", f"the training process died ({how})", {}, tail)
+        return Done("failed", death_reason(code), {}, tail)
 
     def _read_stderr(self) -> None:
         assert self.process.stderr is not None
