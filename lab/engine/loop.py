@@ -179,12 +179,14 @@ def loader_batches(loader, device):
 
 
 @torch.no_grad()
-def evaluate(model, X, y, loss_fn, loss: str, classify: bool) -> tuple[float, float | None]:
+def evaluate(
+    model, X, y, loss_fn, loss: str, classify: bool, batch: int = EVAL_BATCH
+) -> tuple[float, float | None]:
     """Mean loss (and accuracy) over a whole split, in eval mode, in large batches."""
     model.eval()
     total, correct = 0.0, 0
-    for start in range(0, len(X), EVAL_BATCH):
-        X_batch, y_batch = X[start : start + EVAL_BATCH], y[start : start + EVAL_BATCH]
+    for start in range(0, len(X), batch):
+        X_batch, y_batch = X[start : start + batch], y[start : start + batch]
         y_hat = model(X_batch)
         total += loss_fn(y_hat, y_batch).item() * len(X_batch)
         if classify:
@@ -251,7 +253,16 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
     out = output_size(data.y_train, loss_name, data.num_classes)
     sample_shape = tuple(data.X_train.shape[1:])
     on_device = 0 if device.type == "cpu" else _data_bytes(data)
-    need = estimate(spec["model"], sample_shape, out, batch_size, spec["optimizer"], on_device)
+    n_train, n_eval = len(data.X_train), max(len(X) for X, _ in data.splits().values())
+    need = estimate(
+        spec["model"],
+        sample_shape,
+        out,
+        min(batch_size, n_train),
+        spec["optimizer"],
+        data_bytes=on_device,
+        eval_batch=min(EVAL_BATCH, n_eval),
+    )
     check_fits(need, device)  # refused in one line before a byte is allocated
     torch.manual_seed(seed)
     model = build_model(spec["model"], sample_shape, out)
@@ -336,7 +347,9 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         # (train accuracy comes once, at the end: a pass over the training set each epoch
         # would cost a third of an epoch for a CNN)
         if "val" in splits:
-            val_loss, val_acc = evaluate(model, *splits["val"], loss_fn, loss_name, classify)
+            val_loss, val_acc = evaluate(
+                model, *splits["val"], loss_fn, loss_name, classify, need.eval_batch
+            )
             metrics["val_loss"] = val_loss
             if val_acc is not None:
                 metrics["val_accuracy"] = val_acc
@@ -361,7 +374,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
     # final metrics: the finished model on every split
     final: dict[str, float] = {}
     for name, (X, y) in splits.items():
-        split_loss, split_acc = evaluate(model, X, y, loss_fn, loss_name, classify)
+        split_loss, split_acc = evaluate(model, X, y, loss_fn, loss_name, classify, need.eval_batch)
         final[f"{name}_loss"] = split_loss
         if split_acc is not None:
             final[f"{name}_accuracy"] = split_acc

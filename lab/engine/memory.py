@@ -21,6 +21,7 @@ import torch
 from lab.engine.models import ModelError, build_model
 
 ELEMENT_BYTES = 4  # float32
+EVAL_BYTES = 256 * 1000**2  # evaluation batches hold at most about this much at a time
 
 
 class TooBig(ModelError):
@@ -34,6 +35,7 @@ class Need:
     activation_bytes: int
     data_bytes: int
     state: str  # what the optimizer keeps per weight, for the message
+    eval_batch: int = 1  # samples per evaluation batch that keep to EVAL_BYTES
 
     @property
     def total(self) -> int:
@@ -59,29 +61,48 @@ def estimate(
     batch_size: int,
     optimizer: dict[str, Any],
     data_bytes: int = 0,
+    eval_batch: int = 0,
 ) -> Need:
-    """The bytes a run needs at its peak, from the model built on the meta device."""
+    """The bytes a run needs at its peak, from the model built on the meta device.
+
+    `eval_batch` is the most samples evaluation would take at once; fewer are used when a
+    wide layer would make one such batch hold more than EVAL_BYTES (never fewer than
+    `batch_size`, which training holds anyway)."""
     with torch.device("meta"):
         model = build_model(model_spec, sample_shape, out_size)
     parameters = sum(p.numel() for p in model.parameters())
     copies, state = optimizer_copies(optimizer)
     weights = parameters * ELEMENT_BYTES * (2 + copies)  # weights, gradients, state
-    # Each layer's output is kept for backward, and backward makes one gradient the same size.
-    activations = _activation_elements(model, sample_shape, batch_size) * ELEMENT_BYTES * 2
-    return Need(parameters, weights, activations, data_bytes, state)
+    sizes = _output_sizes(model, sample_shape)
+    # Training keeps each layer's output for backward, which makes a gradient the same size;
+    # evaluation (no grad) holds one layer's input and output at a time, in bigger batches.
+    training = batch_size * sum(sizes) * 2
+    pairs = [a + b for a, b in zip([_prod(sample_shape), *sizes], sizes, strict=False)]
+    widest = max(pairs, default=1)
+    eval_batch = min(eval_batch, max(batch_size, EVAL_BYTES // (widest * ELEMENT_BYTES)))
+    activations = max(training, eval_batch * widest) * ELEMENT_BYTES
+    return Need(parameters, weights, activations, data_bytes, state, max(eval_batch, 1))
 
 
-def _activation_elements(model: torch.nn.Module, sample_shape, batch_size: int) -> int:
-    x = torch.empty((batch_size, *sample_shape), device="meta")
-    total = 0
+def _output_sizes(model: torch.nn.Module, sample_shape) -> list[int]:
+    """Each layer's output size for one sample, from shapes alone (meta tensors)."""
+    x = torch.empty((1, *sample_shape), device="meta")
+    sizes: list[int] = []
     try:
         with torch.no_grad():
             for layer in model.children():
                 x = layer(x)
-                total += x.numel()
+                sizes.append(x.numel())
     except Exception:  # a layer that does not fit: check_shapes names it, with the shapes
-        return total
-    return total
+        pass
+    return sizes
+
+
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
 
 
 def check_fits(need: Need, device: torch.device, available: int | None = None) -> None:

@@ -167,6 +167,10 @@ def test_the_estimate_counts_weights_gradients_state_and_one_batch():
     sgd = estimate(spec["model"], (1, 8, 8), 10, 32, {"name": "sgd", "lr": 0.1})
     momentum = estimate(spec["model"], (1, 8, 8), 10, 32, {"name": "sgd", "momentum": 0.9})
     assert sgd.weights_bytes == real * 8 and momentum.weights_bytes == real * 12
+    # A wide layer: evaluation takes fewer samples at a time than its usual 4096.
+    wide = {"layers": [{"type": "Flatten"}, {"type": "Linear", "args": [784, 100_000]}]}
+    need = estimate(wide, (1, 28, 28), 10, 32, {"name": "sgd"}, eval_batch=4096)
+    assert need.eval_batch == 256 * 1000**2 // ((784 + 100_000) * 4) == 635  # input + output
 
 
 def test_the_gpu_and_a_big_batch_are_named_when_they_are_the_problem():
