@@ -1,20 +1,28 @@
-"""Provides CurvePlot: live curves of a run and of earlier runs, redrawn at a bounded rate."""
+"""Provides CurvePlot: live curves of a run and of earlier runs, drawn off the event loop."""
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual import work
 from textual.app import RenderResult
+from textual.geometry import Region
+from textual.message import Message
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from lab.tui.smoothing import downsample, ema
 
 MAX_REDRAWS_PER_S = 5
 """A fast run adds points 20 times a second; the plot shows them at most this often
 (10/s measured 42 KB/s at 100x30 with braille; the aim is under 30 KB/s)."""
+
+_DRAWING = threading.Lock()
+"""One plot draws at a time: two drawing threads starve the event loop of the GIL twice over."""
 
 CURRENT_COLORS = {"train": "cyan", "val": "orange"}
 OVERLAY_COLORS = ("green", "magenta", "blue", "red", "yellow")
@@ -51,12 +59,131 @@ class Overlay:
     curves: dict[str, Curve]
 
 
+@dataclass(frozen=True)
+class Line:
+    """One curve as plotext draws it: downsampled points, colour, ASCII marker, legend label."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    color: str
+    marker: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """Everything one picture of the plot is drawn from, copied on the event loop so that a
+    thread can draw it while the app goes on adding points."""
+
+    version: int
+    """Counts the changes to data and view; a picture of an older version is never shown."""
+    width: int
+    height: int
+    theme: str
+    ascii: bool
+    smoothing: float
+    log_scale: bool
+    title: str
+    xlabel: str
+    curves: tuple[tuple[str, str, str, list[float], list[float]], ...]
+    """(colour, marker, label, xs, ys) of each curve, earlier runs first."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A drawn picture: the lines it was drawn from and its text, row by row."""
+
+    version: int
+    frame: tuple[int, int, str]
+    """(width, height, theme) it was drawn for."""
+    key: tuple
+    """What it shows: title, axis label, scale, markers and the lines drawn."""
+    rows: tuple[str, ...]
+    """The ANSI text of each row, to tell which rows changed since the last picture."""
+    text: Text
+
+
+@dataclass
+class FigureDrawn(Message):
+    """A thread drew a picture of the plot."""
+
+    figure: Figure
+
+
+def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
+    """Smooth, drop what a log axis cannot show, and downsample each curve to the plot's width:
+    at most one point per braille dot (two per cell) or per cell with plain markers."""
+    buckets = max(spec.width - 8, 10) * (1 if spec.ascii else 2)
+    lines = []
+    for color, marker, label, xs, ys in spec.curves:
+        if spec.smoothing:
+            ys = ema(ys, spec.smoothing)
+        if spec.log_scale:
+            kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y > 0]
+            xs, ys = [p[0] for p in kept], [p[1] for p in kept]
+        xs, ys = downsample(xs, ys, buckets)
+        if xs:
+            lines.append(Line(tuple(xs), tuple(ys), color, marker, label))
+    return tuple(lines)
+
+
+def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Figure:
+    """The picture of `spec`, drawn with plotext on `plt` (which nothing else may use
+    meanwhile); `shown` again, under the new version, when the lines it would draw are the
+    lines it shows: a point that moves no dot redraws nothing."""
+    frame = (spec.width, spec.height, spec.theme)
+    key: tuple = ()
+    try:
+        lines = prepare_lines(spec)
+        key = (spec.title, spec.xlabel, spec.log_scale, spec.ascii, lines)
+        if shown is not None and shown.frame == frame and shown.key == key:
+            return Figure(spec.version, frame, key, shown.rows, shown.text)
+        plt.clear_data()
+        plt.clear_figure()
+        plt.plotsize(spec.width, spec.height)
+        plt._set_size(spec.width, spec.height)  # as PlotextPlot.render does (its issue 5)
+        plt.theme(spec.theme)
+        plt.title(spec.title)
+        plt.xlabel(spec.xlabel)
+        if spec.log_scale and lines:  # plotext fails on a log axis with nothing on it
+            plt.yscale("log")
+        for line in lines:
+            xs, ys = list(line.xs), list(line.ys)
+            if spec.ascii:
+                plt.plot(xs, ys, marker=line.marker, color=line.color, label=line.label)
+            elif len(xs) == 1 or all(math.isclose(x, xs[0]) for x in xs):
+                plt.scatter(xs, ys, marker="braille", color=line.color, label=line.label)
+            else:
+                plt.plot(xs, ys, marker="braille", color=line.color, label=line.label)
+        ansi = plt.build()
+    except Exception as exc:  # noqa: BLE001 - a plotting bug must not end the session
+        ansi = f"(the plot could not be drawn: {exc})"
+        return Figure(spec.version, frame, key, (ansi,), Text(ansi))
+    return Figure(spec.version, frame, key, tuple(ansi.split("\n")), Text.from_ansi(ansi))
+
+
+def changed_rows(old: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Runs of rows that differ between two pictures, as (first row, number of rows)."""
+    runs: list[tuple[int, int]] = []
+    for y in range(max(len(old), len(new))):
+        if y < len(old) and y < len(new) and old[y] == new[y]:
+            continue
+        if runs and runs[-1][0] + runs[-1][1] == y:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((y, 1))
+    return runs
+
+
 class CurvePlot(PlotextPlot):
     """Curves of the current run (train, val) over earlier runs, smoothed, optionally log-scale.
 
-    Adding points only marks the plot stale; a timer redraws it at most `MAX_REDRAWS_PER_S`
-    times a second, each curve downsampled to the plot's width, so the bytes sent to the
-    terminal do not grow with the run's speed.
+    Adding points only counts a new version of the data. A timer, at most `MAX_REDRAWS_PER_S`
+    times a second, copies the curves and lets a thread smooth them, downsample them to the
+    plot's width and draw them with plotext; the event loop only swaps the finished picture in
+    and repaints the rows that changed. So a fast run neither stalls the keyboard nor sends
+    more bytes to the terminal as it speeds up. A first picture, a resize, a new theme or
+    `redraw()` draw at once on the event loop.
     """
 
     def __init__(
@@ -79,34 +206,38 @@ class CurvePlot(PlotextPlot):
         self.curves: dict[str, Curve] = {}
         self.overlays: list[Overlay] = []
         self.note = ""
-        self._stale = True
         self.redraws = 0
+        """Pictures shown so far (the benchmark reads this)."""
+        self._version = 0
+        self._figure: Figure | None = None
+        self._drawing = False
+        self._draw_now = False
+        self._thread_plt = Plot()  # used by one drawing thread at a time, never by render()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(1 / MAX_REDRAWS_PER_S, self._redraw_if_stale, name="plot-redraw")
-        self.redraw()
-
-    def on_resize(self) -> None:
-        self._stale = True
 
     # --- data in ---------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._version += 1
 
     def clear_run(self) -> None:
         self.curves = {}
         self.note = ""
-        self._stale = True
+        self._changed()
 
     def add_points(self, series: str, points: list[tuple[float, float]]) -> None:
         curve = self.curves.setdefault(series, Curve())
         for x, y in points:
             curve.xs.append(x)
             curve.ys.append(y)
-        self._stale = True
+        self._changed()
 
     def set_overlays(self, overlays: list[Overlay]) -> None:
         self.overlays = list(overlays)
-        self._stale = True
+        self._changed()
 
     def set_view(
         self,
@@ -121,31 +252,22 @@ class CurvePlot(PlotextPlot):
             self.log_scale = log_scale
         if ascii is not None:
             self.ascii = ascii
-        self._stale = True
+        self._changed()
 
     def set_note(self, note: str) -> None:
         self.note = note
-        self._stale = True
+        self._changed()
 
     @property
     def point_count(self) -> int:
         return sum(len(c.xs) for c in self.curves.values())
 
+    @property
+    def stale(self) -> bool:
+        """True while the picture on screen is older than the data."""
+        return self._figure is None or self._figure.version != self._version
+
     # --- drawing ---------------------------------------------------------------------------
-
-    def _redraw_if_stale(self) -> None:
-        if self._stale:
-            self.redraw()
-
-    def _prepared(self, curve: Curve) -> tuple[list[float], list[float]]:
-        ys = ema(curve.ys, self.smoothing) if self.smoothable and self.smoothing else curve.ys
-        xs = curve.xs
-        if self.log_scale:
-            kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y > 0]
-            xs, ys = [p[0] for p in kept], [p[1] for p in kept]
-        # Braille has two dots per cell across; plain markers one.
-        width = max(self.size.width - 8, 10) * (1 if self.ascii else 2)
-        return downsample(xs, ys, width)
 
     def _title(self) -> str:
         parts = [self.what]
@@ -157,45 +279,82 @@ class CurvePlot(PlotextPlot):
             parts.append(self.note)
         return " · ".join(parts)
 
-    def redraw(self) -> None:
-        """Rebuild the plot from the data now (the timer calls this; tests may too)."""
-        self._stale = False
-        self.redraws += 1
-        lines: list[tuple[list[float], list[float], str, str, str]] = []
+    def _frame(self) -> tuple[int, int, str]:
+        width, height = self.size
+        return width, height, self._get_plotext_theme_name(self.app.theme)
+
+    def _spec(self) -> FigureSpec:
+        """The data and view as they are now; lists are copied (cheap), nothing computed."""
+        curves = []
         for i, overlay in enumerate(self.overlays):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
             marker = ASCII_OVERLAY_MARKERS[i % len(ASCII_OVERLAY_MARKERS)]
             for name, curve in overlay.curves.items():
-                xs, ys = self._prepared(curve)
-                if xs:
-                    label = overlay.label if name == "train" else f"{overlay.label} {name}"
-                    lines.append((xs, ys, color, marker, label))
+                label = overlay.label if name == "train" else f"{overlay.label} {name}"
+                curves.append((color, marker, label, list(curve.xs), list(curve.ys)))
         for name, curve in self.curves.items():
-            xs, ys = self._prepared(curve)
-            if xs:
-                color = CURRENT_COLORS.get(name, "white")
-                lines.append((xs, ys, color, ASCII_MARKERS.get(name, "*"), name))
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(self._title())
-        plt.xlabel(self.xlabel)
-        if self.log_scale and lines:  # plotext fails on a log axis with nothing on it
-            plt.yscale("log")
-        for line in lines:
-            self._draw(*line)
+            color = CURRENT_COLORS.get(name, "white")
+            marker = ASCII_MARKERS.get(name, "*")
+            curves.append((color, marker, name, list(curve.xs), list(curve.ys)))
+        width, height, theme = self._frame()
+        return FigureSpec(
+            version=self._version,
+            width=width,
+            height=height,
+            theme=theme,
+            ascii=self.ascii,
+            smoothing=self.smoothing if self.smoothable else 0.0,
+            log_scale=self.log_scale,
+            title=self._title(),
+            xlabel=self.xlabel,
+            curves=tuple(curves),
+        )
+
+    def _redraw_if_stale(self) -> None:
+        if self.stale and not self._drawing and self.size.area:
+            self._drawing = True
+            self.draw_in_thread(self._spec(), self._figure)
+
+    @work(
+        thread=True,
+        group="plot",
+        exit_on_error=False,
+        description="Smooth, downsample and draw a plot's curves off the event loop",
+    )
+    def draw_in_thread(self, spec: FigureSpec, shown: Figure | None) -> None:
+        with _DRAWING:
+            figure = draw_figure(self._thread_plt, spec, shown)
+        self.post_message(FigureDrawn(figure))
+
+    def on_figure_drawn(self, message: FigureDrawn) -> None:
+        self._drawing = False
+        figure, shown = message.figure, self._figure
+        if self._draw_now or figure.frame != self._frame():
+            return  # redraw() was asked for, or a resize or new theme: drawn at the repaint
+        if shown is not None and figure.version <= shown.version:
+            return  # the event loop drew newer data meanwhile
+        self._figure = figure
+        if shown is None or shown.frame != figure.frame:
+            self.redraws += 1
+            self.refresh()
+            return
+        if shown.rows is figure.rows:
+            return  # same picture, newer version: nothing to send to the terminal
+        self.redraws += 1
+        width = figure.frame[0]
+        for first, count in changed_rows(shown.rows, figure.rows):
+            self.refresh(Region(0, first, width, count))
+
+    def redraw(self) -> None:
+        """Draw the data as it is now, on the event loop, at the next repaint (tests use this)."""
+        self._draw_now = True
         self.refresh()
 
     def render(self) -> RenderResult:
-        try:
-            return super().render()
-        except Exception as exc:  # noqa: BLE001 - a plotting bug must not end the session
-            return Text(f"(the plot could not be drawn: {exc})")
-
-    def _draw(self, xs: list[float], ys: list[float], color: str, marker: str, label: str) -> None:
-        if self.ascii:
-            self.plt.plot(xs, ys, marker=marker, color=color, label=label)
-        elif len(xs) == 1 or all(math.isclose(x, xs[0]) for x in xs):
-            self.plt.scatter(xs, ys, marker="braille", color=color, label=label)
-        else:
-            self.plt.plot(xs, ys, marker="braille", color=color, label=label)
+        figure = self._figure
+        if self._draw_now or figure is None or figure.frame != self._frame():
+            # First picture, a resize, a new theme or redraw(): draw now, at the right size.
+            self._draw_now = False
+            figure = self._figure = draw_figure(self.plt, self._spec())
+            self.redraws += 1
+        return figure.text

@@ -6,6 +6,7 @@ import math
 import time
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from lab.catalog.schema import Goal
@@ -39,11 +40,32 @@ def format_rate(samples_per_s: float) -> str:
     return f"{samples_per_s:,.0f} samples/s"
 
 
-class RunStatus(Static):
-    """One or two lines: the run's state and numbers; a failed run's reason, in full, below."""
+class QuietStatic(Static):
+    """A Static that repaints only when its text changed, and lays the screen out again only
+    when its height did (a layout of the whole screen costs far more than a repaint)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", markup=False, **kwargs)
+        self._shown: Text | None = None
+
+    def _height(self, text: Text) -> int:
+        return Content(text.plain).get_height(self.styles, self.size.width)
+
+    def show_text(self, text: Text) -> None:
+        shown = self._shown
+        if shown is not None and shown == text:
+            return
+        self._shown = text
+        same_height = shown is not None and self.size.width > 0
+        same_height = same_height and self._height(shown) == self._height(text)
+        self.update(text, layout=not same_height)
+
+
+class RunStatus(QuietStatic):
+    """One or two lines: the run's state and numbers; a failed run's reason, in full, below."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.state = "idle"
         self.device = ""
         self.epoch = 0
@@ -120,19 +142,20 @@ class RunStatus(Static):
             text.append("\n")
             bad = self.state in ("diverged", "failed")
             text.append(self.reason, style="bold red" if bad else "")
-        self.update(text)
+        self.show_text(text)
         self.set_class(self.state in ("diverged", "failed"), "-bad")
 
 
-class GoalLine(Static):
+class GoalLine(QuietStatic):
     """The experiment's goal, ticked once the run's metrics reach it."""
 
     def __init__(self, goal: Goal | None, **kwargs) -> None:
-        super().__init__("", markup=False, **kwargs)
+        super().__init__(**kwargs)
         self.goal = goal
         self.reached = False
         self.value: float | None = None
         self.final = False
+        self._shown_at = 0.0
         self.show()
 
     def reset(self) -> None:
@@ -142,14 +165,19 @@ class GoalLine(Static):
     def check(self, metrics: dict[str, float], final: bool = False) -> bool:
         if self.goal is None:
             return False
+        was = self.reached
         if self.goal.metric in metrics:
             self.value = metrics[self.goal.metric]
             self.reached = self.goal.reached(metrics)
         self.final = self.final or final
-        self.show()
+        # Epochs can end 30 times a second: the value is shown at most twice a second (the
+        # screen's clock shows the last one), being reached and the final value at once.
+        if final or self.reached != was or time.monotonic() - self._shown_at >= 0.5:
+            self.show()
         return self.reached
 
     def show(self) -> None:
+        self._shown_at = time.monotonic()
         if self.goal is None:
             self.update("")
             self.display = False
@@ -165,5 +193,5 @@ class GoalLine(Static):
             text.append(f" (now {shown})" if not self.final else f" (got {shown})")
             if self.reached:
                 text.append(" reached", style="bold green")
-        self.update(text)
+        self.show_text(text)
         self.set_class(self.reached, "-reached")
