@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.widgets import SelectionList
 
 from lab.catalog import load_catalog
 from lab.store import Store
@@ -163,6 +164,7 @@ async def test_diverged_run_shows_its_reason_and_the_screen_runs_again(lessons, 
         assert not status.has_class("-bad")
         # The earlier runs list now offers both runs to overlay, labelled by their settings.
         runs = screen.query_one("#exp-runs")
+        await wait_until(pilot, lambda: runs.option_count == 2, 10)
         labels = [str(runs.get_option_at_index(i).prompt) for i in range(runs.option_count)]
         assert any("lr=2" in label and "diverged" in label for label in labels)
         assert any("defaults" in label and "completed" in label for label in labels)
@@ -225,8 +227,9 @@ async def test_overlay_an_earlier_run(lessons, store):
         screen = await open_experiment(app, pilot, "gd-example-fit")
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.state == "completed")
-        await pilot.press("c")
         runs = screen.query_one("#exp-runs")
+        await wait_until(pilot, lambda: runs.option_count == 1, 10)  # once the store has it
+        await pilot.press("c")
         assert app.focused is runs
         await pilot.press("space")
         await pilot.pause()
@@ -234,6 +237,50 @@ async def test_overlay_an_earlier_run(lessons, store):
         assert len(plot.overlays) == 1
         assert plot.overlays[0].label.endswith("defaults")
         assert len(plot.overlays[0].curves["train"].xs) == 200
+
+
+async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store):
+    """A learner runs, then runs again with other settings: the first run is in the earlier
+    runs list as soon as it is recorded, and can be drawn under the second while it trains."""
+    app = make_app(lessons, store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        runs = screen.query_one("#exp-runs", SelectionList)
+        assert runs.option_count == 0 and not runs.display  # nothing to compare with yet
+        screen.query_one("#param-epochs", ParamInput).value = "20"
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed")
+        await wait_until(pilot, lambda: runs.option_count == 1, 10)
+        assert runs.display
+        label = str(runs.get_option_at_index(0).prompt)
+        first = store.runs("long-moons")[0]
+        assert label.startswith(f"#{first.id} epochs=20 · completed")
+        # The next run, at the defaults (10,000 epochs), with the first one drawn under it.
+        screen.query_one("#param-epochs", ParamInput).value = "10000"
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "running")
+        await pilot.press("c")
+        assert app.focused is runs
+        await pilot.press("space")
+        loss = screen.query_one("#loss-plot", CurvePlot)
+        await wait_until(pilot, lambda: len(loss.overlays) == 1, 10)
+        assert screen.state == "running"
+        assert loss.overlays[0].label == f"#{first.id} epochs=20"
+        assert len(loss.overlays[0].curves["train"].xs) > 0
+        acc = screen.query_one("#acc-plot", CurvePlot)
+        assert len(acc.overlays[0].curves["val"].xs) == 20  # one accuracy a finished epoch
+        await wait_until(pilot, lambda: loss.point_count > 20)
+        await pilot.pause(0.5)  # the picture: both runs, drawn off the event loop
+        picture = str(loss.render())
+        assert f"#{first.id} epochs=20" in picture and "train" in picture
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 10)
+        await wait_until(pilot, lambda: runs.option_count == 2, 10)
+        labels = [str(runs.get_option_at_index(i).prompt) for i in range(2)]
+        assert labels[0].startswith(f"#{first.id + 1} defaults · stopped")  # newest first
+        assert list(runs.selected) == [first.id]  # still overlaid
 
 
 def test_ascii_default_follows_the_terminal():

@@ -6,8 +6,9 @@ import contextlib
 import gc
 import math
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -89,6 +90,24 @@ class RunFinished(Message):
     done: Done
 
 
+@dataclass
+class RunRecorded(Message):
+    """The store holds a run's end: the earlier-runs list can offer it for overlay."""
+
+    run_id: Any
+
+
+@dataclass
+class Write:
+    """Points and epochs of a run for the store, and its end when the run is over."""
+
+    run_id: Any
+    points: list[tuple[int, str, float]] = field(default_factory=list)
+    epochs: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    finish: tuple[str, str, dict[str, float], float] | None = None
+    """(status, reason, metrics, duration in seconds)."""
+
+
 def describe_tweaks(tweaks: dict[str, Any] | None) -> str:
     """A run's label: the settings it changed (`lr=0.5 epochs=20`), or `defaults`."""
     if not tweaks:
@@ -147,6 +166,12 @@ class ExperimentScreen(Screen):
         self._unsaved_epochs: list[tuple[int, dict[str, float]]] = []
         self._overlaid: set[Any] = set()
         self._hook_registered = False
+        # The store's writes, oldest first, one at a time (points are numbered as they arrive):
+        # a thread takes them from `_writes`; `_writing_lock` is held while one is written.
+        self._writes: list[Write] = []
+        self._writes_lock = threading.Lock()
+        self._writing_lock = threading.Lock()
+        self._writer_busy = False
 
     # --- state the app reads ----------------------------------------------------------------
 
@@ -430,7 +455,7 @@ class ExperimentScreen(Screen):
         done = message.done
         metrics = {**self.last_metrics, **(done.metrics or {})}
         self.last_metrics = metrics
-        self._record_finish(done.status, done.reason, metrics)
+        recorded = self._record_finish(done.status, done.reason, metrics)
         self.state = done.status
         self.worker = None
         status = self.query_one(RunStatus)
@@ -446,8 +471,8 @@ class ExperimentScreen(Screen):
             self.notify(reason or done.status, title=f"Run {done.status}", severity="error")
         elif done.status == "completed" and reached:
             self.notify("Goal reached.", timeout=3)
-        self.load_earlier_runs()
-        self.post_message(ProgressChanged())
+        if not recorded:  # else once the store has it (on_run_recorded)
+            self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
             warm_workers(self.app).warm_up()
 
@@ -457,35 +482,64 @@ class ExperimentScreen(Screen):
         """Every second of a run: hand what arrived to the store, off the event loop."""
         if self.run_id is None or not (self._unsaved or self._unsaved_epochs):
             return
+        self._queue_write(Write(self.run_id, *self._take_unsaved()))
+
+    def _take_unsaved(self) -> tuple[list, list]:
         points, self._unsaved = self._unsaved, []
         epochs, self._unsaved_epochs = self._unsaved_epochs, []
-        self.write_batch(self.run_id, points, epochs)
+        return points, epochs
+
+    def _queue_write(self, write: Write, *, start: bool = True) -> None:
+        with self._writes_lock:
+            self._writes.append(write)
+            if self._writer_busy or not start:
+                return  # the writing thread takes it after the ones before it
+            self._writer_busy = True
+        self.write_in_order(self.store)
 
     @work(
         thread=True,
         group="record",
         exit_on_error=False,
-        description="Write a second's loss points and epochs of the run to the store",
+        description="Write runs' points, epochs and ends to the store, oldest first",
     )
-    def write_batch(self, run_id: Any, points: list, epochs: list) -> None:
-        _write(self.store, run_id, points, epochs)
+    def write_in_order(self, store: Any) -> None:
+        while True:
+            with self._writing_lock:
+                with self._writes_lock:
+                    if not self._writes:
+                        self._writer_busy = False
+                        return
+                    write = self._writes.pop(0)
+                _write(store, write)
+            if write.finish is not None:
+                self.post_message(RunRecorded(write.run_id))
 
-    def _save_points(self) -> None:
-        points, self._unsaved = self._unsaved, []
-        epochs, self._unsaved_epochs = self._unsaved_epochs, []
-        if self.run_id is not None:
-            _write(self.store, self.run_id, points, epochs)
+    def on_run_recorded(self, message: RunRecorded) -> None:
+        self.load_earlier_runs()
+        self.post_message(ProgressChanged())
 
-    def _record_finish(self, status: str, reason: str, metrics: dict[str, float]) -> None:
-        self._save_points()
-        store = self.store
-        if store is None or self.run_id is None:
-            return
+    def _record_finish(
+        self, status: str, reason: str, metrics: dict[str, float], *, start: bool = True
+    ) -> bool:
+        """Queue the run's last points and its end; False when there is nothing to record."""
+        points, epochs = self._take_unsaved()
+        if self.store is None or self.run_id is None:
+            return False
         run_id, self.run_id = self.run_id, None
         duration = time.monotonic() - self.started_at if self.started_at else 0.0
         finite = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
-        with contextlib.suppress(Exception):
-            store.finish_run(run_id, status, reason, finite, duration)
+        finish = (status, reason, finite, duration)
+        self._queue_write(Write(run_id, points, epochs, finish), start=start)
+        return True
+
+    def _write_now(self) -> None:
+        """Write what is queued on this thread, after the write under way (the app is ending)."""
+        with self._writing_lock:
+            with self._writes_lock:
+                writes, self._writes = self._writes, []
+            for write in writes:
+                _write(self.store, write)
 
     def shutdown(self, reason: str = "the app closed while the run went on") -> None:
         """Stop the worker and record the run as stopped (app exit, SIGHUP, leaving)."""
@@ -496,7 +550,8 @@ class ExperimentScreen(Screen):
                 worker.close()
         if self.state in ACTIVE:
             self.state = "stopped"
-            self._record_finish("stopped", reason, self.last_metrics)
+            self._record_finish("stopped", reason, self.last_metrics, start=False)
+        self._write_now()
 
     # --- earlier runs -------------------------------------------------------------------------
 
@@ -549,15 +604,20 @@ class ExperimentScreen(Screen):
         self.query_one("#acc-plot", CurvePlot).set_overlays(acc_overlays)
 
 
-def _write(store: Any, run_id: Any, points: list, epochs: list) -> None:
-    """Record points and epochs; a store that fails loses them, never the run on screen."""
-    if store is None or run_id is None:
+def _write(store: Any, write: Write) -> None:
+    """Record points, epochs and the end; a store that fails loses them, never the run on
+    screen."""
+    if store is None or write.run_id is None:
         return
     with contextlib.suppress(Exception):
-        if points:
-            store.add_points(run_id, [(int(s), series, float(v)) for s, series, v in points])
-        for number, metrics in epochs:
-            store.add_epoch(run_id, number, metrics)
+        if write.points:
+            points = [(int(s), series, float(v)) for s, series, v in write.points]
+            store.add_points(write.run_id, points)
+        for number, metrics in write.epochs:
+            store.add_epoch(write.run_id, number, metrics)
+    if write.finish is not None:
+        with contextlib.suppress(Exception):
+            store.finish_run(write.run_id, *write.finish)
 
 
 def _curves_of(run: Any) -> tuple[dict[str, Any], dict[str, Any]]:
