@@ -138,8 +138,6 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 class ExperimentScreen(Screen):
     """One experiment: read it, change settings, run it, watch and compare the curves."""
 
-    CSS_PATH = "experiment.tcss"
-
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
