@@ -89,7 +89,7 @@ def warm_up() -> None:
 
 
 def out_of_memory(exc: BaseException) -> str | None:
-    """ "GPU" or "computer" when the exception is a failed allocation, else None."""
+    """What ran out when the exception is a failed allocation ("GPU", "computer"), else None."""
     text = str(exc)
     if isinstance(exc, torch.cuda.OutOfMemoryError) or "CUDA out of memory" in text:
         return "GPU"
