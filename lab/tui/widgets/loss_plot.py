@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -23,6 +24,10 @@ MAX_REDRAWS_PER_S = 5
 
 _DRAWING = threading.Lock()
 """One plot draws at a time: two drawing threads starve the event loop of the GIL twice over."""
+
+_MOUNTED = itertools.count()
+"""Plots mounted one after another take turns: the second one's clock runs half a period
+later, so the loss and accuracy plots are not drawn (and repainted) back to back."""
 
 CURRENT_COLORS = {"train": "cyan", "val": "orange"}
 OVERLAY_COLORS = ("green", "magenta", "blue", "red", "yellow")
@@ -213,9 +218,16 @@ class CurvePlot(PlotextPlot):
         self._drawing = False
         self._draw_now = False
         self._thread_plt = Plot()  # used by one drawing thread at a time, never by render()
+        self.auto_links = False  # a plot has no links: its repaints skip looking for them
 
     def on_mount(self) -> None:
         super().on_mount()
+        if next(_MOUNTED) % 2:
+            self.set_timer(1 / MAX_REDRAWS_PER_S / 2, self._start_clock)
+        else:
+            self._start_clock()
+
+    def _start_clock(self) -> None:
         self.set_interval(1 / MAX_REDRAWS_PER_S, self._redraw_if_stale, name="plot-redraw")
 
     # --- data in ---------------------------------------------------------------------------

@@ -49,7 +49,14 @@ class QuietStatic(Static):
         self._shown: Text | None = None
 
     def _height(self, text: Text) -> int:
-        return Content(text.plain).get_height(self.styles, self.size.width)
+        """The lines the text takes, within the widget's min-height and max-height."""
+        height = Content(text.plain).get_height(self.styles, self.size.width)
+        low, high = self.styles.min_height, self.styles.max_height
+        if low is not None and low.cells is not None:
+            height = max(height, low.cells)
+        if high is not None and high.cells is not None:
+            height = min(height, high.cells)
+        return height
 
     def show_text(self, text: Text) -> None:
         shown = self._shown
