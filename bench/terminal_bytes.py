@@ -107,7 +107,10 @@ def main(train_s: float, ascii_plot: bool) -> None:
     writes = sum(1 for t, _ in counter.reads if train_start <= t < train_end) / train_s
     total = sum(n for _, n in counter.reads)
     marker = "ascii" if ascii_plot else "braille"
-    print(f"terminal 100x30 xterm-256color, {marker} markers, real `lab` under a pty")
+    print(
+        f"terminal 100x30 xterm-256color, {marker} markers, real `lab` under a pty, "
+        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
+    )
     print(f"idle      {idle / 1024:7.2f} KB/s")
     print(f"training  {training / 1024:7.2f} KB/s   ({writes:.1f} reads/s from the pty)")
     print(f"total     {total / 1024:7.1f} KB in the whole session")
