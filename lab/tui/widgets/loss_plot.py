@@ -19,8 +19,9 @@ from textual_plotext.plot import Plot
 from lab.tui.smoothing import downsample, ema
 
 MAX_REDRAWS_PER_S = 5
-"""A fast run adds points 20 times a second; the plot shows them at most this often
-(10/s measured 42 KB/s at 100x30 with braille; the aim is under 30 KB/s)."""
+"""A fast run adds points 20 times a second; the plot shows them at most this often (10/s
+repainting whole plots measured 42 KB/s at 100x30 with braille; 5/s repainting only the rows
+that changed, 16 KB/s)."""
 
 _DRAWING = threading.Lock()
 """One plot draws at a time: two drawing threads starve the event loop of the GIL twice over."""
