@@ -93,3 +93,14 @@ async def test_quiz_and_flashcard_keys(make):
         assert isinstance(app.screen, FlashcardsScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_short_terminal_keeps_its_rows_for_the_lessons(make):
+    app = make()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#lesson-summary").display
+        assert app.screen.query_one("#lessons", DataTable).size.height >= 4
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.query_one("#lesson-summary").display

@@ -15,6 +15,7 @@ from lab.tui.messages import ProgressChanged
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs; enter opens one, `c` continues."""
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
         Binding("enter", "open_lesson", "Open", show=False),
         Binding("c", "continue", "Continue"),
