@@ -50,6 +50,7 @@ def run(
     printer = _Printer(run_spec, as_json, entry.experiment.goal)
     worker = Worker.spawn()
     worker.send(run_spec)
+    printer.waiting()
     interrupted = False
     done: Done | None = None
     while done is None:
@@ -88,6 +89,7 @@ class _Printer:
         spec = run_spec["spec"]
         self.epochs = 1 if run_spec.get("smoke") else spec.get("epochs")
         self.tty = sys.stdout.isatty() and not as_json
+        self.transient = False  # a line the next output replaces is on the terminal
         self.epoch_rows: list[tuple[int, dict]] = []
         self.points: list[tuple[int, str, float]] = []
         self.history = _History()
@@ -109,12 +111,11 @@ class _Printer:
             typer.echo(to_json(event))
             return
         if isinstance(event, Start):
+            self._clear()
             typer.echo(f"{event.experiment} on {event.device}: {event.parameters:,} parameters")
         elif isinstance(event, Progress) and self.tty:
             of = f"/{self.epochs}" if self.epochs else ""
-            line = f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}"
-            sys.stdout.write("\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K")
-            sys.stdout.flush()
+            self._transient(f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}")
         elif isinstance(event, EpochEnd) and self._worth_a_line(event.epoch):
             self._clear()
             of = f"/{self.epochs}" if self.epochs else ""
@@ -139,10 +140,10 @@ class _Printer:
                 typer.echo(f"run {self.history.run_id}")
 
     def _goal_line(self, metrics: dict) -> str:
-        value = metrics.get(self.goal.metric)
+        value = metrics.get(self.goal.metric)  # shown as the goal is written: 0.95, not 95%
         if self.goal.reached(metrics):
-            return f"goal reached: {self.goal.describe()} ({_fmt(self.goal.metric, value)})"
-        got = "" if value is None else f", got {_fmt(self.goal.metric, value)}"
+            return f"goal reached: {self.goal.describe()} ({value:.4g})"
+        got = "" if value is None else f", got {value:.4g}"
         return f"goal not reached: {self.goal.describe()}{got}"
 
     def _worth_a_line(self, epoch: int) -> bool:
@@ -152,9 +153,20 @@ class _Printer:
             return True
         return epoch == 1 or epoch == total or epoch % -(-total // EPOCH_LINES) == 0
 
+    def waiting(self) -> None:
+        """A line for the seconds a fresh worker spends importing torch and loading the data."""
+        if self.tty:
+            self._transient("starting: loading PyTorch and the data...")
+
+    def _transient(self, line: str) -> None:
+        sys.stdout.write("\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K")
+        sys.stdout.flush()
+        self.transient = True
+
     def _clear(self) -> None:
-        if self.tty and self.points:
+        if self.transient:
             sys.stdout.write("\r\x1b[K")
+            self.transient = False
 
     def _chart(self) -> str:
         """The train/val loss per epoch, or the step losses of each series, with plotext."""

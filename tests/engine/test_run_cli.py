@@ -60,3 +60,36 @@ def test_a_diverging_run_exits_1_with_the_reason():
 def test_data_fetch_refuses_built_in_sets():
     result = CliRunner().invoke(app, ["data", "fetch", "digits"])
     assert result.exit_code == 2 and "built in" in result.output
+
+
+def test_in_a_terminal_a_waiting_line_shows_at_once_and_gives_way_to_the_run():
+    """A fresh worker spends seconds importing torch: the learner sees why, then the run."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    lab = Path(sys.executable).with_name("lab")
+    proc = subprocess.Popen(
+        [str(lab), "--lessons", GOOD, "run", "gd-example-fit", "--smoke"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "80"},
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    text = out.decode()
+    assert text.startswith("\rstarting: loading PyTorch and the data...")
+    assert "\r\x1b[Kgd-example-fit on cpu: 2 parameters" in text
