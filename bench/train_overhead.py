@@ -23,7 +23,7 @@ from lab.engine.events import Done, Start  # noqa: E402
 
 CASES = {
     "mlp": ({"builder": "mlp", "args": {"hidden": [64]}}, 60),
-    "small-cnn": ({"builder": "small-cnn", "args": {"channels": [16, 32]}}, 15),
+    "small-cnn": ({"builder": "small-cnn", "args": {"channels": [16, 32]}}, 40),
 }
 
 
