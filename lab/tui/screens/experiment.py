@@ -108,6 +108,13 @@ class Write:
     """(status, reason, metrics, duration in seconds)."""
 
 
+def reflow(text: str) -> str:
+    """Lines of a YAML block joined into paragraphs (blank lines kept), so that the widget
+    wraps them to its own width instead of breaking them where the lesson file did."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
 def describe_tweaks(tweaks: dict[str, Any] | None) -> str:
     """A run's label: the settings it changed (`lr=0.5 epochs=20`), or `defaults`."""
     if not tweaks:
@@ -198,11 +205,11 @@ class ExperimentScreen(Screen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(exp.description.strip(), id="exp-description", markup=False)
+                yield Static(reflow(exp.description), id="exp-description", markup=False)
                 if exp.try_this:
                     tips = Text("Try this:\n", style="bold")
                     for tip in exp.try_this:
-                        tips.append(f"• {tip.strip()}\n", style="")
+                        tips.append(f"• {reflow(tip)}\n", style="")
                     yield Static(tips.rstrip() or tips, id="exp-try")
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield Label("Settings", classes="exp-heading")
