@@ -12,12 +12,7 @@ from textual.widgets import SelectionList
 from lab.catalog import load_catalog
 from lab.store import Store
 from lab.tui.app import make_app
-from lab.tui.screens.experiment import (
-    ExperimentScreen,
-    condense_summary,
-    describe_tweaks,
-    reflow,
-)
+from lab.tui.screens.experiment import ExperimentScreen, condense_summary, describe_tweaks
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
@@ -313,12 +308,3 @@ def test_labels_and_summary():
     )
     assert condense_summary(table) == "Sequential [1, 1] --\n├─Linear: 1-1 [1, 1] 2"
     assert condense_summary("Linear(1, 1)") == "Linear(1, 1)"
-
-
-def test_a_yaml_block_is_reflowed_into_paragraphs():
-    block = "A small CNN on the digits,\nfed as images:  two blocks\n\n\nThen a Linear layer.\n"
-    assert (
-        reflow(block)
-        == "A small CNN on the digits, fed as images: two blocks\n\nThen a Linear layer."
-    )
-    assert reflow("  one line  ") == "one line"

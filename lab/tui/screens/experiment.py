@@ -27,6 +27,7 @@ from lab.catalog.runspec import SettingError, build_run_spec
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.tui.messages import ProgressChanged
 from lab.tui.smoothing import step_smoothing
+from lab.tui.text import reflow
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.loss_plot import CurvePlot, Overlay
 from lab.tui.widgets.param_form import ParamForm
@@ -106,13 +107,6 @@ class Write:
     epochs: list[tuple[int, dict[str, float]]] = field(default_factory=list)
     finish: tuple[str, str, dict[str, float], float] | None = None
     """(status, reason, metrics, duration in seconds)."""
-
-
-def reflow(text: str) -> str:
-    """Lines of a YAML block joined into paragraphs (blank lines kept), so that the widget
-    wraps them to its own width instead of breaking them where the lesson file did."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 def describe_tweaks(tweaks: dict[str, Any] | None) -> str:

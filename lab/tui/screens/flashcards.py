@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, Static
 from lab.catalog.catalog import TermEntry
 from lab.quiz import scheduler
 from lab.tui.messages import ProgressChanged
+from lab.tui.text import reflow
 
 GRADES = [(1, "again"), (2, "hard"), (3, "good"), (4, "easy")]  # fsrs ratings
 DECK_SIZE = 20
@@ -94,7 +95,7 @@ class FlashcardsScreen(Screen):
         term.update(Content(entry.term.term))
         if self.revealed:
             t = entry.term
-            text = f"{t.short}\n\n{t.definition.strip()}"
+            text = f"{t.short}\n\n{reflow(t.definition)}"
             if t.translations.zh:
                 text += f"\n\n中文      {t.translations.zh}"
             if t.translations.fr:

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
+from lab.tui.text import reflow
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 
@@ -23,7 +24,7 @@ def term_content(entry: TermEntry) -> Content:
         parts.append(Content(f"  ({', '.join(t.aliases)})"))
     parts.append(Content("\n"))
     parts.append(Content.styled(t.short, "italic"))
-    parts.append(Content("\n\n" + t.definition.strip() + "\n"))
+    parts.append(Content("\n\n" + reflow(t.definition) + "\n"))
     if t.translations.zh or t.translations.fr:
         parts.append(Content("\n"))
         if t.translations.zh:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from lab.quiz import grading, scheduler
 from lab.tui.messages import AnswerRecorded, ProgressChanged
+from lab.tui.text import reflow
 
 KIND_NAMES = {
     "single": "one answer",
@@ -91,7 +92,7 @@ class QuizScreen(Screen):
         head += KIND_NAMES[q.kind]
         widgets = [
             Static(Content(head), id="quiz-head"),
-            Static(Content(q.prompt.strip()), id="quiz-prompt"),
+            Static(Content(reflow(q.prompt)), id="quiz-prompt"),
         ]
         if q.kind == "single":
             widgets.append(
@@ -183,7 +184,9 @@ class QuizScreen(Screen):
             widget.disabled = True
         feedback = self.query_one("#quiz-feedback", Static)
         mark = "✓ " if result.correct else "✗ "
-        feedback.update(Content(mark + result.feedback + "\n\n(enter: next question)"))
+        verdict, _, explanation = result.feedback.partition("\n")
+        text = f"{mark}{verdict}\n{reflow(explanation)}\n\n(enter: next question)"
+        feedback.update(Content(text))
         feedback.set_class(result.correct, "right")
         feedback.set_class(not result.correct, "wrong")
         feedback.display = True

@@ -1,0 +1,24 @@
+"""Provides reflow: lesson prose from YAML blocks, wrapped by the widget rather than the file."""
+
+from __future__ import annotations
+
+import re
+
+_OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
+"""A bullet or an indented (code) line keeps its own line."""
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph (blank lines between paragraphs are kept), so a
+    column of any width wraps the text itself instead of breaking it where the YAML file did."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.strip("\n")):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not _OWN_LINE.match(line):
+                lines[-1] = f"{lines[-1]} {' '.join(line.split())}"
+            elif line.strip():
+                lines.append(line.rstrip() if _OWN_LINE.match(line) else " ".join(line.split()))
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
