@@ -6,8 +6,8 @@ import contextlib
 import gc
 import math
 import re
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,12 +165,9 @@ class ExperimentScreen(Screen):
         self._unsaved_epochs: list[tuple[int, dict[str, float]]] = []
         self._overlaid: set[Any] = set()
         self._hook_registered = False
-        # The store's writes, oldest first, one at a time (points are numbered as they arrive):
-        # a thread takes them from `_writes`; `_writing_lock` is held while one is written.
-        self._writes: list[Write] = []
-        self._writes_lock = threading.Lock()
-        self._writing_lock = threading.Lock()
-        self._writer_busy = False
+        # The store's writes, oldest first, one at a time (points are numbered as they arrive),
+        # off the event loop: one thread takes them in the order they were queued.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-store")
 
     # --- state the app reads ----------------------------------------------------------------
 
@@ -488,39 +485,19 @@ class ExperimentScreen(Screen):
         epochs, self._unsaved_epochs = self._unsaved_epochs, []
         return points, epochs
 
-    def _queue_write(self, write: Write, *, start: bool = True) -> None:
-        with self._writes_lock:
-            self._writes.append(write)
-            if self._writer_busy or not start:
-                return  # the writing thread takes it after the ones before it
-            self._writer_busy = True
-        self.write_in_order(self.store)
+    def _queue_write(self, write: Write) -> None:
+        self._writer.submit(self._write_one, self.store, write)
 
-    @work(
-        thread=True,
-        group="record",
-        exit_on_error=False,
-        description="Write runs' points, epochs and ends to the store, oldest first",
-    )
-    def write_in_order(self, store: Any) -> None:
-        while True:
-            with self._writing_lock:
-                with self._writes_lock:
-                    if not self._writes:
-                        self._writer_busy = False
-                        return
-                    write = self._writes.pop(0)
-                _write(store, write)
-            if write.finish is not None:
-                self.post_message(RunRecorded(write.run_id))
+    def _write_one(self, store: Any, write: Write) -> None:
+        _write(store, write)
+        if write.finish is not None:
+            self.post_message(RunRecorded(write.run_id))
 
     def on_run_recorded(self, message: RunRecorded) -> None:
         self.load_earlier_runs()
         self.post_message(ProgressChanged())
 
-    def _record_finish(
-        self, status: str, reason: str, metrics: dict[str, float], *, start: bool = True
-    ) -> bool:
+    def _record_finish(self, status: str, reason: str, metrics: dict[str, float]) -> bool:
         """Queue the run's last points and its end; False when there is nothing to record."""
         points, epochs = self._take_unsaved()
         if self.store is None or self.run_id is None:
@@ -529,16 +506,8 @@ class ExperimentScreen(Screen):
         duration = time.monotonic() - self.started_at if self.started_at else 0.0
         finite = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         finish = (status, reason, finite, duration)
-        self._queue_write(Write(run_id, points, epochs, finish), start=start)
+        self._queue_write(Write(run_id, points, epochs, finish))
         return True
-
-    def _write_now(self) -> None:
-        """Write what is queued on this thread, after the write under way (the app is ending)."""
-        with self._writing_lock:
-            with self._writes_lock:
-                writes, self._writes = self._writes, []
-            for write in writes:
-                _write(self.store, write)
 
     def shutdown(self, reason: str = "the app closed while the run went on") -> None:
         """Stop the worker and record the run as stopped (app exit, SIGHUP, leaving)."""
@@ -549,8 +518,8 @@ class ExperimentScreen(Screen):
                 worker.close()
         if self.state in ACTIVE:
             self.state = "stopped"
-            self._record_finish("stopped", reason, self.last_metrics, start=False)
-        self._write_now()
+            self._record_finish("stopped", reason, self.last_metrics)
+        self._writer.shutdown(wait=True)  # the app may be ending: every queued write lands first
 
     # --- earlier runs -------------------------------------------------------------------------
 
