@@ -47,7 +47,13 @@ class DivergenceWatch:
 
 def diverged_reason(loss: float, step: int, lr: float, what: str = "the loss") -> str:
     """One line: what blew up, where, with which learning rate, and what to try."""
-    return (
-        f"{what} blew up to {loss:.3g} at step {step} with learning rate {lr:g}: "
-        f"try a smaller learning rate, e.g. {lr / 10:g}"
-    )
+    return f"{what} blew up to {loss:.3g} at step {step} {_advice(lr)}"
+
+
+def rose_reason(first: float, epoch_loss: float, epoch: int, lr: float) -> str:
+    """One line for an epoch whose mean loss climbed RISE_FACTOR times above the start."""
+    return f"the loss rose from {first:.3g} to {epoch_loss:.3g} over epoch {epoch} {_advice(lr)}"
+
+
+def _advice(lr: float) -> str:
+    return f"with learning rate {lr:g}: try a smaller learning rate, e.g. {lr / 10:g}"

@@ -19,7 +19,7 @@ from torch import nn
 
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
-from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
 from lab.engine.memory import check_fits, estimate, size
 from lab.engine.models import (
@@ -337,10 +337,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         metrics = {"train_loss": epoch_loss / max(epoch_steps, 1)}
         if watch.rose(metrics["train_loss"]):
             lr = optimizer.param_groups[0]["lr"]
-            reason = (
-                f"the loss rose from {watch.first:.3g} to {metrics['train_loss']:.3g} over epoch "
-                f"{epoch} with learning rate {lr:g}: try a smaller learning rate, e.g. {lr / 10:g}"
-            )
+            reason = rose_reason(watch.first, metrics["train_loss"], epoch, lr)
             yield EpochEnd(epoch, metrics)
             yield Done("diverged", reason, metrics)
             return
