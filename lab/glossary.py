@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 from lab import __version__, paths
+from lab.text import reflow
 
 
 def _cache_file(files: list[Path]) -> Path:
@@ -93,10 +94,9 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
 def format_term(t: dict) -> str:
     head = t["term"] + (f"  ({', '.join(t['aliases'])})" if t["aliases"] else "")
     lines = [head, f"  {t['short']}", ""]
-    for para in t["definition"].strip().split("\n\n"):
-        lines += textwrap.wrap(
-            " ".join(para.split()), 78, initial_indent="  ", subsequent_indent="  "
-        )
+    for para in reflow(t["definition"]).split("\n\n"):
+        for line in para.splitlines():
+            lines += textwrap.wrap(line, 78, initial_indent="  ", subsequent_indent="  ")
         lines.append("")
     if t["translations"]["zh"]:
         lines.append(f"  中文:     {t['translations']['zh']}")

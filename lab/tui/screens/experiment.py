@@ -25,9 +25,9 @@ from textual.worker import get_current_worker
 from lab.catalog.catalog import ExperimentEntry
 from lab.catalog.runspec import SettingError, build_run_spec
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
+from lab.text import reflow
 from lab.tui.messages import ProgressChanged
 from lab.tui.smoothing import step_smoothing
-from lab.tui.text import reflow
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.loss_plot import CurvePlot, Overlay
 from lab.tui.widgets.param_form import ParamForm

@@ -11,8 +11,8 @@ from textual.widgets import Button, Footer, Header, Static
 
 from lab.catalog.catalog import TermEntry
 from lab.quiz import scheduler
+from lab.text import reflow
 from lab.tui.messages import ProgressChanged
-from lab.tui.text import reflow
 
 GRADES = [(1, "again"), (2, "hard"), (3, "good"), (4, "easy")]  # fsrs ratings
 DECK_SIZE = 20

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
-from lab.tui.text import reflow
+from lab.text import reflow
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 

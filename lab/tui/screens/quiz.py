@@ -14,8 +14,8 @@ from textual.widgets import Button, Footer, Header, Input, OptionList, Selection
 from textual.widgets.option_list import Option
 
 from lab.quiz import grading, scheduler
+from lab.text import reflow
 from lab.tui.messages import AnswerRecorded, ProgressChanged
-from lab.tui.text import reflow
 
 KIND_NAMES = {
     "single": "one answer",

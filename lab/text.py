@@ -1,4 +1,4 @@
-"""Provides reflow: lesson prose from YAML blocks, wrapped by the widget rather than the file."""
+"""Provides reflow: lesson prose from YAML blocks, wrapped by the screen rather than the file."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 
 
 def reflow(text: str) -> str:
-    """Join the lines of each paragraph (blank lines between paragraphs are kept), so a
-    column of any width wraps the text itself instead of breaking it where the YAML file did."""
+    """Join the lines of each paragraph (blank lines between paragraphs are kept), so a column
+    or a terminal of any width wraps the text itself, not where the YAML file broke it."""
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text.strip("\n")):
         lines: list[str] = []

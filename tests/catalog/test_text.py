@@ -1,6 +1,6 @@
 """reflow: lesson prose joined into paragraphs for the widget to wrap; bullets and code kept."""
 
-from lab.tui.text import reflow
+from lab.text import reflow
 
 
 def test_lines_of_a_paragraph_are_joined_and_paragraphs_kept():
