@@ -52,28 +52,29 @@ def frozen_clock(monkeypatch):
     monkeypatch.setattr(run_status, "time", SimpleNamespace(monotonic=lambda: 1000.0))
 
 
+async def run_fixed(pilot):
+    """Open gd-example-fit and feed it the fixed run, as the run reader would."""
+    app = pilot.app
+    app.open_experiment("gd-example-fit")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ExperimentScreen)
+    screen.state = "starting"
+    for message in fixed_run():
+        screen.post_message(message)
+        await pilot.pause()
+    screen.query_one("#loss-plot", CurvePlot).redraw()
+    screen.set_focus(None)
+    app.clear_notifications()
+    await pilot.pause()
+
+
 def test_experiment_after_a_short_run(snap_compare, make, monkeypatch):
     """gd-example-fit after a completed run: title, description and try-this on the left, the
     goal ticked (train_loss ≤ 0.01), the lr and epochs fields; on the right the status line
     (completed, epoch 200/200, cpu) above a braille loss curve falling from 15 to near 0."""
     monkeypatch.setenv("LAB_ASCII", "0")
     frozen_clock(monkeypatch)
-
-    async def run_fixed(pilot):
-        app = pilot.app
-        app.open_experiment("gd-example-fit")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExperimentScreen)
-        screen.state = "starting"
-        for message in fixed_run():
-            screen.post_message(message)
-            await pilot.pause()
-        screen.query_one("#loss-plot", CurvePlot).redraw()
-        screen.set_focus(None)
-        app.clear_notifications()
-        await pilot.pause()
-
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_fixed)
 
 
@@ -82,19 +83,4 @@ def test_experiment_ascii_markers(snap_compare, make, monkeypatch):
     braille: the curve made of `*`."""
     monkeypatch.setenv("LAB_ASCII", "1")
     frozen_clock(monkeypatch)
-
-    async def run_fixed(pilot):
-        app = pilot.app
-        app.open_experiment("gd-example-fit")
-        await pilot.pause()
-        screen = app.screen
-        screen.state = "starting"
-        for message in fixed_run():
-            screen.post_message(message)
-            await pilot.pause()
-        screen.query_one("#loss-plot", CurvePlot).redraw()
-        screen.set_focus(None)
-        app.clear_notifications()
-        await pilot.pause()
-
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_fixed)
