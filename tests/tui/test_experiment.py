@@ -10,81 +10,22 @@ import pytest
 from textual.widgets import SelectionList
 
 from lab.catalog import load_catalog
-from lab.store import Store
 from lab.tui.app import make_app
-from lab.tui.screens.experiment import ExperimentScreen, condense_summary, describe_tweaks
+from lab.tui.screens.experiment import condense_summary, describe_tweaks
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
+from tests.tui.pilot import open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
-
-# A classification experiment long enough to stop half way (10,000 epochs of a small MLP).
-LONG_LESSON = """\
-id: long-example
-title: A long run
-order: 2
-summary: Long enough to stop.
-sections:
-  - title: Moons
-    body: Two half circles.
-experiments:
-  - id: long-moons
-    title: Moons for a long time
-    description: A small MLP on the moons, for many epochs.
-    goal: {metric: val_accuracy, at_least: 0.8}
-    params:
-      epochs: {min: 1, max: 10000}
-      lr: {min: 0.0001, max: 5, log: true}
-    train:
-      dataset: {name: moons, split: {val: 0.2, test: 0}}
-      model:
-        layers:
-          - Linear: [2, 16]
-          - ReLU
-          - Linear: [16, 2]
-      loss: cross_entropy
-      optimizer: {name: sgd, lr: 0.1}
-      epochs: 10000
-      batch_size: 16
-"""
+LONG = FIXTURES.with_name("long")  # long-moons: 10,000 epochs of a small MLP, to stop half way
 
 
 @pytest.fixture
-def lessons(tmp_path):
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    (folder / "01-gradient-descent.yaml").write_text(
-        (FIXTURES / "01-gradient-descent.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (folder / "02-long.yaml").write_text(LONG_LESSON, encoding="utf-8")
-    catalog = load_catalog([folder])
+def lessons():
+    catalog = load_catalog([FIXTURES, LONG])
     assert not catalog.problems, catalog.problems
     return catalog
-
-
-@pytest.fixture
-def store(lab_home):
-    store = Store.open()
-    yield store
-    store.close()
-
-
-async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if pilot.app._exception is not None:
-            return  # run_test raises it on the way out
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.05)
-
-
-async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:
-    app.open_experiment(experiment_id)
-    await wait_until(pilot, lambda: isinstance(app.screen, ExperimentScreen), 10)
-    await pilot.pause()
-    return app.screen
 
 
 async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_run(lessons, store):
