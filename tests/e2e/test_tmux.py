@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.procs import children_of
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -42,6 +44,22 @@ class Tmux:
     def start(self, command: str) -> None:
         # stderr is left alone: Textual draws on it.
         self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "lab", command)
+
+    def start_lab(self, lessons: Path) -> None:
+        """`lab` on a plain xterm with these lessons, this test's LAB_HOME and no shipped course."""
+        env = self.env
+        self.start(
+            f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
+            f"TERM=xterm {LAB} --lessons {lessons}"
+        )
+
+    def quit(self, timeout: float) -> None:
+        """Press q and see `lab` end within `timeout` seconds."""
+        self.keys("q")
+        deadline = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not self.alive(), self.screen()
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "lab", check=False)
@@ -84,11 +102,6 @@ def tmux(tmp_path, lab_home):
     session.kill()
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
-
-
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -97,9 +110,9 @@ def _running(pid: int) -> bool:
         return False
 
 
-def _lab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def _lab(env: dict[str, str], *args: str, lessons: Path = FIXTURES) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(LAB), "--lessons", str(FIXTURES), *args],
+        [str(LAB), "--lessons", str(lessons), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -109,11 +122,7 @@ def _lab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
     env = tmux.env
-    command = (
-        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
-        f"TERM=xterm {LAB} --lessons {FIXTURES}"
-    )
-    tmux.start(command)
+    tmux.start_lab(FIXTURES)
     tmux.wait_for("Continue (c)")
     # open a lesson
     tmux.keys("Enter")
@@ -133,11 +142,7 @@ def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
     # quit
     tmux.keys("Escape")
     tmux.wait_for("Continue (c)")
-    tmux.keys("q")
-    deadline = time.monotonic() + 10
-    while tmux.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not tmux.alive(), tmux.screen()
+    tmux.quit(timeout=10)
     result = _lab(env, "progress", "--json")
     assert result.returncode == 0, result.stderr
     progress = json.loads(result.stdout)
@@ -148,11 +153,7 @@ def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
 
 def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
     env = tmux.env
-    command = (
-        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
-        f"TERM=xterm {LAB} --lessons {FIXTURES}"
-    )
-    tmux.start(command)
+    tmux.start_lab(FIXTURES)
     tmux.wait_for("Continue (c)")
     tmux.keys("Enter")
     tmux.wait_for("The update rule")
@@ -167,11 +168,7 @@ def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
     tmux.wait_for("The update rule")
     tmux.keys("Escape")
     tmux.wait_for("Continue (c)")
-    tmux.keys("q")
-    deadline = time.monotonic() + 15
-    while tmux.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not tmux.alive(), tmux.screen()
+    tmux.quit(timeout=15)
     runs = _lab(env, "runs")
     assert runs.returncode == 0, runs.stderr
     assert "gd-example-fit" in runs.stdout
@@ -187,11 +184,7 @@ def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     text = text.replace("epochs: 200", "epochs: 10000")
     (lessons / "01-gradient-descent.yaml").write_text(text)
     env = tmux.env
-    command = (
-        f"env LAB_HOME={env['LAB_HOME']} LAB_SHIPPED_LESSONS={env['LAB_SHIPPED_LESSONS']} "
-        f"TERM=xterm {LAB} --lessons {lessons}"
-    )
-    tmux.start(command)
+    tmux.start_lab(lessons)
     tmux.wait_for("Continue (c)")
     tmux.keys("z")
     tmux.wait_for("question 1 of 5")
@@ -207,7 +200,7 @@ def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     tmux.wait_for("running", timeout=60)
     time.sleep(1)
     lab_pid = int(tmux.tmux("display-message", "-p", "-t", "lab", "#{pane_pid}").strip())
-    family = [lab_pid, *_children(lab_pid)]  # lab and its training workers
+    family = [lab_pid, *children_of(lab_pid)]  # lab and its training workers
     assert len(family) > 1
     tmux.kill()  # SIGHUP to everything in the pane
     deadline = time.monotonic() + 20
@@ -217,24 +210,10 @@ def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     deadline = time.monotonic() + 20
     runs = ""
     while time.monotonic() < deadline:
-        runs = subprocess.run(
-            [str(LAB), "--lessons", str(lessons), "runs"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        ).stdout
+        runs = _lab(env, "runs", lessons=lessons).stdout
         if "stopped" in runs:
             break
         time.sleep(0.5)
     assert "stopped" in runs, runs
-    progress = json.loads(
-        subprocess.run(
-            [str(LAB), "--lessons", str(lessons), "progress", "--json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        ).stdout
-    )
+    progress = json.loads(_lab(env, "progress", "--json", lessons=lessons).stdout)
     assert progress["reviews"] == 1

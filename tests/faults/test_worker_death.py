@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.store import Store
-from tests.faults.conftest import GOOD, children_of, lab_cmd, lab_env, patched_worker, wait_for
+from tests.faults.conftest import GOOD, lab_cmd, lab_env, patched_worker, wait_for
+from tests.procs import children_of
 
 pytestmark = pytest.mark.slow
 
