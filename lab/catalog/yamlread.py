@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - libyaml ships with PyYAML wheels
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_NODES = 200_000
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+_LIBRARY_DEPTH_LIMIT = "maximum nesting depth"
 
 Path_ = tuple  # a location inside the document: keys and list indexes
 
@@ -89,6 +91,10 @@ def read_yaml(raw: bytes) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        if _LIBRARY_DEPTH_LIMIT in (exc.problem or ""):
+            # libyaml 0.2.6 (PyYAML 6.0.4) stops at 1,000 levels while scanning ahead, before
+            # _build sees level 41: the same refusal, in the project's words.
+            raise YamlError(_TOO_DEEP, where) from None
         raise YamlError(f"YAML syntax: {exc.problem or exc.context}", where) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML syntax: {type(exc).__name__}") from None
@@ -151,7 +157,7 @@ def _build(events) -> Document:
                 marks[path] = _mark(event)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
-                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", _mark(event))
+                raise YamlError(_TOO_DEEP, _mark(event))
             container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
             path = place(container, event)
             if path is None:

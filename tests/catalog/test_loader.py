@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -129,7 +130,11 @@ def test_yes_in_a_text_field_stays_text(tmp_path):
 )
 def test_schema_errors_name_line_and_field(tmp_path, old, new, expected):
     problems = problems_of(write(tmp_path, edited(old, new)))
-    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    assert len(problems) == 1, problems
+    if isinstance(expected, re.Pattern):
+        assert expected.match(problems[0]), problems
+    else:
+        assert problems[0].startswith(expected), problems
 
 
 def test_a_misspelt_field_is_named(tmp_path):
@@ -154,6 +159,7 @@ def test_escape_sequences_and_controls_are_stripped_at_load(tmp_path):
     assert loaded.lesson.title == "A]52;c;aGk=B[2J"
 
 
+_TOO_DEEP_ON_LINE_1 = re.compile(r"1:\d+: nested more than 40 levels deep$")
 HOSTILE = {
     "tag": (
         "id: x\ntitle: !!python/object/apply:os.system ['echo hi']\n",
@@ -167,11 +173,14 @@ HOSTILE = {
         ),
         "1:4: anchors and aliases (&name, *name) are not allowed",
     ),
-    "deep": (
-        "id: " + "[" * 200_000 + "]" * 200_000 + "\n",
-        "1:44: nested more than 40 levels deep",
+    # The 41st level (the top mapping is the first) is pinned at its line:col where the project's own check refuses it...
+    "deep-60": (
+        "id: x\nlayers: " + "[" * 60 + "]" * 60 + "\n",
+        "2:48: nested more than 40 levels deep",
     ),
-    "unclosed-deep": ("id: " + "[" * 900_000, "1:44: nested more than 40 levels deep"),
+    # ...deeper still, libyaml may refuse first (PyYAML 6.0.4 at 1,000 levels), at its own column.
+    "deep": ("id: " + "[" * 200_000 + "]" * 200_000 + "\n", _TOO_DEEP_ON_LINE_1),
+    "unclosed-deep": ("id: " + "[" * 900_000, _TOO_DEEP_ON_LINE_1),
     "empty": ("", "1:1: file is empty"),
     "comment-only": ("# nothing\n", "1:1: file holds no fields"),
     "top-list": ("- a\n- b\n", "1:1: the top level must be a mapping of fields"),
@@ -192,7 +201,11 @@ def test_hostile_files_are_refused_quickly_with_one_line(tmp_path, name):
     start = time.perf_counter()
     problems = problems_of(path)
     assert time.perf_counter() - start < 5
-    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    assert len(problems) == 1, problems
+    if isinstance(expected, re.Pattern):
+        assert expected.match(problems[0]), problems
+    else:
+        assert problems[0].startswith(expected), problems
 
 
 def test_bad_bytes_huge_files_and_unreadable_files(tmp_path):
