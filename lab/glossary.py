@@ -73,7 +73,7 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
         if as_json:
             print(json.dumps(terms, ensure_ascii=False, indent=2))
         else:
-            from lab.cli.output import table
+            from lab.table import table
 
             print(table(["term", "short"], [[t["term"], t["short"]] for t in terms]))
         return 0

@@ -10,7 +10,7 @@ import typer
 
 from lab import paths
 from lab.cli import app, state
-from lab.cli.output import table
+from lab.table import table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

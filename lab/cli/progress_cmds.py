@@ -208,7 +208,7 @@ def progress(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from lab.cli.output import table
+    from lab.table import table
 
     catalog = state.catalog()
     store = open_store(reading=True)

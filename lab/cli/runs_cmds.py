@@ -102,7 +102,7 @@ def runs(
         which = f" of {args[0]}" if args else ""
         typer.echo(f"No runs{which} yet. Start one with `lab run EXPERIMENT`.")
         return
-    from lab.cli.output import table
+    from lab.table import table
 
     rows = [
         [
@@ -137,7 +137,7 @@ def _show(run, as_json: bool) -> None:
         lines.append("  metrics   " + ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items()))
     typer.echo("\n".join(lines))
     if run.epochs:
-        from lab.cli.output import table
+        from lab.table import table
 
         keys = sorted({k for _, m in run.epochs for k in m})
         rows = [[e, *[_fmt(m.get(k)) for k in keys]] for e, m in run.epochs]

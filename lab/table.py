@@ -1,4 +1,4 @@
-"""Provides plain-text tables for the CLI: aligned columns, no colour, safe over any terminal."""
+"""Provides plain-text tables (CLI and glossary fast path): aligned columns, no colour."""
 
 from __future__ import annotations
 
