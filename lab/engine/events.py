@@ -57,7 +57,17 @@ class Done:
     traceback: str | None = None
 
 
-Event = Start | Progress | EpochEnd | Log | Done
+@dataclass
+class View:
+    """A picture of the model now, as data for a panel (`lab.engine.views` says each kind's
+    fields); on the wire its data sits beside "type", "kind" and "step"."""
+
+    kind: str
+    step: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Event = Start | Progress | EpochEnd | Log | Done | View
 
 _TYPES: dict[str, type] = {
     "start": Start,
@@ -65,6 +75,7 @@ _TYPES: dict[str, type] = {
     "epoch": EpochEnd,
     "log": Log,
     "done": Done,
+    "view": View,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
@@ -72,11 +83,16 @@ _NAMES = {cls: name for name, cls in _TYPES.items()}
 def to_json(event: Event) -> str:
     """One line of JSON with a "type" field (a diverged loss stays `Infinity`/`NaN`, as Python
     writes and reads it)."""
-    data = {"type": _NAMES[type(event)], **asdict(event)}
+    if isinstance(event, View):
+        data = {"type": "view", "kind": event.kind, "step": event.step, **event.data}
+    else:
+        data = {"type": _NAMES[type(event)], **asdict(event)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(line: str) -> Event:
     data = json.loads(line)
     cls = _TYPES[data.pop("type")]
+    if cls is View:
+        return View(data.pop("kind"), data.pop("step"), data)
     return cls(**data)
