@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -184,20 +185,27 @@ class ViewMaker:
     """Decides which views a run shows and emits them at a bounded rate."""
 
     def __init__(
-        self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: str, classify: bool
+        self,
+        model: nn.Module,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        loss: str,
+        classify: bool,
+        clock: Callable[[], float] = time.perf_counter,
     ):
         self.model, self.X, self.y, self.loss = model, X, y, loss
         self.kinds = view_kinds(model, X, loss, classify)
         self.sent: set[str] = set()
+        self.clock = clock
         self.last = -math.inf
         self.span: dict = {}
 
     def due(self) -> bool:
-        return time.perf_counter() - self.last >= VIEW_EVERY_S
+        return self.clock() - self.last >= VIEW_EVERY_S
 
     def views(self, step: int) -> list[View]:
         """One view of each kind, now (the caller decides when: `due()` or at an epoch's end)."""
-        self.last = time.perf_counter()
+        self.last = self.clock()
         out = []
         for kind in self.kinds:
             first = kind not in self.sent

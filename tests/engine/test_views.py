@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from torch import nn
 
 from lab.engine import views
 from lab.engine.events import View, from_json, to_json
+from tests.engine.conftest import run_all, scripted_run
 
 
 def _xor(n=400, seed=0):
@@ -123,10 +125,43 @@ def test_view_events_travel_as_flat_json():
 
 def test_the_maker_sends_fixed_data_once_and_limits_its_rate():
     X, y = _xor(40)
-    maker = views.ViewMaker(nn.Linear(2, 2), X, y, "cross_entropy", classify=True)
+    now = [100.0]
+    maker = views.ViewMaker(nn.Linear(2, 2), X, y, "cross_entropy", True, clock=lambda: now[0])
+    assert maker.due()
     first = maker.views(step=1)
     assert [v.kind for v in first] == ["boundary", "weights"]
     assert "points" in first[0].data
+    now[0] += views.VIEW_EVERY_S / 2
     assert not maker.due()
+    now[0] += views.VIEW_EVERY_S / 2
+    assert maker.due()
     second = maker.views(step=2)
     assert "points" not in second[0].data
+
+
+def test_the_graph_view_holds_the_analytic_gradients_at_the_first_step():
+    events = run_all(scripted_run("autograd", {"lr": 0.01, "epochs": 2, "w0": 1.0, "b0": 0.5}))
+    graphs = [e for e in events if isinstance(e, View) and e.kind == "graph"]
+    forward, backward = graphs[0].data, graphs[1].data
+    assert forward["phase"] == "after forward" and backward["phase"] == "after backward"
+    assert all(node["grad"] is None for node in forward["nodes"])
+    grads = {node["name"]: node["grad"] for node in backward["nodes"]}
+    xs, ys, w, b = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 1.0, 0.5
+    errors = [w * x + b - y for x, y in zip(xs, ys, strict=True)]
+    assert grads["w"] == pytest.approx(sum(2 * x * e for x, e in zip(xs, errors, strict=True)) / 3)
+    assert grads["b"] == pytest.approx(sum(2 * e for e in errors) / 3)
+    assert grads["loss"] == 1.0
+    assert grads["y_hat = w*x + b"] == pytest.approx([2 * e / 3 for e in errors])
+    assert grads["x"] is None  # x needs no gradient
+
+
+def test_the_cost_view_matches_the_mse_formula_and_marks_each_step():
+    events = run_all(scripted_run("manual-gd", {"lr": 0.05, "epochs": 5, "w0": 0.5}))
+    costs = [e for e in events if isinstance(e, View) and e.kind == "cost"]
+    curve = costs[0].data["curve"]
+    for w, cost in zip(curve["w"], curve["cost"], strict=True):
+        assert cost == pytest.approx(sum((x * w - y) ** 2 for x, y in [(1, 2), (2, 4), (3, 6)]) / 3)
+    assert all("curve" not in c.data for c in costs[1:])
+    assert [c.step for c in costs] == [1, 2, 3, 4, 5]
+    walked = [c.data["w"] for c in costs]
+    assert walked[0] == 0.5 and all(a < b < 2 for a, b in zip(walked, walked[1:], strict=False))

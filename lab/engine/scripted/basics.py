@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import torch
 
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
-from lab.engine.events import EpochEnd, Event, Log, Progress
+from lab.engine.events import EpochEnd, Event, Log, Progress, View
 from lab.engine.scripted.base import Context, ScriptError
 
 # The notes' data set: y = 2x.
@@ -61,6 +61,17 @@ def _gap(a, b) -> float:
     return float((flat_a - flat_b).abs().max())
 
 
+def mse_cost(w: float) -> float:
+    """The MSE cost of y_hat = w * x on the notes' data set."""
+    return sum((x * w - y) ** 2 for x, y in PAIRS) / len(X_DATA)
+
+
+def cost_curve(w_min: float, w_max: float, count: int = 41) -> dict:
+    """The cost at `count` values of w from w_min to w_max, for the cost view."""
+    ws = [w_min + (w_max - w_min) * i / (count - 1) for i in range(count)]
+    return {"w": ws, "cost": [mse_cost(w) for w in ws]}
+
+
 def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
     """Try every w on a grid for y = w * x; the MSE cost against w (note 001)."""
     w_min, w_max, w_step = float(args["w_min"]), float(args["w_max"]), float(args["w_step"])
@@ -75,12 +86,14 @@ def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
         ctx.check()
         w = round(w_min + i * w_step, 10)
         # cost: the mean of squared errors over the data set
-        cost = sum((x * w - y) ** 2 for x, y in PAIRS) / len(X_DATA)
+        cost = mse_cost(w)
         if cost < min_cost:
             best_w, min_cost = w, cost
         ctx.metrics.update(best_w=best_w, min_cost=min_cost)
         yield Log(f"w={w:.4g} cost={cost:.4g}")
         yield Progress(epoch=0, step=i, loss=cost, samples_per_s=0.0, series="cost")
+        first = {"curve": cost_curve(w_min, w_max)} if i == 0 else {}
+        yield View("cost", i, {"w": w, "value": cost, **first})
     yield Log(f"lowest cost {min_cost:.4g} at w = {best_w:.4g}")
     return {"best_w": best_w, "min_cost": min_cost}
 
@@ -94,9 +107,12 @@ def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
     for epoch in range(1, num_epochs + 1):
         ctx.check()
         # forward and cost
-        cost = sum((x * w - y) ** 2 for x, y in PAIRS) / n
+        cost = mse_cost(w)
         if watch.diverged(cost):  # stop before the floats overflow
             raise Diverged(diverged_reason(cost, epoch, lr, "the cost"), ctx.metrics)
+        # the step on the cost curve, before the update moves w
+        first = {"curve": cost_curve(min(w, 2.0) - 1.5, max(w, 2.0) + 1.5)} if epoch == 1 else {}
+        yield View("cost", epoch, {"w": w, "value": cost, **first})
         # gradient of the cost with respect to w, by hand
         grad = sum(2 * x * (x * w - y) for x, y in PAIRS) / n
         # update
@@ -106,8 +122,22 @@ def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
         yield Progress(epoch=epoch, step=epoch, loss=cost, samples_per_s=0.0)
         yield EpochEnd(epoch, {"train_loss": cost, "w": w})
         yield Log(f"epoch {epoch}: w={w:.4f} loss={cost:.4g}")
-    cost = sum((x * w - y) ** 2 for x, y in PAIRS) / n
-    return {"w": w, "train_loss": cost}
+    return {"w": w, "train_loss": mse_cost(w)}
+
+
+def graph_nodes(nodes: dict[str, torch.Tensor], phase: str) -> dict:
+    """Each node's value and gradient (None before backward) as plain numbers or lists."""
+
+    def plain(t: torch.Tensor | None):
+        if t is None:
+            return None
+        values = [round(v, 6) for v in t.detach().reshape(-1).tolist()]
+        return values[0] if len(values) == 1 else values
+
+    return {
+        "phase": phase,
+        "nodes": [{"name": k, "value": plain(t), "grad": plain(t.grad)} for k, t in nodes.items()],
+    }
 
 
 def autograd(args: dict, ctx: Context) -> Iterator[Event]:
@@ -128,8 +158,13 @@ def autograd(args: dict, ctx: Context) -> Iterator[Event]:
         loss = ((y_hat - y) ** 2).mean()
         if watch.diverged(loss.item()):
             raise Diverged(diverged_reason(loss.item(), epoch, lr), ctx.metrics)
+        y_hat.retain_grad()  # only for the graph view: autograd keeps leaves' gradients alone
+        loss.retain_grad()
+        nodes = {"x": x, "y": y, "w": w, "b": b, "y_hat = w*x + b": y_hat, "loss": loss}
+        yield View("graph", epoch, graph_nodes(nodes, "after forward"))
         # backward: autograd fills w.grad and b.grad
         loss.backward()
+        yield View("graph", epoch, graph_nodes(nodes, "after backward"))
         if epoch == 1:
             yield Log(f"after backward(): w.grad={w.grad.item():.4f} b.grad={b.grad.item():.4f}")
         # update, outside the graph

@@ -1,0 +1,80 @@
+"""The model view draws each kind as characters that read without colour."""
+
+from __future__ import annotations
+
+from lab.tui.widgets.model_view import (
+    ViewState,
+    render_boundary,
+    render_cost,
+    render_graph,
+    render_surface,
+    render_weights,
+)
+
+
+def test_boundary_shades_each_class_and_marks_points_at_their_place():
+    data = {
+        "x": [-1.0, 0.0, 1.0],
+        "y": [-1.0, 1.0],
+        "classes": [[0, 0, 1], [0, 1, 1]],  # row 0 is y = -1 (the bottom)
+        "confidence": [[0.9, 0.9, 0.9], [0.9, 0.9, 0.9]],
+    }
+    points = {"x": [1.0], "y": [1.0], "label": [1]}
+    lines = render_boundary(data, points, width=3, height=2, ascii=True).plain.splitlines()
+    assert lines == [". x", "..+"] or lines == [".+x", "..+"]
+    assert lines[0][2] == "x" and lines[1] == "..+"
+
+
+def test_unsure_cells_are_left_blank_so_the_boundary_shows():
+    data = {"x": [0.0, 1.0], "y": [0.0], "classes": [[0, 1]], "confidence": [[0.55, 0.95]]}
+    assert render_boundary(data, None, 2, 1, ascii=True).plain == " +"
+
+
+def test_surface_marks_the_bottom_and_the_path_ending_at_the_current_point():
+    fixed = {
+        "w_axis": [0.0, 1.0, 2.0, 3.0, 4.0],
+        "b_axis": [-1.0, 0.0, 1.0],
+        "cost": [[(w - 2) ** 2 + b * b for w in range(5)] for b in (-1, 0, 1)],
+        "best": {"w": 2.0, "b": 0.0},
+    }
+    text = render_surface(fixed, [(0.0, 1.0), (1.0, 0.5), (4.0, -1.0)], 5, 3, ascii=True).plain
+    rows = text.splitlines()
+    assert rows[1][2] == "+"  # the bottom, middle row
+    assert rows[0][0] == "o" and rows[2][4] == "@"
+
+
+def test_cost_curve_numbers_the_steps_and_marks_the_last():
+    fixed = {"curve": {"w": [0.0, 1.0, 2.0, 3.0, 4.0], "cost": [4.0, 1.0, 0.0, 1.0, 4.0]}}
+    text = render_cost(fixed, [(0.0, 4.0), (1.0, 1.0), (2.0, 0.0)], 20, 8, ascii=True).plain
+    assert "0" in text and "1" in text and "@" in text and "2" not in text
+
+
+def test_graph_lists_values_then_gradients():
+    data = {
+        "phase": "after backward",
+        "nodes": [
+            {"name": "w", "value": 1.0, "grad": -4.5},
+            {"name": "x", "value": [1.0, 2.0], "grad": None},
+        ],
+    }
+    lines = render_graph(data, 60).plain.splitlines()
+    assert lines[0] == "w  value 1" and lines[1] == "   grad  -4.5"
+    assert lines[2] == "x  value [1, 2]" and lines[3] == "   grad  -"
+    assert lines[-1] == "after backward"
+
+
+def test_weights_show_a_sparkline_of_each_layers_gradient():
+    state = ViewState()
+    for step, grad in enumerate([1e-1, 1e-2, 1e-3], start=1):
+        layers = [{"name": "0 Linear", "weight": 0.5, "grad": grad}]
+        state.add("weights", step, {"layers": layers})
+    text = render_weights(state.weights, 60, 5, ascii=True).plain
+    assert text.splitlines()[1].endswith("^-_")  # falling over the run: vanishing
+
+
+def test_state_keeps_what_came_once():
+    state = ViewState()
+    state.add("fit", 1, {"x": [0.0], "y_hat": [1.0], "points": {"x": [0.0], "y": [1.0]}})
+    state.add("fit", 2, {"x": [0.0], "y_hat": [2.0]})
+    assert state.fixed["fit"]["points"] == {"x": [0.0], "y": [1.0]}
+    assert state.latest["fit"]["y_hat"] == [2.0] and state.latest["fit"]["step"] == 2
