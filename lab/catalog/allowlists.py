@@ -9,14 +9,14 @@ from __future__ import annotations
 # Data sets. `csv` reads a learner's or a lesson's own files; the three download ones need
 # the network once (or LAB_DATA_DIR).
 SYNTHETIC_DATASETS = {
-    "linear-tiny": "x = 1, 2, 3 and y = 2, 4, 6: the notes' smallest data set",
+    "linear-tiny": "x = 1, 2, 3 and y = 2, 4, 6: the course's smallest data set",
     "linear": "y = w*x + b with Gaussian noise",
     "hours-pass": "hours studied against pass (1) or fail (0)",
     "moons": "two interleaving half circles",
     "circles": "a small circle inside a large one",
     "spirals": "two interleaved spirals",
     "xor": "four clusters labelled by XOR of their signs",
-    "random-regression": "random inputs and targets (note 003: 100 x 1000 -> 10)",
+    "random-regression": "random inputs and targets (100 samples x 1000 features -> 10 targets)",
 }
 REAL_DATASETS = {
     "digits": "scikit-learn's 8x8 handwritten digits (1,797 images, offline)",
@@ -107,7 +107,7 @@ SCRIPTED: dict[str, dict] = {
         "metrics": ("batches", "batch_size", "samples"),
     },
     "manual-vs-adam": {
-        "about": "note 003's 1000-100-10 network: a manual parameter update, then optim.Adam",
+        "about": "a 1000-100-10 network: a manual parameter update, then optim.Adam",
         "args": {"lr_manual": 0.0001, "lr_adam": 0.001, "steps": 300, "seed": 0},
         "metrics": ("manual_loss", "adam_loss", "train_loss"),
     },

@@ -359,14 +359,17 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
             if watched < best["value"] - stopping["min_delta"]:
                 best = {"value": watched, "epoch": epoch, "state": _copy_state(model)}
             elif epoch - best["epoch"] >= stopping["patience"]:
-                text = f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}"
-                if stopping.get("restore_best", True) and best["state"] is not None:
-                    model.load_state_dict(best["state"])
-                    text += f"; restored epoch {best['epoch']}'s weights"
-                yield Log(text)
+                yield Log(f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}")
                 break
         if should_stop():
             raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
+
+    # with early stopping on, the run ends on its best epoch's weights whether patience ran out
+    # or the epochs did (the same as the loop a lesson writes by hand)
+    restore = stopping and stopping.get("restore_best", True) and best["state"] is not None
+    if restore and best["epoch"] != epoch:
+        model.load_state_dict(best["state"])
+        yield Log(f"restored epoch {best['epoch']}'s weights, the best of the run")
 
     # final metrics: the finished model on every split
     final: dict[str, float] = {}

@@ -121,10 +121,39 @@ def test_early_stopping_restores_the_best_weights():
     events = run_all(train_run(spec))
     done = done_of(events)
     logs = [e.text for e in events if isinstance(e, Log)]
-    assert any(t.startswith("early stopping at epoch") and "restored" in t for t in logs)
+    assert any(t.startswith("early stopping at epoch") for t in logs)
+    assert any(t.startswith("restored epoch") for t in logs)
     epochs = _losses(events)[1]
     assert len(epochs) < 200
     assert done.metrics["val_loss"] == pytest.approx(min(m["val_loss"] for m in epochs))
+
+
+def test_early_stopping_restores_the_best_weights_when_the_epochs_run_out_first():
+    # patience never runs out in 6 epochs, but the last epoch is worse than the fifth
+    spec = digits_mlp(
+        epochs=6,
+        optimizer={"name": "adam", "lr": 0.05},
+        early_stopping={"patience": 100, "min_delta": 0.0},
+    )
+    events = run_all(train_run(spec))
+    epochs = _losses(events)[1]
+    val = [m["val_loss"] for m in epochs]
+    assert len(epochs) == 6 and val.index(min(val)) < 5, "the test needs a rise at the end"
+    assert any(e.text.startswith("restored epoch") for e in events if isinstance(e, Log))
+    assert done_of(events).metrics["val_loss"] == pytest.approx(min(val))
+
+
+def test_without_restore_best_the_last_weights_stay():
+    spec = digits_mlp(
+        epochs=6,
+        optimizer={"name": "adam", "lr": 0.05},
+        early_stopping={"patience": 100, "min_delta": 0.0, "restore_best": False},
+    )
+    events = run_all(train_run(spec))
+    val = [m["val_loss"] for m in _losses(events)[1]]
+    assert val[-1] > min(val), "the test needs a last epoch worse than the best"
+    assert not any(e.text.startswith("restored") for e in events if isinstance(e, Log))
+    assert done_of(events).metrics["val_loss"] == pytest.approx(val[-1])
 
 
 @pytest.mark.parametrize("optimizer", allow.OPTIMIZERS)
