@@ -204,10 +204,13 @@ def describe_input(value: Any) -> str:
         return short(getattr(value, maker))
     if maker in ("randn", "uniform", "randint"):
         shape = getattr(value, maker)
-        what = {"randn": "random", "uniform": "random", "randint": "random integer"}[maker]
-        kind = {"array": "array", "list": "list", "float": "number"}.get(value.as_ or "", "tensor")
-        size = "x".join(str(s) for s in shape) or "0-d"
-        return f"a {what} {size} {kind}"
+        what = "random integer" if maker == "randint" else "random"
+        if value.as_ == "float" or (not shape and value.as_ is None):
+            return f"a {what} number"
+        if value.as_ == "list":
+            return f"a {what} list of {shape[0] if len(shape) == 1 else shape}"
+        kind = "array" if value.as_ == "array" else "tensor"
+        return f"a {what} {'x'.join(str(s) for s in shape) or '0-d'} {kind}"
     if maker == "labels":
         return f"{sum(value.labels)} labels of {len(value.labels)} classes"
     if maker == "module":
@@ -223,12 +226,13 @@ def describe_call(check: Check) -> str:
     parts = [describe_input(a) for a in check.args]
     parts += [f"{k}={describe_input(v)}" for k, v in check.kwargs.items()]
     text = f"{check.call}({', '.join(parts)})"
-    for step in check.then[:3]:
+    steps = []
+    for step in check.then[:4]:
         ((method, args),) = step.items()
-        text += f".{method}({', '.join(describe_input(a) for a in args)})"
-    if len(check.then) > 3:
-        text += f" ... ({len(check.then)} calls)"
-    return text
+        steps.append(f"{method}({', '.join(describe_input(a) for a in args)})")
+    if len(check.then) > 4:
+        steps.append(f"... ({len(check.then)} calls)")
+    return f"{text}, then {', '.join(steps)}" if steps else text
 
 
 def plain(value: Any) -> Any:
@@ -405,8 +409,8 @@ def run_check(
         try:
             expectations(check, actual, reference, inputs[0])
         except Failed as exc:
-            where = "returned" if of in ("result", "returns") else f"left {of} ="
-            text = f"{said} {where} {exc}"
+            where = " returned" if of in ("result", "returns") else f": {of} is"
+            text = f"{said}{where} {exc}"
             return f"{text}: {check.message.strip()}" if check.message else text
     return None
 
