@@ -182,17 +182,20 @@ def assemble(messages: list[dict]) -> Result:
     """The worker's messages for one check -> a Result with one message per problem."""
     result = Result()
     running = None
+    running_index = -1
     end: dict = {}
     for message in messages:
         if "error" in message and not message.get("end"):
             result.error = message["error"]
         elif "check" in message:
             result.checks.append(
-                CheckOutcome(message["name"], bool(message["passed"]), message["message"])
+                CheckOutcome(
+                    message["name"], bool(message["passed"]), message["message"], message["check"]
+                )
             )
             running = None
         elif "running" in message:
-            running = message["name"]
+            running, running_index = message["name"], message["running"]
         elif message.get("end"):
             end = message
     result.output = _output(end)
@@ -202,7 +205,7 @@ def assemble(messages: list[dict]) -> Result:
         limit = float(end.get("time_limit", 0))
         text = f"took longer than {limit:g} s: is there a loop that never ends?"
         if running:
-            result.checks.append(CheckOutcome(running, False, text))
+            result.checks.append(CheckOutcome(running, False, text, running_index))
             text = f"{running} {text}"
         result.error = text
         return result

@@ -11,6 +11,8 @@ class CheckOutcome:
     passed: bool
     message: str = ""
     """Why it failed, for a beginner: what came back, what was expected, the likely mistake."""
+    index: int = -1
+    """Its place in the exercise's `checks` (-1: not one of them)."""
 
 
 @dataclass
