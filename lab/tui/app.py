@@ -115,8 +115,9 @@ class LabApp(App):
         if self.checker is None:
             from lab.exercises.checker import Checker
 
-            self.checker = Checker()
-            self.shutdown_hooks.append(self.checker.close)
+            checker = self.checker = Checker()
+            # closing waits (up to 2 s) for the process to end: off the event loop
+            self.shutdown_hooks.append(lambda: asyncio.to_thread(checker.close))
         return self.checker
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static, TextArea
 
-from lab.exercises.checker import SourceError, read_source
+from lab.exercises.checker import SourceError
 from lab.exercises.result import Result
 from lab.exercises.session import ExerciseSession
 from lab.tui.messages import ProgressChanged
@@ -53,10 +53,10 @@ def shown_path(path: Path) -> str:
     return str(path)
 
 
-def read_learner_file(path: Path) -> tuple[str, str | None]:
+def read_learner_file(session: ExerciseSession) -> tuple[str, str | None]:
     """The file's text and None, or ("", why it cannot be edited here; it is left untouched)."""
     try:
-        return read_source(path), None
+        return session.source(), None
     except SourceError as exc:
         return "", f"{exc}; o opens your own editor, r puts the starter back"
 
@@ -94,6 +94,8 @@ class ExerciseScreen(Screen):
         self._check_again = False
         self._check_started = 0.0
         self._hints: list[str] = []
+        self.editor = CodeEditor(id="ex-editor")
+        """Kept here, not queried: the screen saves its text even after the widgets are gone."""
 
     # --- building -------------------------------------------------------------------------
 
@@ -105,7 +107,7 @@ class ExerciseScreen(Screen):
             with VerticalScroll(id="ex-task", can_focus=True):
                 yield Markdown(self.entry.exercise.task, id="ex-task-text", open_links=False)
                 yield Markdown("", id="ex-hints")
-            yield CodeEditor(id="ex-editor")
+            yield self.editor
             with VerticalScroll(id="ex-result"):
                 yield CheckResults(id="ex-checks")
         yield Footer()
@@ -130,12 +132,9 @@ class ExerciseScreen(Screen):
                 "Not checked yet: e to edit, ctrl+s to save and check."
             )
         self.query_one("#ex-task").focus()
+        self._ticker = self.set_interval(0.5, self._tick, pause=True)
 
     # --- the learner's file ---------------------------------------------------------------
-
-    @property
-    def editor(self) -> CodeEditor:
-        return self.query_one("#ex-editor", CodeEditor)
 
     @property
     def unsaved(self) -> bool:
@@ -145,7 +144,7 @@ class ExerciseScreen(Screen):
         """Put the file on disk into the editor (after opening, `$EDITOR` or a reset)."""
         editor = self.editor
         if self.file_problem is None:
-            text, problem = read_learner_file(self.session.path)
+            text, problem = read_learner_file(self.session)
         else:
             text, problem = "", self.file_problem
         self.saved_text = text
@@ -196,9 +195,14 @@ class ExerciseScreen(Screen):
             return
         self.checking = True
         self._check_started = time.monotonic()
-        self.query_one(CheckResults).checking()
+        self.query_one(CheckResults).checking(0)
+        self._ticker.resume()
         self.update_info()
         self.run_check()
+
+    def _tick(self) -> None:
+        if self.checking:
+            self.query_one(CheckResults).checking(time.monotonic() - self._check_started)
 
     @work(
         thread=True,
@@ -215,6 +219,7 @@ class ExerciseScreen(Screen):
 
     def on_check_finished(self, message: CheckFinished) -> None:
         self.checking = False
+        self._ticker.pause()
         self.show_result(message.result)
         self.post_message(ProgressChanged())
         if self._check_again:
@@ -284,7 +289,7 @@ class ExerciseScreen(Screen):
 
     def action_reset(self) -> None:
         def answered(yes: bool | None) -> None:
-            if not yes:
+            if not yes or not self.save():  # unsaved edits go into the backup too
                 return
             try:
                 backup = self.session.reset()
@@ -294,7 +299,9 @@ class ExerciseScreen(Screen):
             self.file_problem = None
             self.load_file()
             self.query_one(CheckResults).show_nothing("The starter code is back. Not checked yet.")
-            self.notify(f"Your old file is kept as {shown_path(backup)}", markup=False, timeout=8)
+            if backup is not None:
+                kept = f"Your old file is kept as {shown_path(backup)}"
+                self.notify(kept, markup=False, timeout=8)
             self.post_message(ProgressChanged())
 
         self.app.push_screen(

@@ -43,6 +43,21 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("z", "the lesson's quiz"),
             ("f", "flashcards for the lesson's terms"),
             ("e", "the lesson's experiments"),
+            ("x", "the lesson's exercises: write the code"),
+        ],
+    ),
+    (
+        "Exercise",
+        [
+            ("e", "edit your file here"),
+            ("ctrl+z / ctrl+y", "in the editor: undo / redo (tab indents)"),
+            ("ctrl+s", "save and check at once (in the editor too)"),
+            ("escape", "leave the editor; again: back (edits are saved)"),
+            ("h", "the next hint"),
+            ("s", "the solution, once you have checked your code"),
+            ("o", "edit in $VISUAL or $EDITOR, checked on return"),
+            ("r", "put the starter back (asks; keeps your file)"),
+            ("n", "the next exercise"),
         ],
     ),
     (

@@ -13,7 +13,8 @@ from lab.tui.messages import ProgressChanged
 
 
 class HomeScreen(Screen):
-    """Every lesson with read / quiz mastery / runs; enter opens one, `c` continues."""
+    """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
+    continues."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -39,6 +40,7 @@ class HomeScreen(Screen):
         table.add_column("read", width=4, key="read")
         table.add_column("quiz", width=5, key="quiz")
         table.add_column("runs", width=4, key="runs")
+        table.add_column("code", width=5, key="code")
         self.refresh_progress()
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
@@ -68,6 +70,7 @@ class HomeScreen(Screen):
                 Content("✓" if progress.read else "·"),
                 Content(mastery),
                 Content(str(progress.runs) if progress.runs else "·"),
+                Content(_exercises_cell(progress.exercises_done, len(lesson.exercises))),
                 key=lesson.id,
             )
         if table.row_count:
@@ -102,7 +105,7 @@ class HomeScreen(Screen):
             return
         counts = (
             f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
-            f"{len(lesson.experiments)} experiments"
+            f"{len(lesson.experiments)} experiments · {len(lesson.exercises)} exercises"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
@@ -125,3 +128,8 @@ class HomeScreen(Screen):
 
     def action_flashcards(self) -> None:
         self.app.open_flashcards(None)
+
+
+def _exercises_cell(done: int, total: int) -> str:
+    """`2/3` exercises done; `·` for a lesson without exercises."""
+    return f"{done}/{total}" if total else "·"

@@ -8,12 +8,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from lab.exercises.session import SOLUTION_NOTE
 from lab.tui.widgets.code_editor import CodeEditor
-
-NOTE = (
-    "Looking is fine: reading a solution after a real try is how most people learn. "
-    "Compare it with yours, close it, then write it your way."
-)
 
 
 class SolutionScreen(Screen):
@@ -28,7 +24,7 @@ class SolutionScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(Content(NOTE), id="solution-note")
+        yield Static(Content(SOLUTION_NOTE), id="solution-note")
         yield CodeEditor(self.code, read_only=True, id="solution-code")
         yield Footer()
 

@@ -51,8 +51,9 @@ class CheckResults(Static):
         self.update(Content.styled(text, "$text-muted"))
         self.set_class(False, "-passed", "-failed")
 
-    def checking(self) -> None:
-        self.update(Content.styled("checking…", "italic $text-muted"))
+    def checking(self, seconds: float) -> None:
+        text = f"checking… {seconds:.0f} s" if seconds >= 1 else "checking…"
+        self.update(Content.styled(text, "italic $text-muted"))
         self.set_class(False, "-passed", "-failed")
 
     def show(self, result: Any) -> None:
