@@ -293,3 +293,16 @@ async def test_the_real_checker_passes_the_solution(ex_catalog, store, lab_home)
         await pilot.pause()
         assert "✓" in results_text(screen) and "✗" not in results_text(screen)
         assert screen.session.state == "done"
+
+
+def test_snapshot_a_failed_check(snap_compare, ex_app, lab_home, monkeypatch):
+    """80x24: the task, the file (as ~/exercises/...) failing, the editor with the learner's
+    code and line numbers, one check failed with its message and one passed; the footer's keys."""
+    monkeypatch.setenv("HOME", str(lab_home))
+
+    async def check(pilot):
+        screen = await open_screen(pilot)
+        screen.editor.load_text("def mean(xs):\n    return sum(xs)\n")
+        await save_and_wait(pilot, screen)
+
+    assert snap_compare(ex_app(), terminal_size=(80, 24), run_before=check)
