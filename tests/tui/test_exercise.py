@@ -20,6 +20,7 @@ from lab.tui.screens.home import HomeScreen
 from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.screens.solution import SolutionScreen
+from lab.tui.widgets.check_results import CheckResults
 from lab.tui.widgets.code_editor import CodeEditor
 from tests.tui.pilot import wait_until
 
@@ -97,7 +98,7 @@ async def save_and_wait(pilot, screen: ExerciseScreen) -> None:
 
 
 def results_text(screen: ExerciseScreen) -> str:
-    return str(screen.query_one("#ex-checks").render())
+    return screen.query_one("#ex-checks", CheckResults).text()
 
 
 def footer_keys(app) -> set[str]:
@@ -142,7 +143,7 @@ async def test_edit_save_shows_each_check_then_done_counts_at_home(
         assert checker.sources == [STARTER + "x"]
         text = results_text(screen)
         assert "1 of 2 checks failed" in text
-        assert "✗ mean([1, 2, 3]): returned 0.0, expected 2.0: did you divide" in text
+        assert "✗ mean([1, 2, 3])\nreturned 0.0, expected 2.0: did you divide" in text
         assert "✓ mean([4.0])" in text
         assert screen.session.state == "failing"
 

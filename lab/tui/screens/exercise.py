@@ -124,13 +124,12 @@ class ExerciseScreen(Screen):
         except OSError as exc:
             self.file_problem = f"cannot create your file: {exc.strerror or exc}"
         self.load_file()
-        last = getattr(self.session, "last_result", None)
-        if last is not None:
-            self.show_result(last)
-        else:
-            self.query_one(CheckResults).show_nothing(
-                "Not checked yet: e to edit, ctrl+s to save and check."
-            )
+        state = self.session.state
+        self.query_one(CheckResults).show_nothing(
+            "Not checked yet: e to edit, ctrl+s to save and check."
+            if state == "not started"
+            else f"Last checked: {state}. ctrl+s checks it again."
+        )
         self.query_one("#ex-task").focus()
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
 
@@ -172,12 +171,11 @@ class ExerciseScreen(Screen):
         return True
 
     def update_info(self) -> None:
-        session = self.session
-        parts = [Content(f"file: {shown_path(session.path)}")]
-        state = "checking…" if self.checking else session.state
-        parts.append(Content.assemble("  state: ", (state, _state_style(state))))
+        state = "checking…" if self.checking else self.session.state
+        parts = [Content.assemble("state: ", (state, _state_style(state)))]
         if self.unsaved:
             parts.append(Content.styled("  ● unsaved", "$text-warning"))
+        parts.append(Content(f"  file: {shown_path(self.session.path)}"))
         if self.file_problem:
             parts.append(Content.styled(f"\n{self.file_problem}", "$text-error"))
         self.query_one("#ex-info", Static).update(Content("").join(parts))
@@ -245,6 +243,10 @@ class ExerciseScreen(Screen):
         # While editing, printable keys type into the editor: their actions are neither shown
         # nor run.
         return not editing or action in EDITING_ACTIONS
+
+    def on_descendant_focus(self) -> None:
+        # While editing, the editor takes the rows: the task and the checks shrink to a few.
+        self.set_class(self.check_action("leave_editor", ()) is True, "-editing")
 
     def on_code_editor_left(self, _message: CodeEditor.Left) -> None:
         self.action_leave_editor()
