@@ -4,7 +4,6 @@ them; the checking process is the tests' one warm checker (the CLI starts its ow
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -139,6 +138,6 @@ def test_validate_runs_solutions_and_starters(tmp_path):
     assert result.stdout.splitlines() == [
         f"{pack / '02-tensors.yaml'}:263:14: exercises[0].starter: the starter code passes every "
         "check: it must fail one, or there is nothing to do",
-        f"{pack / '03-linear-model.yaml'}:305:9: exercises[0].checks[0]: the solution fails "
+        f"{pack / '03-linear-model.yaml'}:306:9: exercises[0].checks[0]: the solution fails "
         "this check: mse([1, 2], [1, 4]) returned 4.0, expected 2.0: did you take the mean?",
     ]
