@@ -4,6 +4,8 @@ the one test that runs the real checking process."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 from pathlib import Path
 
@@ -307,3 +309,34 @@ def test_snapshot_a_failed_check(snap_compare, ex_app, lab_home, monkeypatch):
         await save_and_wait(pilot, screen)
 
     assert snap_compare(ex_app(), terminal_size=(80, 24), run_before=check)
+
+
+async def test_own_editor_hands_over_the_terminal_then_the_file_is_checked(
+    ex_app, lab_home, checker, monkeypatch
+):
+    writer = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write({SOLVED!r})\""
+    monkeypatch.setenv("VISUAL", writer)
+    suspended = []
+    app = ex_app()
+    # a headless test app cannot give up a terminal: what matters is that it asks to
+    monkeypatch.setattr(app, "suspend", lambda: suspended.append(1) or contextlib.nullcontext())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: checker.sources and not screen.checking, 10)
+        await pilot.pause()
+        assert suspended == [1]
+        assert screen.editor.text == SOLVED == learner_file(lab_home).read_text()
+        assert checker.sources == [SOLVED]
+        assert "the check passed" in results_text(screen)
+
+
+async def test_a_save_from_another_editor_is_loaded_and_checked(ex_app, lab_home, checker):
+    app = ex_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        learner_file(lab_home).write_text(SOLVED)  # as an editor in another terminal would
+        await wait_until(pilot, lambda: checker.sources and not screen.checking, 10)
+        await pilot.pause()
+        assert screen.editor.text == SOLVED
+        assert "the check passed" in results_text(screen)

@@ -34,6 +34,8 @@ from lab.tui.screens.solution import SolutionScreen
 from lab.tui.widgets.check_results import CheckResults
 from lab.tui.widgets.code_editor import CodeEditor
 
+WATCH_S = 1.0
+"""How often the learner's file is looked at for a save made in another editor."""
 EDITING_ACTIONS = {"save", "leave_editor"}
 """The screen's actions whose keys still mean something while the editor has the keys."""
 
@@ -59,6 +61,15 @@ def read_learner_file(session: ExerciseSession) -> tuple[str, str | None]:
         return session.source(), None
     except SourceError as exc:
         return "", f"{exc}; o opens your own editor, r puts the starter back"
+
+
+def disk_stamp(path: Path) -> tuple[int, int] | None:
+    """The file's modification time and size, to notice a save from another editor."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def write_learner_file(path: Path, text: str) -> None:
@@ -90,6 +101,8 @@ class ExerciseScreen(Screen):
         self.session: ExerciseSession | None = None
         self.saved_text = ""
         self.file_problem: str | None = None
+        self.on_disk: tuple[int, int] | None = None
+        """The file's time and size when last read or written here."""
         self.checking = False
         self._check_again = False
         self._check_started = 0.0
@@ -122,7 +135,7 @@ class ExerciseScreen(Screen):
         try:
             self.session.open()
         except OSError as exc:
-            self.file_problem = f"cannot create your file: {exc.strerror or exc}"
+            self.notify(f"Cannot create your file: {exc.strerror or exc}", severity="error")
         self.load_file()
         state = self.session.state
         self.query_one(CheckResults).show_nothing(
@@ -132,6 +145,7 @@ class ExerciseScreen(Screen):
         )
         self.query_one("#ex-task").focus()
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
+        self.set_interval(WATCH_S, self._watch_disk)
 
     # --- the learner's file ---------------------------------------------------------------
 
@@ -141,16 +155,21 @@ class ExerciseScreen(Screen):
 
     def load_file(self) -> None:
         """Put the file on disk into the editor (after opening, `$EDITOR` or a reset)."""
-        editor = self.editor
-        if self.file_problem is None:
-            text, problem = read_learner_file(self.session)
-        else:
-            text, problem = "", self.file_problem
+        text, problem = read_learner_file(self.session)
         self.saved_text = text
-        editor.read_only = problem is not None
-        editor.load_text(text)
+        self.editor.read_only = problem is not None
+        self.editor.load_text(text)
         self.file_problem = problem
+        self.on_disk = disk_stamp(self.session.path)
         self.update_info()
+
+    def _watch_disk(self) -> None:
+        # Watch mode for a file edited elsewhere (another terminal, an IDE): reload and check.
+        # Edits not saved here win: the next save writes them.
+        if self.unsaved or disk_stamp(self.session.path) == self.on_disk:
+            return
+        self.load_file()
+        self.check_now()
 
     def save(self) -> bool:
         """Write the editor's text when it changed; False (and said why) when it could not."""
@@ -167,6 +186,7 @@ class ExerciseScreen(Screen):
             )
             return False
         self.saved_text = text
+        self.on_disk = disk_stamp(self.session.path)
         self.update_info()
         return True
 
@@ -298,7 +318,6 @@ class ExerciseScreen(Screen):
             except OSError as exc:
                 self.notify(f"Could not reset: {exc.strerror or exc}", severity="error")
                 return
-            self.file_problem = None
             self.load_file()
             self.query_one(CheckResults).show_nothing("The starter code is back. Not checked yet.")
             if backup is not None:
@@ -328,7 +347,6 @@ class ExerciseScreen(Screen):
         except OSError as exc:
             self.notify(f"Could not start {command}: {exc.strerror or exc}", severity="error")
             return
-        self.file_problem = None
         self.load_file()
         if self.saved_text != before or self.file_problem:
             self.check_now()

@@ -56,16 +56,20 @@ class LessonScreen(Screen):
         scroll.focus()
         self.watch(scroll, "scroll_y", self._check_end, init=False)
         self.set_timer(0.5, self._check_end)
-        if lesson.experiments and self.app.prewarm:
+        if (lesson.experiments or lesson.exercises) and self.app.prewarm:
             self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
-        # torch imports in a worker process while the learner reads, so `r` answers at once
+        # torch imports in worker processes while the learner reads, so that `r` answers at
+        # once and an exercise's first check does not wait for the import
         try:
-            from lab.tui.warm import warm_workers
+            if self.lesson.experiments:
+                from lab.tui.warm import warm_workers
 
-            warm_workers(self.app).warm_up()
-        except Exception:  # noqa: BLE001 - the experiment screen starts one itself if needed
+                warm_workers(self.app).warm_up()
+            if self.lesson.exercises:
+                self.app.exercise_checker()
+        except Exception:  # noqa: BLE001 - the screens start their own if needed
             pass
 
     def _check_end(self, *_args) -> None:
