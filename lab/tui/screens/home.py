@@ -7,9 +7,12 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from lab.tui.learner import LessonProgress, all_progress
 from lab.tui.messages import ProgressChanged
+
+TITLE_WIDTH = 42
 
 
 class HomeScreen(Screen):
@@ -36,7 +39,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#lessons", DataTable)
         table.add_column("#", width=3, key="order")
-        table.add_column("lesson", width=42, key="title")
+        table.add_column("lesson", width=TITLE_WIDTH, key="title")
         table.add_column("read", width=4, key="read")
         table.add_column("quiz", width=5, key="quiz")
         table.add_column("runs", width=4, key="runs")
@@ -49,6 +52,16 @@ class HomeScreen(Screen):
         else:
             note.display = False
         table.focus()
+
+    def on_resize(self) -> None:
+        # A narrow terminal shortens the titles rather than pushing the progress columns off.
+        table = self.query_one("#lessons", DataTable)
+        others = sum(c.get_render_width(table) for c in table.columns.values() if c.key != "title")
+        width = max(12, min(TITLE_WIDTH, self.size.width - others - 2 * table.cell_padding - 1))
+        column = table.columns.get(ColumnKey("title"))
+        if column is not None and column.width != width:
+            column.width = width
+            table.refresh(layout=True)
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
