@@ -297,7 +297,7 @@ class Check(Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
-        expectations = [e for e in EXPECTATIONS if self._given(e)]
+        expectations = [e for e in EXPECTATIONS if self.given(e)]
         static = bool(self.forbid or self.require)
         if self.call is None:
             if not static:
@@ -333,7 +333,7 @@ class Check(Strict):
             raise ValueError(f"stratified: {self.stratified!r} is not a name of this check's `let`")
         return self
 
-    def _given(self, name: str) -> bool:
+    def given(self, name: str) -> bool:
         if name == "same_as_solution":
             return self.same_as_solution
         if name == "expect":

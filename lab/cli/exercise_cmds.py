@@ -17,6 +17,8 @@ from lab.cli.output import table
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 POLL_S = 0.1
 """How often `lab watch` looks at the file's time and size: a save is seen within this."""
+SETTLE_S = 0.03
+"""A change is checked once the file has stayed the same this long (not half-written)."""
 
 
 def _fail(message: str, code: int) -> None:
@@ -225,6 +227,9 @@ def _watch_one(session, sessions) -> None:
     while True:
         stamp = _stamp(session.path)
         if stamp != last:
+            time.sleep(SETTLE_S)  # an editor's save may take two writes: check the last one
+            if _stamp(session.path) != stamp:
+                continue
             last = stamp
             typer.echo(f"\n--- checking {session.path.name} at {time.strftime('%H:%M:%S')}")
             result = session.check()

@@ -426,7 +426,7 @@ def expectations(check: Check, actual: Any, reference: Any, lets: dict[str, Any]
         raise Failed(f"{short(actual)} of {what}, expected shape {check.shape}")
     if check.dtype is not None and not dtype_matches(actual, check.dtype):
         raise Failed(f"dtype {dtype_name(actual) or type(actual).__name__}, expected {check.dtype}")
-    if check._given("expect") and not same(plain(actual), check.expect, tol):
+    if check.given("expect") and not same(plain(actual), check.expect, tol):
         raise Failed(f"{short(actual)}, expected {short(check.expect)}")
     if check.same_as_solution and not same(plain(actual), plain(reference), tol):
         raise Failed(f"{short(actual)}, expected {short(reference)}")
