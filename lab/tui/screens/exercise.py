@@ -129,9 +129,11 @@ class ExerciseScreen(Screen):
         exercise = self.entry.exercise
         self.sub_title = exercise.title
         self.query_one("#ex-hints").display = False
-        self.session = ExerciseSession(
-            self.entry, store=self.app.store, checker=self.app.exercise_checker()
-        )
+        try:
+            checker = self.app.exercise_checker()
+        except Exception:  # noqa: BLE001 - the session starts its own at the first check
+            checker = None
+        self.session = ExerciseSession(self.entry, store=self.app.store, checker=checker)
         try:
             self.session.open()
         except OSError as exc:
@@ -375,6 +377,7 @@ class ExerciseScreen(Screen):
         # The app quit with this screen open: nothing typed is lost.
         if self.session is not None:
             self.save()
+            self.session.close()  # ends a checker of its own; the app's shared one lives on
 
 
 def _state_style(state: str) -> str:
