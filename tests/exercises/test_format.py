@@ -125,7 +125,7 @@ def test_exercise_ids_are_unique_across_lessons(tmp_path):
     ],
 )
 def test_names_are_found_on_the_syntax_tree_not_in_the_text(source, name, used):
-    from lab.exercises.judge import references, uses
+    from lab.exercises.syntax import references, uses
 
     found = references(ast.parse(textwrap.dedent(source)))
     assert (uses(found, name) is not None) == used
