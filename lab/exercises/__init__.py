@@ -21,5 +21,10 @@ process) imports torch and runs the learner's code. Public API, for the CLI and 
   state in the store), `.last_result`, `.next_hint() -> str | None` and `.hints_shown`,
   `.can_see_solution` (after at least one check), `.solution()`, `.reset() -> Path` (the starter
   back; the old file kept as a backup whose path is returned).
-- `progress(catalog, store) -> {"done": n, "total": m}`.
+  `SolutionLocked` is raised by `.solution()` before a check; show `SOLUTION_NOTE` beside it.
+  `.hints_left`, `.store_error` (a store that failed to write: the result still stands).
+- `read_source(path)` / `SourceError` (`lab.exercises.checker`): a file that is missing, not
+  UTF-8 or over 1 MB, as one line; `Checker.check` returns it as `Result.error` too.
+- `lab.exercises.session.progress(catalog, store) -> {"done": n, "total": m}` (home screen).
+- `lab.exercises.session.NOT_STARTED`, `FAILING`, `DONE`: the three states.
 """

@@ -57,9 +57,21 @@ def warm_up() -> None:
     opt.step()
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child if the server dies (killed mid-check by its client)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def child(request: dict, result_fd: int, output_fd: int, allowance: int) -> None:
     """In the forked child: close what is not ours, limit it, judge, report on result_fd."""
     os.setpgid(0, 0)  # whatever the learner's code starts is killed with it
+    _die_with_parent()
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         signal.signal(sig, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -72,6 +84,9 @@ def child(request: dict, result_fd: int, output_fd: int, allowance: int) -> None
     if allowance:
         limit = _address_space() + allowance
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    folder = os.path.dirname(request.get("path", ""))
+    if folder and os.path.isdir(folder):
+        os.chdir(folder)  # a learner's relative path means "beside my file"
     results = open(result_fd, "w", buffering=1, encoding="utf-8")  # noqa: SIM115
     from lab.exercises.judge import judge
 
