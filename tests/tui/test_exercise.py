@@ -109,7 +109,7 @@ def footer_keys(app) -> set[str]:
     }
 
 
-async def test_x_in_a_lesson_lists_its_exercises_and_opens_one(ex_app, lab_home):
+async def test_x_in_a_lesson_lists_its_exercises_opens_one_n_the_next(ex_app, lab_home):
     app = ex_app(target="sums")
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, LessonScreen)
@@ -125,6 +125,8 @@ async def test_x_in_a_lesson_lists_its_exercises_and_opens_one(ex_app, lab_home)
         assert "ex-mean.py" in info and "not started" in info
         task = screen.query_one("#ex-task-text", Markdown).source
         assert "Write `mean(xs)`" in task
+        await pilot.press("n")  # the next exercise takes this one's place
+        await wait_until(pilot, lambda: getattr(app.screen, "exercise_id", "") == "ex-total", 5)
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
 
