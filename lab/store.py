@@ -103,6 +103,16 @@ SCHEMA: list[str] = [
     );
     CREATE INDEX run_points_run ON run_points (run_id, series, seq);
     """,
+    # 3: code exercises, the verdict of each one's last check
+    """
+    CREATE TABLE exercises (
+        exercise TEXT PRIMARY KEY,
+        lesson TEXT NOT NULL,
+        status TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        first_done_at TEXT
+    );
+    """,
 ]
 VERSION = len(SCHEMA)
 
@@ -113,7 +123,7 @@ BUSY_TIMEOUT_MS = 15_000
 FULL_CHECK_BYTES = 8_000_000
 """Up to this size the whole database is checked on open (about 0.1 s); above, the tables
 holding answers and runs (not the step losses)."""
-CHECKED_TABLES = ("reviews", "cards", "lessons_read", "runs", "run_epochs")
+CHECKED_TABLES = ("reviews", "cards", "lessons_read", "runs", "run_epochs", "exercises")
 STOPPED_REASON = "the lab was closed or killed during the run"
 NETWORK_FILESYSTEMS = {
     "nfs",
@@ -653,6 +663,25 @@ class Store:
 
     def lessons_read(self) -> dict[str, datetime]:
         return {r[0]: _parse(r[1]) for r in self._read("SELECT lesson, read_at FROM lessons_read")}
+
+    def record_exercise(
+        self, exercise: str, lesson: str, passed: bool, when: datetime | None = None
+    ) -> None:
+        """The verdict of an exercise's latest check: `done` or `failing`."""
+        at = _iso(when or _now())
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO exercises (exercise, lesson, status, checked_at, first_done_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (exercise) DO UPDATE SET"
+                " lesson = excluded.lesson, status = excluded.status,"
+                " checked_at = excluded.checked_at,"
+                " first_done_at = coalesce(first_done_at, excluded.first_done_at)",
+                (exercise, lesson, "done" if passed else "failing", at, at if passed else None),
+            )
+
+    def exercise_states(self) -> dict[str, str]:
+        """Exercise id -> `done` or `failing` (never checked: absent)."""
+        return dict(self._read("SELECT exercise, status FROM exercises"))
 
     def progress(self, catalog, now: datetime | None = None) -> dict:
         """`{reviews, due, lessons: [{id, reviews, due, mastery}]}` for `lab progress --json`.

@@ -9,10 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lab.catalog.catalog import Catalog, ExperimentEntry, TermEntry, load_catalog
+    from lab.catalog.catalog import (
+        Catalog,
+        ExerciseEntry,
+        ExperimentEntry,
+        TermEntry,
+        load_catalog,
+    )
     from lab.catalog.loader import Problem
 
-__all__ = ["Catalog", "ExperimentEntry", "Problem", "TermEntry", "load_catalog"]
+__all__ = ["Catalog", "ExerciseEntry", "ExperimentEntry", "Problem", "TermEntry", "load_catalog"]
 
 
 def __getattr__(name: str):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab import paths
+from lab.catalog.exercise_schema import Exercise
 from lab.catalog.loader import LoadedLesson, Problem, load_file
 from lab.catalog.schema import LINK, Experiment, Lesson, Term
 
@@ -42,6 +43,18 @@ class ExperimentEntry:
     lesson_dir: Path  # relative data paths (a lesson's CSV) are resolved from here
 
 
+@dataclass(frozen=True)
+class ExerciseEntry:
+    exercise: Exercise
+    lesson: str
+    index: int  # its place in the lesson's `exercises`, for problems pointing into the file
+    source: LoadedLesson
+
+    def problem(self, loc: tuple, message: str) -> Problem:
+        """A problem at `loc` inside this exercise (`("checks", 2)`), as `file:line:col`."""
+        return self.source.problem(("exercises", self.index, *loc), message)
+
+
 class Catalog:
     """Lessons in teaching order plus every problem found while loading them."""
 
@@ -62,6 +75,7 @@ class Catalog:
         self._names: dict[str, str] = {}  # casefolded term, alias or translation -> term
         self._experiments: dict[str, ExperimentEntry] = {}
         self._question_lesson: dict[str, str] = {}
+        self._exercises: dict[str, ExerciseEntry] = {}
         self._index()
         self._cross_check()
 
@@ -116,6 +130,17 @@ class Catalog:
                     )
                     continue
                 self._question_lesson[q.id] = lesson.id
+            for i, ex in enumerate(lesson.exercises):
+                if ex.id in self._exercises:
+                    other = self._exercises[ex.id].lesson
+                    self.problems.append(
+                        item.problem(
+                            ("exercises", i, "id"),
+                            f"exercise id {ex.id!r} is also used in lesson {other!r}",
+                        )
+                    )
+                    continue
+                self._exercises[ex.id] = ExerciseEntry(ex, lesson.id, i, item)
 
     def _cross_check(self) -> None:
         for item in self._loaded.values():
@@ -170,6 +195,13 @@ class Catalog:
 
     def experiment(self, experiment_id: str) -> ExperimentEntry | None:
         return self._experiments.get(experiment_id)
+
+    def exercises(self, lesson: str | None = None) -> list[ExerciseEntry]:
+        """Exercises in teaching order, of one lesson or all."""
+        return [e for e in self._exercises.values() if lesson is None or e.lesson == lesson]
+
+    def exercise(self, exercise_id: str) -> ExerciseEntry | None:
+        return self._exercises.get(exercise_id)
 
     def lesson_of_question(self, question_id: str) -> str | None:
         return self._question_lesson.get(question_id)

@@ -475,7 +475,12 @@ class Lesson(Strict):
     glossary: list[Term] = []
     quiz: list[Question] = []
     experiments: list[Experiment] = []
+    exercises: list[exercise_schema.Exercise] = []
 
     def links(self) -> list[str]:
         """Every `[[term]]` the lesson's sections link to, in order."""
         return [m.group(1).strip() for s in self.sections for m in LINK.finditer(s.body)]
+
+
+# Exercises build on the models above; Lesson's annotation resolves on its first validation.
+from lab.catalog import exercise_schema  # noqa: E402

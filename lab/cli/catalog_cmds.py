@@ -92,8 +92,15 @@ def validate(
         list[Path] | None,
         typer.Argument(metavar="PATH...", help="Lesson files or folders (default: all)."),
     ] = None,
+    no_run: Annotated[
+        bool, typer.Option("--no-run", help="Do not run the exercises' solutions and starters.")
+    ] = False,
 ) -> None:
-    """Check lesson files: exit 0 when all are clean, 1 listing every problem."""
+    """Check lesson files: exit 0 when all are clean, 1 listing every problem.
+
+    Each exercise's solution is run against its checks (it must pass) and its starter code
+    (it must fail), in a worker process.
+    """
     from lab.catalog import load_catalog
 
     if paths_:
@@ -111,10 +118,18 @@ def validate(
         wanted = {f.resolve() for f in named}
         problems = [p for p in catalog.problems if p.path.resolve() in wanted]
         n = len(wanted)
+        entries = [e for e in catalog.exercises() if e.source.path.resolve() in wanted]
     else:
         catalog = state.catalog()
-        problems = catalog.problems
+        problems = list(catalog.problems)
         n = len(catalog.lessons)
+        entries = catalog.exercises()
+    if entries and not no_run:
+        from lab.exercises.checker import Checker
+        from lab.exercises.validate import exercise_problems
+
+        with Checker() as checker:
+            problems += exercise_problems(entries, checker)
     for problem in problems:
         typer.echo(str(problem))
     if problems:

@@ -212,8 +212,11 @@ def progress(
 
     catalog = state.catalog()
     store = open_store(reading=True)
+    from lab.exercises.session import progress as exercise_progress
+
     with store:
         data = store.progress(catalog)
+        data["exercises"] = exercise_progress(catalog, store)
         read = store.lessons_read()
     if as_json:
         typer.echo(json.dumps(data, indent=2))
@@ -230,6 +233,7 @@ def progress(
     ]
     typer.echo(table(["lesson", "read", "reviews", "due", "mastery"], rows))
     typer.echo(f"\n{data['reviews']} review(s) in all; {data['due']} question(s) due now.")
+    typer.echo(f"{data['exercises']['done']} of {data['exercises']['total']} exercise(s) done.")
 
 
 @progress_app.command("export")

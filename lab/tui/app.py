@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.widgets import TextArea
 
 from lab.catalog import Catalog
 from lab.tui.messages import TermRequested
@@ -79,6 +80,7 @@ class LabApp(App):
         target: str | None = None,
         store_error: str | None = None,
         prewarm: bool = True,
+        checker: Any = None,
     ) -> None:
         super().__init__()
         self.prewarm = prewarm
@@ -89,6 +91,8 @@ class LabApp(App):
         self.target = target
         self.shutdown_hooks: list[Callable[[], Any]] = []
         """Called once each as the app exits (see the module docstring)."""
+        self.checker = checker
+        """Runs learners' exercise files in its own process; started by the first exercise."""
         self._run_flag = False
         self._hooks_ran = False
 
@@ -104,6 +108,26 @@ class LabApp(App):
     @run_in_progress.setter
     def run_in_progress(self, value: bool) -> None:
         self._run_flag = bool(value)
+
+    def exercise_checker(self) -> Any:
+        """The one exercise checker, started on first use (its process imports torch while
+        the learner reads the task) and closed as the app exits."""
+        if self.checker is None:
+            from lab.exercises.checker import Checker
+
+            checker = self.checker = Checker()
+            # closing waits (up to 2 s) for the process to end: off the event loop
+            self.shutdown_hooks.append(lambda: asyncio.to_thread(checker.close))
+        return self.checker
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the learner types into an editor, q, g, ? and / are text: hide them from the
+        # footer so that every key shown there does what it says.
+        if action in ("quit_lab", "glossary", "help", "search"):
+            focused = self.focused
+            if isinstance(focused, TextArea) and not focused.read_only:
+                return False
+        return True
 
     # --- start and stop -----------------------------------------------------------------
 
@@ -176,7 +200,7 @@ class LabApp(App):
     # --- navigation ---------------------------------------------------------------------
 
     def open_target(self, target: str) -> None:
-        """Open a lesson id, an experiment id, `quiz` or `quiz:LESSON` on top of home."""
+        """Open a lesson, experiment or exercise id, `quiz` or `quiz:LESSON` on top of home."""
         if target == "quiz" or target.startswith("quiz:"):
             lesson = target.partition(":")[2] or None
             self.open_quiz(lesson)
@@ -186,6 +210,8 @@ class LabApp(App):
             self.open_lesson(target)
         elif self.catalog.experiment(target):
             self.open_experiment(target)
+        elif self.catalog.exercise(target):
+            self.open_exercise(target)
         else:
             self.notify(f"Nothing is called {target!r}", severity="error", markup=False)
 
@@ -201,6 +227,11 @@ class LabApp(App):
             self.notify("The experiment screen is not available yet.", severity="warning")
             return
         self.push_screen(ExperimentScreen(experiment_id))
+
+    def open_exercise(self, exercise_id: str) -> None:
+        from lab.tui.screens.exercise import ExerciseScreen
+
+        self.push_screen(ExerciseScreen(exercise_id))
 
     def open_quiz(self, lesson: str | None = None) -> None:
         from lab.tui.screens.quiz import QuizScreen
@@ -271,8 +302,10 @@ def make_app(
     store: Any = None,
     target: str | None = None,
     prewarm: bool = True,
+    checker: Any = None,
 ) -> LabApp:
-    """The app for `catalog`; opens the learner's store unless one is given.
+    """The app for `catalog`; opens the learner's store unless one is given; the exercise
+    checker is started on first use unless one is given (tests give a fake one).
 
     When the store cannot open, the app still starts (lessons and glossary work) and says why.
     """
@@ -284,4 +317,6 @@ def make_app(
             store = Store.open()
         except Exception as exc:  # noqa: BLE001 - any failure leaves a usable read-only lab
             store, error = None, str(exc) or type(exc).__name__
-    return LabApp(catalog, store=store, target=target, store_error=error, prewarm=prewarm)
+    return LabApp(
+        catalog, store=store, target=target, store_error=error, prewarm=prewarm, checker=checker
+    )

@@ -32,6 +32,7 @@ print("HEAVY:" + ",".join(heavy))
         ["glossary", "lr"],
         ["experiments"],
         ["validate"],
+        ["exercises"],
     ],
 )
 def test_quick_commands_import_no_torch_or_textual(args):
@@ -44,7 +45,8 @@ def test_headless_core_imports_no_textual():
     code = (
         "import sys, lab.catalog, lab.catalog.runspec\n"
         "import importlib.util as u\n"
-        "for m in ('lab.store', 'lab.quiz', 'lab.engine.events', 'lab.engine.client'):\n"
+        "for m in ('lab.store', 'lab.quiz', 'lab.engine.events', 'lab.engine.client',\n"
+        "          'lab.exercises.session'):\n"
         "    if u.find_spec(m): __import__(m)\n"
         "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
     )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from lab.tui.screens.home import HomeScreen
 from lab.tui.screens.lesson import LessonScreen
@@ -104,3 +105,15 @@ async def test_a_short_terminal_keeps_its_rows_for_the_lessons(make):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.screen.query_one("#lesson-summary").display
+
+
+async def test_a_narrow_terminal_shortens_titles_not_the_progress(make):
+    app = make()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#lessons")
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.columns[ColumnKey("title")].width < 42
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert table.columns[ColumnKey("title")].width == 42

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Label, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from lab.tui.screens.confirm import Confirm
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -41,6 +43,21 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("z", "the lesson's quiz"),
             ("f", "flashcards for the lesson's terms"),
             ("e", "the lesson's experiments"),
+            ("x", "the lesson's exercises: write the code"),
+        ],
+    ),
+    (
+        "Exercise",
+        [
+            ("e", "edit your file here"),
+            ("ctrl+z / ctrl+y", "in the editor: undo / redo (tab indents)"),
+            ("ctrl+s", "save and check at once (in the editor too)"),
+            ("escape", "leave the editor; again: back (edits are saved)"),
+            ("h", "the next hint"),
+            ("s", "the solution, once you have checked your code"),
+            ("o", "edit in $VISUAL or $EDITOR, checked on return"),
+            ("r", "put the starter back (asks; keeps your file)"),
+            ("n", "the next exercise"),
         ],
     ),
     (
@@ -115,27 +132,8 @@ class HelpScreen(Screen):
         self.app.pop_screen()
 
 
-class ConfirmQuit(ModalScreen[bool]):
+class ConfirmQuit(Confirm):
     """Asked when `q` is pressed while an experiment is running."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Quit"),
-        Binding("n", "answer(False)", "Stay"),
-        Binding("escape", "answer(False)", "Stay"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Label(Content("A run is going. Stop it and quit? (y/n)"))
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Quit", id="yes", variant="error")
-                yield Button("Stay", id="no", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
+    def __init__(self) -> None:
+        super().__init__("A run is going. Stop it and quit?", yes="Quit", no="Stay")

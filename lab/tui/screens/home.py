@@ -7,13 +7,17 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from lab.tui.learner import LessonProgress, all_progress
 from lab.tui.messages import ProgressChanged
 
+TITLE_WIDTH = 42
+
 
 class HomeScreen(Screen):
-    """Every lesson with read / quiz mastery / runs; enter opens one, `c` continues."""
+    """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
+    continues."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -35,10 +39,11 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#lessons", DataTable)
         table.add_column("#", width=3, key="order")
-        table.add_column("lesson", width=42, key="title")
+        table.add_column("lesson", width=TITLE_WIDTH, key="title")
         table.add_column("read", width=4, key="read")
         table.add_column("quiz", width=5, key="quiz")
         table.add_column("runs", width=4, key="runs")
+        table.add_column("code", width=5, key="code")
         self.refresh_progress()
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
@@ -47,6 +52,16 @@ class HomeScreen(Screen):
         else:
             note.display = False
         table.focus()
+
+    def on_resize(self) -> None:
+        # A narrow terminal shortens the titles rather than pushing the progress columns off.
+        table = self.query_one("#lessons", DataTable)
+        others = sum(c.get_render_width(table) for c in table.columns.values() if c.key != "title")
+        width = max(12, min(TITLE_WIDTH, self.size.width - others - 2 * table.cell_padding - 1))
+        column = table.columns.get(ColumnKey("title"))
+        if column is not None and column.width != width:
+            column.width = width
+            table.refresh(layout=True)
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
@@ -68,6 +83,7 @@ class HomeScreen(Screen):
                 Content("✓" if progress.read else "·"),
                 Content(mastery),
                 Content(str(progress.runs) if progress.runs else "·"),
+                Content(_exercises_cell(progress.exercises_done, len(lesson.exercises))),
                 key=lesson.id,
             )
         if table.row_count:
@@ -102,7 +118,7 @@ class HomeScreen(Screen):
             return
         counts = (
             f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
-            f"{len(lesson.experiments)} experiments"
+            f"{len(lesson.experiments)} experiments · {len(lesson.exercises)} exercises"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
@@ -125,3 +141,8 @@ class HomeScreen(Screen):
 
     def action_flashcards(self) -> None:
         self.app.open_flashcards(None)
+
+
+def _exercises_cell(done: int, total: int) -> str:
+    """`2/3` exercises done; `·` for a lesson without exercises."""
+    return f"{done}/{total}" if total else "·"

@@ -1,4 +1,4 @@
-"""Provides the lesson screen: its sections, and its terms, quiz and experiments a key away."""
+"""Provides the lesson screen: its sections; its terms, quiz, experiments, exercises a key away."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from lab.tui.learner import mark_read
+from lab.tui.learner import exercises_done, mark_read
 from lab.tui.messages import LessonRead
 from lab.tui.screens.pick import PickScreen
 from lab.tui.widgets.lesson_text import LessonText
@@ -19,10 +19,11 @@ class LessonScreen(Screen):
     """One lesson; reaching its end (or `m`) marks it read."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),  # no room in the footer at 80 columns
         Binding("t", "terms", "Terms"),
         Binding("z", "quiz", "Quiz"),
         Binding("e", "experiments", "Experiments"),
+        Binding("x", "exercises", "Code"),
         Binding("f", "flashcards", "Cards", show=False),
         Binding("m", "mark_read", "Read ✓", show=False),
         Binding("r", "experiments", "Run", show=False),
@@ -48,21 +49,27 @@ class LessonScreen(Screen):
         bits = [f"{len(lesson.glossary)} terms (t)", f"{len(lesson.quiz)} questions (z)"]
         if lesson.experiments:
             bits.append(f"{len(lesson.experiments)} experiments (e)")
+        if lesson.exercises:
+            bits.append(f"{len(lesson.exercises)} exercises (x)")
         self.query_one("#lesson-bar", Static).update(Content("  ·  ".join(bits)))
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
         self.watch(scroll, "scroll_y", self._check_end, init=False)
         self.set_timer(0.5, self._check_end)
-        if lesson.experiments and self.app.prewarm:
+        if (lesson.experiments or lesson.exercises) and self.app.prewarm:
             self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
-        # torch imports in a worker process while the learner reads, so `r` answers at once
+        # torch imports in worker processes while the learner reads, so that `r` answers at
+        # once and an exercise's first check does not wait for the import
         try:
-            from lab.tui.warm import warm_workers
+            if self.lesson.experiments:
+                from lab.tui.warm import warm_workers
 
-            warm_workers(self.app).warm_up()
-        except Exception:  # noqa: BLE001 - the experiment screen starts one itself if needed
+                warm_workers(self.app).warm_up()
+            if self.lesson.exercises:
+                self.app.exercise_checker()
+        except Exception:  # noqa: BLE001 - the screens start their own if needed
             pass
 
     def _check_end(self, *_args) -> None:
@@ -128,3 +135,23 @@ class LessonScreen(Screen):
 
         items = [(e.id, e.title) for e in experiments]
         self.app.push_screen(PickScreen("Experiments", items), chosen)
+
+    def action_exercises(self) -> None:
+        entries = self.app.catalog.exercises(self.lesson_id)
+        if not entries:
+            self.notify("This lesson has no exercises.")
+            return
+        if len(entries) == 1:
+            self.app.open_exercise(entries[0].exercise.id)
+            return
+
+        def chosen(exercise_id: str | None) -> None:
+            if exercise_id:
+                self.app.open_exercise(exercise_id)
+
+        done = exercises_done(self.app.store, entries)
+        items = [
+            (e.exercise.id, f"{'✓' if e.exercise.id in done else '·'} {e.exercise.title}")
+            for e in entries
+        ]
+        self.app.push_screen(PickScreen("Exercises (✓ done)", items), chosen)

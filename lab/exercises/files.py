@@ -1,0 +1,46 @@
+"""Provides the learner's exercise files under LAB_HOME/exercises/: made once, never overwritten."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from lab import paths
+
+
+def exercises_dir() -> Path:
+    return paths.lab_home() / "exercises"
+
+
+def exercise_path(entry) -> Path:
+    """`LAB_HOME/exercises/<lesson>/<exercise id>.py`."""
+    return exercises_dir() / entry.lesson / f"{entry.exercise.id}.py"
+
+
+def ensure_file(entry) -> bool:
+    """Create the learner's file from the starter code unless it exists; True when created."""
+    path = exercise_path(entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as f:  # "x": never replaces a file, even in a race
+            f.write(entry.exercise.starter)
+    except FileExistsError:
+        return False
+    return True
+
+
+def reset_file(entry) -> Path | None:
+    """Put the starter back; the learner's file is kept beside it. Returns the backup's path."""
+    path = exercise_path(entry)
+    backup = None
+    if path.exists():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = path.with_name(f"{path.stem}.bak-{stamp}.py")
+        n = 1
+        while backup.exists():
+            n += 1
+            backup = path.with_name(f"{path.stem}.bak-{stamp}-{n}.py")
+        os.replace(path, backup)
+    ensure_file(entry)
+    return backup

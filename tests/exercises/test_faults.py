@@ -1,0 +1,95 @@
+"""What a learner's file can do to the checker: each ends as a readable result, the learner's
+file is left as it was, and the same warm checker goes on checking."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.exercises.conftest import exercise
+
+SOLVED = "import torch\ndef mse(y_hat, y):\n    return ((y_hat - y) ** 2).mean()\n"
+FAULTS = {
+    "an infinite loop": (
+        "def mse(y_hat, y):\n    while True:\n        pass\n",
+        "took longer than 2 s",
+    ),
+    "os._exit at import": ("import os\nos._exit(1)\n", "exit code 1"),
+    "os._exit in the call": (
+        "import os\ndef mse(y_hat, y):\n    os._exit(3)\n",
+        "exit code 3",
+    ),
+    "a 10 GB allocation": (
+        "import torch\ndef mse(y_hat, y):\n    big = torch.ones(10 * 1000**3, dtype=torch.uint8)\n"
+        "    return big.sum()\n",
+        "ran out of memory",
+    ),
+    "a 10 GB list": ("data = bytearray(10 * 1000**3)\n", "ran out of memory"),
+    "a syntax error": (
+        "def mse(y_hat, y):\n    return (y_hat - y ** 2.mean()\n",
+        "syntax error at line 2",
+    ),
+    "an exception": (
+        "def mse(y_hat, y):\n    return helper(y_hat)\n",
+        "line 2, in mse\n    return helper(y_hat)\nNameError: name 'helper' is not defined",
+    ),
+    "sys.exit at import": ("import sys\nsys.exit(0)\n", "called exit(0)"),
+    "reading stdin": ("name = input()\n", "EOFError"),
+}
+
+
+@pytest.fixture
+def quick_mse():
+    return exercise("ex-mse").model_copy(update={"time_limit": 2.0})
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_fault_ends_as_a_readable_result(checker, quick_mse, tmp_path, fault):
+    source, expected = FAULTS[fault]
+    path = tmp_path / "ex-mse.py"
+    path.write_text(source)
+    started = time.monotonic()
+    result = checker.check(quick_mse, path)
+    assert time.monotonic() - started < 15
+    assert not result.passed
+    shown = "\n".join([result.error or "", *(c.message for c in result.checks)])
+    assert expected in shown, shown
+    assert "Traceback" not in shown and "lab/exercises" not in shown
+    assert path.read_text() == source
+    # the same warm checker goes on
+    assert checker.check(quick_mse, path, SOLVED).passed
+
+
+def test_printing_10_mb_is_captured_and_capped(checker, quick_mse, tmp_path):
+    source = "print('x' * 10_000_000)\n" + SOLVED
+    path = tmp_path / "ex-mse.py"
+    path.write_text(source)
+    result = checker.check(quick_mse, path)
+    assert result.passed
+    assert len(result.output) < 10_000 and "more bytes of output not shown" in result.output
+
+
+def test_a_file_that_is_not_utf8_is_named(checker, quick_mse, tmp_path):
+    path = tmp_path / "ex-mse.py"
+    data = "# café\n".encode("latin-1") + SOLVED.encode()
+    path.write_bytes(data)
+    result = checker.check(quick_mse, path)
+    assert result.error == (
+        "ex-mse.py is not UTF-8 text (byte 0xe9 on line 1): save it as UTF-8 in your editor"
+    )
+    assert path.read_bytes() == data
+
+
+def test_a_missing_file_is_named(checker, quick_mse, tmp_path):
+    result = checker.check(quick_mse, tmp_path / "gone.py")
+    assert result.error == f"{tmp_path / 'gone.py'} does not exist"
+
+
+def test_a_dead_checker_is_replaced(checker, quick_mse, tmp_path):
+    import os
+    import signal
+
+    os.kill(checker.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert checker.check(quick_mse, tmp_path / "x.py", SOLVED).passed

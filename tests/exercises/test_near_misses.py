@@ -1,0 +1,428 @@
+"""The eight exercises other tools rely on tell a correct file, in any reasonable style, from a
+near miss: each near miss below is a mistake a learner makes, and each must fail with a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.conftest import exercise
+
+CORRECT = {
+    "ex-mse": [
+        "import torch\ndef mse(y_hat, y):\n    return torch.mean((y_hat - y) ** 2)\n",
+        "def mse(y_hat, y):\n    d = y_hat - y\n    return (d * d).sum() / d.numel()\n",
+        "import torch\ndef mse(a, b):\n    return (a - b).pow(2).mean()\n",
+    ],
+    "ex-gd-step": [
+        "def gd_step(w, xs, ys, lr):\n"
+        "    n = len(xs)\n"
+        "    grad = 0.0\n"
+        "    for x, y in zip(xs, ys):\n"
+        "        grad += 2 * x * (w * x - y) / n\n"
+        "    return float(w - lr * grad)\n",
+        "import torch\n"
+        "def gd_step(w, xs, ys, lr):\n"
+        "    w = torch.tensor(w, requires_grad=True, dtype=torch.float64)\n"
+        "    x, y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)\n"
+        "    ((w * x - y) ** 2).mean().backward()\n"
+        "    return (w - lr * w.grad).item()\n",
+    ],
+    "ex-autograd-fit": [
+        "import torch\n"
+        "def fit(xs, ys, lr, epochs):\n"
+        "    w = torch.tensor(1.0, requires_grad=True)\n"
+        "    for _ in range(epochs):\n"
+        "        loss = torch.mean((w * xs - ys) ** 2)\n"
+        "        loss.backward()\n"
+        "        with torch.no_grad():\n"
+        "            w.sub_(lr * w.grad)\n"
+        "        w.grad = None\n"
+        "    return float(w)\n",
+    ],
+    "ex-dataset": [
+        "from torch.utils import data\n"
+        "class PairsDataset(data.Dataset):\n"
+        "    def __init__(self, X, y):\n"
+        "        super().__init__()\n"
+        "        self.pairs = list(zip(X, y))\n"
+        "    def __len__(self):\n"
+        "        return len(self.pairs)\n"
+        "    def __getitem__(self, index):\n"
+        "        return self.pairs[index]\n",
+    ],
+    "ex-named-sequential": [
+        "import collections\n"
+        "import torch.nn as nn\n"
+        "def build(n_in, n_hidden, n_out):\n"
+        "    layers = collections.OrderedDict()\n"
+        "    layers['fc1'] = nn.Linear(n_in, n_hidden)\n"
+        "    layers['relu'] = nn.ReLU()\n"
+        "    layers['fc2'] = nn.Linear(n_hidden, n_out)\n"
+        "    return nn.Sequential(layers)\n",
+    ],
+    "ex-train-loop": [
+        "import torch\n"
+        "from torch import nn, optim\n"
+        "def fit(model, X, y, epochs, lr):\n"
+        "    opt = optim.SGD(model.parameters(), lr)\n"
+        "    criterion = nn.MSELoss()\n"
+        "    history = []\n"
+        "    for _ in range(epochs):\n"
+        "        opt.zero_grad()\n"
+        "        loss = criterion(model(X), y)\n"
+        "        history.append(float(loss))\n"
+        "        loss.backward()\n"
+        "        opt.step()\n"
+        "    return history\n",
+    ],
+    "ex-stratified-split": [
+        "import numpy as np\n"
+        "def split(y, val, test, seed):\n"
+        "    rng = np.random.default_rng(seed)\n"
+        "    train_idx, val_idx, test_idx = [], [], []\n"
+        "    for label in sorted(set(y.tolist())):\n"
+        "        idx = np.where(y == label)[0]\n"
+        "        rng.shuffle(idx)\n"
+        "        n_test = int(len(idx) * test)\n"
+        "        n_val = int(len(idx) * val)\n"
+        "        test_idx += idx[:n_test].tolist()\n"
+        "        val_idx += idx[n_test:n_test + n_val].tolist()\n"
+        "        train_idx += idx[n_test + n_val:].tolist()\n"
+        "    return np.array(train_idx), np.array(val_idx), np.array(test_idx)\n",
+    ],
+    "ex-early-stopper": [
+        "import math\n"
+        "class EarlyStopper:\n"
+        "    def __init__(self, patience):\n"
+        "        self.patience = patience\n"
+        "        self.best = math.inf\n"
+        "        self.since_best = 0\n"
+        "    def step(self, val_loss):\n"
+        "        if val_loss >= self.best:\n"
+        "            self.since_best += 1\n"
+        "            return self.since_best >= self.patience\n"
+        "        self.best, self.since_best = val_loss, 0\n"
+        "        return False\n",
+    ],
+}
+
+NEAR_MISSES = {
+    "ex-mse": {
+        "a sum instead of a mean": "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).sum()\n",
+        "divided by the rows only": (
+            "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).sum() / len(y)\n"
+        ),
+        "the root of it": "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).mean().sqrt()\n",
+        "a Python float": "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).mean().item()\n",
+        "the library's loss": (
+            "import torch.nn.functional as F\ndef mse(y_hat, y):\n    return F.mse_loss(y_hat, y)\n"
+        ),
+        "the library's module": (
+            "from torch import nn\ndef mse(y_hat, y):\n    return nn.MSELoss()(y_hat, y)\n"
+        ),
+    },
+    "ex-gd-step": {
+        "a sign error": (
+            "def gd_step(w, xs, ys, lr):\n"
+            "    g = sum(2 * x * (w * x - y) for x, y in zip(xs, ys)) / len(xs)\n"
+            "    return w + lr * g\n"
+        ),
+        "the factor 2 forgotten": (
+            "def gd_step(w, xs, ys, lr):\n"
+            "    g = sum(x * (w * x - y) for x, y in zip(xs, ys)) / len(xs)\n"
+            "    return w - lr * g\n"
+        ),
+        "a sum instead of a mean": (
+            "def gd_step(w, xs, ys, lr):\n"
+            "    g = sum(2 * x * (w * x - y) for x, y in zip(xs, ys))\n"
+            "    return w - lr * g\n"
+        ),
+        "a tensor returned": (
+            "import torch\n"
+            "def gd_step(w, xs, ys, lr):\n"
+            "    x, y = torch.tensor(xs), torch.tensor(ys)\n"
+            "    return w - lr * (2 * x * (w * x - y)).mean()\n"
+        ),
+    },
+    "ex-autograd-fit": {
+        "the gradient never zeroed": (
+            "import torch\n"
+            "def fit(xs, ys, lr, epochs):\n"
+            "    w = torch.tensor(1.0, requires_grad=True)\n"
+            "    for _ in range(epochs):\n"
+            "        ((w * xs - ys) ** 2).mean().backward()\n"
+            "        with torch.no_grad():\n"
+            "            w -= lr * w.grad\n"
+            "    return w.item()\n"
+        ),
+        "a sum instead of a mean": (
+            "import torch\n"
+            "def fit(xs, ys, lr, epochs):\n"
+            "    w = torch.tensor(1.0, requires_grad=True)\n"
+            "    for _ in range(epochs):\n"
+            "        ((w * xs - ys) ** 2).sum().backward()\n"
+            "        with torch.no_grad():\n"
+            "            w -= lr * w.grad\n"
+            "        w.grad.zero_()\n"
+            "    return w.item()\n"
+        ),
+        "the update outside no_grad": (
+            "import torch\n"
+            "def fit(xs, ys, lr, epochs):\n"
+            "    w = torch.tensor(1.0, requires_grad=True)\n"
+            "    for _ in range(epochs):\n"
+            "        ((w * xs - ys) ** 2).mean().backward()\n"
+            "        w -= lr * w.grad\n"
+            "        w.grad.zero_()\n"
+            "    return w.item()\n"
+        ),
+        "one epoch short": (
+            "import torch\n"
+            "def fit(xs, ys, lr, epochs):\n"
+            "    w = torch.tensor(1.0, requires_grad=True)\n"
+            "    for _ in range(epochs - 1):\n"
+            "        ((w * xs - ys) ** 2).mean().backward()\n"
+            "        with torch.no_grad():\n"
+            "            w -= lr * w.grad\n"
+            "        w.grad.zero_()\n"
+            "    return w.item()\n"
+        ),
+    },
+    "ex-dataset": {
+        "a length off by one": (
+            "from torch.utils.data import Dataset\n"
+            "class PairsDataset(Dataset):\n"
+            "    def __init__(self, X, y):\n"
+            "        self.X, self.y = X, y\n"
+            "    def __len__(self):\n"
+            "        return len(self.X) - 1\n"
+            "    def __getitem__(self, i):\n"
+            "        return self.X[i], self.y[i]\n"
+        ),
+        "the inputs only": (
+            "from torch.utils.data import Dataset\n"
+            "class PairsDataset(Dataset):\n"
+            "    def __init__(self, X, y):\n"
+            "        self.X, self.y = X, y\n"
+            "    def __len__(self):\n"
+            "        return len(self.X)\n"
+            "    def __getitem__(self, i):\n"
+            "        return self.X[i]\n"
+        ),
+        "not a Dataset": (
+            "class PairsDataset:\n"
+            "    def __init__(self, X, y):\n"
+            "        self.X, self.y = X, y\n"
+            "    def __len__(self):\n"
+            "        return len(self.X)\n"
+            "    def __getitem__(self, i):\n"
+            "        return self.X[i], self.y[i]\n"
+        ),
+        "the targets shifted": (
+            "from torch.utils.data import Dataset\n"
+            "class PairsDataset(Dataset):\n"
+            "    def __init__(self, X, y):\n"
+            "        self.X, self.y = X, y\n"
+            "    def __len__(self):\n"
+            "        return len(self.X)\n"
+            "    def __getitem__(self, i):\n"
+            "        return self.X[i], self.y[i - 1]\n"
+        ),
+    },
+    "ex-named-sequential": {
+        "layers without names": (
+            "from collections import OrderedDict\n"
+            "from torch import nn\n"
+            "def build(n_in, n_hidden, n_out):\n"
+            "    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))\n"
+        ),
+        "sizes swapped": (
+            "from collections import OrderedDict\n"
+            "from torch import nn\n"
+            "def build(n_in, n_hidden, n_out):\n"
+            "    return nn.Sequential(OrderedDict([('fc1', nn.Linear(n_hidden, n_in)),\n"
+            "        ('relu', nn.ReLU()), ('fc2', nn.Linear(n_hidden, n_out))]))\n"
+        ),
+        "other names": (
+            "from collections import OrderedDict\n"
+            "from torch import nn\n"
+            "def build(n_in, n_hidden, n_out):\n"
+            "    return nn.Sequential(OrderedDict([('hidden', nn.Linear(n_in, n_hidden)),\n"
+            "        ('act', nn.ReLU()), ('out', nn.Linear(n_hidden, n_out))]))\n"
+        ),
+    },
+    "ex-train-loop": {
+        "the gradient never zeroed": (
+            "import torch\nfrom torch import nn\n"
+            "def fit(model, X, y, epochs, lr):\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    losses = []\n"
+            "    for _ in range(epochs):\n"
+            "        loss = nn.MSELoss()(model(X), y)\n"
+            "        loss.backward()\n"
+            "        opt.step()\n"
+            "        losses.append(loss.item())\n"
+            "    return losses\n"
+        ),
+        "the loss after the step": (
+            "import torch\nfrom torch import nn\n"
+            "def fit(model, X, y, epochs, lr):\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    loss_fn = nn.MSELoss()\n"
+            "    losses = []\n"
+            "    for _ in range(epochs):\n"
+            "        opt.zero_grad()\n"
+            "        loss_fn(model(X), y).backward()\n"
+            "        opt.step()\n"
+            "        losses.append(loss_fn(model(X), y).item())\n"
+            "    return losses\n"
+        ),
+        "one epoch too many": (
+            "import torch\nfrom torch import nn\n"
+            "def fit(model, X, y, epochs, lr):\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    losses = []\n"
+            "    for _ in range(epochs + 1):\n"
+            "        opt.zero_grad()\n"
+            "        loss = nn.MSELoss()(model(X), y)\n"
+            "        loss.backward()\n"
+            "        opt.step()\n"
+            "        losses.append(loss.item())\n"
+            "    return losses\n"
+        ),
+        "a sum instead of a mean": (
+            "import torch\nfrom torch import nn\n"
+            "def fit(model, X, y, epochs, lr):\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    losses = []\n"
+            "    for _ in range(epochs):\n"
+            "        opt.zero_grad()\n"
+            "        loss = nn.MSELoss(reduction='sum')(model(X), y)\n"
+            "        loss.backward()\n"
+            "        opt.step()\n"
+            "        losses.append(loss.item())\n"
+            "    return losses\n"
+        ),
+        "tensors in the list": (
+            "import torch\nfrom torch import nn\n"
+            "def fit(model, X, y, epochs, lr):\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    losses = []\n"
+            "    for _ in range(epochs):\n"
+            "        opt.zero_grad()\n"
+            "        loss = nn.MSELoss()(model(X), y)\n"
+            "        loss.backward()\n"
+            "        opt.step()\n"
+            "        losses.append(loss.detach())\n"
+            "    return losses\n"
+        ),
+    },
+    "ex-stratified-split": {
+        "a split that ignores the classes": (
+            "import numpy as np\n"
+            "def split(y, val, test, seed):\n"
+            "    idx = np.random.default_rng(seed).permutation(len(y))\n"
+            "    n_val, n_test = round(len(y) * val), round(len(y) * test)\n"
+            "    return idx[n_val + n_test:], idx[:n_val], idx[n_val:n_val + n_test]\n"
+        ),
+        "parts that overlap": (
+            "import numpy as np\n"
+            "def split(y, val, test, seed):\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    parts = ([], [], [])\n"
+            "    for c in np.unique(y):\n"
+            "        idx = rng.permutation(np.flatnonzero(y == c))\n"
+            "        n_val, n_test = round(len(idx) * val), round(len(idx) * test)\n"
+            "        parts[1].append(idx[:n_val])\n"
+            "        parts[2].append(idx[n_val - 1:n_val + n_test - 1])\n"
+            "        parts[0].append(idx[n_val + n_test:])\n"
+            "    return tuple(np.concatenate(p) for p in parts)\n"
+        ),
+        "lists, not arrays": (
+            "import numpy as np\n"
+            "def split(y, val, test, seed):\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    parts = ([], [], [])\n"
+            "    for c in np.unique(y):\n"
+            "        idx = rng.permutation(np.flatnonzero(y == c)).tolist()\n"
+            "        n_val, n_test = round(len(idx) * val), round(len(idx) * test)\n"
+            "        parts[1].extend(idx[:n_val])\n"
+            "        parts[2].extend(idx[n_val:n_val + n_test])\n"
+            "        parts[0].extend(idx[n_val + n_test:])\n"
+            "    return parts\n"
+        ),
+    },
+    "ex-early-stopper": {
+        "patience off by one": (
+            "class EarlyStopper:\n"
+            "    def __init__(self, patience):\n"
+            "        self.patience, self.best, self.bad = patience, float('inf'), 0\n"
+            "    def step(self, val_loss):\n"
+            "        if val_loss < self.best:\n"
+            "            self.best, self.bad = val_loss, 0\n"
+            "        else:\n"
+            "            self.bad += 1\n"
+            "        return self.bad > self.patience\n"
+        ),
+        "the count never reset": (
+            "class EarlyStopper:\n"
+            "    def __init__(self, patience):\n"
+            "        self.patience, self.best, self.bad = patience, float('inf'), 0\n"
+            "    def step(self, val_loss):\n"
+            "        if val_loss < self.best:\n"
+            "            self.best = val_loss\n"
+            "        else:\n"
+            "            self.bad += 1\n"
+            "        return self.bad >= self.patience\n"
+        ),
+        "an equal loss counted as progress": (
+            "class EarlyStopper:\n"
+            "    def __init__(self, patience):\n"
+            "        self.patience, self.best, self.bad = patience, float('inf'), 0\n"
+            "    def step(self, val_loss):\n"
+            "        if val_loss <= self.best:\n"
+            "            self.best, self.bad = val_loss, 0\n"
+            "        else:\n"
+            "            self.bad += 1\n"
+            "        return self.bad >= self.patience\n"
+        ),
+        "best never kept": (
+            "class EarlyStopper:\n"
+            "    def __init__(self, patience):\n"
+            "        self.patience, self.bad, self.best, self._low = patience, 0, None, float('inf')\n"
+            "    def step(self, val_loss):\n"
+            "        if val_loss < self._low:\n"
+            "            self._low, self.bad = val_loss, 0\n"
+            "        else:\n"
+            "            self.bad += 1\n"
+            "        return self.bad >= self.patience\n"
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize(("exercise_id", "source"), [(k, s) for k, v in CORRECT.items() for s in v])
+def test_a_correct_file_in_another_style_passes(checker, exercise_id, source):
+    result = checker.check(exercise(exercise_id), Path("mine.py"), source)
+    assert result.passed, [c.message for c in result.failed_checks] or result.error
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "mistake"), [(k, m) for k, v in NEAR_MISSES.items() for m in v]
+)
+def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
+    source = NEAR_MISSES[exercise_id][mistake]
+    result = checker.check(exercise(exercise_id), Path("mine.py"), source)
+    assert not result.passed, mistake
+    assert result.error is None, result.error
+    assert all(c.message for c in result.failed_checks)
+
+
+def test_the_sum_instead_of_the_mean_is_named(checker):
+    source = NEAR_MISSES["ex-mse"]["a sum instead of a mean"]
+    result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
+    assert result.failed_checks[0].message == (
+        "mse([1, 2], [1, 4]) returned 4.0, expected 2.0: did you take the mean?"
+    )
