@@ -1,19 +1,11 @@
-"""Provides CodeEditor: Textual's code editor for a learner's Python file, escape to leave it.
-
-Python highlighting needs tree-sitter (`textual[syntax]`); without it the editor is plain text
-with line numbers, undo (ctrl+z) and redo (ctrl+y), which is all the editing needs.
-"""
+"""Provides CodeEditor: Textual's code editor for a learner's Python file, escape to leave it:
+Python highlighting (tree-sitter), line numbers, undo (ctrl+z) and redo (ctrl+y)."""
 
 from __future__ import annotations
-
-from importlib.util import find_spec
 
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
-
-HIGHLIGHTING = all(find_spec(name) for name in ("tree_sitter", "tree_sitter_python"))
-"""True when tree-sitter is installed and the editor colours Python."""
 
 
 class CodeEditor(TextArea):
@@ -26,8 +18,8 @@ class CodeEditor(TextArea):
     def __init__(self, text: str = "", *, read_only: bool = False, **kwargs) -> None:
         super().__init__(
             text,
-            language="python" if HIGHLIGHTING else None,
-            theme="monokai" if HIGHLIGHTING else "css",
+            language="python",
+            theme="monokai",
             soft_wrap=False,
             tab_behavior="indent",
             show_line_numbers=True,
