@@ -62,6 +62,7 @@ class Checker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=30)
+        self._closed = False
         if start:
             self._spawn()
 
@@ -107,6 +108,8 @@ class Checker:
         }
         with self._lock:
             for attempt in (1, 2):
+                if self._closed:  # closed meanwhile (the app is quitting): start nothing
+                    return Result(error="checking was stopped", seconds=time.monotonic() - started)
                 if self._process is None or self._process.poll() is not None:
                     self._spawn()
                 try:
@@ -148,6 +151,7 @@ class Checker:
 
     def close(self) -> None:
         """End the checking process (closing its stdin ends it; a kill if it lingers)."""
+        self._closed = True
         process, self._process = self._process, None
         if process is None:
             return
