@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lab.catalog.exercise_schema import Exercise
 from lab.exercises.result import CheckOutcome, Result
+from lab.exercises.worker import CHECKER_BUG  # the module imports torch only when it runs
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
 MAX_SOURCE_BYTES = 1_000_000
@@ -216,6 +217,10 @@ def assemble(messages: list[dict]) -> Result:
     code = end.get("exit")
     if end.get("error"):
         result.error = f"the checker failed: {end['error']}"
+    elif code == CHECKER_BUG:
+        last = [line for line in result.output.splitlines() if line.strip()][-1:]
+        detail = f": {last[0].strip()}" if last else ""
+        result.error = f"the checker itself failed (a bug in lab, not in your code){detail}"
     elif isinstance(code, int) and code < 0:
         if -code == signal.SIGKILL:
             result.error = "the check was killed: did it use far too much memory?"
