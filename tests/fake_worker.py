@@ -85,18 +85,24 @@ class InProcessWorker:
 
 
 class ReplayWorker(InProcessWorker):
-    """Replays `events` as recorded; a `stop()` ends it with `done: stopped` where it is."""
+    """Replays `events` as recorded, one per read; a `stop()` ends it with `done: stopped`
+    where it is, as the engine does between steps."""
 
     def __init__(self, events: list[Event]) -> None:
         super().__init__()
         self.recorded = events
 
-    def _produce(self, spec: dict) -> Iterable[Event]:
+    def events(self) -> Iterator[Event]:
         for event in self.recorded:
+            if self.killed:
+                yield Done("failed", death_reason(-signal.SIGKILL))
+                return
             if self._stop.is_set() and not isinstance(event, Done):
                 yield Done("stopped", "stopped early")
                 return
-            yield event
+            yield from_json(to_json(event))
+            if isinstance(event, Done):
+                return
 
 
 class Workers:

@@ -50,7 +50,7 @@ def run(
     printer = _Printer(run_spec, as_json, entry.experiment.goal)
     session = RunSession(
         run_spec,
-        Worker.spawn,
+        Worker.spawn(),
         open_store=Store.open,
         on_warning=lambda text: typer.echo(f"lab run: {text}", err=True),
     )
@@ -65,8 +65,7 @@ def run(
                 printer.show(session.kill("stopped by Ctrl+C"), session)
             interrupted = True
             session.stop()
-    if session.worker is not None:
-        session.worker.wait(5)
+    session.worker.wait(5)
     session.wait_recorded(10)
     if session.run_id is not None and not as_json:
         typer.echo(f"run {session.run_id}")

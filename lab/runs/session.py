@@ -1,10 +1,10 @@
 """Provides `RunSession`: one run of an experiment, headless, for `lab run` and the app.
 
-A session takes a worker (from a callable, so a slow start never happens where it is asked
-for), sends it the run spec, reads its events and yields them, ending with exactly one `Done`
-whatever happens to the process. Every event also goes to the session's `RunRecorder`, which
-writes the run to the store on its own thread from the first event to the end, a failure before
-training included. Front-ends only show what the events say and forward the learner's keys.
+A session takes a worker, sends it the run spec, reads its events and yields them, ending
+with exactly one `Done` whatever happens to the process. Every event also goes to the session's
+`RunRecorder`, which writes the run to the store on its own thread from the first event to the
+end, a failure before training included. Front-ends only show what the events say and forward
+the learner's keys.
 
 No torch and no textual here: the worker process trains; the screen draws.
 """
@@ -21,6 +21,9 @@ from typing import Any
 from lab.catalog.runspec import RunSpec
 from lab.engine.events import Done, EpochEnd, Event, Progress, Start
 from lab.runs.recorder import RunRecorder
+
+CLOSE_WAIT_S = 20.0
+"""How long closing waits for the record to land (the store's busy timeout is 15 s)."""
 
 Point = tuple[int, str, float]
 """(step, series, loss): one point of a loss curve."""
@@ -70,16 +73,16 @@ class RunSession:
     """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`
     and `close()` may come from any other.
 
-    `take_worker` returns a worker with the `lab.engine.client.Worker` interface (`send`,
-    `events`, `stop`, `kill`, `close`, `wait`); the session sends it `run` when `events()` is
-    first iterated. `store` is a Store to record in (borrowed), or `open_store` a callable that
+    `worker` has the `lab.engine.client.Worker` interface (`send`, `events`, `stop`, `kill`,
+    `close`, `wait`); the session sends it `run` when `events()` is first iterated, on the
+    thread that reads. `store` is a Store to record in (borrowed), or `open_store` a callable that
     opens one on the writing thread (owned: closed at the end); with neither, nothing is kept.
     """
 
     def __init__(
         self,
         run: RunSpec,
-        take_worker: Callable[[], Any],
+        worker: Any,
         *,
         store: Any = None,
         open_store: Callable[[], Any] | None = None,
@@ -87,8 +90,7 @@ class RunSession:
         on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.run = run
-        self._take_worker = take_worker
-        self.worker: Any = None
+        self.worker = worker
         self.recorder = RunRecorder(
             run, store=store, open_store=open_store, on_recorded=on_recorded, warn=on_warning
         )
@@ -126,32 +128,27 @@ class RunSession:
         if self.done is not None:
             return
         try:
-            worker = self._start()
-            for event in worker.events():
+            self._send()
+            for event in self.worker.events():
                 yield from self._handle(event)
                 if self.done is not None:
                     return
         except Exception as exc:  # noqa: BLE001 - the run ends as failed, the front-end stays up
             reason = f"could not talk to the training process: {exc}"
             with contextlib.suppress(Exception):
-                if self.worker is not None:
-                    self.worker.kill()
+                self.worker.kill()
             yield from self._handle(Done("failed", reason))
             return
         if self.done is None:  # the worker's events end with a Done; be sure anyway
             yield from self._handle(Done("failed", "the worker ended without a result"))
 
-    def _start(self) -> Any:
-        with self._lock:
-            if self.worker is None:
-                self.worker = self._take_worker()
-            worker, stopping = self.worker, self._stopping
-        if not self._sent:
-            self._sent = True
-            worker.send(self.run.to_json())
-            if stopping:
-                worker.stop()
-        return worker
+    def _send(self) -> None:
+        with self._lock:  # a stop() from now on signals the worker, or is seen here
+            if not self._sent:
+                self._sent = True
+                self.worker.send(self.run.to_json())
+                if self._stopping:
+                    self.worker.stop()
 
     def _handle(self, event: Event) -> Iterator[Event]:
         if self.done is not None:
@@ -173,33 +170,29 @@ class RunSession:
         """Ask the run to stop; its events end with `done: stopped` within a second."""
         with self._lock:
             self._stopping = True
-            worker = self.worker if self._sent else None
-        if worker is not None:
+            sent = self._sent
+        if sent:
             with contextlib.suppress(Exception):
-                worker.stop()
+                self.worker.stop()
 
     def close(self, reason: str = "the app closed while the run went on") -> None:
         """End the run now (the app exits, the learner leaves the screen): the worker is stopped
         and the run recorded as stopped, unless it had already ended. Waits for the record."""
         with self._lock:
             self._stopping = True
-            worker = self.worker
-        if worker is not None:
-            with contextlib.suppress(Exception):
-                worker.stop()
-                worker.close()
+        with contextlib.suppress(Exception):
+            self.worker.stop()
+            self.worker.close()
         if self.done is None:
             self.recorder.finish("stopped", reason, self.track.metrics, self.training_s)
-        self.recorder.wait()
+        self.recorder.wait(CLOSE_WAIT_S)
 
     def kill(self, reason: str) -> Done:
         """End the run at once, its worker killed (a second Ctrl+C): recorded as stopped."""
         with self._lock:
             self._stopping = True
-            worker = self.worker
-        if worker is not None:
-            with contextlib.suppress(Exception):
-                worker.kill()
+        with contextlib.suppress(Exception):
+            self.worker.kill()
         for _ in self._handle(Done("stopped", reason)):
             pass
         return self.done

@@ -43,7 +43,7 @@ def run_through(session: RunSession) -> list:
 
 def test_a_completed_run_is_recorded_with_its_seed_points_epochs_and_training_time(catalog, store):
     run = build_run_spec(catalog.experiment("gd-example-fit"), {"epochs": "20"}, seed=3)
-    session = RunSession(run, InProcessWorker, store=store)
+    session = RunSession(run, InProcessWorker(), store=store)
     began = time.monotonic()
     events = run_through(session)
     wall = time.monotonic() - began
@@ -64,7 +64,7 @@ def test_a_run_that_fails_before_training_is_recorded_failed_with_its_reason(cat
     run = build_run_spec(entry).model_copy(
         update={"spec": build_run_spec(entry).train.model_copy(update={"dataset": _mnist()})}
     )
-    session = RunSession(run, InProcessWorker, store=store)
+    session = RunSession(run, InProcessWorker(), store=store)
     events = run_through(session)
     assert [type(e) for e in events] == [Done]
     [stored] = store.runs()
@@ -83,7 +83,7 @@ def _mnist():
 def test_a_scripted_run_records_the_seed_it_ran_with(store):
     catalog = load_catalog([Path(__file__).resolve().parents[2] / "lessons"])
     entry = next(e for e in catalog.experiments() if e.experiment.kind == "scripted:tensor-tour")
-    session = RunSession(build_run_spec(entry, seed=5), InProcessWorker, store=store)
+    session = RunSession(build_run_spec(entry, seed=5), InProcessWorker(), store=store)
     run_through(session)
     [stored] = store.runs()
     assert stored.status == "completed" and stored.seed == 5
@@ -92,7 +92,7 @@ def test_a_scripted_run_records_the_seed_it_ran_with(store):
 def test_points_are_in_the_store_while_the_run_goes(catalog, store):
     """A `lab run` killed mid-run keeps what it had trained (within half a second)."""
     run = build_run_spec(catalog.experiment("long-moons"))
-    session = RunSession(run, InProcessWorker, store=store)
+    session = RunSession(run, InProcessWorker(), store=store)
     events = session.events()
     for _event in events:
         if session.run_id is not None and store.run(session.run_id).points:
@@ -109,7 +109,7 @@ def test_points_are_in_the_store_while_the_run_goes(catalog, store):
 
 def test_close_records_a_running_run_as_stopped_with_the_reason(catalog, store):
     run = build_run_spec(catalog.experiment("long-moons"))
-    session = RunSession(run, InProcessWorker, store=store)
+    session = RunSession(run, InProcessWorker(), store=store)
     for event in session.events():
         if isinstance(event, EpochEnd):
             break
@@ -127,7 +127,7 @@ def test_a_store_that_fails_loses_the_record_not_the_run(catalog):
 
     warnings: list[str] = []
     run = build_run_spec(catalog.experiment("gd-example-fit"), {"epochs": "3"})
-    session = RunSession(run, InProcessWorker, store=Broken(), on_warning=warnings.append)
+    session = RunSession(run, InProcessWorker(), store=Broken(), on_warning=warnings.append)
     events = run_through(session)
     assert events[-1].status == "completed"
     assert warnings == ["this run is not saved (disk full)"]
@@ -138,7 +138,8 @@ def test_a_worker_that_cannot_be_talked_to_ends_the_run_failed(catalog, store):
         def send(self, run_spec):
             raise BrokenPipeError("[Errno 32] Broken pipe")
 
-    session = RunSession(build_run_spec(catalog.experiment("gd-example-fit")), Deaf, store=store)
+    run = build_run_spec(catalog.experiment("gd-example-fit"))
+    session = RunSession(run, Deaf(), store=store)
     [done] = run_through(session)
     assert done.reason == "could not talk to the training process: [Errno 32] Broken pipe"
     assert store.runs()[0].status == "failed"
@@ -156,16 +157,28 @@ def test_val_losses_of_epochs_become_points_unless_they_come_as_steps():
     }
 
 
-def test_a_stop_before_the_worker_answers_still_ends_with_one_done(catalog, store):
+def test_a_stop_before_the_spec_is_sent_reaches_the_worker_with_it(catalog, store):
+    """The learner presses s between r and the first event: the worker is told at once."""
+    worker = InProcessWorker()
+    session = RunSession(build_run_spec(catalog.experiment("long-moons")), worker, store=store)
+    session.stop()
+    events = run_through(session)
+    assert events[-1].status == "stopped" and worker._stop.is_set()
+    assert store.runs()[0].status == "stopped"
+
+
+def test_a_stop_while_events_come_ends_the_replay_stopped(catalog, store):
     recorded = [Start("gd-example-fit", "cpu", "", 2, {}, "2.x")] + [
         Progress(1, s, 1.0 / s, 10.0) for s in range(1, 50)
     ]
     session = RunSession(
         build_run_spec(catalog.experiment("gd-example-fit")),
-        lambda: ReplayWorker([*recorded, Done("completed", "trained", {})]),
+        ReplayWorker([*recorded, Done("completed", "trained", {})]),
         store=store,
     )
+    events = session.events()
+    assert isinstance(next(events), Start)
     session.stop()
-    events = run_through(session)
-    assert isinstance(events[-1], Done) and events[-1].status == "stopped"
-    assert store.runs()[0].status == "stopped"
+    rest = list(events)
+    assert rest[-1].status == "stopped" and sum(isinstance(e, Done) for e in rest) == 1
+    assert session.wait_recorded(10) and store.runs()[0].status == "stopped"

@@ -105,7 +105,7 @@ class ExperimentScreen(Screen):
 
     @property
     def worker(self) -> Any:
-        """The current run's worker process (None before it is taken)."""
+        """The current run's worker process (None before the first run)."""
         return self.session.worker if self.session is not None else None
 
     @property
@@ -218,7 +218,7 @@ class ExperimentScreen(Screen):
         freeze_long_lived()
         self.session = RunSession(
             run,
-            warm_workers(self.app).take,  # on the reader's thread: a spawn never stalls the loop
+            warm_workers(self.app).take(),
             store=self.store,
             on_recorded=lambda run_id: self.post_message(RunRecorded(run_id)),
             on_warning=lambda text: self.post_message(RecordFailed(text)),
