@@ -7,6 +7,7 @@ so a dropped SSH session never leaves a run training on a shared GPU.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -41,6 +42,16 @@ def _watch_stdin() -> None:
     _Stop.requested = True
 
 
+def _say_ready() -> None:
+    # A spawned worker tells its parent that torch is in (the app shows "loading PyTorch..."
+    # until then) with one byte on the pipe named by LAB_READY_FD.
+    fd = os.environ.pop("LAB_READY_FD", "")
+    if fd.isdigit():
+        with contextlib.suppress(OSError):
+            os.write(int(fd), b"1")
+            os.close(int(fd))
+
+
 def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -61,6 +72,7 @@ def main() -> int:
         from lab.engine.loop import run_events, warm_up  # imports torch: the slow part
 
         warm_up()
+        _say_ready()
 
         line = sys.stdin.readline()
         _Stop.waiting = False
