@@ -53,9 +53,12 @@ def die_with_parent(parent: int) -> None:
 def _prepare() -> None:
     """What every run needs, imported and exercised once here, before any fork."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS: no thread pool to fork
+    os.environ["LAB_THREADS"] = "1"  # here, whatever the app says: a child sets its own
     from lab.engine.loop import warm_up
+    from lab.engine.worker import preload
 
     warm_up()  # one intra-op thread: torch starts no pool, so nothing is lost at fork
+    preload()  # every child has them at no cost
 
 
 class Server:

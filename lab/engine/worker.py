@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import threading
@@ -40,6 +41,26 @@ def _watch_stdin() -> None:
     except (OSError, ValueError):
         pass
     _Stop.requested = True
+
+
+# What some runs need beyond torch, most common first: imported while the worker waits for its
+# spec (a worker started ahead of time), never while a run waits for it (`lab run`).
+EXTRAS = ("torchinfo", "sklearn.datasets")
+
+
+def preload(until=lambda: False) -> None:
+    """Import EXTRAS one by one, stopping as soon as `until()` is true."""
+    import importlib
+
+    for name in EXTRAS:
+        if until():
+            return
+        importlib.import_module(name)
+
+
+def _spec_waiting() -> bool:
+    readable, _, _ = select.select([sys.stdin], [], [], 0)
+    return bool(readable)
 
 
 def _say_ready() -> None:
@@ -73,6 +94,7 @@ def main() -> int:
 
         warm_up()
         _say_ready()
+        preload(until=_spec_waiting)
 
         line = sys.stdin.readline()
         _Stop.waiting = False
