@@ -243,8 +243,11 @@ class ExperimentScreen(Screen):
     def _tick_status(self) -> None:
         # Each second of a run: the time left, and numbers that arrived since the last showing
         # (both lines show at most twice a second); an unchanged line is not repainted.
+        status = self.query_one(RunStatus)
+        if self.state == "starting" and status.loading and getattr(self.worker, "ready", True):
+            status.starting(loading=False)
         if self.state == "running":
-            self.query_one(RunStatus).show()
+            status.show()
             self.query_one(GoalLine).show()
 
     # --- actions ----------------------------------------------------------------------------
@@ -280,7 +283,6 @@ class ExperimentScreen(Screen):
         self._unsaved = []
         self._unsaved_epochs = []
         form.set_locked(True)
-        status.set_state("starting", "")
         self.query_one(GoalLine).reset()
         label = describe_tweaks(self.tweaks)
         for plot in self.query(CurvePlot):
@@ -289,6 +291,7 @@ class ExperimentScreen(Screen):
         self.query_one("#exp-log", Static).update("")
         freeze_long_lived()
         self.worker = warm_workers(self.app).take()
+        status.starting(loading=not getattr(self.worker, "ready", True))
         self.read_run(self.worker, spec)
 
     def action_stop(self) -> None:
