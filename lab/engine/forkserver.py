@@ -54,11 +54,36 @@ def _prepare() -> None:
     """What every run needs, imported and exercised once here, before any fork."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS: no thread pool to fork
     os.environ["LAB_THREADS"] = "1"  # here, whatever the app says: a child sets its own
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"  # asking about GPUs never starts CUDA
     from lab.engine.loop import warm_up
     from lab.engine.worker import preload
 
     warm_up()  # one intra-op thread: torch starts no pool, so nothing is lost at fork
     preload()  # every child has them at no cost
+    _rehearse()
+
+
+def _rehearse() -> None:
+    """One tiny run, so that what torch, torchinfo and scikit-learn set up on first use (the
+    meta device's tables, the summary's hooks, the generators) is done once, here, and not in
+    every child before its first point."""
+    from lab.catalog.schema import TrainSpec
+    from lab.engine.loop import run_events
+
+    spec = TrainSpec.model_validate(
+        {
+            "dataset": {"name": "moons", "args": {"n": 64}, "split": {"val": 0.25, "test": 0}},
+            "model": {"layers": [{"Linear": [2, 8]}, "ReLU", {"Linear": [8, 2]}]},
+            "loss": "cross_entropy",
+            "optimizer": {"name": "adam", "lr": 0.01},
+            "epochs": 1,
+            "device": "cpu",
+        }
+    )
+    run = {"kind": "train", "spec": spec.model_dump(mode="json"), "lesson_dir": "."}
+    for event in run_events(run, lambda: False):
+        if event.__class__.__name__ == "Done" and event.status != "completed":
+            raise RuntimeError(f"the rehearsal run {event.status}: {event.reason}")
 
 
 class Server:

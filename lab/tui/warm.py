@@ -55,7 +55,7 @@ class WarmWorkers:
         self._closed = False
 
     def warm_up(self) -> None:
-        """Start the fork server, or a spare, in the background if none is there or starting."""
+        """Start a spare (forked, or spawned) in the background if none is there or starting."""
         with self._lock:
             if self._closed or self._spare is not None:
                 return
@@ -65,15 +65,9 @@ class WarmWorkers:
             self._thread.start()
 
     def _fill(self) -> None:
-        if self._fork:
-            from lab.engine.client import fork_server
-
-            with contextlib.suppress(Exception):
-                fork_server()  # the process's one server: started once, kept for every run
-            return
         try:
-            worker = self._spawn()
-        except Exception:  # the run that takes it will spawn and report the error itself
+            worker = self._fork_spare() if self._fork else self._spawn()
+        except Exception:  # the run that takes it will start one and report the error itself
             return
         with self._lock:
             if self._closed or self._spare is not None:
@@ -83,32 +77,47 @@ class WarmWorkers:
         if surplus is not None:
             _kill(surplus)
 
+    def _fork_spare(self) -> Any:
+        # Forked ahead too: the child has made itself a worker (pipes, signals, its first
+        # touches of the server's memory) before the learner presses r.
+        from lab.engine.client import Worker, fork_server
+
+        return Worker.fork(fork_server(), lambda: self._closed)
+
     def take(self) -> Any:
         """A worker for the next run (its `ready` says whether torch is imported yet)."""
         if self._fork:
             from lab.engine.client import Worker, fork_server
 
             server = fork_server()
-            return Worker.later(self._start, lambda: server.ready)
+            return Worker.later(self._start, lambda: self._spare is not None or server.ready)
         thread = self._thread
         if thread is not None and thread.is_alive():
             thread.join(timeout=5)  # a spawn is a fork and exec: milliseconds, not the import
+        worker = self._take_spare() or self._spawn()
+        self.warm_up()
+        return worker
+
+    def _take_spare(self) -> Any:
         with self._lock:
             worker, self._spare = self._spare, None
-        if worker is None or not _alive(worker):
-            if worker is not None:
-                _kill(worker)
-            worker = self._spawn()
-        self.warm_up()
+        if worker is not None and not _alive(worker):
+            _kill(worker)
+            return None
         return worker
 
     def _start(self, run_spec: dict, cancelled: Callable[[], bool]) -> Any:
         """The process for a run handed out by `take()`: forked for the CPU, else spawned."""
         from lab.engine.client import ForkServerError, Worker, fork_server, wants_gpu
 
-        if not wants_gpu(run_spec):
+        if self._fork and not wants_gpu(run_spec):
+            thread = self._thread
+            if thread is not None and thread.is_alive():
+                thread.join(timeout=5)  # a spare being forked: milliseconds, and one fork less
             try:
-                return Worker.fork(fork_server(), cancelled)
+                # The next spare is forked when this run ends (the screen's warm_up), not now,
+                # when it would take CPU from this run's start.
+                return self._take_spare() or Worker.fork(fork_server(), cancelled)
             except ForkServerError:
                 self._fork = False  # spawn from now on, with a spare kept ahead as before
         worker = self._spawn()
