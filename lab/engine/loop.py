@@ -87,12 +87,8 @@ def run_events(
 
 
 def warm_up() -> None:
-    """Import and exercise what a first run needs (sklearn, torchinfo, the optimizers' lazy
-    imports), so the worker pays for it while the learner reads, not when they press run."""
-    import sklearn.datasets  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
-    import torchinfo  # noqa: F401
-
+    """Exercise what every run needs (the optimizers' lazy imports, autograd), so the worker
+    pays for it while the learner reads, not when they press run."""
     set_threads(big=False)  # until the run says otherwise: a waiting worker takes one core
     model = nn.Linear(2, 1)
     optimizer = torch.optim.Adam(model.parameters())

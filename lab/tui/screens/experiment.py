@@ -176,8 +176,11 @@ class ExperimentScreen(Screen):
     def _tick_status(self) -> None:
         # Each second of a run: the time left, and numbers that arrived since the last showing
         # (both lines show at most twice a second); an unchanged line is not repainted.
+        status = self.query_one(RunStatus)
+        if self.state == "starting" and status.loading and getattr(self.worker, "ready", True):
+            status.starting(loading=False)
         if self.state == "running":
-            self.query_one(RunStatus).show()
+            status.show()
             self.query_one(GoalLine).show()
 
     # --- actions ----------------------------------------------------------------------------
@@ -208,7 +211,6 @@ class ExperimentScreen(Screen):
         self.state = "starting"
         self.last_metrics = {}
         form.set_locked(True)
-        status.set_state("starting", "")
         self.query_one(GoalLine).reset()
         label = describe_tweaks(run.tweaks)
         for plot in self.query(CurvePlot):
@@ -216,20 +218,16 @@ class ExperimentScreen(Screen):
             plot.set_note(f"this run: {label}")
         self.query_one("#exp-log", Static).update("")
         freeze_long_lived()
+        worker = warm_workers(self.app).take()
+        status.starting(loading=not getattr(worker, "ready", True))
         self.session = RunSession(
             run,
-            warm_workers(self.app).take(),
+            worker,
             store=self.store,
             on_recorded=lambda run_id: self.post_message(RunRecorded(run_id)),
             on_warning=lambda text: self.post_message(RecordFailed(text)),
         )
         self.read_session(self.session)
-
-    def _warn_unsaved(self, text: str) -> None:
-        # From the recorder's thread: the notification is made on the event loop.
-        self.app.call_from_thread(
-            self.notify, f"This run: {text}", severity="warning", markup=False
-        )
 
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
