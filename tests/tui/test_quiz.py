@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, SelectionList
+from textual.widgets import Input
 
 from lab.tui.screens.flashcards import FlashcardsScreen
-from lab.tui.screens.quiz import QuizScreen
+from lab.tui.screens.quiz import ChoiceBoxes, QuizScreen
+
+IDS = ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]
 
 
 def _feedback(app) -> str:
     return str(app.screen.query_one("#quiz-feedback").render())
+
+
+async def _saved(app, pilot) -> None:
+    """Answers are saved on a thread: wait for them."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _order(app) -> list[str]:
+    return [qid for _, qid in app.screen.session.queue]
 
 
 async def _kind(pilot, app) -> str:
@@ -21,24 +33,19 @@ async def test_every_kind_answered_by_keyboard_and_stored(make, store):
     app = make(target="quiz:gd-example")
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, QuizScreen)
-        assert [qid for _, qid in app.screen.order] == [
-            "gd-ex-direction",
-            "gd-ex-which",
-            "gd-ex-always",
-            "gd-ex-iters",
-            "gd-ex-name",
-        ]
+        assert _order(app) == IDS
         # single: the second choice, by number
         assert await _kind(pilot, app) == "single"
         await pilot.press("2")
         assert "Right." in _feedback(app)
         assert "stepping against it" in _feedback(app)  # the explanation
+        await _saved(app, pilot)
         assert len(store.reviews()) == 1  # stored the moment it was given
         await pilot.press("enter")  # the Next button
-        # multiple: tick 1 and 3 with space, then Check
+        # multiple: tick 1 and 3 with space, then enter checks
         assert await _kind(pilot, app) == "multiple"
-        await pilot.press("space", "down", "down", "space", "tab", "enter")
-        assert app.screen.query_one(SelectionList).disabled
+        await pilot.press("space", "down", "down", "space", "enter")
+        assert app.screen.query_one(ChoiceBoxes).disabled
         assert "Right." in _feedback(app)
         await pilot.press("enter")
         # true/false: t (wrong)
@@ -58,6 +65,7 @@ async def test_every_kind_answered_by_keyboard_and_stored(make, store):
         assert "Right." in _feedback(app)
         await pilot.press("enter")
         await pilot.pause()
+        await _saved(app, pilot)
         summary = str(app.screen.query_one("#quiz-summary").render())
         assert "Done: 4 of 5 right (80%)" in summary
         assert "A higher learning rate always trains faster." in summary
@@ -75,7 +83,7 @@ async def test_every_kind_answered_by_keyboard_and_stored(make, store):
 async def test_a_bad_number_asks_again(make, store):
     app = make(target="quiz:gd-example")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.screen.index = 3
+        app.screen.session.position = 3
         await app.screen.show_question()
         await pilot.pause()
         await pilot.press(*"lots", "enter")
@@ -89,11 +97,11 @@ async def test_nothing_due_offers_practice(make, store):
     app = make(target="quiz")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert app.screen.order == []
-        assert "press p to practise" in str(app.screen.query_one("#quiz-summary").render())
+        assert _order(app) == []
+        assert "p to practise" in str(app.screen.query_one("#quiz-summary").render())
         await pilot.press("p")
         await pilot.pause()
-        assert len(app.screen.order) == 5
+        assert len(_order(app)) == 5
 
 
 async def test_quiz_works_without_a_store(catalog):
@@ -110,15 +118,22 @@ async def test_flashcards_reveal_and_grade(make, store):
     app = make(target="flashcards")
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, FlashcardsScreen)
-        assert [e.term.term for e in app.screen.deck] == ["gradient", "learning rate"]
+        assert [c.card_id for c in app.screen.deck] == ["term:gradient", "term:learning rate"]
         assert not app.screen.query_one("#card-grades").display
         await pilot.press("space")
         assert "partial derivatives" in str(app.screen.query_one("#card-definition").render())
+        assert str(app.screen.query_one("#grade-good").label) == "3 good 10m"
+        assert str(app.screen.query_one("#grade-easy").label) == "4 easy 8d"
         await pilot.press("4")  # easy
-        await pilot.press("space", "1")  # again
+        await pilot.press("space", "1")  # again: it comes back in this session
+        await pilot.pause()
+        assert "learning rate" in str(app.screen.query_one("#card-term").render())
+        await pilot.press("space", "3")
         await pilot.pause()
         assert "No cards left" in str(app.screen.query_one("#card-term").render())
+        await _saved(app, pilot)
     assert [(r["question_id"], r["rating"]) for r in store.reviews()] == [
         ("term:gradient", 4),
         ("term:learning rate", 1),
+        ("term:learning rate", 3),
     ]

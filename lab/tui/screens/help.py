@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from lab.quiz import MASTERY_HELP
+
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Everywhere",
@@ -28,7 +30,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("enter", "open the lesson under the cursor"),
             ("c", "continue where you left off"),
-            ("z", "quiz: due questions first, then new ones"),
+            ("z", "quiz: due questions first, then new ones of the lessons read"),
             ("f", "flashcards for glossary terms"),
         ],
     ),
@@ -67,16 +69,20 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Quiz",
         [
             ("up / down, enter", "choose an answer (1-9 pick a choice directly)"),
-            ("space", "tick a choice (several right answers)"),
+            ("space", "tick or untick a choice (several right answers)"),
             ("t / f", "true or false"),
             ("enter", "check the answer; then the next question"),
+            ("o", "after a text answer marked wrong: I was right"),
+            ("l", "take any lesson's quiz, read or not"),
+            ("p", "when nothing is due: practise every question"),
         ],
     ),
     (
         "Flashcards",
         [
-            ("space or enter", "reveal the definition"),
-            ("1 2 3 4", "again, hard, good, easy"),
+            ("space or enter", "turn the card"),
+            ("1 2 3 4", "again, hard, good, easy (each says when the card comes back)"),
+            ("v", "reverse cards: 中文, français or none"),
         ],
     ),
 ]
@@ -90,6 +96,8 @@ def keys_text() -> Content:
         for key, what in rows:
             parts.append(Content(f"  {key:<26} {what}\n"))
         parts.append(Content("\n"))
+    parts.append(Content.styled("Mastery", "bold"))
+    parts.append(Content(f"\n{MASTERY_HELP}\n"))
     return Content("").join(parts)
 
 
