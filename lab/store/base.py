@@ -34,6 +34,11 @@ class StoreBase:
     def __init__(self, conn: sqlite3.Connection, path: Path, notice: str | None = None):
         self._conn = conn
         self._lock = threading.RLock()
+        # Reads have their own connection and lock: a write waiting up to the busy timeout for
+        # another session must not hold up a screen reading its figures meanwhile (WAL lets
+        # the reader see every committed write). Read-only stores read on `conn` itself.
+        self._reader = conn
+        self._read_lock = self._lock
         self.path = path
         self.notice = notice
         """Something the learner should be told (a corrupt database set aside), or None."""
@@ -147,6 +152,10 @@ class StoreBase:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             store._migrate()
+            store._reader = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            store._read_lock = threading.RLock()
         except sqlite3.Error as exc:
             conn.close()
             if files.is_corruption(exc):
@@ -185,8 +194,9 @@ class StoreBase:
         """Tidy up after processes that died mid-write (the run history overrides it)."""
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._conn.close()
+            self._reader.close()
 
     def __enter__(self) -> Self:
         return self
@@ -224,8 +234,8 @@ class StoreBase:
                 raise
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._conn.execute(sql, args).fetchall()
+                return self._reader.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(files.message(exc, self.path)) from None

@@ -137,3 +137,48 @@ async def test_flashcards_reveal_and_grade(make, store):
         ("term:learning rate", 1),
         ("term:learning rate", 3),
     ]
+
+
+async def test_a_second_session_holding_the_write_lock_never_freezes_the_quiz(make, store):
+    """The save waits on a thread for the other session (busy timeout 15 s); the screen moves on."""
+    import sqlite3
+    import time
+
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another lab session is writing
+    app = make(target="quiz:gd-example")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            started = time.monotonic()
+            await pilot.press("2")
+            assert "Right." in _feedback(app)
+            await pilot.press("enter")
+            assert await _kind(pilot, app) == "multiple"
+            assert time.monotonic() - started < 5, "the screen did not wait for the database"
+            assert store.reviews() == [], "still waiting for the lock"
+            other.execute("ROLLBACK")
+            await _saved(app, pilot)
+            assert [r["question_id"] for r in store.reviews()] == ["gd-ex-direction"]
+    finally:
+        other.close()
+
+
+async def test_progress_changed_reaches_home_while_the_quiz_is_on_top(make, store):
+    from textual.widgets import DataTable
+
+    from lab.tui.screens.home import HomeScreen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert "none yet" in str(home.query_one("#reviews").render())
+        app.open_quiz("gd-example")
+        await pilot.pause()
+        await pilot.press("2")
+        await _saved(app, pilot)
+        assert isinstance(app.screen, QuizScreen), "home refreshed under the quiz"
+        row = [str(c) for c in home.query_one("#lessons", DataTable).get_row_at(0)]
+        assert row[3] == "20%"
+        assert "none due; the next at" in str(home.query_one("#reviews").render())
