@@ -1,8 +1,10 @@
-"""Provides reflow: lesson prose from YAML blocks, wrapped by the screen rather than the file."""
+"""Provides reflow (lesson prose from YAML blocks, wrapped by the screen rather than the file)
+and plain-text tables for the terminal: aligned columns, no colour, safe over any terminal."""
 
 from __future__ import annotations
 
 import re
+import shutil
 
 _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
@@ -22,3 +24,25 @@ def reflow(text: str) -> str:
         if lines:
             paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    # The last column absorbs what the terminal lacks.
+    room = shutil.get_terminal_size((100, 24)).columns - sum(widths[:-1]) - 2 * (len(widths) - 1)
+    widths[-1] = max(10, min(widths[-1], room))
+    out = []
+    for n, row in enumerate(cells):
+        parts = [
+            c.ljust(w) if i < len(row) - 1 else _cut(c, w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(parts).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

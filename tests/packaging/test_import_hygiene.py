@@ -28,6 +28,8 @@ print("HEAVY:" + ",".join(heavy))
     [
         ["--help"],
         ["lessons"],
+        ["glossary"],
+        ["glossary", "--json"],
         ["glossary", "epoch"],
         ["glossary", "lr"],
         ["experiments"],
@@ -38,6 +40,17 @@ def test_quick_commands_import_no_torch_or_textual(args):
     code = CHECK.format(fixtures=str(FIXTURES), args=args)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY:\n" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("args", [["glossary"], ["glossary", "--json"], ["glossary", "lr"]])
+def test_the_glossary_never_imports_the_cli(args):
+    """`lab glossary`, listing or looking up, takes the fast path: no typer, no command modules."""
+    code = CHECK.format(fixtures=str(FIXTURES), args=args).replace(
+        '("torch", "textual", "sklearn", "torchvision")', '("typer", "lab.cli", "lab.cli.output")'
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "gradient" in out.stdout, out.stdout + out.stderr
+    assert "HEAVY:\n" in out.stdout, out.stdout
 
 
 def test_headless_core_imports_no_textual():
