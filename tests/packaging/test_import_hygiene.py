@@ -57,7 +57,8 @@ def test_headless_core_imports_no_textual():
     code = (
         "import sys, lab.catalog, lab.catalog.runspec\n"
         "import importlib.util as u\n"
-        "for m in ('lab.store', 'lab.quiz', 'lab.engine.events', 'lab.engine.client'):\n"
+        "for m in ('lab.store', 'lab.quiz.session', 'lab.quiz.progress', 'lab.engine.events',\n"
+        "          'lab.engine.client'):\n"
         "    if u.find_spec(m): __import__(m)\n"
         "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
     )
