@@ -234,3 +234,10 @@ def test_runs_errors_are_one_line():
         result = lab(*args)
         assert result.exit_code == code, (args, result.output)
         assert result.stderr.startswith("lab: ") and result.stderr.count("\n") == 1
+
+
+def test_progress_help_says_what_mastery_means():
+    result = lab("progress", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "Mastery is the expected recall now" in text and "counts 0" in text
