@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from lab.tui.screens.flashcards import FlashcardsScreen
@@ -182,3 +183,58 @@ async def test_progress_changed_reaches_home_while_the_quiz_is_on_top(make, stor
         row = [str(c) for c in home.query_one("#lessons", DataTable).get_row_at(0)]
         assert row[3] == "20%"
         assert "none due; the next at" in str(home.query_one("#reviews").render())
+
+
+LONG_CHOICES = [
+    "A learning rate far too large for the curvature of the loss surface here",
+    "Zeroing the gradients of every parameter before each backward pass",
+    "Inputs that were never normalised with some features in the thousands",
+]
+
+
+def _long_choice_catalog(tmp_path):
+    from pathlib import Path
+
+    from lab.catalog import load_catalog
+
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "good" / "01-gradient-descent.yaml"
+    text = source.read_text().replace(
+        "choices: [A learning rate far too large, Zeroing gradients every step, Exploding inputs]",
+        "choices: [" + ", ".join(LONG_CHOICES) + "]",
+    )
+    assert LONG_CHOICES[0] in text
+    (tmp_path / "01-gradient-descent.yaml").write_text(text)
+    return load_catalog([tmp_path])
+
+
+def _lines(widget) -> list[str]:
+    from textual.geometry import Region
+
+    region = Region(0, 0, *widget.outer_size)
+    return [strip.text.rstrip() for strip in widget.render_lines(region)]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+async def test_multiple_choice_wraps_and_ticks_read_without_colour(tmp_path, store, width):
+    from lab.tui.app import make_app
+
+    app = make_app(_long_choice_catalog(tmp_path), store=store, target="quiz:gd-example")
+    app.prewarm = False
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        app.screen.session.position = 1
+        await app.screen.show_question()
+        await pilot.pause()
+        await pilot.press("space", "down", "down", "space")  # tick 1 and 3
+        await pilot.pause()
+        boxes = app.screen.query_one(ChoiceBoxes)
+        text = "\n".join(_lines(boxes))
+        assert "…" not in text
+        words = " ".join(text.replace("▊", " ").replace("▎", " ").split())
+        for n, choice in enumerate(LONG_CHOICES, start=1):
+            box = "[ ]" if n == 2 else "[x]"
+            assert f"{box} {n}. {choice}" in words, words
+        assert max(len(line) for line in text.splitlines()) <= width
+        await pilot.press("enter")  # enter checks; it does not toggle
+        assert boxes.ticked == {0, 2}
+        assert "Right." in _feedback(app)
