@@ -241,3 +241,13 @@ def test_progress_help_says_what_mastery_means():
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "Mastery is the expected recall now" in text and "counts 0" in text
+
+
+def test_plain_o_overrules_a_wrong_text_answer():
+    lab("quiz", "--plain", "gd-example", "--limit", "4", input="2\n1,3\nf\n600\n")
+    result = lab("quiz", "--plain", "gd-example", input="step size\no\n")
+    assert result.exit_code == 0, result.output
+    assert "Not quite" in result.stdout and "Counted as right." in result.stdout
+    assert "Done: 1 of 1 right" in result.stdout
+    with Store.open() as store:
+        assert store.reviews("gd-ex-name")[0]["overruled"]

@@ -90,7 +90,8 @@ def test_a_session_without_a_store_still_quizzes(catalog):
 
 def test_flashcards_are_graded_and_stored_as_term_cards(catalog):
     with Store.open() as store:
-        cards = FlashcardSession(catalog, store, "gd-example", clock=lambda: T0)
+        clock = iter(T0 + timedelta(seconds=n) for n in range(100))
+        cards = FlashcardSession(catalog, store, "gd-example", clock=lambda: next(clock))
         assert [c.card_id for c in cards.queue] == ["term:gradient", "term:learning rate"]
         assert cards.current.term.term == "gradient"
         assert cards.intervals() == {"again": "1m", "hard": "6m", "good": "10m", "easy": "8d"}
@@ -131,3 +132,22 @@ def test_a_full_disk_mid_quiz_keeps_the_quiz_going_and_says_so(catalog):
         assert "4 answers could not be saved" in summary.describe()
         assert store.integrity_check() == "ok"
         assert store.review_count() == 1 + filled
+
+
+def test_a_text_answer_marked_wrong_can_be_overruled_before_or_after_it_is_saved(catalog):
+    with Store.open() as store:
+        session = QuizSession(catalog, store, "gd-example", clock=lambda: T0)
+        session.position = 4  # the text question
+        saved = session.answer_text("step size")
+        assert not saved.correct and saved.can_overrule and saved.stored
+        assert session.overrule(saved) and saved.correct and saved.overruled
+        session.position = 4
+        pending = session.check("the step")
+        session.overrule(pending)  # the learner is quicker than the save
+        assert session.save(pending)
+        log = store.reviews("gd-ex-name")
+        assert [(r["correct"], r["overruled"]) for r in log] == [(True, True), (True, True)]
+        assert session.summary().right == 2
+        session.position = 0
+        with pytest.raises(ValueError):
+            session.overrule(session.answer_text("1"))  # a choice cannot be overruled

@@ -32,7 +32,7 @@ def _old_database(path, version: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("version", [0, 1])
+@pytest.mark.parametrize("version", [0, 1, 2])
 def test_an_older_database_opens_and_upgrades(lab_home, version):
     path = lab_home / "lab.db"
     if version:
@@ -43,6 +43,7 @@ def test_an_older_database_opens_and_upgrades(lab_home, version):
         assert store.version == VERSION
         if version:
             assert [r["uuid"] for r in store.reviews()] == ["u-1"]
+            assert store.reviews()[0]["overruled"] is False, "old answers were never overruled"
         run_id = store.start_run("fit", "gd", {}, {}, 0, "cpu", "t")
         assert store.run(run_id).status == "running"
         assert store.integrity_check() == "ok"

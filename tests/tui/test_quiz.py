@@ -238,3 +238,23 @@ async def test_multiple_choice_wraps_and_ticks_read_without_colour(tmp_path, sto
         await pilot.press("enter")  # enter checks; it does not toggle
         assert boxes.ticked == {0, 2}
         assert "Right." in _feedback(app)
+
+
+async def test_o_says_i_was_right_after_a_wrong_text_answer(make, store):
+    app = make(target="quiz:gd-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.session.position = 4
+        await app.screen.show_question()
+        await pilot.pause()
+        await pilot.press(*"step size", "enter")
+        assert "Not quite" in _feedback(app) and "o: I was right" in _feedback(app)
+        await pilot.press("o")
+        assert "Counted as right" in _feedback(app) and "I was right  ·" not in _feedback(app)
+        await _saved(app, pilot)
+        await pilot.press("enter")
+        await _saved(app, pilot)
+        assert "Done: 1 of 1 right" in str(app.screen.query_one("#quiz-summary").render())
+    [review] = store.reviews()
+    assert review["correct"] and review["overruled"] and review["answer"] == "step size"
+    assert store.card("gd-ex-name").last_correct
