@@ -185,7 +185,7 @@ def _plain_quiz(catalog, store, lesson, practice, limit) -> int:
                 break
             if line is None:
                 break
-    except _Interrupted:
+    except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
         code = 130
     typer.echo("")
     _say(session.summary().describe())
@@ -232,7 +232,7 @@ def _plain_cards(catalog, store, lesson, practice, limit) -> int:
                 break
             if line is None:
                 break
-    except _Interrupted:
+    except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
         code = 130
     again = f"; {session.again} to see again soon" if session.again else ""
     typer.echo(f"\n{graded} {'card' if graded == 1 else 'cards'} reviewed{again}.")

@@ -251,3 +251,22 @@ def test_plain_o_overrules_a_wrong_text_answer():
     assert "Done: 1 of 1 right" in result.stdout
     with Store.open() as store:
         assert store.reviews("gd-ex-name")[0]["overruled"]
+
+
+def test_plain_wraps_to_the_terminal_at_word_boundaries():
+    result = runner.invoke(
+        app,
+        ["--lessons", str(GOOD), "quiz", "--plain", "gd-example", "--limit", "4"],
+        input="2\n1\nt\n600\n",
+        env={"COLUMNS": "30"},
+    )
+    assert result.exit_code == 0, result.output
+    # (a line holding an input prompt also holds what came after it: no newline was typed)
+    lines = [line for line in result.stdout.splitlines() if "> " not in line]
+    assert max(len(line) for line in lines) <= 29, result.stdout
+    words = set(result.stdout.split())
+    for word in ("60,000", "samples,", "iterations", "epoch?"):
+        assert word in words, word
+    assert "Done: 2 of 4 right (50%)." in result.stdout
+    missed = result.stdout[result.stdout.index("To look at again:") :]
+    assert "- Which can make training\n  diverge?" in missed, missed

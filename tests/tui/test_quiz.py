@@ -258,3 +258,36 @@ async def test_o_says_i_was_right_after_a_wrong_text_answer(make, store):
     [review] = store.reviews()
     assert review["correct"] and review["overruled"] and review["answer"] == "step size"
     assert store.card("gd-ex-name").last_correct
+
+
+async def test_the_summary_lists_missed_prompts_whole(tmp_path, store):
+    from pathlib import Path
+
+    from lab.catalog import load_catalog
+    from lab.tui.app import make_app
+
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "good" / "01-gradient-descent.yaml"
+    prompt = (
+        "A higher learning rate always trains faster, whatever the model and whatever the "
+        "data set you train it on."
+    )
+    text = source.read_text().replace(
+        "prompt: A higher learning rate always trains faster.",
+        "prompt: |\n      A higher learning rate always trains faster, whatever the model\n"
+        "      and whatever the data set you train it on.",
+    )
+    (tmp_path / "01-gradient-descent.yaml").write_text(text)
+    app = make_app(load_catalog([tmp_path]), store=store, target="quiz:gd-example", prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.session.position = 2
+        await app.screen.show_question()
+        await pilot.pause()
+        await pilot.press("t")  # wrong
+        app.screen.session.position = len(app.screen.session.queue)
+        await pilot.press("enter")
+        await _saved(app, pilot)
+        summary = app.screen.query_one("#quiz-summary")
+        shown = " ".join(str(summary.render()).split())
+        assert f"To look at again: - {prompt}" in shown
+        assert summary.size.width <= 80
