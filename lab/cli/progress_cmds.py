@@ -72,6 +72,14 @@ def quiz(
         bool, typer.Option("--cards", help="Glossary flashcards instead of questions.")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Ask at most this many.")] = None,
+    reverse: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reverse",
+            metavar="zh|fr",
+            help="With --cards: reverse cards too, that name shown, the term to recall.",
+        ),
+    ] = None,
 ) -> None:
     """Questions due for review first, then new ones; each answer is saved at once.
 
@@ -87,10 +95,13 @@ def quiz(
 
         open_app(f"quiz:{lesson}" if lesson else "quiz")
         return
+    languages = tuple(dict.fromkeys(reverse or []))
+    if any(x not in ("zh", "fr") for x in languages):
+        fail("--reverse takes zh or fr", 2)
     store = open_store(required=False)
     try:
         if cards:
-            code = _plain_cards(catalog, store, lesson, practice, limit)
+            code = _plain_cards(catalog, store, lesson, practice, limit, languages)
         else:
             code = _plain_quiz(catalog, store, lesson, practice, limit)
     finally:
@@ -201,11 +212,13 @@ PLAIN_HINTS = {
 }
 
 
-def _plain_cards(catalog, store, lesson, practice, limit) -> int:
+def _plain_cards(catalog, store, lesson, practice, limit, languages) -> int:
     from lab.quiz.grading import AnswerError
     from lab.quiz.session import FlashcardSession
 
-    session = FlashcardSession(catalog, store, lesson, practice=practice, limit=limit)
+    session = FlashcardSession(
+        catalog, store, lesson, practice=practice, limit=limit, languages=languages
+    )
     if not session.queue:
         typer.echo("No flashcards due and none new. `lab quiz --plain --cards --all` to practise.")
         return 0

@@ -270,3 +270,14 @@ def test_plain_wraps_to_the_terminal_at_word_boundaries():
     assert "Done: 2 of 4 right (50%)." in result.stdout
     missed = result.stdout[result.stdout.index("To look at again:") :]
     assert "- Which can make training\n  diverge?" in missed, missed
+
+
+def test_plain_reverse_cards_show_the_translation_and_each_grade_its_interval():
+    result = lab(
+        "quiz", "--plain", "--cards", "gd-example", "--reverse", "zh", input="\ng\n\ng\n\ng\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "中文: 梯度" in result.stdout and "which term is it?" in result.stdout
+    assert "a again (1m)  h hard (6m)  g good (10m)  e easy (8d)>" in result.stdout
+    assert "3 cards reviewed." in result.stdout
+    assert lab("quiz", "--plain", "--cards", "--reverse", "de").exit_code == 2

@@ -291,3 +291,44 @@ async def test_the_summary_lists_missed_prompts_whole(tmp_path, store):
         shown = " ".join(str(summary.render()).split())
         assert f"To look at again: - {prompt}" in shown
         assert summary.size.width <= 80
+
+
+async def test_z_asks_lessons_read_and_l_takes_any_lesson(make, store):
+    from lab.tui.screens.pick import PickScreen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, QuizScreen) and _order(app) == []
+        summary = str(app.screen.query_one("#quiz-summary").render())
+        assert "no new questions from the lessons you have read" in summary
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QuizScreen) and _order(app) == IDS
+        assert "question 1 of 5" in str(app.screen.query_one("#quiz-head").render())
+        await pilot.press("escape")
+        store.mark_read("gd-example")
+        await pilot.press("z")
+        await pilot.pause()
+        assert _order(app) == IDS, "new questions of a lesson read"
+
+
+async def test_v_adds_reverse_cards(make, store):
+    app = make(target="flashcards")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert "term:gradient|zh" in [c.card_id for c in app.screen.deck]
+        app.screen.session.position = 2
+        app.screen._show()
+        assert "中文: 梯度" in str(app.screen.query_one("#card-term").render())
+        await pilot.press("space")
+        assert "gradient" in str(app.screen.query_one("#card-definition").render())
+        await pilot.press("3")
+        await _saved(app, pilot)
+    assert [r["question_id"] for r in store.reviews()] == ["term:gradient|zh"]
