@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from fsrs import Rating
 
 from lab.quiz.cards import Flashcard, lesson_cards
+from lab.store.values import utc
 
 GRADES = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 """Flashcard grades, as the learner names them."""
@@ -19,12 +20,6 @@ GRADES = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy
 def rating_for(correct: bool) -> Rating:
     """A quiz answer's rating: wrong is Again, right is Good."""
     return Rating.Good if correct else Rating.Again
-
-
-def _utc(when: datetime) -> datetime:
-    if when.tzinfo is None:
-        return when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
 
 
 def order_questions(
@@ -46,7 +41,7 @@ def order_questions(
     lessons = [x for x in lessons if x is not None]
     known = {q.id: x.id for x in lessons for q in x.quiz}
     cards = store.cards() if store is not None else {}
-    due = sorted((c.due, qid) for qid, c in cards.items() if qid in known and c.due <= _utc(now))
+    due = sorted((c.due, qid) for qid, c in cards.items() if qid in known and c.due <= utc(now))
     order = [(known[qid], qid) for _, qid in due]
     fresh = lessons
     if lesson is None and store is not None and not unread:
@@ -80,7 +75,7 @@ def order_cards(
     due = sorted(
         (cards[c.card_id].due, n)
         for n, c in enumerate(deck)
-        if c.card_id in cards and cards[c.card_id].due <= _utc(now)
+        if c.card_id in cards and cards[c.card_id].due <= utc(now)
     )
     order = [deck[n] for _, n in due]
     order += [c for c in deck if c.card_id not in cards]

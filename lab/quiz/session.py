@@ -138,6 +138,10 @@ class QuizSession:
             return None
         return self._questions[self.queue[self.position][1]]
 
+    def question(self, question_id: str):
+        """One of this quiz's questions by id (the one an outcome answered)."""
+        return self._questions[question_id]
+
     @property
     def current_lesson(self) -> str | None:
         return self.queue[self.position][0] if self.position < len(self.queue) else None
@@ -211,9 +215,6 @@ class QuizSession:
     def answer_text(self, text: str) -> Outcome:
         """Parse what the learner typed (raises grading.AnswerError to ask again), then answer."""
         return self.answer(grading.parse_answer(self.current, text))
-
-    def skip(self) -> None:
-        self.position += 1
 
     def summary(self) -> Summary:
         right = [o for o in self.outcomes if o.correct]

@@ -123,7 +123,7 @@ class QuizScreen(Screen):
         if self.session is None:
             return None
         if self.outcome is not None:
-            return self.session._questions[self.outcome.question_id]
+            return self.session.question(self.outcome.question_id)
         return self.session.current
 
     @property
