@@ -46,3 +46,8 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 review`, `2 reviews`, `0 reviews` (`plural` when adding s will not do)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -16,6 +16,7 @@ import typer
 
 from lab.cli import app, state
 from lab.quiz import MASTERY_HELP
+from lab.text import count
 
 
 def fail(message: str, code: int = 1):
@@ -248,7 +249,7 @@ def _plain_cards(catalog, store, lesson, practice, limit, languages) -> int:
     except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
         code = 130
     again = f"; {session.again} to see again soon" if session.again else ""
-    typer.echo(f"\n{graded} {'card' if graded == 1 else 'cards'} reviewed{again}.")
+    typer.echo(f"\n{count(graded, 'card')} reviewed{again}.")
     return code
 
 
@@ -294,10 +295,10 @@ def progress(
         for x in data.lessons
     ]
     typer.echo(table(["lesson", "read", "reviews", "due", "mastery", "cards"], rows))
-    due = f"{data.due} question{'' if data.due == 1 else 's'} due now"
+    due = f"{count(data.due, 'question')} due now"
     if data.next_due:
         due += f"; the next at {data.next_due.astimezone():%Y-%m-%d %H:%M}"
-    typer.echo(f"\n{data.reviews} review(s) in all; {due}.")
+    typer.echo(f"\n{count(data.reviews, 'review')} in all; {due}.")
     typer.echo("Mastery: expected recall now, averaged over a lesson's questions (see --help).")
 
 
@@ -324,8 +325,9 @@ def progress_export(
     except OSError as exc:
         fail(f"cannot write {file}: {exc.strerror or exc}")
     typer.echo(
-        f"exported {len(data['reviews'])} review(s), {len(data['lessons_read'])} lesson(s) read "
-        f"and {len(data['runs'])} run(s) to {file}"
+        f"exported {count(len(data['reviews']), 'review')}, "
+        f"{count(len(data['lessons_read']), 'lesson')} read "
+        f"and {count(len(data['runs']), 'run')} to {file}"
     )
 
 
@@ -351,6 +353,6 @@ def progress_import(
         except StoreError as exc:
             fail(str(exc))
     typer.echo(
-        f"imported {counts['reviews']} new review(s), {counts['lessons_read']} lesson(s) read "
-        f"and {counts['runs']} run(s)"
+        f"imported {count(counts['reviews'], 'new review')}, "
+        f"{count(counts['lessons_read'], 'lesson')} read and {count(counts['runs'], 'run')}"
     )

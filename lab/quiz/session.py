@@ -17,7 +17,7 @@ from typing import Any
 from lab.quiz import grading, scheduler
 from lab.quiz.cards import Flashcard
 from lab.store import StoreError, memory
-from lab.text import reflow
+from lab.text import count, reflow
 
 
 @dataclass
@@ -70,8 +70,7 @@ class Summary:
         elif self.next_due:
             parts.append(f"Next review due {self.next_due.astimezone():%Y-%m-%d %H:%M}.")
         if self.unsaved:
-            noun = "answer" if self.unsaved == 1 else "answers"
-            parts.append(f"{self.unsaved} {noun} could not be saved.")
+            parts.append(f"{count(self.unsaved, 'answer')} could not be saved.")
         return "\n\n".join(parts)
 
 

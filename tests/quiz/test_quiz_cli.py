@@ -125,18 +125,20 @@ def test_progress_export_and_import(tmp_path, monkeypatch):
     file = tmp_path / "backup" / "progress.json"
     result = lab("progress", "export", str(file))
     assert result.exit_code == 0, result.output
-    assert "exported 2 review(s)" in result.stdout
+    assert "exported 2 reviews, 0 lessons read and 0 runs" in result.stdout
     data = json.loads(file.read_text())
     assert len(data["reviews"]) == 2
     printed = json.loads(lab("progress", "export").stdout)
     assert printed["reviews"] == data["reviews"]
     same = lab("progress", "import", str(file))
-    assert same.exit_code == 0 and "imported 0 new review(s)" in same.stdout
+    assert (
+        same.exit_code == 0 and "imported 0 new reviews, 0 lessons read and 0 runs" in same.stdout
+    )
     (tmp_path / "home2").mkdir()
     monkeypatch.setenv("LAB_HOME", str(tmp_path / "home2"))
     assert progress()["reviews"] == 0
     moved = lab("progress", "import", str(file))
-    assert "imported 2 new review(s)" in moved.stdout
+    assert "imported 2 new reviews" in moved.stdout
     assert progress()["reviews"] == 2
 
 

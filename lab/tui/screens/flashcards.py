@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Header, Static
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession, Rated
+from lab.text import count
 from lab.tui.messages import ProgressChanged
 
 DECK_SIZE = 20
@@ -94,9 +95,8 @@ class FlashcardsScreen(Screen):
             head.update(Content(""))
             front.update(Content("No cards left." if done else "No terms to review."))
             if done:
-                noun = "card" if done == 1 else "cards"
                 again = f" ({session.again} graded again)" if session.again else ""
-                text = f"You reviewed {done} {noun}{again}. Press escape to go back."
+                text = f"You reviewed {count(done, 'card')}{again}. Press escape to go back."
             else:
                 text = "Press escape to go back."
             back.update(Content(text))

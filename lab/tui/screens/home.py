@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from lab.text import count
 from lab.tui.learner import LessonProgress, home_figures
 from lab.tui.messages import ProgressChanged
 
@@ -58,7 +59,9 @@ class HomeScreen(Screen):
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
-            note.update(Content(f"{len(problems)} problem(s) in lesson files: run `lab validate`."))
+            note.update(
+                Content(f"{count(len(problems), 'problem')} in lesson files: run `lab validate`.")
+            )
         else:
             note.display = False
         table.focus()
@@ -121,8 +124,8 @@ class HomeScreen(Screen):
             summary.update(Content(""))
             return
         counts = (
-            f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
-            f"{len(lesson.experiments)} experiments"
+            f"{count(len(lesson.glossary), 'term')} · {count(len(lesson.quiz), 'question')} · "
+            f"{count(len(lesson.experiments), 'experiment')}"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
