@@ -85,7 +85,9 @@ def _prompt_line(question) -> str:
 class QuizSession:
     """Questions due first, then new ones, across every lesson or one.
 
-    `store` may be None (progress cannot be saved): the quiz still runs, nothing is stored.
+    Across lessons, new questions come only from the lessons read, unless `unread` is set;
+    `practice` adds every other question after those. `store` may be None (progress cannot be
+    saved): the quiz still runs, nothing is stored.
     """
 
     def __init__(
@@ -103,9 +105,6 @@ class QuizSession:
         self.catalog = catalog
         self.store = store
         self.lesson = lesson
-        self.practice = practice
-        self.unread = unread
-        """Across lessons, new questions come from lessons read only, unless this is set."""
         self.clock = clock
         self.store_error: str | None = None
         self._lock = threading.Lock()
