@@ -77,3 +77,18 @@ def test_a_repeated_glossary_look_up_parses_no_lessons():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert "learning rate" in second.stdout and "HEAVY:\n" in second.stdout, second.stdout
+
+
+def test_the_glossary_into_a_closed_pipe_ends_quietly():
+    """`lab glossary | head -1`: the reader is gone before lab writes; no BrokenPipeError."""
+    code = (
+        "import sys\nfrom lab.launch import main\n"
+        f"sys.argv = ['lab', '--lessons', {str(FIXTURES)!r}, 'glossary']\nmain()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    proc.stdout.close()  # long before the interpreter has started and written its first line
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert stderr.strip() == "", stderr
