@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 from lab import __version__, paths
+from lab.table import table
 from lab.text import reflow
 
 
@@ -73,8 +74,6 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
         if as_json:
             print(json.dumps(terms, ensure_ascii=False, indent=2))
         else:
-            from lab.table import table
-
             print(table(["term", "short"], [[t["term"], t["short"]] for t in terms]))
         return 0
     from lab.catalog.search import MATCH, rank

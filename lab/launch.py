@@ -6,6 +6,7 @@ learner types most should not pay for that.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -38,7 +39,15 @@ def main() -> None:
         from lab import glossary, paths
 
         term, as_json, extra = fast
-        sys.exit(glossary.show(term, as_json, paths.default_lesson_dirs(extra)))
+        try:
+            code = glossary.show(term, as_json, paths.default_lesson_dirs(extra))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `lab glossary | head`: the reader has gone; end quietly, as a shell tool does
+            # (stdout points at /dev/null so that the flush at exit raises nothing more).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 141
+        sys.exit(code)
     from lab.cli import app
 
     app()

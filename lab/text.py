@@ -1,4 +1,5 @@
-"""Provides reflow: lesson prose from YAML blocks, wrapped by the screen rather than the file."""
+"""Provides reflow (lesson prose from YAML blocks, wrapped by the screen rather than the file)
+and count (a number with its noun, singular or plural)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,8 @@ def reflow(text: str) -> str:
         if lines:
             paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 review`, `2 reviews`, `0 reviews` (`plural` when adding s will not do)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

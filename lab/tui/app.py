@@ -24,7 +24,7 @@ from textual.markup import escape
 from textual.widgets import TextArea
 
 from lab.catalog import Catalog
-from lab.tui.messages import TermRequested
+from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
 
@@ -254,6 +254,20 @@ class LabApp(App):
 
     def on_term_requested(self, message: TermRequested) -> None:
         self.show_term(message.name)
+
+    def on_progress_changed(self, _message: ProgressChanged) -> None:
+        """A screen saved an answer or a run: the home screen under it shows new figures."""
+        self._tell_home()
+
+    def on_lesson_read(self, _message: LessonRead) -> None:
+        self._tell_home()
+
+    def _tell_home(self) -> None:
+        from lab.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.post_message(ProgressChanged())
 
     # --- actions ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from lab.quiz import MASTERY_HELP
 from lab.tui.screens.confirm import Confirm
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -30,7 +31,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("enter", "open the lesson under the cursor"),
             ("c", "continue where you left off"),
-            ("z", "quiz: due questions first, then new ones"),
+            ("z", "quiz: due questions first, then new ones of the lessons read"),
             ("f", "flashcards for glossary terms"),
         ],
     ),
@@ -84,16 +85,20 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Quiz",
         [
             ("up / down, enter", "choose an answer (1-9 pick a choice directly)"),
-            ("space", "tick a choice (several right answers)"),
+            ("space", "tick or untick a choice (several right answers)"),
             ("t / f", "true or false"),
             ("enter", "check the answer; then the next question"),
+            ("o", "after a text answer marked wrong: I was right"),
+            ("l", "take any lesson's quiz, read or not"),
+            ("p", "when nothing is due: practise every question"),
         ],
     ),
     (
         "Flashcards",
         [
-            ("space or enter", "reveal the definition"),
-            ("1 2 3 4", "again, hard, good, easy"),
+            ("space or enter", "turn the card"),
+            ("1 2 3 4", "again, hard, good, easy (each says when the card comes back)"),
+            ("v", "reverse cards: 中文, français or none"),
         ],
     ),
 ]
@@ -107,6 +112,8 @@ def keys_text() -> Content:
         for key, what in rows:
             parts.append(Content(f"  {key:<26} {what}\n"))
         parts.append(Content("\n"))
+    parts.append(Content.styled("Mastery", "bold"))
+    parts.append(Content(f"\n{MASTERY_HELP}\n"))
     return Content("").join(parts)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -9,10 +11,23 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
-from lab.tui.learner import LessonProgress, all_progress
+from lab.text import count
+from lab.tui.learner import LessonProgress, home_figures
 from lab.tui.messages import ProgressChanged
 
 TITLE_WIDTH = 42
+
+
+def reviews_line(due: int, next_due: datetime | None, now: datetime | None = None) -> str:
+    """`3 due now`, or when none is, when the next one is."""
+    if due:
+        return f"Reviews: {due} due now (z)"
+    if next_due is None:
+        return "Reviews: none yet (a lesson's quiz starts them)"
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    local = next_due.astimezone()
+    when = f"{local:%H:%M}" if local.date() == now.date() else f"{local:%a %d %b %H:%M}"
+    return f"Reviews: none due; the next at {when}"
 
 
 class HomeScreen(Screen):
@@ -31,6 +46,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(id="continue")
+        yield Static(id="reviews")
         yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
         yield Static(id="lesson-summary")
         yield Static(id="home-problems")
@@ -48,7 +64,9 @@ class HomeScreen(Screen):
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
-            note.update(Content(f"{len(problems)} problem(s) in lesson files: run `lab validate`."))
+            note.update(
+                Content(f"{count(len(problems), 'problem')} in lesson files: run `lab validate`.")
+            )
         else:
             note.display = False
         table.focus()
@@ -66,14 +84,16 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_progress()
 
-    def on_progress_changed(self, _message: ProgressChanged) -> None:
+    def on_progress_changed(self, message: ProgressChanged) -> None:
+        message.stop()  # the app passed it on; it must not bubble back to the app
         self.refresh_progress()
 
     def refresh_progress(self) -> None:
         table = self.query_one("#lessons", DataTable)
         row = table.cursor_row
         table.clear()
-        self._progress = all_progress(self.app.store, self.app.catalog)
+        figures = home_figures(self.app.store, self.app.catalog)
+        self._progress = figures.lessons
         for lesson in self.app.catalog.lessons:
             progress = self._progress.get(lesson.id, LessonProgress())
             mastery = "-" if progress.mastery is None else f"{round(progress.mastery * 100)}%"
@@ -94,6 +114,9 @@ class HomeScreen(Screen):
             line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
         else:
             line.update(Content(f"Continue (c): {nxt.title}"))
+        reviews = self.query_one("#reviews", Static)
+        reviews.display = self.app.store is not None
+        reviews.update(Content(reviews_line(figures.due, figures.next_due)))
 
     def continue_lesson(self):
         """The first lesson not yet read; the last one when all are read."""
@@ -117,8 +140,9 @@ class HomeScreen(Screen):
             summary.update(Content(""))
             return
         counts = (
-            f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
-            f"{len(lesson.experiments)} experiments · {len(lesson.exercises)} exercises"
+            f"{count(len(lesson.glossary), 'term')} · {count(len(lesson.quiz), 'question')} · "
+            f"{count(len(lesson.experiments), 'experiment')} · "
+            f"{count(len(lesson.exercises), 'exercise')}"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
