@@ -107,7 +107,8 @@ class QuizSession:
         if question is None:
             raise RuntimeError("the quiz is over")
         lesson = self.current_lesson
-        correct, feedback = grading.grade(question, answer)
+        result = grading.grade(question, answer)
+        correct, feedback = result.correct, result.feedback
         stored, due = self._store(question.id, lesson, correct, question, answer)
         self.results.append((question.id, correct, stored))
         self.position += 1
