@@ -34,7 +34,7 @@ class LabApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_lab", "Quit"),
-        Binding("g", "glossary", "Glossary"),
+        Binding("g", "glossary", "Glossary", show=False),  # in help and the palette: footers fit 80
         Binding("slash", "search", "Search", key_display="/", show=False),
     ]
 

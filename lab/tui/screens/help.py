@@ -18,7 +18,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("q", "quit (asks first while a run is going)"),
             ("g", "glossary"),
             ("/", "search the glossary"),
-            ("ctrl+p", "command palette: find a term from any screen"),
+            ("ctrl+p", "find a lesson, experiment, term or command"),
             ("tab / shift+tab", "move between fields"),
             ("up / down, enter", "move in a list, choose"),
         ],
@@ -40,7 +40,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("t", "the lesson's terms (a link opens one too)"),
             ("z", "the lesson's quiz"),
             ("f", "flashcards for the lesson's terms"),
-            ("e", "the lesson's experiments"),
+            ("e", "the lesson's experiments (when it has some)"),
+            ("n", "the next lesson"),
         ],
     ),
     (
@@ -70,6 +71,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space", "tick a choice (several right answers)"),
             ("t / f", "true or false"),
             ("enter", "check the answer; then the next question"),
+            ("o", "after a text answer marked wrong: I was right (kept as overruled)"),
         ],
     ),
     (
@@ -81,6 +83,13 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     ),
 ]
 
+NOTES = (
+    "Mastery is the chance you would recall a lesson's answers now: the expected recall of "
+    "each of its questions (from the review schedule, fsrs), averaged, a question never "
+    "answered counting 0. It falls as time passes and rises with each right review. "
+    "Flashcards have their own figure."
+)
+
 
 def keys_text() -> Content:
     parts: list[Content] = []
@@ -90,6 +99,8 @@ def keys_text() -> Content:
         for key, what in rows:
             parts.append(Content(f"  {key:<26} {what}\n"))
         parts.append(Content("\n"))
+    parts.append(Content.styled("Progress", "bold"))
+    parts.append(Content("\n" + NOTES + "\n"))
     return Content("").join(parts)
 
 
