@@ -9,8 +9,8 @@ import unicodedata
 _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
 
-_PIECES = re.compile(r"[^\s_\-/:]*[_\-/:]+|[^\s_\-/:]+|\s+")
-"""What a line may break after: spaces, and `_`, `-`, `/` or `:` inside a word."""
+_PIECES = re.compile(r"[^_\-/:]*[_\-/:]+|[^_\-/:]+")
+"""The pieces of a word a line may break after: `_`, `-`, `/` or `:`."""
 
 
 def reflow(text: str) -> str:
@@ -42,36 +42,47 @@ def cell_width(text: str) -> int:
 def wrap_cells(
     text: str, width: int, indent: str = "", first_indent: str | None = None
 ) -> list[str]:
-    """`text` in lines of at most `width` cells, broken at spaces (or after `_-/:`),
-    a piece longer than a line cut where the line ends. Lines after the first start with
-    `indent`, the first with `first_indent` (default: `indent`)."""
-    first = indent if first_indent is None else first_indent
+    """`text` in lines of at most `width` cells, broken at spaces; a word longer than a line
+    is broken after `_`, `-`, `/` or `:` inside it, and cut where nothing else will do. Lines
+    after the first start with `indent`, the first with `first_indent` (default: `indent`)."""
     lines: list[str] = []
-    line, used = first, cell_width(first)
-    for piece in _PIECES.findall(" ".join(text.split())):
-        size = cell_width(piece)
-        if piece.isspace():
-            if used > cell_width(indent if lines else first):
-                line, used = line + " ", used + 1
+    line = indent if first_indent is None else first_indent
+    bare = True  # nothing but the indent on this line yet
+
+    def fits(piece: str) -> bool:
+        return cell_width(line) + (0 if bare else 1) + cell_width(piece) <= width
+
+    for word in text.split():
+        if fits(word):
+            line, bare = line + ("" if bare else " ") + word, False
             continue
-        if used + size > width and line.strip():
-            lines.append(line.rstrip())
-            line, used = indent, cell_width(indent)
-        while used + size > width and size > 1:  # longer than a whole line: cut it
-            take, taken = "", 0
-            for ch in piece:
-                if used + taken + cell_width(ch) > width:
-                    break
-                take, taken = take + ch, taken + cell_width(ch)
-            if not take:
-                break
-            lines.append(line + take)
-            line, used = indent, cell_width(indent)
-            piece, size = piece[len(take) :], size - taken
-        line, used = line + piece, used + size
-    if line.strip():
-        lines.append(line.rstrip())
+        if not bare and cell_width(indent) + cell_width(word) <= width:
+            lines.append(line)
+            line, bare = indent + word, False
+            continue
+        for piece in _PIECES.findall(word):  # a word wider than a line: break inside it
+            if not fits(piece) and not bare:
+                lines.append(line)
+                line, bare = indent, True
+            while not fits(piece):
+                room = width - cell_width(line)
+                take = _cut(piece, max(room, 1))
+                lines.append(line + take)
+                line, bare, piece = indent, True, piece[len(take) :]
+            line, bare = line + piece, False
+    if not bare:
+        lines.append(line)
     return lines
+
+
+def _cut(text: str, cells: int) -> str:
+    """The longest start of `text` within `cells` cells (at least one character)."""
+    taken = 0
+    for i, ch in enumerate(text):
+        taken += cell_width(ch)
+        if taken > cells:
+            return text[: max(i, 1)]
+    return text
 
 
 def labelled(label: str, value: str, width: int, label_width: int = 12) -> list[str]:
