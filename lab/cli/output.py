@@ -8,6 +8,7 @@ import shutil
 from lab.text import cell_width, wrap_cells
 
 GAP = "  "
+WORD_MAX = 20
 
 
 def terminal_width() -> int:
@@ -30,13 +31,19 @@ def table(
     n = len(headers)
     widths = [max(cell_width(r[i]) for r in cells) for i in range(n)]
     widths = [min(w, limit or w) for w, limit in zip(widths, limits or [None] * n, strict=True)]
-    floors = [max(min(cell_width(headers[i]), 8), 4) for i in range(n)]
+    # A column gives up room down to its longest word (ids stay whole), up to WORD_MAX cells;
+    # prose wraps first. Past that, the widest column narrows and cuts inside words.
+    floors = [
+        max(4, min(cell_width(headers[i]), 8), min(_longest_word(cells, i), WORD_MAX))
+        for i in range(n)
+    ]
     room = width - len(GAP) * (n - 1)
-    while sum(widths) > room:
-        i = max(range(n), key=lambda i: widths[i] - floors[i])
-        if widths[i] <= floors[i]:
-            break  # as narrow as it reads: the terminal wraps what is left
-        widths[i] -= 1
+    for floor in (floors, [4] * n):
+        while sum(widths) > room:
+            i = max(range(n), key=lambda i: (widths[i] - floor[i], widths[i]))
+            if widths[i] <= floor[i]:
+                break
+            widths[i] -= 1
     out = []
     for k, row in enumerate(cells):
         wrapped = [wrap_cells(c, w) or [""] for c, w in zip(row, widths, strict=True)]
@@ -48,6 +55,10 @@ def table(
         if k == 0:
             out.append(GAP.join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def _longest_word(cells: list[list[str]], column: int) -> int:
+    return max((cell_width(w) for row in cells[1:] for w in row[column].split()), default=0)
 
 
 def _pad(text: str, width: int) -> str:
