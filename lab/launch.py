@@ -34,6 +34,16 @@ def _glossary_args(argv: list[str]) -> tuple[str | None, bool, list[Path]] | Non
 
 
 def main() -> None:
+    try:
+        _main()
+    except BrokenPipeError:
+        # The reader of stdout went away (`lab glossary | head`): end quietly, as `cat` does.
+        # Python flushes stdout once more at exit and would complain again: point it at null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _main() -> None:
     fast = _glossary_args(sys.argv[1:])
     if fast:
         from lab import glossary, paths

@@ -16,7 +16,7 @@ import typer
 
 from lab.cli import app, state
 from lab.quiz import MASTERY_HELP
-from lab.text import count
+from lab.text import plural
 
 
 def fail(message: str, code: int = 1):
@@ -249,7 +249,7 @@ def _plain_cards(catalog, store, lesson, practice, limit, languages) -> int:
     except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
         code = 130
     again = f"; {session.again} to see again soon" if session.again else ""
-    typer.echo(f"\n{count(graded, 'card')} reviewed{again}.")
+    typer.echo(f"\n{plural(graded, 'card')} reviewed{again}.")
     return code
 
 
@@ -297,11 +297,11 @@ def progress(
         for x in data.lessons
     ]
     typer.echo(table(["lesson", "read", "reviews", "due", "mastery", "cards"], rows))
-    due = f"{count(data.due, 'question')} due now"
+    due = f"{plural(data.due, 'question')} due now"
     if data.next_due:
         due += f"; the next at {data.next_due.astimezone():%Y-%m-%d %H:%M}"
-    typer.echo(f"\n{count(data.reviews, 'review')} in all; {due}.")
-    typer.echo(f"{exercises['done']} of {count(exercises['total'], 'exercise')} done.")
+    typer.echo(f"\n{plural(data.reviews, 'review')} in all; {due}.")
+    typer.echo(f"{exercises['done']} of {plural(exercises['total'], 'exercise')} done.")
     typer.echo("Mastery: expected recall now, averaged over a lesson's questions (see --help).")
 
 
@@ -328,9 +328,9 @@ def progress_export(
     except OSError as exc:
         fail(f"cannot write {file}: {exc.strerror or exc}")
     typer.echo(
-        f"exported {count(len(data['reviews']), 'review')}, "
-        f"{count(len(data['lessons_read']), 'lesson')} read "
-        f"and {count(len(data['runs']), 'run')} to {file}"
+        f"exported {plural(len(data['reviews']), 'review')}, "
+        f"{plural(len(data['lessons_read']), 'lesson')} read "
+        f"and {plural(len(data['runs']), 'run')} to {file}"
     )
 
 
@@ -356,6 +356,6 @@ def progress_import(
         except StoreError as exc:
             fail(str(exc))
     typer.echo(
-        f"imported {count(counts['reviews'], 'new review')}, "
-        f"{count(counts['lessons_read'], 'lesson')} read and {count(counts['runs'], 'run')}"
+        f"imported {plural(counts['reviews'], 'new review')}, "
+        f"{plural(counts['lessons_read'], 'lesson')} read and {plural(counts['runs'], 'run')}"
     )

@@ -17,7 +17,7 @@ from typing import Any
 from lab.quiz import grading, scheduler
 from lab.quiz.cards import Flashcard
 from lab.store import StoreError, memory
-from lab.text import count, reflow
+from lab.text import plural, reflow
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Summary:
         elif self.next_due:
             parts.append(f"Next review due {self.next_due.astimezone():%Y-%m-%d %H:%M}.")
         if self.unsaved:
-            parts.append(f"{count(self.unsaved, 'answer')} could not be saved.")
+            parts.append(f"{plural(self.unsaved, 'answer')} could not be saved.")
         return "\n\n".join(parts)
 
 
@@ -149,14 +149,14 @@ class QuizSession:
         question = self.current
         if question is None:
             raise RuntimeError("the quiz is over")
-        correct, feedback = grading.grade(question, answer)
+        result = grading.grade(question, answer)
         outcome = Outcome(
             question.id,
             self.current_lesson,
-            correct,
-            feedback,
+            result.correct,
+            result.feedback,
             grading.answer_text(question, answer),
-            can_overrule=question.kind == "text" and not correct,
+            can_overrule=question.kind == "text" and not result.correct,
         )
         self.outcomes.append(outcome)
         self.position += 1

@@ -19,7 +19,7 @@ from textual.widgets import Button, Footer, Header, Static
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession, Rated
-from lab.text import count
+from lab.text import plural
 from lab.tui.messages import ProgressChanged
 
 DECK_SIZE = 20
@@ -96,7 +96,7 @@ class FlashcardsScreen(Screen):
             front.update(Content("No cards left." if done else "No terms to review."))
             if done:
                 again = f" ({session.again} graded again)" if session.again else ""
-                text = f"You reviewed {count(done, 'card')}{again}. Press escape to go back."
+                text = f"You reviewed {plural(done, 'card')}{again}. Press escape to go back."
             else:
                 text = "Press escape to go back."
             back.update(Content(text))

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
-from lab.text import count
+from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures
 from lab.tui.messages import ProgressChanged
 
@@ -65,7 +65,7 @@ class HomeScreen(Screen):
         note = self.query_one("#home-problems", Static)
         if problems:
             note.update(
-                Content(f"{count(len(problems), 'problem')} in lesson files: run `lab validate`.")
+                Content(f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`.")
             )
         else:
             note.display = False
@@ -140,9 +140,9 @@ class HomeScreen(Screen):
             summary.update(Content(""))
             return
         counts = (
-            f"{count(len(lesson.glossary), 'term')} · {count(len(lesson.quiz), 'question')} · "
-            f"{count(len(lesson.experiments), 'experiment')} · "
-            f"{count(len(lesson.exercises), 'exercise')}"
+            f"{plural(len(lesson.glossary), 'term')} · {plural(len(lesson.quiz), 'question')} · "
+            f"{plural(len(lesson.experiments), 'experiment')} · "
+            f"{plural(len(lesson.exercises), 'exercise')}"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 

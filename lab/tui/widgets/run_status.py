@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 from rich.text import Text
@@ -104,6 +105,11 @@ class RunStatus(QuietStatic):
 
     def set_state(self, state: str, reason: str = "") -> None:
         self.state, self.reason = state, reason
+        # A stopped run's reason names the step it stopped at; progress, shown at most 20
+        # times a second, may lag a few steps behind: one count, the reason's.
+        said = re.search(r"\bstep ([\d,]+)", reason)
+        if said:
+            self.step = int(said.group(1).replace(",", ""))
         if state in ("completed", "stopped", "diverged", "failed") and self.started_at:
             self.finished_in = time.monotonic() - self.started_at
         self.show()
