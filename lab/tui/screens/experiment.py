@@ -225,12 +225,6 @@ class ExperimentScreen(Screen):
         )
         self.read_session(self.session)
 
-    def _warn_unsaved(self, text: str) -> None:
-        # From the recorder's thread: the notification is made on the event loop.
-        self.app.call_from_thread(
-            self.notify, f"This run: {text}", severity="warning", markup=False
-        )
-
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
