@@ -7,6 +7,7 @@ app) start real worker processes."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from lab.tui.screens.experiment import condense_summary
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
-from tests.fake_worker import ReplayWorker
+from tests.fake_worker import InProcessWorker, ReplayWorker
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
@@ -45,12 +46,14 @@ def lessons():
 
 
 async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_run(lessons, store):
-    app = app_with_workers(lessons, store)
+    go = threading.Event()  # the run trains once the test has looked at its start
+    app = app_with_workers(lessons, store, lambda: InProcessWorker(go))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         assert not app.run_in_progress
         await pilot.press("r")
         assert app.run_in_progress  # the app asks before quitting from now on
+        go.set()
         await wait_until(pilot, lambda: screen.state == "completed")
         assert not app.run_in_progress
         plot = screen.query_one("#loss-plot", CurvePlot)
