@@ -281,3 +281,11 @@ def test_many_earlier_runs_take_at_most_three_legend_rows():
     rows = figure.text.plain.split("\n")
     under = rows[next(i for i, row in enumerate(rows) if "└" in row) + 2 :]
     assert len(rows) == 12 and len(under) == 3 and under[-1].endswith("…"), under
+
+
+def test_a_plot_too_short_for_its_legend_keeps_its_rows_for_the_curves():
+    for height in (2, 3, 4, 5):
+        figure = figure_of(run_curves(False, overlays=1), height=height)
+        rows = figure.text.plain.split("\n")
+        assert len(rows) == height and "could not" not in figure.text.plain, rows
+        assert "x: step" not in figure.text.plain, "no legend where it would leave no curve"

@@ -175,6 +175,8 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
 
 LEGEND_ROWS_MAX = 3
 """Rows the legend may take from the plot; entries beyond them end in `…`."""
+PLOT_ROWS_MIN = 5
+"""A plot shorter than this with its legend shows no legend."""
 
 
 def _sample(line: Line) -> str:
@@ -239,7 +241,9 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         if shown is not None and shown.frame == frame and shown.key == key:
             return Figure(spec.version, frame, key, shown.rows, shown.text)
         legend = legend_rows(lines, spec.xlabel, spec.width)
-        height = max(spec.height - len(legend), 1)
+        if spec.height - len(legend) < PLOT_ROWS_MIN:
+            legend = []  # too short for both: the curves first
+        height = spec.height - len(legend)
         plt.clear_data()
         plt.clear_figure()
         plt.plotsize(spec.width, height)
