@@ -55,4 +55,11 @@ def main_callback(
 
 
 # Each module registers its commands on `app`.
-from lab.cli import app_cmds, catalog_cmds, progress_cmds, run_cmds, runs_cmds  # noqa: E402, F401
+from lab.cli import (  # noqa: E402, F401
+    app_cmds,
+    catalog_cmds,
+    export_cmds,
+    progress_cmds,
+    run_cmds,
+    runs_cmds,
+)

@@ -1,0 +1,67 @@
+"""Provides `export_script`: a run spec -> the text of a standalone script, formatted by ruff.
+
+No torch here: the app calls this in its own process, which never imports torch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+# ruff's defaults (line length 88), not this project's settings: the script is the learner's.
+RUFF_FORMAT = ["format", "--isolated", "--stdin-filename", "script.py", "-"]
+
+
+class ExportError(ValueError):
+    """An experiment that cannot be exported; one line saying why and what to do instead."""
+
+
+def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
+    """The script for `run_spec` (what `build_run_spec` returns); `distributed`: for torchrun."""
+    from lab.export import declarative
+    from lab.export import distributed as ddp
+
+    experiment = run_spec.get("experiment", "experiment")
+    if run_spec.get("kind") == "train":
+        write = ddp.train_script if distributed else declarative.train_script
+        text = write(run_spec)
+    else:
+        name = run_spec["spec"]["name"]
+        if name in ddp.SCRIPTED:
+            text = ddp.scripted_script(run_spec)
+        else:
+            raise ExportError(
+                f"{experiment} is a scripted demonstration ({name}), not a training run; "
+                f"its code is in lab/engine/scripted/, and every `train:` experiment exports"
+            )
+    return ruff_format(text)
+
+
+def ruff_format(text: str) -> str:
+    """The text as `ruff format` writes it, when ruff is installed; else as it is (the
+    templates are written formatted already, and a test holds them to it)."""
+    ruff = find_ruff()
+    if ruff is None:
+        return text
+    result = subprocess.run(
+        [ruff, *RUFF_FORMAT], input=text, capture_output=True, text=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else text
+
+
+def find_ruff() -> str | None:
+    beside = Path(sys.executable).parent / "ruff"  # the one in this virtual environment
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("ruff")
+
+
+def default_path(experiment_id: str, distributed: bool = False) -> Path:
+    """Where the app writes an exported script: beside the learner's exercises in LAB_HOME."""
+    from lab import paths
+
+    stem = experiment_id.replace("-", "_") + ("_ddp" if distributed else "")
+    return paths.lab_home() / "exercises" / f"{stem}.py"
