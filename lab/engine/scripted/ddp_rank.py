@@ -26,30 +26,29 @@ import traceback
 from typing import Any
 
 
-def _watch_stdin() -> None:
-    try:
-        while sys.stdin.readline():
-            pass
-    except (OSError, ValueError):
-        pass
-    os._exit(1)  # the launcher is gone: no rank may outlive it
-
-
 def main() -> int:
+    """`python -m lab.engine.scripted.ddp_rank`: a fresh interpreter (the nccl path)."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    sys.stdout = sys.stderr  # anything a library prints goes to stderr, never among the lines
+    return serve(sys.stdin, out)
+
+
+def serve(stdin, out) -> int:
+    """Read the settings, train, report; also the body of a rank forked from the launcher."""
     # Ctrl+C reaches every process of the terminal's group: the launcher decides, ranks wait.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
-    sys.stdout = sys.stderr
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)  # a forked rank must not keep the worker's handlers
     rank = int(os.environ["RANK"])
 
     def send(message: dict[str, Any]) -> None:
         out.write(json.dumps(message) + "\n")
         out.flush()
 
-    line = sys.stdin.readline()
+    line = stdin.readline()
     if not line.strip():
         return 0
-    threading.Thread(target=_watch_stdin, daemon=True).start()
+    threading.Thread(target=_watch, args=(stdin,), daemon=True).start()
     try:
         train(json.loads(line), send)
     except Exception as exc:
@@ -58,6 +57,15 @@ def main() -> int:
         send({"rank": rank, "failed": readable(exc), "traceback": traceback.format_exc()})
         return 1
     return 0
+
+
+def _watch(stdin) -> None:
+    try:
+        while stdin.readline():
+            pass
+    except (OSError, ValueError):
+        pass
+    os._exit(1)  # the launcher is gone: no rank may outlive it, even inside a collective
 
 
 def train(settings: dict[str, Any], send) -> None:
