@@ -121,7 +121,7 @@ SCRIPTED: dict[str, dict] = {
         "args": {
             "world_size": 2,
             "batch_size": 32,
-            "lr": 0.1,
+            "lr": 0.2,
             "epochs": 10,
             "seed": 0,
             "backend": "auto",
