@@ -74,6 +74,7 @@ class Imports:
                 if n is not None:
                     froms.setdefault(m, []).append(n)
             lines = [f"import {m}" + (" as np" if m == "numpy" else "") for m in plain]
+            # ("torch.distributed as dist" sorts as torch.distributed)
             lines += [f"from {m} import {', '.join(sorted(froms[m]))}" for m in sorted(froms)]
             if lines:
                 groups.append("\n".join(lines))

@@ -32,6 +32,11 @@ def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
         name = run_spec["spec"]["name"]
         if name in ddp.SCRIPTED:
             text = ddp.scripted_script(run_spec)
+        elif name == "ddp-batch-sizes":
+            raise ExportError(
+                "ddp-batch-sizes compares three runs; export ddp-digits --distributed with "
+                "--set batch_size=64 and 32 and run them with --nproc_per_node=1 and 2"
+            )
         else:
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}), not a training run; "
