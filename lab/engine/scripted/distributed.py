@@ -40,9 +40,9 @@ def ddp_digits(args: dict, ctx: Context) -> Iterator[Event]:
     world = int(args["world_size"])
     runs = [{"name": "train", "world": world, "batch_size": int(args["batch_size"])}]
     result = yield from launch(args, ctx, runs, world, validate=True)
-    metrics = dict(result.final["train"])
+    metrics = {k: v for k, v in result.final["train"].items() if k != "rank_weight_gap"}
     metrics["world_size"] = float(world)
-    metrics.setdefault("rank_weight_gap", 0.0)
+    metrics["rank_weight_gap"] = result.final["train"].get("rank_weight_gap", 0.0)
     return metrics
 
 
