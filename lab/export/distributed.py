@@ -110,9 +110,9 @@ def _loader(spec: dict[str, Any], drop_last: bool) -> str:
         "# the samples at positions r, r + world_size, r + 2 * world_size, ...\n"
         'train_set = TensorDataset(*splits["train"])\n'
         f"sampler = DistributedSampler(train_set, shuffle={shuffle}, seed=seed)\n"
-        "loader = DataLoader(\n"
-        f"    train_set, batch_size=batch_size, sampler=sampler, drop_last={drop_last}\n"
-        ")" + (f"  # drop_last: {why}" if drop_last else "")
+        + (f"# drop_last: {why}\n" if drop_last else "")
+        + "loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler, "
+        f"drop_last={drop_last})"
     )
 
 
@@ -140,8 +140,8 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
             "    elif epoch - best_epoch >= patience:\n"
             + ("        model.load_state_dict(best_state)\n" if restore else "")
             + "        if rank == 0:\n"
-            '            print(f"early stopping at epoch {epoch}: "\n'
-            '                  f"no better than epoch {best_epoch}")\n'
+            '            print(f"early stopping at epoch {epoch}: '
+            'no better than epoch {best_epoch}")\n'
             "        break\n"
         )
     final_target = (

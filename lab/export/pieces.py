@@ -242,7 +242,9 @@ def _download_code(name: str, run_spec: dict[str, Any], imports: Imports) -> str
         f"    X = {images}.astype(np.float32) / 255.0\n"
         "    return X, np.asarray(part.targets, dtype=np.int64)\n\n\n"
         f"X, y = images(torchvision.datasets.{cls}(data_dir, train=True, download=True))\n"
-        f"X_test, y_test = images(torchvision.datasets.{cls}(data_dir, train=False, download=True))"
+        f"X_test, y_test = images(\n"
+        f"    torchvision.datasets.{cls}(data_dir, train=False, download=True)\n"
+        ")"
     )
 
 
@@ -346,9 +348,7 @@ def _split_helper(stratify: bool) -> str:
         "def split(X, y, fraction):\n"
         '    """Hold out `fraction` of the samples; each class keeps its share (stratified)."""\n'
         "    try:\n"
-        "        return train_test_split(\n"
-        "            X, y, test_size=fraction, random_state=seed, stratify=y\n"
-        "        )\n"
+        "        return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=y)\n"
         "    except ValueError:  # a class too small to stratify: split at random instead\n"
         "        return train_test_split(X, y, test_size=fraction, random_state=seed)"
     )

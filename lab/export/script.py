@@ -42,7 +42,7 @@ def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
                 f"{experiment} is a scripted demonstration ({name}), not a training run; "
                 f"its code is in lab/engine/scripted/, and every `train:` experiment exports"
             )
-    return ruff_format(text)
+    return ruff_format(space_functions(text))
 
 
 def ruff_format(text: str) -> str:
@@ -55,6 +55,25 @@ def ruff_format(text: str) -> str:
         [ruff, *RUFF_FORMAT], input=text, capture_output=True, text=True, check=False
     )
     return result.stdout if result.returncode == 0 else text
+
+
+def space_functions(text: str) -> str:
+    """Two blank lines around every top-level function, as PEP 8 (and ruff) put them."""
+    out: list[str] = []
+    in_def = False
+    for line in text.splitlines():
+        top = bool(line) and not line[0].isspace()
+        starts = line.startswith(("def ", "@"))
+        if top and (starts or in_def) and not (out and out[-1].startswith("@")):
+            while out and not out[-1]:
+                out.pop()
+            if out:
+                out += ["", ""]
+            in_def = False
+        if line.startswith("def "):
+            in_def = True
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def find_ruff() -> str | None:

@@ -189,3 +189,23 @@ def test_export_imports_no_torch(shipped):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().endswith("HEAVY:"), out.stdout[-300:] + out.stderr
+
+
+def test_scripts_are_formatted_even_where_ruff_is_not_installed(shipped):
+    """A learner's install has no ruff: the templates themselves are written as ruff formats."""
+    from unittest import mock
+
+    from lab.export import script
+
+    checked = 0
+    for entry in shipped.experiments():
+        for distributed in (False, True):
+            run_spec = build_run_spec(entry)
+            try:
+                with mock.patch.object(script, "find_ruff", lambda: None):
+                    raw = export_script(run_spec, distributed=distributed)
+            except ExportError:
+                continue
+            assert ruff(RUFF_FORMAT, raw).stdout == raw, (entry.experiment.id, distributed)
+            checked += 1
+    assert checked >= 23  # 11 training experiments twice, and ddp-digits
