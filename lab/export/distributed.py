@@ -50,6 +50,7 @@ def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
         "On several machines, run on each: `torchrun --nnodes=2 --nproc_per_node=2\n"
         f"--rdzv_backend=c10d --rdzv_endpoint=HOST:29500 --rdzv_id=1 {name}`,\n"
         "HOST being one machine every other machine can reach.",
+        "a PyTorch script for torchrun",
     )
     data = pieces.data_code(run_spec, imports)
     model = pieces.model_code(spec, imports)
@@ -128,7 +129,10 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
         target = (
             'metrics["val_loss"], metrics["val_accuracy"]' if classify else 'metrics["val_loss"], _'
         )
-        val = f'    {target} = evaluate(*eval_splits["val"])\n'
+        val = (
+            "    # every process evaluates: identical weights give identical numbers\n"
+            f'    {target} = evaluate(*eval_splits["val"])\n'
+        )
     stop = ""
     if stopping:
         imports.add("copy")

@@ -92,12 +92,12 @@ def classify(spec: dict[str, Any]) -> bool:
     return spec["loss"] in CLASSIFY
 
 
-def header(run_spec: dict[str, Any], how: str) -> str:
+def header(run_spec: dict[str, Any], how: str, what: str = "a plain PyTorch script") -> str:
     experiment = run_spec.get("experiment", "experiment")
     lesson = run_spec.get("lesson")
     tweaks = run_spec.get("tweaks") or {}
     settings = ", ".join(f"{k}={v}" for k, v in tweaks.items())
-    lines = [f'"""{experiment}: the lab\'s experiment as a plain PyTorch script.', ""]
+    lines = [f'"""{experiment}: the lab\'s experiment as {what}.', ""]
     where = f"From the lesson {lesson}; exported" if lesson else "Exported"
     lines.append(f"{where} by `lab export {experiment}`")
     lines[-1] += f" with {settings}." if settings else "."

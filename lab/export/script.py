@@ -21,7 +21,7 @@ class ExportError(ValueError):
 
 def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
     """The script for `run_spec` (what `build_run_spec` returns); `distributed`: for torchrun."""
-    from lab.export import declarative
+    from lab.export import declarative, scripted
     from lab.export import distributed as ddp
 
     experiment = run_spec.get("experiment", "experiment")
@@ -32,6 +32,13 @@ def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
         name = run_spec["spec"]["name"]
         if name in ddp.SCRIPTED:
             text = ddp.scripted_script(run_spec)
+        elif name in scripted.BODIES and not distributed:
+            text = scripted.script(run_spec)
+        elif name in scripted.BODIES:
+            raise ExportError(
+                f"{experiment} trains on one process by design; --distributed is for the "
+                f"`train:` experiments and ddp-digits (export it without --distributed)"
+            )
         elif name == "ddp-batch-sizes":
             raise ExportError(
                 "ddp-batch-sizes compares three runs; export ddp-digits --distributed with "
@@ -39,8 +46,8 @@ def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
             )
         else:
             raise ExportError(
-                f"{experiment} is a scripted demonstration ({name}), not a training run; "
-                f"its code is in lab/engine/scripted/, and every `train:` experiment exports"
+                f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "
+                f"code is in lab/engine/scripted/, and every experiment that trains exports"
             )
     return ruff_format(space_functions(text))
 

@@ -168,8 +168,30 @@ def test_refusals_are_one_line(shipped):
 
 
 def test_scripted_demonstrations_are_refused_by_the_function_too(shipped):
-    with pytest.raises(ExportError, match="manual-gd is a scripted demonstration"):
-        export_script(build_run_spec(shipped.experiment("manual-gd")))
+    with pytest.raises(ExportError, match="stratified-split is a scripted demonstration"):
+        export_script(build_run_spec(shipped.experiment("stratified-split")))
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"),
+    [
+        ("manual-gd", {}),
+        ("autograd", {}),
+        ("batch-modes", {"epochs": "5"}),
+        ("manual-vs-adam", {"steps": "50"}),
+    ],
+)
+def test_scripted_experiments_that_train_export_their_own_code(shipped, tmp_path, name, settings):
+    run_spec = build_run_spec(shipped.experiment(name), settings)
+    done = list(run_events(run_spec, lambda: False))[-1]
+    text = export_script(run_spec)
+    path = tmp_path / f"{name.replace('-', '_')}.py"
+    path.write_text(text)
+    final = runpy.run_path(str(path), run_name="__main__")["final"]
+    assert sorted(final) == sorted(done.metrics)
+    assert max(abs(final[k] - v) for k, v in done.metrics.items()) <= TOLERANCE
+    assert imported_modules(text) <= ALLOWED_IMPORTS
+    assert ruff(RUFF_CHECK, text).returncode == 0, ruff(RUFF_CHECK, text).stdout
 
 
 def test_the_exporter_knows_the_engines_defaults_for_synthetic_sets():
@@ -208,4 +230,4 @@ def test_scripts_are_formatted_even_where_ruff_is_not_installed(shipped):
                 continue
             assert ruff(RUFF_FORMAT, raw).stdout == raw, (entry.experiment.id, distributed)
             checked += 1
-    assert checked >= 23  # 11 training experiments twice, and ddp-digits
+    assert checked >= 27  # 11 training experiments twice, ddp-digits, 4 scripted ones
