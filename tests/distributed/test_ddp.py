@@ -89,12 +89,9 @@ def test_one_process_at_64_and_two_at_32_draw_the_same_curve():
     )
 
 
-def start_long_run(epochs: int = 500):
-    """A real worker training ddp-digits, read until both ranks have reported a step."""
-    worker = Worker.spawn()
-    worker.send(scripted_run("ddp-digits", {"epochs": epochs}))
+def until_both_ranks_train(stream) -> list:
+    """The events up to the first step of each rank: the run is in the middle of training."""
     seen, events = set(), []
-    stream = worker.events()
     for event in stream:
         events.append(event)
         if isinstance(event, Progress):
@@ -102,52 +99,74 @@ def start_long_run(epochs: int = 500):
         if {"rank 0", "rank 1"} <= seen or isinstance(event, Done):
             break
     assert not isinstance(events[-1], Done), events[-1]
-    return worker, events, stream
+    return events
 
 
-def finish(worker: Worker, stream, pids: list[int]) -> tuple[Done, float]:
+def ended(stream, pids: list[int]) -> tuple[Done, float]:
+    """The run's Done and how long it took to come; every rank must be gone by then."""
     started = time.monotonic()
     done = next(e for e in stream if isinstance(e, Done))
     elapsed = time.monotonic() - started
-    worker.wait(5)
     deadline = time.monotonic() + ENDED_WITHIN_S
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids), "a rank outlived its run"
-    assert children_of(worker.pid) == []
     return done, elapsed
 
 
+def long_run():
+    return scripted_run("ddp-digits", {"epochs": 500})
+
+
 def test_a_killed_rank_ends_the_run_failed_and_no_process_is_left():
-    worker, events, stream = start_long_run()
-    pids = rank_pids(events)
-    assert sorted(children_of(worker.pid)) == sorted(pids)
+    stream = run_events(long_run(), lambda: False)
+    pids = rank_pids(until_both_ranks_train(stream))
+    assert set(pids) <= set(children_of(os.getpid()))
     os.kill(pids[1], signal.SIGKILL)
-    done, elapsed = finish(worker, stream, pids)
+    done, elapsed = ended(stream, pids)
     assert done.status == "failed"
     assert done.reason.startswith("rank 1 died (signal 9, SIGKILL)"), done.reason
     assert done.reason.endswith("the other ranks were stopped")
     assert elapsed < ENDED_WITHIN_S
-    print(f"\nkilled rank 1: run ended {elapsed:.2f} s later: {done.reason}")
+    assert not set(pids) & set(children_of(os.getpid()))
+    print(f"\nkilled rank 1: the run ended {elapsed:.2f} s later: {done.reason}")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["stop", "SIGHUP"])
-def test_stopping_the_worker_ends_every_rank(sig):
-    worker, events, stream = start_long_run()
-    pids = rank_pids(events)
-    os.kill(worker.pid, sig)
-    done, elapsed = finish(worker, stream, pids)
+def test_stopping_ends_every_rank():
+    stop = {"now": False}
+    stream = run_events(long_run(), lambda: stop["now"])
+    pids = rank_pids(until_both_ranks_train(stream))
+    stop["now"] = True
+    done, elapsed = ended(stream, pids)
+    assert done.status == "stopped", done.reason
+    assert done.reason.startswith("stopped at epoch")
+    assert elapsed < ENDED_WITHIN_S
+    print(f"\nstop: stopped {elapsed:.2f} s later, ranks gone")
+
+
+def test_sighup_to_the_worker_ends_every_rank():
+    """The real worker process, as the app and `lab run` start it; the terminal hangs up."""
+    with Worker.spawn() as worker:
+        worker.send(long_run())
+        stream = worker.events()
+        pids = rank_pids(until_both_ranks_train(stream))
+        assert sorted(children_of(worker.pid)) == sorted(pids)
+        os.kill(worker.pid, signal.SIGHUP)
+        done, elapsed = ended(stream, pids)
+        assert worker.wait(5) is not None
     assert done.status == "stopped", done.reason
     assert elapsed < ENDED_WITHIN_S
-    print(f"\n{signal.Signals(sig).name}: stopped {elapsed:.2f} s later, ranks gone")
+    print(f"\nSIGHUP: stopped {elapsed:.2f} s later, ranks gone")
 
 
 def test_a_killed_worker_takes_its_ranks_with_it():
     """SIGKILL leaves the worker no chance to clean up: each rank sees its stdin close."""
-    worker, events, stream = start_long_run()
-    pids = rank_pids(events)
+    worker = Worker.spawn()
+    worker.send(long_run())
+    pids = rank_pids(until_both_ranks_train(worker.events()))
     worker.kill()
     deadline = time.monotonic() + ENDED_WITHIN_S
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids), "a rank outlived its killed worker"
+    assert worker.wait(5) is not None
