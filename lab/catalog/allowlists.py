@@ -131,7 +131,14 @@ SCRIPTED: dict[str, dict] = {
     "ddp-batch-sizes": {
         "about": "one process with batch 64, two with 32 each, one with 32, on the digits",
         "args": {"lr": 0.1, "epochs": 10, "seed": 0, "backend": "gloo"},
-        "metrics": ("loss_1x64", "loss_2x32", "loss_1x32", "curve_gap", "train_loss"),
+        "metrics": (
+            "loss_1x64",
+            "loss_2x32",
+            "loss_1x32",
+            "curve_gap",
+            "rank_weight_gap",
+            "train_loss",
+        ),
     },
 }
 
