@@ -70,7 +70,9 @@ def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
         "# --- the process group ---\n"
         "# torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT in every\n"
         "# process; init_process_group reads them and waits until every process has joined.\n"
-        'backend = "nccl" if torch.cuda.is_available() else "gloo"\n'
+        "# nccl when each process on this machine can have a GPU of its own, else gloo\n"
+        'local_processes = int(os.environ["LOCAL_WORLD_SIZE"])\n'
+        'backend = "nccl" if torch.cuda.device_count() >= local_processes else "gloo"\n'
         "dist.init_process_group(backend)\n"
         "rank, world_size = dist.get_rank(), dist.get_world_size()\n"
         'local_rank = int(os.environ["LOCAL_RANK"])\n'

@@ -88,7 +88,8 @@ def test_every_declarative_experiment_exports_a_distributed_script_that_runs(
     # a world of one process, as `torchrun --nproc_per_node=1` would set it up
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", str(free_port()))
-    for name, value in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1")):
+    world = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "LOCAL_WORLD_SIZE": "1"}
+    for name, value in world.items():
         monkeypatch.setenv(name, value)
     problems, count = [], 0
     for entry in shipped.experiments():
