@@ -19,6 +19,9 @@ def export(
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="Train for this many epochs.", min=1)] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed: same seed, same losses.")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu, cuda, mps: fixed in the script (default: the best).")
+    ] = None,
     distributed: Annotated[
         bool, typer.Option("--distributed", help="A script for `torchrun --nproc_per_node=N`.")
     ] = False,
@@ -37,7 +40,7 @@ def export(
         raise typer.Exit(2)
     try:
         pairs = dict(_key_value(s) for s in settings or [])
-        run_spec = build_run_spec(entry, pairs, seed=seed, epochs=epochs)
+        run_spec = build_run_spec(entry, pairs, seed=seed, epochs=epochs, device=device)
         text = export_script(run_spec, distributed=distributed)
     except (SettingError, ExportError) as exc:
         typer.echo(f"lab export: {exc}", err=True)

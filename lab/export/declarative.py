@@ -40,7 +40,7 @@ def train_script(run_spec: dict[str, Any]) -> str:
         pieces.settings_code(spec, extra),
         "# --- data ---\n" + data,
         "# --- model, loss, optimizer ---\n" + model,
-        pieces.device_code(),
+        pieces.device_code(spec),
         (
             "splits_on_cpu = dict(splits)  # the DataLoader batches from these\n"
             if dataloader

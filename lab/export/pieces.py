@@ -580,7 +580,9 @@ def settings_code(spec: dict[str, Any], extra: list[str] | None = None) -> str:
     return "# --- settings ---\n" + "\n".join(lines + (extra or []))
 
 
-def device_code() -> str:
+def device_code(spec: dict[str, Any]) -> str:
+    if spec.get("device", "auto") != "auto":
+        return f"device = torch.device({literal(spec['device'])})  # as the experiment asks"
     return (
         "# the GPU when there is one, as `lab run` picks it\n"
         'if torch.cuda.is_available():\n    device = torch.device("cuda")\n'

@@ -131,10 +131,17 @@ def test_settings_reach_the_script(shipped, tmp_path):
     assert abs(final["test_loss"] - done.metrics["test_loss"]) <= TOLERANCE
 
 
-def test_an_exported_script_runs_as_its_own_python_process(shipped, tmp_path):
-    from lab.cli import app, state
+@pytest.fixture
+def fresh_cli(monkeypatch):
+    """The CLI's cached catalog cleared for this test, and put back after it."""
+    from lab.cli import state
 
-    state._catalog = None
+    monkeypatch.setattr(state, "_catalog", None)
+
+
+def test_an_exported_script_runs_as_its_own_python_process(shipped, fresh_cli, tmp_path):
+    from lab.cli import app
+
     out = tmp_path / "scripts" / "hours.py"
     result = CliRunner().invoke(
         app, ["export", "logistic-hours-pass", "--set", "epochs=5", "-o", str(out)]
@@ -151,10 +158,9 @@ def test_an_exported_script_runs_as_its_own_python_process(shipped, tmp_path):
     assert lines[-1].startswith("train_loss ") and "test_accuracy" in lines[-1]
 
 
-def test_refusals_are_one_line(shipped):
-    from lab.cli import app, state
+def test_refusals_are_one_line(shipped, fresh_cli):
+    from lab.cli import app
 
-    state._catalog = None
     runner = CliRunner()
     cases = {
         ("export", "no-such-thing"): "lab export: no experiment 'no-such-thing'",
