@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from lab.cli import app, state
-from lab.cli.output import table
+from lab.table import table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 POLL_S = 0.1
