@@ -27,6 +27,7 @@ from lab.catalog.runspec import SettingError, build_run_spec
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
+from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.loss_plot import CurvePlot, Overlay
@@ -165,6 +166,7 @@ class ExperimentScreen(Screen):
         self._unsaved_epochs: list[tuple[int, dict[str, float]]] = []
         self._overlaid: set[Any] = set()
         self._hook_registered = False
+        self.prediction = PredictionStep(self)
         # The store's writes, oldest first, one at a time (points are numbered as they arrive),
         # off the event loop: one thread takes them in the order they were queued.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-store")
@@ -260,6 +262,8 @@ class ExperimentScreen(Screen):
             return
         if self.run_in_progress:
             self.notify("A run is already going (s stops it).", severity="warning")
+            return
+        if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
             return
         form = self.query_one(ParamForm)
         settings = form.settings()
@@ -471,6 +475,7 @@ class ExperimentScreen(Screen):
             self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
             warm_workers(self.app).warm_up()
+        self.prediction.reveal()
 
     # --- the store ----------------------------------------------------------------------------
 
