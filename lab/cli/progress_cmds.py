@@ -213,10 +213,12 @@ def progress(
     catalog = state.catalog()
     store = open_store(reading=True)
     from lab.exercises.session import progress as exercise_progress
+    from lab.quiz.predict import progress as prediction_progress
 
     with store:
         data = store.progress(catalog)
         data["exercises"] = exercise_progress(catalog, store)
+        data["predictions"] = prediction_progress(catalog, store)
         read = store.lessons_read()
     if as_json:
         typer.echo(json.dumps(data, indent=2))

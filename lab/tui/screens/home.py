@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
+from lab.quiz.predict import due_predictions
 from lab.tui.learner import LessonProgress, all_progress
 from lab.tui.messages import ProgressChanged
 
@@ -17,7 +18,7 @@ TITLE_WIDTH = 42
 
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
-    continues."""
+    continues (a missed prediction that is due first, then the first unread lesson)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -90,10 +91,18 @@ class HomeScreen(Screen):
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         nxt = self.continue_lesson()
         line = self.query_one("#continue", Static)
-        if nxt is None:
+        missed = self.due_prediction()
+        if missed is not None:
+            line.update(Content(f"Continue (c): predict again: {missed.experiment.title}"))
+        elif nxt is None:
             line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
         else:
             line.update(Content(f"Continue (c): {nxt.title}"))
+
+    def due_prediction(self):
+        """The experiment of the most overdue missed prediction: continuing goes there first."""
+        found = due_predictions(self.app.catalog, self.app.store)
+        return found[0] if found else None
 
     def continue_lesson(self):
         """The first lesson not yet read; the last one when all are read."""
@@ -132,6 +141,10 @@ class HomeScreen(Screen):
             self.app.open_lesson(lesson)
 
     def action_continue(self) -> None:
+        missed = self.due_prediction()
+        if missed is not None:
+            self.app.open_experiment(missed.experiment.id)
+            return
         lesson = self.continue_lesson()
         if lesson:
             self.app.open_lesson(lesson.id)
