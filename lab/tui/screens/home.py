@@ -46,6 +46,8 @@ class HomeScreen(Screen):
         table.add_column("runs", width=4, key="runs")
         table.add_column("code", width=5, key="code")
         self.refresh_progress()
+        # a prediction missed a minute ago falls due while the learner looks at this screen
+        self.set_interval(20, self.refresh_continue, name="continue-clock")
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
@@ -89,6 +91,10 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        self.refresh_continue()
+
+    def refresh_continue(self) -> None:
+        """Where `c` goes: a missed prediction that is due, else the first unread lesson."""
         nxt = self.continue_lesson()
         line = self.query_one("#continue", Static)
         missed = self.due_prediction()

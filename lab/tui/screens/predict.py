@@ -54,16 +54,17 @@ class PredictScreen(ModalScreen[Any]):
                 )
             elif q.kind == "true_false":
                 yield OptionList(
-                    Option("true", id="true"), Option("false", id="false"), id="predict-choices"
+                    Option("true (t)", id="true"),
+                    Option("false (f)", id="false"),
+                    id="predict-choices",
                 )
             else:
                 yield Input(placeholder="a number, then enter", id="predict-input")
             yield Static("", id="predict-error")
-            yield Static(
-                Content("enter: answer and run  ·  escape: skip and run"), id="predict-keys"
-            )
 
     def on_mount(self) -> None:
+        self.query_one("#predict").border_subtitle = "enter: answer and run · escape: skip"
+        self.query_one("#predict-error").display = False
         self.query_one("#predict-choices, #predict-input").focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -76,7 +77,9 @@ class PredictScreen(ModalScreen[Any]):
         try:
             answer = parse_answer(self.question, event.value)
         except AnswerError as exc:
-            self.query_one("#predict-error", Static).update(Content(str(exc)))
+            error = self.query_one("#predict-error", Static)
+            error.update(Content(str(exc)))
+            error.display = True
             return
         self.dismiss(answer)
 
@@ -117,9 +120,9 @@ class VerdictScreen(ModalScreen[None]):
             text += "\n(This answer could not be saved.)"
         elif not v.correct:
             text += "\nThis prediction comes back soon: Home's continue (c) brings you here."
-        with VerticalScroll(id="verdict", classes="right" if v.correct else "wrong"):
+        with VerticalScroll(id="verdict", classes="right" if v.correct else "wrong") as box:
+            box.border_subtitle = "enter or escape: close"
             yield Static(Content(text), id="verdict-text")
-            yield Static(Content("enter or escape: close"), id="predict-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)
