@@ -38,7 +38,7 @@ def test_plain_quiz_asks_every_kind_and_stores_each_answer():
     assert out.count("Right.") == 4 and "Not quite. The answer is: 600" in out
     assert "4 of 5 right. Missed: gd-ex-iters." in out
     data = progress()
-    assert set(data) == {"reviews", "due", "lessons"}
+    assert set(data) == {"reviews", "due", "lessons", "exercises", "predictions"}
     assert set(_lesson(data)) == {"id", "reviews", "due", "mastery"}
     assert data["reviews"] == 5 and _lesson(data)["reviews"] == 5
     assert _lesson(data)["mastery"] == 0.8
