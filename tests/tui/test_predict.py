@@ -5,7 +5,10 @@ that is due brings the learner back from Home."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from lab.catalog import load_catalog
+from lab.quiz.predict import PredictionSession
 from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
 from lab.tui.screens.predict import PredictScreen, VerdictScreen
@@ -13,6 +16,7 @@ from lab.tui.widgets.param_form import ParamInput
 from tests.tui.pilot import open_experiment, wait_until
 
 PREDICTION = "gd-example-sweep-predict"
+COURSE = Path(__file__).resolve().parents[2] / "lessons"
 
 
 def text_of(screen, selector: str) -> str:
@@ -102,3 +106,34 @@ async def test_a_wrong_answer_gets_the_right_one_and_the_explanation(catalog, st
         assert session_step.session.verdict is None  # shown once
     [review] = store.reviews(PREDICTION)
     assert not review["correct"] and review["answer"] == "2"
+
+
+async def test_a_numeric_prediction_asks_again_until_it_is_a_number(store):
+    """The course's batch-count prediction: text is refused beside the field, a number answers."""
+    course = load_catalog([COURSE])
+    session = PredictionSession(course.experiment("dataloader-shapes"), store)
+    answers = []
+    app = make_app(course, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(PredictScreen(session), answers.append)
+        await pilot.pause()
+        await pilot.press("a", "b", "enter")
+        error = app.screen.query_one("#predict-error")
+        assert error.display and "type a number" in str(error.render())
+        await pilot.press("backspace", "backspace", "1", "8", "enter")
+        await pilot.pause()
+    assert answers == [18.0]
+
+
+async def test_a_true_false_prediction_takes_t_and_f(store):
+    course = load_catalog([COURSE])
+    session = PredictionSession(course.experiment("manual-gd"), store)
+    answers = []
+    app = make_app(course, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(PredictScreen(session), answers.append)
+        await pilot.pause()
+        assert "this run: lr = 0.001" in text_of(app.screen, "#predict-head")
+        await pilot.press("f")
+        await pilot.pause()
+    assert answers == [False]
