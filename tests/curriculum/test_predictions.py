@@ -75,7 +75,7 @@ def test_every_prediction_in_the_course_has_a_check(course):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("prediction", sorted(OUTCOME))
-def test_the_run_bears_out_the_keyed_answer(course, prediction, monkeypatch, tmp_path):
+def test_the_run_bears_out_the_keyed_answer(course, prediction, monkeypatch):
     from lab.engine.events import Done
     from lab.engine.loop import run_events
 
