@@ -30,6 +30,7 @@ from lab.tui.run_reader import (
     RunStarted,
     read_run,
 )
+from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.earlier_runs import EarlierRuns
@@ -91,6 +92,7 @@ class ExperimentScreen(Screen):
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
         self._hook_registered = False
+        self.prediction = PredictionStep(self)
 
     # --- state the app reads ----------------------------------------------------------------
 
@@ -196,6 +198,8 @@ class ExperimentScreen(Screen):
             return
         if self.run_in_progress:
             self.notify("A run is already going (s stops it).", severity="warning")
+            return
+        if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
             return
         form = self.query_one(ParamForm)
         settings = form.settings()
@@ -334,6 +338,7 @@ class ExperimentScreen(Screen):
             self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
             warm_workers(self.app).warm_up()
+        self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:
         self.notify(f"This run: {message.text}", severity="warning", markup=False)

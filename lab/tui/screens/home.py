@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
+from lab.quiz.predict import due_predictions
 from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures
 from lab.tui.messages import ProgressChanged
@@ -32,7 +33,7 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
 
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
-    continues."""
+    continues (a missed prediction that is due first, then the first unread lesson)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -61,6 +62,8 @@ class HomeScreen(Screen):
         table.add_column("runs", width=4, key="runs")
         table.add_column("code", width=5, key="code")
         self.refresh_progress()
+        # a prediction missed a minute ago falls due while the learner looks at this screen
+        self.set_interval(20, self.refresh_continue, name="continue-clock")
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
@@ -108,15 +111,27 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        nxt = self.continue_lesson()
-        line = self.query_one("#continue", Static)
-        if nxt is None:
-            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
-        else:
-            line.update(Content(f"Continue (c): {nxt.title}"))
         reviews = self.query_one("#reviews", Static)
         reviews.display = self.app.store is not None
         reviews.update(Content(reviews_line(figures.due, figures.next_due)))
+        self.refresh_continue()
+
+    def refresh_continue(self) -> None:
+        """Where `c` goes: a missed prediction that is due, else the first unread lesson."""
+        nxt = self.continue_lesson()
+        line = self.query_one("#continue", Static)
+        missed = self.due_prediction()
+        if missed is not None:
+            line.update(Content(f"Continue (c): predict again: {missed.experiment.title}"))
+        elif nxt is None:
+            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
+        else:
+            line.update(Content(f"Continue (c): {nxt.title}"))
+
+    def due_prediction(self):
+        """The experiment of the most overdue missed prediction: continuing goes there first."""
+        found = due_predictions(self.app.catalog, self.app.store)
+        return found[0] if found else None
 
     def continue_lesson(self):
         """The first lesson not yet read; the last one when all are read."""
@@ -156,6 +171,10 @@ class HomeScreen(Screen):
             self.app.open_lesson(lesson)
 
     def action_continue(self) -> None:
+        missed = self.due_prediction()
+        if missed is not None:
+            self.app.open_experiment(missed.experiment.id)
+            return
         lesson = self.continue_lesson()
         if lesson:
             self.app.open_lesson(lesson.id)

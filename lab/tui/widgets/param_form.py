@@ -104,6 +104,12 @@ class ParamForm(Vertical):
             return None
         return changed
 
+    def fill(self, settings: dict[str, Any]) -> None:
+        """Show these settings and every other field at its default (a prediction's run)."""
+        for name in self.experiment.params:
+            value = settings.get(name, self.defaults[name])
+            self.query_one(f"#param-{name}", ParamInput).value = _show(value)
+
     def set_locked(self, locked: bool) -> None:
         """Fields are read-only while a run goes: what runs is what the form shows."""
         for field in self.query(ParamInput):
