@@ -92,7 +92,7 @@ def _rehearse() -> None:
             "device": "cpu",
         }
     )
-    run = {"kind": "train", "spec": spec.model_dump(mode="json"), "lesson_dir": "."}
+    run = {"experiment": "rehearsal", "kind": "train", "spec": spec.model_dump(mode="json")}
     for event in run_events(run, lambda: False):
         if event.__class__.__name__ == "Done" and event.status != "completed":
             raise RuntimeError(f"the rehearsal run {event.status}: {event.reason}")

@@ -108,6 +108,7 @@ def read_run(
         flush()
         if isinstance(event, Start):
             post(RunStarted(event))
+            flushed = 0.0  # the run's first points cross at once, not a batch later
         elif isinstance(event, Log):
             post(LogArrived(event.text))
         elif isinstance(event, Done):
