@@ -9,16 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 from lab import __version__, paths
-from lab.text import reflow
+from lab.table import table
+from lab.text import cell_width, labelled, plural, reflow, wrap_cells
+
+INDEX_FORMAT = "2"
+"""Bumped when the cached index's fields change (2: lesson numbers and titles)."""
+SHORT_MIN = 40
+TRANSLATION_MAX = 20
+"""The list adds the 中文 and français columns (each at most TRANSLATION_MAX cells, wrapped)
+only when the short definitions keep SHORT_MIN cells beside them."""
 
 
 def _cache_file(files: list[Path]) -> Path:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}/{INDEX_FORMAT}".encode())
     for f in files:
         try:
             st = f.stat()
@@ -29,7 +37,8 @@ def _cache_file(files: list[Path]) -> Path:
 
 
 def index(dirs: list[Path]) -> dict:
-    """{"terms": [term JSON, ...], "problems": count}, from the cache when it is current."""
+    """{"terms": [term JSON, ...], "lessons": {id: "3. Title"}, "problems": count}, from the
+    cache when it is current."""
     cache = _cache_file(paths.lesson_files(dirs))
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
@@ -38,7 +47,11 @@ def index(dirs: list[Path]) -> dict:
     from lab.catalog import load_catalog
 
     catalog = load_catalog(dirs)
-    data = {"terms": [e.to_json() for e in catalog.terms()], "problems": len(catalog.problems)}
+    data = {
+        "terms": [e.to_json() for e in catalog.terms()],
+        "lessons": {lesson.id: f"{lesson.order}. {lesson.title}" for lesson in catalog.lessons},
+        "problems": len(catalog.problems),
+    }
     _save(cache, data)
     return data
 
@@ -66,16 +79,14 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
     terms = data["terms"]
     if data["problems"] and not as_json:
         print(
-            f"lab: {data['problems']} problem(s) in lesson files; run `lab validate`",
+            f"lab: {plural(data['problems'], 'problem')} in lesson files; run `lab validate`",
             file=sys.stderr,
         )
     if query is None:
         if as_json:
             print(json.dumps(terms, ensure_ascii=False, indent=2))
         else:
-            from lab.table import table
-
-            print(table(["term", "short"], [[t["term"], t["short"]] for t in terms]))
+            print(term_table(terms, shutil.get_terminal_size((80, 24)).columns))
         return 0
     from lab.catalog.search import MATCH, rank
 
@@ -87,22 +98,50 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
         print(f"lab: no term matches {query!r}. Closest: {closest}", file=sys.stderr)
         return 1
     term = terms[ranked[0][0]]
-    print(json.dumps([term], ensure_ascii=False, indent=2) if as_json else format_term(term))
+    if as_json:
+        print(json.dumps([term], ensure_ascii=False, indent=2))
+    else:
+        width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+        print(format_term(term, width, data.get("lessons", {})))
     return 0
 
 
-def format_term(t: dict) -> str:
-    head = t["term"] + (f"  ({', '.join(t['aliases'])})" if t["aliases"] else "")
-    lines = [head, f"  {t['short']}", ""]
+def term_table(terms: list[dict], width: int) -> str:
+    """Every term with its short definition, and its translations when they fit beside it."""
+    zh = [t["translations"]["zh"] or "" for t in terms]
+    fr = [t["translations"]["fr"] or "" for t in terms]
+    beside = [
+        max(cell_width(x) for x in column)
+        for column in (["term", *(t["term"] for t in terms)], ["中文", *zh], ["français", *fr])
+    ]
+    limits = [None, TRANSLATION_MAX, TRANSLATION_MAX, None]
+    if beside[0] + sum(min(w, TRANSLATION_MAX) for w in beside[1:]) + 3 * 2 + SHORT_MIN <= width:
+        rows = [[t["term"], z, f, t["short"]] for t, z, f in zip(terms, zh, fr, strict=True)]
+        return table(["term", "中文", "français", "short"], rows, width, limits)
+    return table(["term", "short"], [[t["term"], t["short"]] for t in terms], width)
+
+
+def format_term(t: dict, width: int = 80, lessons: dict[str, str] | None = None) -> str:
+    """One term for the terminal: every line within `width` cells, each wrapped line indented
+    like its first."""
+
+    def field(name: str, value: str) -> list[str]:
+        return labelled(f"{name}:", value, width)
+
+    aliases = f"  ({', '.join(t['aliases'])})" if t["aliases"] else ""
+    lines = wrap_cells(t["term"] + aliases, width, "  ", "")
+    lines += wrap_cells(t["short"], width, "  ")
+    lines.append("")
     for para in reflow(t["definition"]).split("\n\n"):
         for line in para.splitlines():
-            lines += textwrap.wrap(line, 78, initial_indent="  ", subsequent_indent="  ")
+            lines += wrap_cells(line, width, "  ")
         lines.append("")
     if t["translations"]["zh"]:
-        lines.append(f"  中文:     {t['translations']['zh']}")
+        lines += field("中文", t["translations"]["zh"])
     if t["translations"]["fr"]:
-        lines.append(f"  français: {t['translations']['fr']}")
+        lines += field("français", t["translations"]["fr"])
     if t["see_also"]:
-        lines.append(f"  see also: {', '.join(t['see_also'])}")
-    lines.append(f"  lesson:   {t['lesson']}")
+        lines += field("see also", ", ".join(t["see_also"]))
+    lesson = (lessons or {}).get(t["lesson"])
+    lines += field("lesson", f"{lesson} ({t['lesson']})" if lesson else t["lesson"])
     return "\n".join(lines)

@@ -6,6 +6,7 @@ learner types most should not pay for that.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,12 +34,30 @@ def _glossary_args(argv: list[str]) -> tuple[str | None, bool, list[Path]] | Non
 
 
 def main() -> None:
+    try:
+        _main()
+    except BrokenPipeError:
+        # The reader of stdout went away (`lab glossary | head`): end quietly, as `cat` does.
+        # Python flushes stdout once more at exit and would complain again: point it at null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _main() -> None:
     fast = _glossary_args(sys.argv[1:])
     if fast:
         from lab import glossary, paths
 
         term, as_json, extra = fast
-        sys.exit(glossary.show(term, as_json, paths.default_lesson_dirs(extra)))
+        try:
+            code = glossary.show(term, as_json, paths.default_lesson_dirs(extra))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `lab glossary | head`: the reader has gone; end quietly, as a shell tool does
+            # (stdout points at /dev/null so that the flush at exit raises nothing more).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 141
+        sys.exit(code)
     from lab.cli import app
 
     app()

@@ -1,11 +1,17 @@
-"""Provides reflow: lesson prose from YAML blocks, wrapped by the screen rather than the file."""
+"""Provides reflow (lesson prose from YAML blocks, wrapped by the screen rather than the file)
+and plural (a number with its noun), and wrapping by terminal cells, where a CJK
+character takes two."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
+
+_PIECES = re.compile(r"[^_\-/:]*[_\-/:]+|[^_\-/:]+")
+"""The pieces of a word a line may break after: `_`, `-`, `/` or `:`."""
 
 
 def reflow(text: str) -> str:
@@ -22,3 +28,72 @@ def reflow(text: str) -> str:
         if lines:
             paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells the text takes: two for wide (CJK) characters, none for combining marks."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def wrap_cells(
+    text: str, width: int, indent: str = "", first_indent: str | None = None
+) -> list[str]:
+    """`text` in lines of at most `width` cells, broken at spaces; a word longer than a line
+    is broken after `_`, `-`, `/` or `:` inside it, and cut where nothing else will do. Lines
+    after the first start with `indent`, the first with `first_indent` (default: `indent`)."""
+    lines: list[str] = []
+    line = indent if first_indent is None else first_indent
+    bare = True  # nothing but the indent on this line yet
+
+    def fits(piece: str) -> bool:
+        return cell_width(line) + (0 if bare else 1) + cell_width(piece) <= width
+
+    for word in text.split():
+        if fits(word):
+            line, bare = line + ("" if bare else " ") + word, False
+            continue
+        if not bare and cell_width(indent) + cell_width(word) <= width:
+            lines.append(line)
+            line, bare = indent + word, False
+            continue
+        for piece in _PIECES.findall(word):  # a word wider than a line: break inside it
+            if not fits(piece) and not bare:
+                lines.append(line)
+                line, bare = indent, True
+            while not fits(piece):
+                room = width - cell_width(line)
+                take = _cut(piece, max(room, 1))
+                lines.append(line + take)
+                line, bare, piece = indent, True, piece[len(take) :]
+            line, bare = line + piece, False
+    if not bare:
+        lines.append(line)
+    return lines
+
+
+def _cut(text: str, cells: int) -> str:
+    """The longest start of `text` within `cells` cells (at least one character)."""
+    taken = 0
+    for i, ch in enumerate(text):
+        taken += cell_width(ch)
+        if taken > cells:
+            return text[: max(i, 1)]
+    return text
+
+
+def labelled(label: str, value: str, width: int, label_width: int = 12) -> list[str]:
+    """`  label:   value` lines within `width` cells, the value's wrapped lines under its start."""
+    head = f"  {label}"
+    return wrap_cells(
+        value, width, " " * label_width, head + " " * (label_width - cell_width(head))
+    )
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 experiment`, `2 experiments`, `1,200 cards` (`words` when adding an s is wrong)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"

@@ -6,6 +6,8 @@ has a test that it implements every name listed here.
 
 from __future__ import annotations
 
+from typing import Any
+
 # Data sets. `csv` reads a learner's or a lesson's own files; the three download ones need
 # the network once (or LAB_DATA_DIR).
 SYNTHETIC_DATASETS = {
@@ -28,6 +30,25 @@ DOWNLOAD_DATASETS = {
     "cifar10": "CIFAR-10 colour images (32x32x3, 50,000 + 10,000)",
 }
 DATASETS = {**SYNTHETIC_DATASETS, **REAL_DATASETS, **DOWNLOAD_DATASETS}
+
+# The arguments each data set takes, with their defaults (None: required, no default). The
+# generated sets also take `seed` (else the run's seed is used).
+DATASET_ARGS: dict[str, dict[str, Any]] = {
+    "linear-tiny": {},
+    "linear": {"n": 100, "w": 2.0, "b": 1.0, "noise": 0.5},
+    "hours-pass": {"n": 100, "noise": 1.0},
+    "moons": {"n": 200, "noise": 0.1},
+    "circles": {"n": 200, "noise": 0.05, "factor": 0.5},
+    "spirals": {"n": 300, "noise": 0.2, "turns": 1.5},
+    "xor": {"n": 200, "noise": 0.2},
+    "random-regression": {"n": 100, "features": 1000, "targets": 10},
+    "digits": {},
+    "csv": {"train": None, "test": None, "label": None},
+    "mnist": {},
+    "fashion-mnist": {},
+    "cifar10": {},
+}
+CSV_REQUIRED = ("train", "label")
 
 LAYERS = (
     "Linear",
@@ -56,6 +77,12 @@ MODEL_BUILDERS = {
     "mlp": "hidden layers of the given sizes with an activation between them",
     "small-cnn": "two conv-relu-pool blocks, then a linear classifier",
 }
+# The arguments each builder takes, with their defaults.
+BUILDER_ARGS: dict[str, dict[str, Any]] = {
+    "mlp": {"hidden": [64], "activation": "relu", "dropout": 0.0},
+    "small-cnn": {"channels": [16, 32], "kernel_size": 3, "hidden": 64},
+}
+MLP_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
 
 LOSSES = ("mse", "l1", "bce", "bce_with_logits", "cross_entropy")
 CLASSIFICATION_LOSSES = ("bce", "bce_with_logits", "cross_entropy")
@@ -130,6 +157,15 @@ KNOWN_PARAM_PATHS = {
     "patience": "early_stopping.patience",
     "normalize": "dataset.normalize",
 }
+
+
+def unknown_arg(owner: str, args: dict[str, Any], known: dict[str, Any] | tuple) -> str | None:
+    """The refusal for the first argument `owner` does not take (`moons takes no argument
+    'noize'; it takes n, noise`), or None when every one is known."""
+    extra = sorted(set(args) - set(known))
+    if not extra:
+        return None
+    return f"{owner} takes no argument {extra[0]!r}; it takes {', '.join(known) or 'no arguments'}"
 
 
 def metrics_for_scripted(name: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lab.catalog.dotted import dotted
 from lab.catalog.schema import Lesson
 from lab.catalog.yamlread import Document, Mark, YamlError, read_yaml
 
@@ -38,7 +39,7 @@ class LoadedLesson:
     marks: dict[tuple, Mark] = field(repr=False)
 
     def problem(self, loc: tuple, message: str) -> Problem:
-        return Problem(self.path, *_nearest_mark(self.marks, loc), _dotted(loc), message)
+        return Problem(self.path, *_nearest_mark(self.marks, loc), dotted(loc), message)
 
 
 def load_file(path: Path) -> tuple[LoadedLesson | None, list[Problem]]:
@@ -93,13 +94,13 @@ def _problem_from_error(path: Path, doc: Document, err: dict[str, Any]) -> Probl
     kind = err["type"]
     if kind == "missing":
         message = f"missing field {missing!r}" if missing else "missing field"
-        where = _dotted(loc)
+        where = dotted(loc)
     elif kind == "extra_forbidden":
         message = f"unknown field {loc[-1]!r}" if loc else "unknown field"
-        where = _dotted(loc[:-1])
+        where = dotted(loc[:-1])
     else:
         message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        where = _dotted(loc)
+        where = dotted(loc)
     return Problem(path, line, col, where, message)
 
 
@@ -122,10 +123,3 @@ def _nearest_mark(marks: dict[tuple, Mark], loc: tuple) -> tuple[int, int]:
         if mark:
             return mark.line, mark.col
     return 1, 1
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from lab.catalog import allowlists as allow
+from lab.catalog.dotted import MISSING, lookup
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|[^\[\]]*)?\]\]")
@@ -218,6 +219,22 @@ class DatasetSpec(Strict):
     subset: Annotated[int, Field(gt=0)] | None = None
     """Use only this many samples (drawn from the seed): keeps big data sets quick."""
 
+    @field_validator("args")
+    @classmethod
+    def _known_args(cls, args: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        name = info.data.get("name")
+        if name not in allow.DATASET_ARGS:
+            return args  # the name is refused on its own
+        known = dict(allow.DATASET_ARGS[name])
+        if name in allow.SYNTHETIC_DATASETS:
+            known["seed"] = None
+        refusal = allow.unknown_arg(name, args, known)
+        if refusal:
+            raise ValueError(refusal)
+        if name == "csv" and any(key not in args for key in allow.CSV_REQUIRED):
+            raise ValueError("csv needs `train` (a file) and `label` (a column name)")
+        return args
+
 
 class LayerSpec(Strict):
     """One `torch.nn` layer: its allow-listed type, positional and keyword arguments, a name."""
@@ -268,6 +285,23 @@ class ModelSpec(Strict):
     layers: list[LayerSpec] = []
     builder: Annotated[str, allowed("model builder", allow.MODEL_BUILDERS)] | None = None
     args: dict[str, Any] = {}
+
+    @field_validator("args")
+    @classmethod
+    def _known_args(cls, args: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        builder = info.data.get("builder")
+        if builder not in allow.BUILDER_ARGS:
+            return args
+        refusal = allow.unknown_arg(builder, args, allow.BUILDER_ARGS[builder])
+        if refusal:
+            raise ValueError(refusal)
+        if builder == "mlp" and args.get("activation", "relu") not in allow.MLP_ACTIVATIONS:
+            raise ValueError(f"mlp: activation must be one of {', '.join(allow.MLP_ACTIVATIONS)}")
+        return args
+
+    def resolved_args(self) -> dict[str, Any]:
+        """The builder's arguments with its defaults filled in."""
+        return {**allow.BUILDER_ARGS[self.builder], **self.args} if self.builder else {}
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -341,12 +375,9 @@ class ScriptedSpec(Strict):
     def _known_args(cls, args: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         name = info.data.get("name")
         if name in allow.SCRIPTED:
-            known = allow.SCRIPTED[name]["args"]
-            extra = sorted(set(args) - set(known))
-            if extra:
-                raise ValueError(
-                    f"{name} takes no argument {extra[0]!r}; it takes {', '.join(known)}"
-                )
+            refusal = allow.unknown_arg(name, args, allow.SCRIPTED[name]["args"])
+            if refusal:
+                raise ValueError(refusal)
         return args
 
     def resolved_args(self) -> dict[str, Any]:
@@ -433,8 +464,8 @@ class Experiment(Strict):
         spec = self.spec_dict()
         for name, param in self.params.items():
             path = self.param_path(name)
-            value = _lookup(spec, path)
-            if value is _MISSING:
+            value = lookup(spec, path)
+            if value is MISSING:
                 raise ValueError(f"params.{name}: {path!r} is not a setting of this experiment")
             if isinstance(value, (dict, list)):
                 raise ValueError(f"params.{name}: {path!r} is not a single value")
@@ -472,21 +503,7 @@ class Experiment(Strict):
 
     def defaults(self) -> dict[str, Any]:
         spec = self.spec_dict()
-        return {name: _lookup(spec, self.param_path(name)) for name in self.params}
-
-
-_MISSING = object()
-
-
-def _lookup(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return _MISSING
-    return data
+        return {name: lookup(spec, self.param_path(name)) for name in self.params}
 
 
 class Lesson(Strict):

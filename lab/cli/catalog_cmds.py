@@ -11,6 +11,7 @@ import typer
 from lab import paths
 from lab.cli import app, state
 from lab.table import table
+from lab.text import plural
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -22,7 +23,7 @@ def _print_json(data) -> None:
 def _warn_problems(catalog) -> None:
     if catalog.problems:
         typer.echo(
-            f"lab: {len(catalog.problems)} problem(s) in lesson files; run `lab validate`",
+            f"lab: {plural(len(catalog.problems), 'problem')} in lesson files; run `lab validate`",
             err=True,
         )
 
@@ -133,6 +134,6 @@ def validate(
     for problem in problems:
         typer.echo(str(problem))
     if problems:
-        typer.echo(f"{len(problems)} problem(s) in {n} file(s)", err=True)
+        typer.echo(f"{plural(len(problems), 'problem')} in {plural(n, 'file')}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {n} lesson file(s), no problems")
+    typer.echo(f"ok: {plural(n, 'lesson file')}, no problems")

@@ -206,8 +206,8 @@ def watch(
     sessions = [ExerciseSession(e, store, checker) for e in entries]
     todo = [s for s in sessions if s.state != DONE]
     try:
-        for session in todo:
-            _watch_one(session, sessions)
+        for n, session in enumerate(todo):
+            _watch_one(session, sessions, first=n == 0)
         typer.echo(f"all {len(sessions)} exercises done")
     except KeyboardInterrupt:
         typer.echo("")
@@ -215,7 +215,7 @@ def watch(
         checker.close()
 
 
-def _watch_one(session, sessions) -> None:
+def _watch_one(session, sessions, first: bool) -> None:
     session.open()
     ex = session.exercise
     done = sum(1 for s in sessions if s.state == "done")
@@ -232,6 +232,9 @@ def _watch_one(session, sessions) -> None:
                 continue
             last = stamp
             typer.echo(f"\n--- checking {session.path.name} at {time.strftime('%H:%M:%S')}")
+            if first:
+                typer.echo("(the first check waits for PyTorch to load)")
+                first = False
             result = session.check()
             print_result(result)
             if result.passed:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lab.cli import app, state
+from lab.quiz import MASTERY_HELP
+from lab.text import plural
 
 
 def fail(message: str, code: int = 1):
@@ -68,11 +73,21 @@ def quiz(
         bool, typer.Option("--cards", help="Glossary flashcards instead of questions.")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Ask at most this many.")] = None,
+    reverse: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reverse",
+            metavar="zh|fr",
+            help="With --cards: reverse cards too, that name shown, the term to recall.",
+        ),
+    ] = None,
 ) -> None:
     """Questions due for review first, then new ones; each answer is saved at once.
 
-    In --plain mode choices are numbered from 1; several answers as `1,3`; true/false as t/f.
-    End of input (Ctrl+D) ends the quiz with a summary.
+    Across lessons, new questions come from lessons you have read; name a lesson to take any.
+    In --plain mode choices are numbered from 1; several answers as `1,3`; true/false as t/f;
+    after a text answer marked wrong, `o` says you were right. End of input (Ctrl+D) ends the
+    quiz with a summary; Ctrl+C too, with exit status 130.
     """
     catalog = state.catalog()
     _check_lesson(catalog, lesson)
@@ -81,31 +96,62 @@ def quiz(
 
         open_app(f"quiz:{lesson}" if lesson else "quiz")
         return
+    languages = tuple(dict.fromkeys(reverse or []))
+    if any(x not in ("zh", "fr") for x in languages):
+        fail("--reverse takes zh or fr", 2)
     store = open_store(required=False)
     try:
         if cards:
-            _plain_cards(catalog, store, lesson, practice, limit)
+            code = _plain_cards(catalog, store, lesson, practice, limit, languages)
         else:
-            _plain_quiz(catalog, store, lesson, practice, limit)
+            code = _plain_quiz(catalog, store, lesson, practice, limit)
     finally:
         if store is not None:
             store.close()
+    if code:
+        raise typer.Exit(code)
+
+
+class _Interrupted(Exception):
+    """Ctrl+C at a prompt: end with the summary, then exit 130 as `lab run` does."""
 
 
 def _read_line(prompt: str) -> str | None:
+    """A line from stdin; None at end of input; _Interrupted on Ctrl+C."""
     typer.echo(prompt, nl=False)
     try:
         line = sys.stdin.readline()
     except KeyboardInterrupt:
         typer.echo("")
-        return None
+        raise _Interrupted from None
     if not line:
         typer.echo("")
         return None
     return line.rstrip("\r\n")
 
 
-def _plain_quiz(catalog, store, lesson, practice, limit) -> None:
+def _say(text: str) -> None:
+    """Print prose wrapped to the terminal at word boundaries (`- ` items hang-indented)."""
+    from lab.text import reflow
+
+    _echo_wrapped(reflow(text).splitlines())
+
+
+def _echo_wrapped(lines: list[str]) -> None:
+    """Print each line wrapped to the terminal; continuation lines hang under its text."""
+    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+    out = []
+    for line in lines:
+        body = line.lstrip()
+        marker = re.match(r"([-*] |\d+\. )", body)
+        hang = " " * (len(line) - len(body) + (len(marker.group(1)) if marker else 0))
+        out += textwrap.wrap(
+            line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+        ) or [""]
+    typer.echo("\n".join(out))
+
+
+def _plain_quiz(catalog, store, lesson, practice, limit) -> int:
     from lab.quiz.grading import AnswerError
     from lab.quiz.session import QuizSession
 
@@ -117,72 +163,94 @@ def _plain_quiz(catalog, store, lesson, practice, limit) -> None:
             if summary.next_due
             else ""
         )
-        typer.echo(f"Nothing due and nothing new.{when} `lab quiz --plain --all` to practise.")
-        return
-    warned = False
-    while (question := session.current) is not None:
-        typer.echo(f"\n[{session.position + 1}/{session.total}] {session.current_lesson}")
-        typer.echo(question.prompt.strip())
-        if question.kind in ("single", "multiple"):
-            for i, choice in enumerate(question.choices, start=1):
-                typer.echo(f"  {i}. {choice}")
-        hint = {
-            "single": "number",
-            "multiple": "numbers, like 1,3",
-            "true_false": "t/f",
-            "numeric": "number",
-            "text": "answer",
-        }[question.kind]
-        while True:
-            line = _read_line(f"{hint}> ")
+        new = "" if lesson else " New questions come from lessons you have read."
+        _say(f"Nothing due and nothing new.{when}{new} `lab quiz --plain --all` to practise.")
+        return 0
+    warned, code = False, 0
+    try:
+        while (question := session.current) is not None:
+            typer.echo(f"\n[{session.position + 1}/{session.total}] {session.current_lesson}")
+            _say(question.prompt)
+            if question.kind in ("single", "multiple"):
+                _echo_wrapped([f"  {i}. {c}" for i, c in enumerate(question.choices, start=1)])
+            hint = PLAIN_HINTS[question.kind]
+            while True:
+                line = _read_line(f"{hint}> ")
+                if line is None:
+                    break
+                try:
+                    outcome = session.answer_text(line)
+                except AnswerError as exc:
+                    typer.echo(str(exc))
+                    continue
+                verdict, _, explanation = outcome.feedback.partition("\n")
+                _say(verdict)
+                _say(explanation)
+                if outcome.can_overrule:
+                    again = _read_line("(o: I was right; enter: go on) ")
+                    if again is not None and again.strip().casefold() == "o":
+                        session.overrule(outcome)
+                        typer.echo("Counted as right.")
+                if not outcome.stored and store is not None and not warned:
+                    typer.echo(f"lab: this answer was not saved: {session.store_error}", err=True)
+                    warned = True
+                break
             if line is None:
                 break
-            try:
-                outcome = session.answer_text(line)
-            except AnswerError as exc:
-                typer.echo(str(exc))
-                continue
-            typer.echo(outcome.feedback)
-            if not outcome.stored and store is not None and not warned:
-                typer.echo(f"lab: this answer was not saved: {session.store_error}", err=True)
-                warned = True
-            break
-        if line is None:
-            break
-    typer.echo("\n" + session.summary().describe())
+    except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
+        code = 130
+    typer.echo("")
+    _say(session.summary().describe())
+    return code
 
 
-def _plain_cards(catalog, store, lesson, practice, limit) -> None:
+PLAIN_HINTS = {
+    "single": "number",
+    "multiple": "numbers, like 1,3",
+    "true_false": "t/f",
+    "numeric": "number",
+    "text": "answer",
+}
+
+
+def _plain_cards(catalog, store, lesson, practice, limit, languages) -> int:
     from lab.quiz.grading import AnswerError
     from lab.quiz.session import FlashcardSession
 
-    session = FlashcardSession(catalog, store, lesson, practice=practice, limit=limit)
+    session = FlashcardSession(
+        catalog, store, lesson, practice=practice, limit=limit, languages=languages
+    )
     if not session.queue:
         typer.echo("No flashcards due and none new. `lab quiz --plain --cards --all` to practise.")
-        return
-    total, graded = len(session.queue), 0
-    while (entry := session.current) is not None:
-        typer.echo(f"\n[{session.position + 1}/{total}] {entry.term.term}")
-        if _read_line("(enter shows the definition) ") is None:
-            break
-        typer.echo(entry.term.definition.strip())
-        while True:
-            line = _read_line("again/hard/good/easy (a/h/g/e)> ")
+        return 0
+    graded, code = 0, 0
+    try:
+        while (card := session.current_card) is not None:
+            typer.echo(f"\n[{session.position + 1}/{len(session.queue)}] {card.front}")
+            if _read_line(f"({card.question} enter shows the answer) ") is None:
+                break
+            _echo_wrapped(card.back.splitlines())
+            intervals = session.intervals()
+            choices = "  ".join(f"{g[0]} {g} ({intervals[g]})" for g in intervals)
+            while True:
+                line = _read_line(f"{choices}> ")
+                if line is None:
+                    break
+                word = {g[0]: g for g in intervals}.get(line.strip().casefold(), line)
+                try:
+                    session.grade(word)
+                except AnswerError as exc:
+                    typer.echo(str(exc))
+                    continue
+                graded += 1
+                break
             if line is None:
                 break
-            word = {"a": "again", "h": "hard", "g": "good", "e": "easy"}.get(
-                line.strip().casefold(), line
-            )
-            try:
-                session.grade(word)
-            except AnswerError as exc:
-                typer.echo(str(exc))
-                continue
-            graded += 1
-            break
-        if line is None:
-            break
-    typer.echo(f"\n{graded} card(s) reviewed.")
+    except (_Interrupted, KeyboardInterrupt):  # at a prompt, or while saving
+        code = 130
+    again = f"; {session.again} to see again soon" if session.again else ""
+    typer.echo(f"\n{plural(graded, 'card')} reviewed{again}.")
+    return code
 
 
 # --- lab progress ------------------------------------------------------------------------
@@ -197,45 +265,48 @@ progress_app = typer.Typer(
 app.add_typer(progress_app)
 
 
-@progress_app.callback()
+@progress_app.callback(help=f"Reviews done, due now, and mastery per lesson.\n\n{MASTERY_HELP}")
 def progress(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Reviews done, due now, and mastery per lesson.
-
-    Mastery is the share of a lesson's questions last answered right and not yet due again.
-    """
     if ctx.invoked_subcommand is not None:
         return
+    from lab.exercises.session import progress as exercise_progress
+    from lab.quiz.progress import progress as figures
     from lab.table import table
 
     catalog = state.catalog()
     store = open_store(reading=True)
-    from lab.exercises.session import progress as exercise_progress
     from lab.quiz.predict import progress as prediction_progress
 
     with store:
-        data = store.progress(catalog)
-        data["exercises"] = exercise_progress(catalog, store)
-        data["predictions"] = prediction_progress(catalog, store)
+        data = figures(catalog, store)
+        exercises = exercise_progress(catalog, store)
+        predictions = prediction_progress(catalog, store)
         read = store.lessons_read()
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        extra = {"exercises": exercises, "predictions": predictions}
+        typer.echo(json.dumps({**data.to_json(), **extra}, indent=2))
         return
     rows = [
         [
-            x["id"],
-            "yes" if x["id"] in read else "",
-            x["reviews"],
-            x["due"],
-            f"{round(100 * x['mastery'])}%",
+            x.id,
+            "yes" if x.id in read else "",
+            x.reviews,
+            x.due,
+            f"{round(100 * x.mastery)}%",
+            f"{round(100 * x.cards)}%" if x.cards_seen else "",
         ]
-        for x in data["lessons"]
+        for x in data.lessons
     ]
-    typer.echo(table(["lesson", "read", "reviews", "due", "mastery"], rows))
-    typer.echo(f"\n{data['reviews']} review(s) in all; {data['due']} question(s) due now.")
-    typer.echo(f"{data['exercises']['done']} of {data['exercises']['total']} exercise(s) done.")
+    typer.echo(table(["lesson", "read", "reviews", "due", "mastery", "cards"], rows))
+    due = f"{plural(data.due, 'question')} due now"
+    if data.next_due:
+        due += f"; the next at {data.next_due.astimezone():%Y-%m-%d %H:%M}"
+    typer.echo(f"\n{plural(data.reviews, 'review')} in all; {due}.")
+    typer.echo(f"{exercises['done']} of {plural(exercises['total'], 'exercise')} done.")
+    typer.echo("Mastery: expected recall now, averaged over a lesson's questions (see --help).")
 
 
 @progress_app.command("export")
@@ -261,8 +332,9 @@ def progress_export(
     except OSError as exc:
         fail(f"cannot write {file}: {exc.strerror or exc}")
     typer.echo(
-        f"exported {len(data['reviews'])} review(s), {len(data['lessons_read'])} lesson(s) read "
-        f"and {len(data['runs'])} run(s) to {file}"
+        f"exported {plural(len(data['reviews']), 'review')}, "
+        f"{plural(len(data['lessons_read']), 'lesson')} read "
+        f"and {plural(len(data['runs']), 'run')} to {file}"
     )
 
 
@@ -288,6 +360,6 @@ def progress_import(
         except StoreError as exc:
             fail(str(exc))
     typer.echo(
-        f"imported {counts['reviews']} new review(s), {counts['lessons_read']} lesson(s) read "
-        f"and {counts['runs']} run(s)"
+        f"imported {plural(counts['reviews'], 'new review')}, "
+        f"{plural(counts['lessons_read'], 'lesson')} read and {plural(counts['runs'], 'run')}"
     )

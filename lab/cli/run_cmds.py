@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import time
 from typing import Annotated
 
 import typer
@@ -45,31 +44,34 @@ def run(
         raise typer.Exit(2) from None
 
     from lab.engine.client import Worker
-    from lab.engine.events import Done
+    from lab.runs.session import RunSession
+    from lab.store import Store
 
     printer = _Printer(run_spec, as_json, entry.experiment.goal)
-    worker = Worker.spawn()
-    worker.send(run_spec)
+    session = RunSession(
+        run_spec,
+        Worker.spawn(),
+        open_store=Store.open,
+        on_warning=lambda text: typer.echo(f"lab run: {text}", err=True),
+    )
     printer.waiting()
     interrupted = False
-    done: Done | None = None
-    while done is None:
+    while session.done is None:
         try:
-            for event in worker.events():
-                printer.show(event)
-                if isinstance(event, Done):
-                    done = event
+            for event in session.events():
+                printer.show(event, session)
         except KeyboardInterrupt:
             if interrupted:  # a second Ctrl+C: do not wait any longer
-                worker.kill()
-                done = Done("stopped", "stopped by Ctrl+C")
-                printer.show(done)
+                printer.show(session.kill("stopped by Ctrl+C"), session)
             interrupted = True
-            worker.stop()
-    worker.wait(5)
-    if done.status == "completed":
+            session.stop()
+    session.worker.wait(5)
+    session.wait_recorded(10)
+    if session.run_id is not None and not as_json:
+        typer.echo(f"run {session.run_id}")
+    if session.done.status == "completed":
         raise typer.Exit(0)
-    raise typer.Exit(130 if interrupted or done.status == "stopped" else 1)
+    raise typer.Exit(130 if interrupted or session.done.status == "stopped" else 1)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -82,31 +84,23 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 class _Printer:
-    """Shows a run's events as lines (or JSON) and keeps its history in the store."""
+    """Shows a run's events as lines (or JSON lines); the session keeps its record."""
 
-    def __init__(self, run_spec: dict, as_json: bool, goal=None):
-        self.run_spec, self.as_json, self.goal = run_spec, as_json, goal
-        spec = run_spec["spec"]
-        self.epochs = 1 if run_spec.get("smoke") else spec.get("epochs")
+    def __init__(self, run_spec, as_json: bool, goal=None):
+        self.as_json, self.goal = as_json, goal
+        self.epochs = run_spec.epochs
         self.tty = sys.stdout.isatty() and not as_json
         self.transient = False  # a line the next output replaces is on the terminal
         self.epoch_rows: list[tuple[int, dict]] = []
         self.points: list[tuple[int, str, float]] = []
-        self.history = _History()
-        self.started = time.monotonic()
 
-    def show(self, event) -> None:
+    def show(self, event, session) -> None:
         from lab.engine.events import Done, EpochEnd, Log, Progress, Start, to_json
 
         if isinstance(event, Progress):
             self.points.append((event.step, event.series, event.loss))
         elif isinstance(event, EpochEnd):
             self.epoch_rows.append((event.epoch, event.metrics))
-            self.history.add_epoch(event.epoch, event.metrics)
-        elif isinstance(event, Start):
-            self.history.start(self.run_spec, event)
-        elif isinstance(event, Done):
-            self.history.finish(event, self.points, time.monotonic() - self.started)
         if self.as_json:
             typer.echo(to_json(event))
             return
@@ -132,12 +126,11 @@ class _Printer:
             typer.echo(f"{event.status}: {event.reason}")
             if event.metrics:
                 typer.echo("  ".join(f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()))
-            if self.goal is not None:
-                typer.echo(self._goal_line(event.metrics))
+            # after a failure, only why it failed: the goal was never in reach
+            if self.goal is not None and event.status != "failed":
+                typer.echo(self._goal_line(session.metrics))
             if event.traceback and event.status == "failed":
                 typer.echo(event.traceback.rstrip(), err=True)
-            if self.history.run_id is not None:
-                typer.echo(f"run {self.history.run_id}")
 
     def _goal_line(self, metrics: dict) -> str:
         value = metrics.get(self.goal.metric)  # shown as the goal is written: 0.95, not 95%
@@ -203,55 +196,6 @@ def _fmt(key: str, value) -> str:
     if isinstance(value, float) and "accuracy" in key:
         return f"{value:.1%}"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-class _History:
-    """The run's record in the store; a missing or failing store never stops a run."""
-
-    def __init__(self):
-        self.store = None
-        self.run_id: int | None = None
-
-    def start(self, run_spec: dict, event) -> None:
-        spec = run_spec["spec"]
-        seed = spec.get("seed", spec.get("args", {}).get("seed"))
-        try:
-            from lab.store import Store
-
-            self.store = Store.open()
-            self.run_id = self.store.start_run(
-                experiment=run_spec["experiment"],
-                lesson=run_spec["lesson"],
-                spec=spec,
-                tweaks=run_spec.get("tweaks", {}),
-                seed=seed,
-                device=event.device,
-                torch_version=event.torch_version,
-            )
-        except Exception as exc:  # the history is a record, not the run itself
-            self._warn(exc)
-
-    def add_epoch(self, epoch: int, metrics: dict) -> None:
-        if self.run_id is not None:
-            try:
-                self.store.add_epoch(self.run_id, epoch, metrics)
-            except Exception as exc:
-                self._warn(exc)
-
-    def finish(self, done, points: list, duration_s: float) -> None:
-        if self.run_id is None:
-            return
-        try:
-            if points:
-                self.store.add_points(self.run_id, points)
-            self.store.finish_run(self.run_id, done.status, done.reason, done.metrics, duration_s)
-        except Exception as exc:
-            self._warn(exc)
-
-    def _warn(self, exc: Exception) -> None:
-        if not isinstance(exc, ImportError):
-            typer.echo(f"lab run: could not record the run ({exc})", err=True)
-        self.run_id = None
 
 
 data_app = typer.Typer(help="Data sets that need the network once: fetch them into the cache.")

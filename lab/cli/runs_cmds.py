@@ -122,28 +122,34 @@ def _show(run, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(_run_json(run, True), indent=2))
         return
-    lines = [
-        f"run {run.id}: {run.experiment} ({run.lesson}) {run.status}",
-        f"  started   {run.started_at.astimezone():%Y-%m-%d %H:%M:%S}",
-    ]
+    from lab.table import table, terminal_width
+    from lab.text import labelled, plural, wrap_cells
+
+    width = terminal_width()
+
+    def field(name: str, value: str) -> list[str]:
+        return labelled(name, value, width)
+
+    lines = wrap_cells(
+        f"run {run.id}: {run.experiment} ({run.lesson}) {run.status}", width, "  ", ""
+    )
+    lines += field("started", f"{run.started_at.astimezone():%Y-%m-%d %H:%M:%S}")
     if run.duration_s is not None:
-        lines.append(f"  duration  {run.duration_s:.1f}s")
+        lines += field("duration", f"{run.duration_s:.1f}s")
     if run.reason:
-        lines.append(f"  reason    {run.reason}")
-    lines.append(f"  device    {run.device}   torch {run.torch_version}   seed {run.seed}")
+        lines += field("reason", run.reason)
+    lines += field("device", f"{run.device} · torch {run.torch_version} · seed {run.seed}")
     if run.tweaks:
-        lines.append("  tweaks    " + ", ".join(f"{k}={v}" for k, v in run.tweaks.items()))
+        lines += field("tweaks", ", ".join(f"{k}={v}" for k, v in run.tweaks.items()))
     if run.metrics:
-        lines.append("  metrics   " + ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items()))
+        lines += field("metrics", ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items()))
     typer.echo("\n".join(lines))
     if run.epochs:
-        from lab.table import table
-
         keys = sorted({k for _, m in run.epochs for k in m})
         rows = [[e, *[_fmt(m.get(k)) for k in keys]] for e, m in run.epochs]
         typer.echo("")
         typer.echo(table(["epoch", *keys], rows))
-    typer.echo(f"\n{len(run.points)} step loss point(s) kept")
+    typer.echo(f"\n{plural(len(run.points), 'step loss point')} kept")
 
 
 def _export(run, as_json: bool, points: bool) -> None:

@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
+from lab.catalog.runspec import RunSpec, spec_error
+from lab.catalog.schema import OptimizerSpec, ScheduleSpec
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
@@ -38,16 +41,25 @@ EVAL_BATCH = 4096
 START_SAMPLES = 256  # the loss at the start (divergence is judged against it) averages these
 
 
-def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
-    """Every event of one run, ending with exactly one `Done`; never raises."""
+def run_events(
+    run_spec: RunSpec | dict[str, Any], should_stop: Callable[[], bool]
+) -> Iterator[Event]:
+    """Every event of one run, ending with exactly one `Done`; never raises. A run spec that
+    arrives as JSON data is validated into the typed `RunSpec` first."""
     done = False
     try:
-        if run_spec.get("kind") == "scripted":
+        try:
+            run = RunSpec.model_validate(run_spec)
+        except ValidationError as exc:
+            done = True
+            yield Done("failed", f"the run spec is not valid: {spec_error(exc)}")
+            return
+        if run.scripted:
             from lab.engine.scripted import run_scripted
 
-            events = run_scripted(run_spec, should_stop)
+            events = run_scripted(run, should_stop)
         else:
-            events = train(run_spec, should_stop)
+            events = train(run, should_stop)
         for event in events:
             done = isinstance(event, Done)
             yield event
@@ -75,12 +87,8 @@ def run_events(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Ite
 
 
 def warm_up() -> None:
-    """Import and exercise what a first run needs (sklearn, torchinfo, the optimizers' lazy
-    imports), so the worker pays for it while the learner reads, not when they press run."""
-    import sklearn.datasets  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
-    import torchinfo  # noqa: F401
-
+    """Exercise what every run needs (the optimizers' lazy imports, autograd), so the worker
+    pays for it while the learner reads, not when they press run."""
     set_threads(big=False)  # until the run says otherwise: a waiting worker takes one core
     model = nn.Linear(2, 1)
     optimizer = torch.optim.Adam(model.parameters())
@@ -125,29 +133,31 @@ LOSSES: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def make_optimizer(params, opt: dict[str, Any]) -> torch.optim.Optimizer:
-    name, lr, wd = opt["name"], opt["lr"], opt.get("weight_decay", 0.0)
-    momentum = opt.get("momentum", 0.0)
-    if name == "sgd":
-        nesterov = bool(opt.get("nesterov", False))
-        return torch.optim.SGD(params, lr, momentum=momentum, nesterov=nesterov, weight_decay=wd)
-    if name == "adam":
+def make_optimizer(params, opt: OptimizerSpec | dict[str, Any]) -> torch.optim.Optimizer:
+    opt = OptimizerSpec.model_validate(opt)
+    lr, wd, momentum = opt.lr, opt.weight_decay, opt.momentum
+    if opt.name == "sgd":
+        return torch.optim.SGD(
+            params, lr, momentum=momentum, nesterov=opt.nesterov, weight_decay=wd
+        )
+    if opt.name == "adam":
         return torch.optim.Adam(params, lr, weight_decay=wd)
-    if name == "adamw":
+    if opt.name == "adamw":
         return torch.optim.AdamW(params, lr, weight_decay=wd)
-    if name == "rmsprop":
+    if opt.name == "rmsprop":
         return torch.optim.RMSprop(params, lr, momentum=momentum, weight_decay=wd)
-    if name == "adagrad":
+    if opt.name == "adagrad":
         return torch.optim.Adagrad(params, lr, weight_decay=wd)
-    raise ValueError(f"unknown optimizer {name!r}")
+    raise ValueError(f"unknown optimizer {opt.name!r}")
 
 
-def make_schedule(optimizer, schedule: dict[str, Any] | None, num_epochs: int):
-    if not schedule:
+def make_schedule(optimizer, schedule: ScheduleSpec | dict[str, Any] | None, num_epochs: int):
+    if schedule is None:
         return None
-    if schedule["name"] == "step":
+    schedule = ScheduleSpec.model_validate(schedule)
+    if schedule.name == "step":
         return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=schedule.get("step_size", 10), gamma=schedule.get("gamma", 0.5)
+            optimizer, step_size=schedule.step_size, gamma=schedule.gamma
         )
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=num_epochs)
 
@@ -239,33 +249,33 @@ def start_loss(model: nn.Module, X, y, loss_fn, seed: int) -> float:
 # --- the loop -------------------------------------------------------------------------------
 
 
-def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
-    """A declarative training run (spec: a TrainSpec dump), top to bottom."""
-    spec = run_spec["spec"]
-    smoke = bool(run_spec.get("smoke"))
-    num_epochs = 1 if smoke else int(spec["epochs"])
-    batch_size, seed, loss_name = int(spec["batch_size"]), int(spec["seed"]), spec["loss"]
-    classify = loss_name in ("bce", "bce_with_logits", "cross_entropy")
-    device = pick_device(spec.get("device", "auto"))
+def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
+    """A declarative training run (`run.spec`: a TrainSpec), top to bottom."""
+    spec = run.train
+    num_epochs = run.epochs
+    batch_size, seed, loss_name = spec.batch_size, spec.seed, spec.loss
+    classify = spec.classification
+    device = pick_device(spec.device)
 
     # data and model, checked before anything trains
-    data: Data = load_data(run_spec, loss_name, subset=SMOKE_SAMPLES if smoke else None)
+    # (the data sets still read the spec as JSON data: `load_data` is split on another branch)
+    data: Data = load_data(run.to_json(), loss_name, subset=SMOKE_SAMPLES if run.smoke else None)
     out = output_size(data.y_train, loss_name, data.num_classes)
     sample_shape = tuple(data.X_train.shape[1:])
     on_device = 0 if device.type == "cpu" else _data_bytes(data)
     n_train, n_eval = len(data.X_train), max(len(X) for X, _ in data.splits().values())
     need = estimate(
-        spec["model"],
+        spec.model,
         sample_shape,
         out,
         min(batch_size, n_train),
-        spec["optimizer"],
+        spec.optimizer,
         data_bytes=on_device,
         eval_batch=min(EVAL_BATCH, n_eval),
     )
     check_fits(need, device)  # refused in one line before a byte is allocated
     torch.manual_seed(seed)
-    model = build_model(spec["model"], sample_shape, out)
+    model = build_model(spec.model, sample_shape, out)
     check_shapes(model, data.X_train, data.y_train, loss_name, data.num_classes)
     big = parameter_count(model) > 500_000 or data.X_train[0].numel() > 1024
     set_threads(big)
@@ -273,27 +283,27 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
     splits = {name: (X.to(device), y.to(device)) for name, (X, y) in data.splits().items()}
     X_train, y_train = splits["train"]
     yield Start(
-        experiment=run_spec.get("experiment", ""),
+        experiment=run.experiment,
         device=str(device),
         summary=summary(model, X_train[:2], device),
         parameters=parameter_count(model),
-        spec=spec,
+        spec=run.spec_json(),
         torch_version=torch.__version__,
     )
     loss_fn = LOSSES[loss_name]()
     watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))
     torch.manual_seed(seed)  # the summary's and start loss's passes must not shift the stream
 
-    optimizer = make_optimizer(model.parameters(), spec["optimizer"])
-    schedule = make_schedule(optimizer, spec.get("schedule"), num_epochs)
+    optimizer = make_optimizer(model.parameters(), spec.optimizer)
+    schedule = make_schedule(optimizer, spec.schedule, num_epochs)
     shuffle_gen = torch.Generator().manual_seed(seed)
     loader = None
-    if spec.get("loader") == "dataloader":
+    if spec.loader == "dataloader":
         dataset = torch.utils.data.TensorDataset(data.X_train, data.y_train)
         loader = torch.utils.data.DataLoader(
-            dataset, batch_size=batch_size, shuffle=spec["shuffle"], generator=shuffle_gen
+            dataset, batch_size=batch_size, shuffle=spec.shuffle, generator=shuffle_gen
         )
-    stopping = spec.get("early_stopping")
+    stopping = spec.early_stopping
     best = {"value": math.inf, "epoch": 0, "state": None}
     reporter = Reporter()
     metrics: dict[str, float] = {}
@@ -305,7 +315,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
         if loader is not None:
             batches = loader_batches(loader, device)
         else:
-            batches = tensor_batches(X_train, y_train, batch_size, spec["shuffle"], shuffle_gen)
+            batches = tensor_batches(X_train, y_train, batch_size, spec.shuffle, shuffle_gen)
         for X, y in batches:  # X: [batch, *sample shape], y: [batch] or [batch, targets]
             # forward
             y_hat = model(X)
@@ -356,9 +366,9 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
 
         if stopping:
             watched = metrics.get("val_loss", metrics["train_loss"])
-            if watched < best["value"] - stopping["min_delta"]:
+            if watched < best["value"] - stopping.min_delta:
                 best = {"value": watched, "epoch": epoch, "state": _copy_state(model)}
-            elif epoch - best["epoch"] >= stopping["patience"]:
+            elif epoch - best["epoch"] >= stopping.patience:
                 yield Log(f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}")
                 break
         if should_stop():
@@ -366,7 +376,7 @@ def train(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator
 
     # with early stopping on, the run ends on its best epoch's weights whether patience ran out
     # or the epochs did (the same as the loop a lesson writes by hand)
-    restore = stopping and stopping.get("restore_best", True) and best["state"] is not None
+    restore = stopping and stopping.restore_best and best["state"] is not None
     if restore and best["epoch"] != epoch:
         model.load_state_dict(best["state"])
         yield Log(f"restored epoch {best['epoch']}'s weights, the best of the run")

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from lab.catalog.schema import ModelSpec, OptimizerSpec
 from lab.engine.models import ModelError, build_model
 
 ELEMENT_BYTES = 4  # float32
@@ -42,9 +43,10 @@ class Need:
         return self.weights_bytes + self.activation_bytes + self.data_bytes
 
 
-def optimizer_copies(optimizer: dict[str, Any]) -> tuple[int, str]:
+def optimizer_copies(optimizer: OptimizerSpec | dict[str, Any]) -> tuple[int, str]:
     """How many tensors the size of the weights the optimizer keeps, and what they are."""
-    name, momentum = optimizer["name"], float(optimizer.get("momentum", 0.0) or 0.0)
+    optimizer = OptimizerSpec.model_validate(optimizer)
+    name, momentum = optimizer.name, optimizer.momentum
     if name in ("adam", "adamw"):
         return 2, f"{name}'s two moment estimates"
     if name == "rmsprop":
@@ -55,11 +57,11 @@ def optimizer_copies(optimizer: dict[str, Any]) -> tuple[int, str]:
 
 
 def estimate(
-    model_spec: dict[str, Any],
+    model_spec: ModelSpec | dict[str, Any],
     sample_shape: tuple[int, ...],
     out_size: int,
     batch_size: int,
-    optimizer: dict[str, Any],
+    optimizer: OptimizerSpec | dict[str, Any],
     data_bytes: int = 0,
     eval_batch: int = 0,
 ) -> Need:

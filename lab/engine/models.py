@@ -10,9 +10,12 @@ from collections import OrderedDict
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
 from lab.catalog import allowlists as allow
+from lab.catalog.runspec import spec_error
+from lab.catalog.schema import ModelSpec
 
 
 class ModelError(ValueError):
@@ -24,29 +27,32 @@ LAYER_CLASSES: dict[str, type[nn.Module]] = {name: getattr(nn, name) for name in
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
-def build_model(model_spec: dict[str, Any], sample_shape: tuple[int, ...], out_size: int):
+def build_model(
+    model_spec: ModelSpec | dict[str, Any], sample_shape: tuple[int, ...], out_size: int
+):
     """An nn.Sequential; named layers become an OrderedDict as in note 003."""
-    if model_spec.get("builder"):
-        return _builder(model_spec["builder"], model_spec.get("args", {}), sample_shape, out_size)
+    try:
+        spec = ModelSpec.model_validate(model_spec)
+    except ValidationError as exc:
+        raise ModelError(spec_error(exc)) from None
+    if spec.builder:
+        return _builder(spec.builder, spec.resolved_args(), sample_shape, out_size)
     layers = []
-    for i, layer in enumerate(model_spec["layers"], start=1):
-        cls = LAYER_CLASSES[layer["type"]]
+    for i, layer in enumerate(spec.layers, start=1):
+        cls = LAYER_CLASSES[layer.type]
         try:
-            module = cls(*layer.get("args", []), **layer.get("kwargs", {}))
+            module = cls(*layer.args, **layer.kwargs)
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise ModelError(f"layer {i} ({layer['type']}): {_first_line(exc)}") from None
-        layers.append((layer.get("name"), module))
+            raise ModelError(f"layer {i} ({layer.type}): {_first_line(exc)}") from None
+        layers.append((layer.name, module))
     if layers and all(name for name, _ in layers):
         return nn.Sequential(OrderedDict(layers))
     return nn.Sequential(*(m for _, m in layers))
 
 
-def _builder(name: str, args: dict[str, Any], sample_shape: tuple[int, ...], out_size: int):
+def _builder(name: str, a: dict[str, Any], sample_shape: tuple[int, ...], out_size: int):
+    """A named builder with its arguments (defaults filled in, names checked by the schema)."""
     if name == "mlp":
-        known = {"hidden": [64], "activation": "relu", "dropout": 0.0}
-        a = _args(name, args, known)
-        if a["activation"] not in ACTIVATIONS:
-            raise ModelError(f"mlp: activation must be one of {', '.join(ACTIVATIONS)}")
         act = ACTIVATIONS[a["activation"]]
         width = _prod(sample_shape)
         layers: list[nn.Module] = [nn.Flatten()]
@@ -58,7 +64,6 @@ def _builder(name: str, args: dict[str, Any], sample_shape: tuple[int, ...], out
         layers.append(nn.Linear(width, out_size))
         return nn.Sequential(*layers)
     # small-cnn: two conv-relu-pool blocks, then a linear classifier
-    a = _args(name, args, {"channels": [16, 32], "kernel_size": 3, "hidden": 64})
     if len(sample_shape) != 3:
         raise ModelError(
             f"small-cnn needs images shaped [channels, height, width]; this data set's samples "
@@ -75,13 +80,6 @@ def _builder(name: str, args: dict[str, Any], sample_shape: tuple[int, ...], out
     layers += [nn.Flatten(), nn.Linear(c * h * w, int(a["hidden"])), nn.ReLU()]
     layers.append(nn.Linear(int(a["hidden"]), out_size))
     return nn.Sequential(*layers)
-
-
-def _args(builder: str, args: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
-    extra = sorted(set(args) - set(known))
-    if extra:
-        raise ModelError(f"{builder} takes no argument {extra[0]!r}; it takes {', '.join(known)}")
-    return {**known, **args}
 
 
 def _prod(shape) -> int:

@@ -7,8 +7,10 @@ so a dropped SSH session never leaves a run training on a shared GPU.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import threading
@@ -41,6 +43,36 @@ def _watch_stdin() -> None:
     _Stop.requested = True
 
 
+# What some runs need beyond torch, most common first: imported while the worker waits for its
+# spec (a worker started ahead of time), never while a run waits for it (`lab run`).
+EXTRAS = ("torchinfo", "sklearn.datasets")
+
+
+def preload(until=lambda: False) -> None:
+    """Import EXTRAS one by one, stopping as soon as `until()` is true."""
+    import importlib
+
+    for name in EXTRAS:
+        if until():
+            return
+        importlib.import_module(name)
+
+
+def _spec_waiting() -> bool:
+    readable, _, _ = select.select([sys.stdin], [], [], 0)
+    return bool(readable)
+
+
+def _say_ready() -> None:
+    # A spawned worker tells its parent that torch is in (the app shows "loading PyTorch..."
+    # until then) with one byte on the pipe named by LAB_READY_FD.
+    fd = os.environ.pop("LAB_READY_FD", "")
+    if fd.isdigit():
+        with contextlib.suppress(OSError):
+            os.write(int(fd), b"1")
+            os.close(int(fd))
+
+
 def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -61,6 +93,8 @@ def main() -> int:
         from lab.engine.loop import run_events, warm_up  # imports torch: the slow part
 
         warm_up()
+        _say_ready()
+        preload(until=_spec_waiting)
 
         line = sys.stdin.readline()
         _Stop.waiting = False

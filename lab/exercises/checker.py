@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lab.catalog.exercise_schema import Exercise
 from lab.exercises.result import CheckOutcome, Result
+from lab.exercises.worker import CHECKER_BUG  # the module imports torch only when it runs
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
 MAX_SOURCE_BYTES = 1_000_000
@@ -62,6 +63,7 @@ class Checker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=30)
+        self._closed = False
         if start:
             self._spawn()
 
@@ -107,6 +109,8 @@ class Checker:
         }
         with self._lock:
             for attempt in (1, 2):
+                if self._closed:  # closed meanwhile (the app is quitting): start nothing
+                    return Result(error="checking was stopped", seconds=time.monotonic() - started)
                 if self._process is None or self._process.poll() is not None:
                     self._spawn()
                 try:
@@ -148,6 +152,7 @@ class Checker:
 
     def close(self) -> None:
         """End the checking process (closing its stdin ends it; a kill if it lingers)."""
+        self._closed = True
         process, self._process = self._process, None
         if process is None:
             return
@@ -212,6 +217,10 @@ def assemble(messages: list[dict]) -> Result:
     code = end.get("exit")
     if end.get("error"):
         result.error = f"the checker failed: {end['error']}"
+    elif code == CHECKER_BUG:
+        last = [line for line in result.output.splitlines() if line.strip()][-1:]
+        detail = f": {last[0].strip()}" if last else ""
+        result.error = f"the checker itself failed (a bug in lab, not in your code){detail}"
     elif isinstance(code, int) and code < 0:
         if -code == signal.SIGKILL:
             result.error = "the check was killed: did it use far too much memory?"

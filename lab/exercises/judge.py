@@ -38,6 +38,10 @@ class LearnerError(Exception):
         self.message = message
 
 
+class LessonError(Exception):
+    """The exercise itself is broken (its inputs or its solution): not the learner's fault."""
+
+
 class Failed(Exception):
     """A check's expectation was not met; the message says what came back and what was expected."""
 
@@ -389,7 +393,10 @@ def run_check(
     path = parse_path(of)
     for _ in range(check.repeat):
         seed = int.from_bytes(os.urandom(4), "little")
-        inputs = draw_inputs(check)
+        try:
+            inputs = draw_inputs(check)
+        except Exception as exc:  # noqa: BLE001 - e.g. ragged `tensor:` data
+            raise LessonError(f"its inputs cannot be made: {_exception_line(exc)}") from None
         try:
             mine = Run(fn, check, inputs, seed)
         except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
@@ -402,10 +409,12 @@ def run_check(
         if check.same_as_solution:
             try:
                 reference = look(path, Run(solution(check.call), check, inputs, seed).scope)
-            except LearnerError:
-                raise
+            except LearnerError as exc:
+                raise LessonError(f"the reference solution failed: {exc.message}") from None
             except Exception as exc:  # noqa: BLE001
-                raise LearnerError(f"{said}: {_exception_line(exc)}") from None
+                raise LessonError(
+                    f"the reference solution failed: {said}: {_exception_line(exc)}"
+                ) from None
         try:
             expectations(check, actual, reference, inputs[0])
         except Failed as exc:
@@ -519,6 +528,6 @@ def judge(request: dict, emit: Emit) -> None:
         emit({"running": i, "name": name})
         try:
             message = run_check(check, learner, source, filename, solution)
-        except LearnerError as exc:  # the reference solution failed: the lesson's fault
-            message = f"the reference solution failed, not your code: {exc.message}"
+        except LessonError as exc:
+            message = f"this check is broken, not your code ({exc}); tell the lesson's author"
         emit({"check": i, "name": name, "passed": message is None, "message": message or ""})

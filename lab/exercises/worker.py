@@ -21,6 +21,8 @@ import time
 
 OUTPUT_CAP = 8_000
 """Bytes of the learner's printed output kept; the rest is counted, not kept."""
+CHECKER_BUG = 70
+"""The exit code of a child whose checking itself failed (its traceback is in the output)."""
 MEMORY_CAP = 2 * 1000**3
 """Memory a check may allocate beyond what the process holds already (and never more than is
 free): an exercise needs megabytes; a mistake that asks for gigabytes fails fast and cleanly."""
@@ -114,7 +116,7 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
             import traceback
 
             traceback.print_exc()  # into the captured output, shown with "the checker failed"
-            code = 70
+            code = CHECKER_BUG
         finally:
             os._exit(code)
     os.close(result_w)

@@ -6,12 +6,19 @@ import math
 import re
 from typing import Any, NamedTuple
 
+from rapidfuzz.distance import OSA
+
 
 class Grade(NamedTuple):
-    """The verdict on one answer: right or not, and feedback with the explanation."""
+    """The verdict on one answer: right or not, and feedback with the explanation.
+
+    `spelling` is the accepted answer as the lesson writes it when a text answer was right but
+    misspelt by one letter (the feedback says "check the spelling: ..."), else empty.
+    """
 
     correct: bool
     feedback: str
+    spelling: str = ""
 
 
 class AnswerError(ValueError):
@@ -25,6 +32,79 @@ FALSE_WORDS = {"f", "false", "n", "no", "0", "faux", "错", "否"}
 def normalize_text(text: str) -> str:
     """Casefolded, with runs of whitespace collapsed to one space and ends trimmed."""
     return " ".join(str(text).split()).casefold()
+
+
+# Prefixes that name where a function lives, not what it is: `torch.optim.SGD` is `SGD`.
+MODULE_PREFIXES = ("torch", "nn", "functional", "f", "optim", "lr_scheduler", "init", "utils")
+MODULE_PREFIXES += ("torchvision", "transforms", "datasets")
+ARTICLES = ("the", "a", "an")
+# A typo is forgiven only in a word this long; shorter words are too easily another word.
+TYPO_MIN_LETTERS = 5
+
+
+def answer_words(text: str) -> list[str]:
+    """The words of a text answer with what does not change its meaning taken out.
+
+    Casefolded; no spaces around `=` or before `(`; no leading article; words split at spaces
+    and at hyphens between letters; each word without a module prefix (`torch.nn.`), a
+    trailing `()` or a plural ending. Two answers mean the same when their words join equal.
+    """
+    text = normalize_text(text)
+    text = re.sub(r"\s*=\s*", "=", text)
+    text = re.sub(r"\s+\(", "(", text)
+    text = re.sub(r"\(\s+\)", "()", text)
+    words = re.split(r" |(?<=[^\W\d_])-(?=[^\W\d_])", text)
+    if len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    return [_plain_word(w) for w in words if w]
+
+
+def _plain_word(word: str) -> str:
+    parts = word.split(".")
+    while len(parts) > 1 and parts[0] in MODULE_PREFIXES:
+        parts = parts[1:]
+    word = ".".join(parts)
+    if word.endswith("()") and len(word) > 2:
+        word = word[:-2]
+    return _singular(word) if word.isalpha() else word
+
+
+def _singular(word: str) -> str:
+    if len(word) < 4:
+        return word
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _one_letter_off(given: str, right: str) -> bool:
+    """One edit (a letter added, dropped, changed or two swapped) in a long enough word."""
+    if not (given.isalpha() and right.isalpha() and len(right) >= TYPO_MIN_LETTERS):
+        return False
+    return OSA.distance(given, right, score_cutoff=1) <= 1
+
+
+def text_match(question, answer: str) -> tuple[bool, str]:
+    """(right, spelling): right when `answer` means one of the accepted answers; spelling is
+    that accepted answer when it took forgiving one typo (in one word of five letters or
+    more), else ""."""
+    given = answer_words(answer)
+    accepted = [(a, answer_words(a)) for a in question.answers]
+    if any("".join(given) == "".join(words) for _, words in accepted):
+        return True, ""
+    # A word the prompt itself shows (`self.demse`: what should it be?) is never a typo.
+    shown = {_singular(w) for w in re.findall(r"[^\W\d_]+", question.prompt.casefold())}
+    for written, words in accepted:
+        if len(words) != len(given):
+            continue
+        off = [(g, w) for g, w in zip(given, words, strict=True) if g != w]
+        if len(off) == 1 and off[0][0] not in shown and _one_letter_off(*off[0]):
+            return True, written
+    return False, ""
 
 
 def right_answer(question) -> str:
@@ -59,7 +139,7 @@ def is_correct(question, answer: Any) -> bool:
         return isinstance(answer, bool) and answer == question.answer
     if kind == "numeric":
         try:
-            value = float(answer)
+            value = parse_number(answer) if isinstance(answer, str) else float(answer)
         except (TypeError, ValueError):
             return False
         if not math.isfinite(value):
@@ -68,16 +148,35 @@ def is_correct(question, answer: Any) -> bool:
         slack = question.tolerance + 1e-9 * max(1.0, abs(question.answer))
         return abs(value - question.answer) <= slack
     if kind == "text":
-        given = normalize_text(answer) if isinstance(answer, str) else None
-        return given is not None and any(given == normalize_text(a) for a in question.answers)
+        return isinstance(answer, str) and text_match(question, answer)[0]
     raise ValueError(f"unknown question kind {kind!r}")
 
 
 def grade(question, answer: Any) -> Grade:
     """Grade `answer` and say why, with the question's explanation."""
-    correct = is_correct(question, answer)
-    head = "Right." if correct else f"Not quite. The answer is: {right_answer(question)}"
-    return Grade(correct, f"{head}\n{question.explanation.strip()}")
+    spelling = ""
+    if question.kind == "text" and isinstance(answer, str):
+        correct, spelling = text_match(question, answer)
+    else:
+        correct = is_correct(question, answer)
+    if spelling:
+        head = f"Right; check the spelling: {spelling}"
+    elif correct:
+        head = "Right."
+    else:
+        head = f"Not quite. The answer is: {right_answer(question)}"
+    return Grade(correct, f"{head}\n{question.explanation.strip()}", spelling)
+
+
+def parse_number(text: str) -> float:
+    """A number as a learner types it: `1e-3`, `60,000`, `60 000`, `1_000`, or `0,69` with a
+    decimal comma. Raises ValueError when it is none."""
+    cleaned = text.strip().replace("_", "").replace(" ", "")
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?", cleaned):
+        cleaned = cleaned.replace(",", "")  # 60,000
+    elif re.fullmatch(r"[-+]?\d*,\d+", cleaned):
+        cleaned = cleaned.replace(",", ".")  # 0,69
+    return float(cleaned)
 
 
 def parse_answer(question, text: str) -> Any:
@@ -109,11 +208,8 @@ def parse_answer(question, text: str) -> Any:
             return False
         raise AnswerError("type true or false (t/f)")
     if kind == "numeric":
-        cleaned = raw.replace("_", "").replace(" ", "")
-        if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?", cleaned):
-            cleaned = cleaned.replace(",", "")  # 60,000
         try:
-            value = float(cleaned)
+            value = parse_number(raw)
         except ValueError:
             raise AnswerError("type a number, like 600 or 0.5 or 1e-3") from None
         if not math.isfinite(value):

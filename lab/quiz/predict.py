@@ -91,7 +91,8 @@ class PredictionSession:
         """Grade the prediction (an index, a bool or a number) and store it at once."""
         question = self.question
         self.asked = True
-        correct, feedback = grading.grade(question, answer)
+        graded = grading.grade(question, answer)
+        correct, feedback = graded.correct, graded.feedback
         stored, due = False, None
         if self.store is not None:
             from lab.store import StoreError

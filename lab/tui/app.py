@@ -13,51 +13,17 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
-from textual.markup import escape
 from textual.widgets import TextArea
 
 from lab.catalog import Catalog
-from lab.tui.messages import TermRequested
+from lab.tui.commands import LabCommands
+from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
-
-
-class TermCommands(Provider):
-    """Finds glossary terms from any screen (ctrl+p), by name, alias or translation."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        assert isinstance(app, LabApp)
-        for entry, score in app.catalog.search_terms(query, limit=8):
-            if score < 50:
-                continue
-            name = entry.term.term
-            yield Hit(
-                score / 100,
-                Content(f"term: {name}"),
-                partial(app.show_term, name),
-                text=name,
-                help=escape(entry.term.short),
-            )
-
-    async def discover(self) -> Hits:
-        app = self.app
-        assert isinstance(app, LabApp)
-        for entry in app.catalog.terms():
-            name = entry.term.term
-            yield DiscoveryHit(
-                Content(f"term: {name}"),
-                partial(app.show_term, name),
-                text=name,
-                help=escape(entry.term.short),
-            )
 
 
 class LabApp(App):
@@ -65,11 +31,11 @@ class LabApp(App):
 
     CSS_PATH = "lab.tcss"
     TITLE = "lab"
-    COMMANDS = App.COMMANDS | {TermCommands}
+    COMMANDS = App.COMMANDS | {LabCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_lab", "Quit"),
-        Binding("g", "glossary", "Glossary"),
+        Binding("g", "glossary", "Glossary", show=False),  # in help and the palette: footers fit 80
         Binding("slash", "search", "Search", key_display="/", show=False),
     ]
 
@@ -254,6 +220,20 @@ class LabApp(App):
 
     def on_term_requested(self, message: TermRequested) -> None:
         self.show_term(message.name)
+
+    def on_progress_changed(self, _message: ProgressChanged) -> None:
+        """A screen saved an answer or a run: the home screen under it shows new figures."""
+        self._tell_home()
+
+    def on_lesson_read(self, _message: LessonRead) -> None:
+        self._tell_home()
+
+    def _tell_home(self) -> None:
+        from lab.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.post_message(ProgressChanged())
 
     # --- actions ------------------------------------------------------------------------
 

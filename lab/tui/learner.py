@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from lab.quiz.progress import progress
 
 
 @dataclass(frozen=True)
@@ -12,32 +15,41 @@ class LessonProgress:
     """What the home screen shows for one lesson."""
 
     read: bool = False
-    mastery: float | None = None  # 0..1 over the lesson's questions; None before any answer
+    mastery: float | None = None  # expected recall 0..1 (lab.quiz.progress); None before any answer
     runs: int = 0
     exercises_done: int = 0
 
 
-def all_progress(store: Any, catalog: Any) -> dict[str, LessonProgress]:
-    """Each lesson's progress; empty when there is no store or it fails."""
+@dataclass(frozen=True)
+class HomeFigures:
+    """Everything the home screen shows from the store."""
+
+    lessons: dict[str, LessonProgress] = field(default_factory=dict)
+    due: int = 0
+    next_due: datetime | None = None
+
+
+def home_figures(store: Any, catalog: Any) -> HomeFigures:
+    """Each lesson's progress and the reviews due; empty when there is no store or it fails."""
     if store is None:
-        return {}
+        return HomeFigures()
     try:
-        summary = store.progress(catalog)
+        figures = progress(catalog, store)
         read = store.lessons_read()
         runs = Counter(run.lesson for run in store.runs())
         done = exercises_done(store, catalog.exercises())
     except Exception:  # noqa: BLE001 - a progress glitch must not break reading
-        return {}
-    out = {}
-    for row in summary["lessons"]:
-        lesson = row["id"]
-        out[lesson] = LessonProgress(
-            read=lesson in read,
-            mastery=row["mastery"] if row["reviews"] else None,
-            runs=runs.get(lesson, 0),
-            exercises_done=sum(1 for e in catalog.exercises(lesson) if e.exercise.id in done),
+        return HomeFigures()
+    lessons = {
+        x.id: LessonProgress(
+            read=x.id in read,
+            mastery=x.mastery if x.seen else None,
+            runs=runs.get(x.id, 0),
+            exercises_done=sum(1 for e in catalog.exercises(x.id) if e.exercise.id in done),
         )
-    return out
+        for x in figures.lessons
+    }
+    return HomeFigures(lessons, figures.due, figures.next_due)
 
 
 def exercises_done(store: Any, entries: list[Any]) -> set[str]:

@@ -1,4 +1,8 @@
-"""Provides the messages that cross screens: small dataclasses named as facts."""
+"""Provides the messages that cross screens: small dataclasses named as facts.
+
+A message posted by a screen bubbles to the app, never to another screen: the app passes
+`LessonRead` and `ProgressChanged` on to the home screen (see `LabApp.on_progress_changed`).
+"""
 
 from __future__ import annotations
 
@@ -19,14 +23,6 @@ class LessonRead(Message):
     """The learner reached the end of a lesson, or marked it read."""
 
     lesson: str
-
-
-@dataclass
-class AnswerRecorded(Message):
-    """An answer was graded and stored."""
-
-    question: str
-    correct: bool
 
 
 @dataclass

@@ -1,4 +1,10 @@
-"""Provides WarmWorkers: one training worker process kept started ahead of time, torch imported."""
+"""Provides WarmWorkers: a training worker ready ahead of time, torch imported, for the next run.
+
+On Linux without a GPU, CPU runs come from the fork server (`lab.engine.forkserver`): one
+process imports torch once and forks a worker per run in milliseconds. A run for a GPU (and any
+run on a machine with one, or where forking is off) takes a spare spawned worker, and the next
+spare starts while the run goes on.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,12 @@ def _spawn_worker() -> Any:
     return Worker.spawn()
 
 
+def _can_fork() -> bool:
+    from lab.engine.client import can_fork
+
+    return can_fork()
+
+
 def _alive(worker: Any) -> bool:
     for name in ("alive", "is_alive", "running"):
         probe = getattr(worker, name, None)
@@ -26,23 +38,24 @@ def _alive(worker: Any) -> bool:
 
 
 class WarmWorkers:
-    """Keeps one spare worker: `take()` hands it over and starts the next in the background.
+    """Hands out workers that start at once: `take()` gives one and readies the next.
 
-    A worker runs one run and exits, so the next run needs a fresh process; starting it while
-    the learner watches the current run means the next `r` shows its first point at once
-    instead of after torch's 2-7 s import. Spawning happens on a plain thread (it forks and
-    execs, which must not stall the event loop); `shutdown()` kills the spare.
+    A worker runs one run and exits, so the next run needs a fresh process; readying it while
+    the learner reads or watches the current run means the next `r` shows its first point at
+    once instead of after torch's 2-7 s import. Starting happens on a plain thread (it forks and
+    execs, which must not stall the event loop); `shutdown()` ends the spare.
     """
 
-    def __init__(self, spawn: Callable[[], Any] = _spawn_worker) -> None:
+    def __init__(self, spawn: Callable[[], Any] = _spawn_worker, fork: bool | None = None) -> None:
         self._spawn = spawn
+        self._fork = _can_fork() if fork is None else fork
         self._lock = threading.Lock()
         self._spare: Any = None
         self._thread: threading.Thread | None = None
         self._closed = False
 
     def warm_up(self) -> None:
-        """Start a spare in the background if there is none and none is being started."""
+        """Start a spare (forked, or spawned) in the background if none is there or starting."""
         with self._lock:
             if self._closed or self._spare is not None:
                 return
@@ -53,8 +66,8 @@ class WarmWorkers:
 
     def _fill(self) -> None:
         try:
-            worker = self._spawn()
-        except Exception:  # the run that takes it will spawn and report the error itself
+            worker = self._fork_spare() if self._fork else self._spawn()
+        except Exception:  # the run that takes it will start one and report the error itself
             return
         with self._lock:
             if self._closed or self._spare is not None:
@@ -64,17 +77,50 @@ class WarmWorkers:
         if surplus is not None:
             _kill(surplus)
 
+    def _fork_spare(self) -> Any:
+        # Forked ahead too: the child has made itself a worker (pipes, signals, its first
+        # touches of the server's memory) before the learner presses r.
+        from lab.engine.client import Worker, fork_server
+
+        return Worker.fork(fork_server(), lambda: self._closed)
+
     def take(self) -> Any:
-        """A started worker (the spare if it is alive, else a new one); the next one warms up."""
+        """A worker for the next run (its `ready` says whether torch is imported yet)."""
+        if self._fork:
+            from lab.engine.client import Worker, fork_server
+
+            server = fork_server()
+            return Worker.later(self._start, lambda: self._spare is not None or server.ready)
         thread = self._thread
         if thread is not None and thread.is_alive():
             thread.join(timeout=5)  # a spawn is a fork and exec: milliseconds, not the import
+        worker = self._take_spare() or self._spawn()
+        self.warm_up()
+        return worker
+
+    def _take_spare(self) -> Any:
         with self._lock:
             worker, self._spare = self._spare, None
-        if worker is None or not _alive(worker):
-            if worker is not None:
-                _kill(worker)
-            worker = self._spawn()
+        if worker is not None and not _alive(worker):
+            _kill(worker)
+            return None
+        return worker
+
+    def _start(self, run_spec: dict, cancelled: Callable[[], bool]) -> Any:
+        """The process for a run handed out by `take()`: forked for the CPU, else spawned."""
+        from lab.engine.client import ForkServerError, Worker, fork_server, wants_gpu
+
+        if self._fork and not wants_gpu(run_spec):
+            thread = self._thread
+            if thread is not None and thread.is_alive():
+                thread.join(timeout=5)  # a spare being forked: milliseconds, and one fork less
+            try:
+                # The next spare is forked when this run ends (the screen's warm_up), not now,
+                # when it would take CPU from this run's start.
+                return self._take_spare() or Worker.fork(fork_server(), cancelled)
+            except ForkServerError:
+                self._fork = False  # spawn from now on, with a spare kept ahead as before
+        worker = self._spawn()
         self.warm_up()
         return worker
 

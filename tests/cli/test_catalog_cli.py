@@ -43,8 +43,8 @@ def test_glossary_finds_a_term_by_alias_and_translations():
     for query in ("lr", "学习率", "taux d'apprentissage", "Learning Rate", "learning rat"):
         result = lab("glossary", query)
         assert result.exit_code == 0, (query, result.output)
-        assert result.stdout.startswith("learning rate  (lr, step size)"), query
-        assert "lesson:   gd-example" in result.stdout
+        assert result.stdout.startswith("learning rate (lr, step size)"), query
+        assert "lesson:   1. Gradient descent, by example (gd-example)" in result.stdout
 
 
 def test_glossary_json_keys():

@@ -1,4 +1,7 @@
-"""`lab run` from the command line: a smoke run, the JSON events, refused settings, failures."""
+"""`lab run` from the command line: a smoke run, the JSON events, refused settings, failures.
+
+The engine runs in this process (tests/fake_worker.py) where the output is the point; the
+terminal test starts the real `lab` and its real worker."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.cli import app, state
+from tests.fake_worker import InProcessWorker
 
 GOOD = str(Path(__file__).resolve().parents[1] / "fixtures" / "good")
 
@@ -18,6 +22,14 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(autouse=True)
 def fresh_catalog(monkeypatch):
     monkeypatch.setattr(state, "_catalog", None)
+
+
+@pytest.fixture(autouse=True)
+def in_process(monkeypatch):
+    """`lab run` takes its worker from `Worker.spawn`: here, the engine on a thread."""
+    from lab.engine.client import Worker
+
+    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
 
 
 def _lab(*args):
@@ -55,6 +67,31 @@ def test_a_diverging_run_exits_1_with_the_reason():
     assert result.exit_code == 1
     assert "diverged: the loss " in result.output
     assert "try a smaller learning rate, e.g. 0.2" in result.output
+
+
+def test_a_run_that_fails_before_training_says_only_why_and_is_recorded(tmp_path):
+    """MNIST not downloaded: one line saying so, no goal line, exit 1, and `lab runs` lists
+    the run as failed with that reason."""
+    text = (Path(GOOD) / "01-gradient-descent.yaml").read_text()
+    old = "dataset: {name: linear-tiny, split: {val: 0, test: 0}}"
+    assert old in text
+    (tmp_path / "lesson.yaml").write_text(text.replace(old, "dataset: {name: mnist}", 1))
+    result = CliRunner().invoke(app, ["--lessons", str(tmp_path), "run", "gd-example-fit"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("failed: MNIST is not downloaded on this machine")
+    assert lines[1] == "run 1" and len(lines) == 2
+    listed = json.loads(CliRunner().invoke(app, ["runs", "--json"]).output)
+    assert [(r["status"], r["reason"]) for r in listed] == [("failed", lines[0][8:])]
+
+
+def test_lab_runs_shows_the_training_time_and_the_seed():
+    result = _lab("run", "gd-example-fit", "--epochs", "5", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    [run] = json.loads(_lab("runs", "--json").output)
+    assert run["seed"] == 4
+    assert 0 < run["duration_s"] < 1  # five steps of one weight: not the start-up's seconds
+    assert len(json.loads(_lab("runs", "show", "1", "--json").output)["points"]) == 5
 
 
 def test_data_fetch_refuses_built_in_sets():

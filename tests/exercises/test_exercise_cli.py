@@ -153,3 +153,18 @@ def test_validate_runs_solutions_and_starters(tmp_path):
     (starter, check) = [Path(path).read_text().splitlines()[int(n) - 1] for path, n, _, _ in found]
     assert starter == "    starter: |"
     assert check == "      - call: mse"
+
+
+def test_reset_asks_first_and_keeps_the_learners_file(lab_home):
+    assert lab("exercise", "ex-mse").exit_code == 0
+    mine = lab_home / "exercises" / "linear-model" / "ex-mse.py"
+    mine.write_text("# my attempt\n")
+    state._catalog = None
+    refused = runner.invoke(app, ["exercise", "ex-mse", "--reset"], input="n\n")
+    assert refused.exit_code == 1 and mine.read_text() == "# my attempt\n"
+    done = lab("exercise", "ex-mse", "--reset", "--yes")
+    assert done.exit_code == 0, done.output
+    assert mine.read_text() == state.catalog().exercise("ex-mse").exercise.starter
+    (backup,) = [p for p in mine.parent.iterdir() if p.name.startswith("ex-mse.bak-")]
+    assert backup.read_text() == "# my attempt\n"
+    assert str(backup) in done.stdout

@@ -93,3 +93,42 @@ def test_a_dead_checker_is_replaced(checker, quick_mse, tmp_path):
     os.kill(checker.pid, signal.SIGKILL)
     time.sleep(0.2)
     assert checker.check(quick_mse, tmp_path / "x.py", SOLVED).passed
+
+
+def test_a_broken_check_blames_the_lesson_not_the_learner(checker, tmp_path):
+    from lab.catalog.exercise_schema import Exercise
+
+    broken = Exercise.model_validate(
+        {
+            "id": "ex-broken",
+            "title": "Broken",
+            "task": "Write f.",
+            "starter": "def f(x):\n    return x\n",
+            "solution": "def f(x):\n    return undefined\n",
+            "checks": [
+                {"call": "f", "args": [{"tensor": [[1, 2], [3]]}], "expect": 1},
+                {"call": "f", "args": [1], "same_as_solution": True},
+            ],
+        }
+    )
+    result = checker.check(broken, tmp_path / "f.py", "def f(x):\n    return x\n")
+    assert result.error is None
+    assert [c.passed for c in result.checks] == [False, False]
+    assert all("this check is broken, not your code" in c.message for c in result.checks)
+
+
+def test_closing_the_checker_mid_check_stops_it_and_starts_nothing(quick_mse, tmp_path):
+    import threading
+
+    from lab.exercises.checker import Checker
+
+    own = Checker()
+    results = []
+    loop = "def mse(y_hat, y):\n    while True:\n        pass\n"
+    thread = threading.Thread(target=lambda: results.append(own.check(quick_mse, tmp_path, loop)))
+    thread.start()
+    time.sleep(0.5)
+    own.close()
+    thread.join(20)
+    assert results[0].error == "checking was stopped"
+    assert own.pid is None

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from lab.catalog import load_catalog
+from lab.engine.client import Worker
 from lab.store import Store
-from lab.tui.app import make_app
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import RunStatus
-from tests.tui.pilot import open_experiment, wait_until
+from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 LONG = Path(__file__).resolve().parents[1] / "fixtures" / "long"  # long-moons: 10,000 epochs
 
@@ -27,7 +27,7 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
     assert not catalog.problems, catalog.problems
     store = Store.open()
     try:
-        app = make_app(catalog, store=store)
+        app = app_with_workers(catalog, store, Worker.spawn)  # no spare warming beside it
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_experiment(app, pilot, "long-moons")
             await pilot.press("r")

@@ -14,6 +14,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
+from lab.catalog.dotted import assign
 from lab.catalog.runspec import build_run_spec
 from lab.engine.events import Done, Start
 from lab.engine.loop import run_events
@@ -44,13 +45,6 @@ def learning_rates(spec: dict, kind: str) -> list[str]:
     return [f"args.{name}" for name in spec["args"] if name == "lr" or name.startswith("lr_")]
 
 
-def set_path(spec: dict, path: str, value) -> None:
-    *parents, last = path.split(".")
-    for part in parents:
-        spec = spec[part]
-    spec[last] = value
-
-
 @pytest.fixture
 def download_cache(tmp_path):
     cache = tmp_path / "cache"
@@ -64,13 +58,13 @@ def test_every_experiment_with_a_learning_rate_diverges_at_1000_with_advice(
 ):
     rows, without, problems = [], [], []
     for entry in shipped.experiments():
-        run_spec = build_run_spec(entry)
+        run_spec = build_run_spec(entry).to_json()  # as the worker receives it
         targets = learning_rates(run_spec["spec"], run_spec["kind"])
         if not targets:
             without.append(entry.experiment.id)
             continue
         for path in targets:
-            set_path(run_spec["spec"], path, LR)
+            assign(run_spec["spec"], path, LR)
         run_spec["data_cache"] = str(download_cache)  # only the MNIST-style sets look there
         started = time.perf_counter()
         deadline = started + RUN_LIMIT_S

@@ -148,13 +148,19 @@ def test_a_model_too_big_for_memory_is_refused_before_anything_is_allocated():
     assert elapsed < 5 and grew_mb < 200
 
 
-def test_lab_run_refuses_it_in_one_line_with_no_traceback(lessons):
+def test_lab_run_refuses_it_in_one_line_with_no_traceback(lessons, monkeypatch):
+    """Refused before training, like a missing download: recorded failed, with the reason."""
+    from lab.engine.client import Worker
+    from tests.fake_worker import InProcessWorker
+
+    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
     result = _lab(lessons, "run", "huge-mlp")
     assert result.exit_code == 1
     assert "failed: too big for this computer's memory: 750,000,000,010 parameters" in result.output
     assert "Traceback" not in result.output
     with Store.open() as store:
-        assert store.runs() == []  # refused, like a missing download: no run began
+        [run] = store.runs()
+    assert run.status == "failed" and run.reason.startswith("too big for this computer's memory")
 
 
 def test_the_estimate_counts_weights_gradients_state_and_one_batch():

@@ -19,7 +19,7 @@ from tests.faults.conftest import GOOD, lab_cmd, lab_env
 pytestmark = pytest.mark.slow
 
 QUIZ_ROUNDS = 3  # quiz processes one after another in each session, 5 answers each
-RUNS_AT_ONCE = 2  # `lab run` processes side by side in each session (a worker start is slow)
+RUNS_AT_ONCE = 1  # a `lab run` in each session, beside its quizzes (a worker start is slow)
 LIMIT_S = 120
 SPANS: list[tuple[float, float]] = []  # when each `lab` process of the test was alive
 # A valid answer for each kind of prompt, whatever order the questions come in.

@@ -1,5 +1,6 @@
 """A worker that dies or fails: the run is recorded as failed with its reason, and the next run
-starts at once. Real `lab` processes and real worker processes throughout."""
+starts at once. A killed worker is a real process killed under a real `lab run`; failures
+inside a run are the engine's own, run in this process (tests/fake_worker.py)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,29 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.store import Store
-from tests.faults.conftest import GOOD, lab_cmd, lab_env, patched_worker, wait_for
+from tests.fake_worker import InProcessWorker
+from tests.faults.conftest import GOOD, lab_cmd, lab_env, wait_for
 from tests.procs import children_of
 
 pytestmark = pytest.mark.slow
 
 KILLED = "the training process died (signal 9, SIGKILL): "
 
-# A bug planted in a scripted experiment, inside the worker process only.
-BROKEN_SWEEP = """
-import lab.engine.scripted as scripted
-from lab.engine.events import Log, Progress
+
 def _broken(args, ctx):
+    """A bug planted in a scripted experiment."""
+    from lab.engine.events import Log, Progress
+
     yield Log("one step, then a bug")
     yield Progress(epoch=0, step=0, loss=1.0, samples_per_s=0.0, series="cost")
     raise RuntimeError("planted by the test")
-scripted.SCRIPTS["cost-sweep"] = _broken
-"""
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    from lab.engine.client import Worker
+
+    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
 
 
 def _worker_of(pid: int) -> int:
@@ -112,7 +119,9 @@ def test_sigkill_of_the_worker_mid_run_is_recorded_failed_and_the_next_run_start
     )
 
 
-def test_a_scripted_experiment_refusing_its_arguments_fails_in_one_line(shipped, fresh_cli):
+def test_a_scripted_experiment_refusing_its_arguments_fails_in_one_line(
+    shipped, fresh_cli, in_process
+):
     """A real condition: the learner's w_min above w_max, both inside their ranges."""
     result = _lab("run", "cost-sweep", "--set", "w_min=5", "--set", "w_max=1")
     assert result.exit_code == 1, result.output
@@ -129,13 +138,13 @@ def test_a_scripted_experiment_refusing_its_arguments_fails_in_one_line(shipped,
     print(f"\nscripted experiment refusing its arguments: {run.status}: {run.reason}")
 
 
-def test_an_exception_inside_a_scripted_experiment_is_recorded_failed(fresh_cli, monkeypatch):
+def test_an_exception_inside_a_scripted_experiment_is_recorded_failed(
+    fresh_cli, in_process, monkeypatch
+):
     """A bug: the reason names it in one line; the traceback goes to stderr for a bug report."""
-    from lab.engine.client import Worker
+    import lab.engine.scripted as scripted
 
-    monkeypatch.setattr(
-        Worker, "spawn", classmethod(lambda cls, python=None: patched_worker(BROKEN_SWEEP))
-    )
+    monkeypatch.setitem(scripted.SCRIPTS, "cost-sweep", _broken)
     result = _lab("--lessons", str(GOOD), "run", "gd-example-sweep")
     assert result.exit_code == 1, result.output
     assert "failed: RuntimeError: planted by the test" in result.output.splitlines()
@@ -144,7 +153,7 @@ def test_an_exception_inside_a_scripted_experiment_is_recorded_failed(fresh_cli,
         [run] = store.runs()
         assert (run.status, run.reason) == ("failed", "RuntimeError: planted by the test")
         assert len(store.run(run.id).points) == 1  # what came before the bug is kept
-    monkeypatch.undo()
+    monkeypatch.setitem(scripted.SCRIPTS, "cost-sweep", scripted.cost_sweep)
     started = time.perf_counter()
     result = _lab("--lessons", str(GOOD), "run", "gd-example-sweep")
     assert result.exit_code == 0 and "completed: cost-sweep finished" in result.output

@@ -36,10 +36,19 @@ def test_plain_quiz_asks_every_kind_and_stores_each_answer():
     out = result.stdout
     assert "[1/5] gd-example" in out and "  1. Along the gradient" in out
     assert out.count("Right.") == 4 and "Not quite. The answer is: 600" in out
-    assert "4 of 5 right. Missed: gd-ex-iters." in out
+    assert "Done: 4 of 5 right (80%)." in out
+    assert "To look at again:\n- 60,000 samples, batch size 100. How many iterations in one" in out
     data = progress()
-    assert set(data) == {"reviews", "due", "lessons", "exercises", "predictions"}
-    assert set(_lesson(data)) == {"id", "reviews", "due", "mastery"}
+    assert set(data) == {"reviews", "due", "next_due", "lessons", "exercises", "predictions"}
+    assert set(_lesson(data)) == {
+        "id",
+        "reviews",
+        "due",
+        "seen",
+        "mastery",
+        "cards",
+        "cards_seen",
+    }
     assert data["reviews"] == 5 and _lesson(data)["reviews"] == 5
     assert _lesson(data)["mastery"] == 0.8
     assert all(0 <= x["mastery"] <= 1 for x in data["lessons"])
@@ -48,7 +57,7 @@ def test_plain_quiz_asks_every_kind_and_stores_each_answer():
 def test_end_of_input_ends_cleanly_keeping_what_was_answered():
     result = lab("quiz", "--plain", "gd-example", input="2\n")
     assert result.exit_code == 0, result.output
-    assert "1 of 1 right." in result.stdout
+    assert "Done: 1 of 1 right" in result.stdout
     assert "Traceback" not in result.output
     assert progress()["reviews"] == 1
     again = lab("quiz", "--plain", "gd-example", input="")
@@ -60,7 +69,7 @@ def test_a_bad_answer_is_asked_again():
     assert result.exit_code == 0
     assert "7 is not a choice; choices are 1 to 3" in result.stdout
     assert "type the number of a choice, 1 to 3" in result.stdout
-    assert "1 of 1 right." in result.stdout
+    assert "Done: 1 of 1 right" in result.stdout
     assert progress()["reviews"] == 1
 
 
@@ -69,7 +78,7 @@ def test_nothing_due_says_so_and_all_practises():
     result = lab("quiz", "--plain", "gd-example", input="")
     assert result.exit_code == 0 and "Nothing due and nothing new" in result.stdout
     again = lab("quiz", "--plain", "gd-example", "--all", "--limit", "1", input="2\n")
-    assert "1 of 1 right." in again.stdout
+    assert "Done: 1 of 1 right" in again.stdout
     assert progress()["reviews"] == 6
 
 
@@ -78,7 +87,7 @@ def test_plain_flashcards():
     assert result.exit_code == 0, result.output
     assert "A vector of partial derivatives." in result.stdout
     assert "grade with again, hard, good or easy" in result.stdout
-    assert "2 card(s) reviewed." in result.stdout
+    assert "2 cards reviewed; 1 to see again soon." in result.stdout
     assert progress()["reviews"] == 2
     with Store.open() as store:
         assert store.card("term:gradient").last_correct
@@ -108,6 +117,7 @@ def test_progress_table():
     assert result.exit_code == 0
     line = next(x for x in result.stdout.splitlines() if x.startswith("gd-example"))
     assert line.split() == ["gd-example", "yes", "1", "0", "20%"]
+    assert "Mastery: expected recall now" in result.stdout
 
 
 def test_progress_export_and_import(tmp_path, monkeypatch):
@@ -115,18 +125,20 @@ def test_progress_export_and_import(tmp_path, monkeypatch):
     file = tmp_path / "backup" / "progress.json"
     result = lab("progress", "export", str(file))
     assert result.exit_code == 0, result.output
-    assert "exported 2 review(s)" in result.stdout
+    assert "exported 2 reviews, 0 lessons read and 0 runs" in result.stdout
     data = json.loads(file.read_text())
     assert len(data["reviews"]) == 2
     printed = json.loads(lab("progress", "export").stdout)
     assert printed["reviews"] == data["reviews"]
     same = lab("progress", "import", str(file))
-    assert same.exit_code == 0 and "imported 0 new review(s)" in same.stdout
+    assert (
+        same.exit_code == 0 and "imported 0 new reviews, 0 lessons read and 0 runs" in same.stdout
+    )
     (tmp_path / "home2").mkdir()
     monkeypatch.setenv("LAB_HOME", str(tmp_path / "home2"))
     assert progress()["reviews"] == 0
     moved = lab("progress", "import", str(file))
-    assert "imported 2 new review(s)" in moved.stdout
+    assert "imported 2 new reviews" in moved.stdout
     assert progress()["reviews"] == 2
 
 
@@ -143,14 +155,14 @@ def test_progress_import_of_a_bad_file_is_one_line(tmp_path):
 
 
 def test_a_read_only_home_keeps_the_lab_usable_for_reading(lab_home, monkeypatch):
-    import lab.store as store_module
+    from lab.store import files as store_files
 
-    monkeypatch.setattr(store_module, "_writable", lambda folder: False)
+    monkeypatch.setattr(store_files, "writable", lambda folder: False)
     result = lab("progress")
     assert result.exit_code == 1, "nothing saved yet, nothing to show"
     assert "not writable" in result.stderr and result.stderr.count("\n") == 1
     quiz = lab("quiz", "--plain", "gd-example", "--limit", "1", input="2\n")
-    assert quiz.exit_code == 0 and "1 of 1 right." in quiz.stdout
+    assert quiz.exit_code == 0 and "Done: 1 of 1 right" in quiz.stdout
     assert "answers will not be saved" in quiz.stderr
     assert lab("glossary", "gradient").exit_code == 0
     assert lab("lessons").exit_code == 0
@@ -159,9 +171,9 @@ def test_a_read_only_home_keeps_the_lab_usable_for_reading(lab_home, monkeypatch
 def test_saved_progress_is_shown_read_only_when_home_is_read_only(lab_home, monkeypatch):
     lab("quiz", "--plain", "gd-example", input="2\n")
     _record_runs()
-    import lab.store as store_module
+    from lab.store import files as store_files
 
-    monkeypatch.setattr(store_module, "_writable", lambda folder: False)
+    monkeypatch.setattr(store_files, "writable", lambda folder: False)
     result = lab("progress", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["reviews"] == 1
@@ -224,3 +236,50 @@ def test_runs_errors_are_one_line():
         result = lab(*args)
         assert result.exit_code == code, (args, result.output)
         assert result.stderr.startswith("lab: ") and result.stderr.count("\n") == 1
+
+
+def test_progress_help_says_what_mastery_means():
+    result = lab("progress", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "Mastery is the expected recall now" in text and "counts 0" in text
+
+
+def test_plain_o_overrules_a_wrong_text_answer():
+    lab("quiz", "--plain", "gd-example", "--limit", "4", input="2\n1,3\nf\n600\n")
+    result = lab("quiz", "--plain", "gd-example", input="step size\no\n")
+    assert result.exit_code == 0, result.output
+    assert "Not quite" in result.stdout and "Counted as right." in result.stdout
+    assert "Done: 1 of 1 right" in result.stdout
+    with Store.open() as store:
+        assert store.reviews("gd-ex-name")[0]["overruled"]
+
+
+def test_plain_wraps_to_the_terminal_at_word_boundaries():
+    result = runner.invoke(
+        app,
+        ["--lessons", str(GOOD), "quiz", "--plain", "gd-example", "--limit", "4"],
+        input="2\n1\nt\n600\n",
+        env={"COLUMNS": "30"},
+    )
+    assert result.exit_code == 0, result.output
+    # (a line holding an input prompt also holds what came after it: no newline was typed)
+    lines = [line for line in result.stdout.splitlines() if "> " not in line]
+    assert max(len(line) for line in lines) <= 29, result.stdout
+    words = set(result.stdout.split())
+    for word in ("60,000", "samples,", "iterations", "epoch?"):
+        assert word in words, word
+    assert "Done: 2 of 4 right (50%)." in result.stdout
+    missed = result.stdout[result.stdout.index("To look at again:") :]
+    assert "- Which can make training\n  diverge?" in missed, missed
+
+
+def test_plain_reverse_cards_show_the_translation_and_each_grade_its_interval():
+    result = lab(
+        "quiz", "--plain", "--cards", "gd-example", "--reverse", "zh", input="\ng\n\ng\n\ng\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "中文: 梯度" in result.stdout and "which term is it?" in result.stdout
+    assert "a again (1m)  h hard (6m)  g good (10m)  e easy (8d)>" in result.stdout
+    assert "3 cards reviewed." in result.stdout
+    assert lab("quiz", "--plain", "--cards", "--reverse", "de").exit_code == 2

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.quiz.grading import AnswerError, answer_text, grade, normalize_text, parse_answer
+from lab.quiz.grading import (
+    AnswerError,
+    answer_text,
+    answer_words,
+    grade,
+    normalize_text,
+    parse_answer,
+)
 
 
 def test_single(questions):
@@ -14,7 +21,7 @@ def test_single(questions):
     assert grade(q, 1).correct
     assert not grade(q, 0).correct
     assert not grade(q, True).correct, "a bool is no index"
-    correct, feedback = grade(q, 2)
+    correct, feedback, _ = grade(q, 2)
     assert not correct and "2. Against the gradient" in feedback and "points uphill" in feedback
     assert parse_answer(q, " 2 ") == 1
     for bad in ["0", "4", "two", "1 2", ""]:
@@ -49,6 +56,9 @@ def test_numeric(questions, catalog):
     assert not grade(q, "six hundred").correct
     assert parse_answer(q, "6e2") == 600 == parse_answer(q, "60,0".replace(",", ""))
     assert parse_answer(q, "60,000") == 60000
+    assert parse_answer(q, "0,69") == 0.69 == parse_answer(q, "0,690"), "a decimal comma"
+    assert parse_answer(q, "-1,5") == -1.5 and parse_answer(q, ",5") == 0.5
+    assert parse_answer(q, "1,500") == 1500, "three digits after a comma group thousands"
     for bad in ["abc", "inf", "nan"]:
         with pytest.raises(AnswerError):
             parse_answer(q, bad)
@@ -64,11 +74,83 @@ def test_text(questions):
     assert grade(q, "Learning Rate").correct
     assert grade(q, "  learning \t  rate ").correct
     assert grade(q, "LR").correct
-    assert not grade(q, "learningrate").correct and not grade(q, "rate").correct
+    assert grade(q, "learning-rate").correct and grade(q, "learningrate").correct
+    assert grade(q, "the learning rates").correct
+    assert not grade(q, "rate").correct and not grade(q, "learning").correct
     assert not grade(q, 5).correct
     assert normalize_text(" A  b\nC ") == "a b c"
     with pytest.raises(AnswerError):
         parse_answer(q, "   ")
+
+
+def text_question(questions, answers, prompt="What is it called?"):
+    return questions["text"].model_copy(update={"answers": answers, "prompt": prompt})
+
+
+@pytest.mark.parametrize(
+    ("answers", "typed"),
+    [
+        (["saddle point"], "saddle points"),
+        (["saddle point"], "The saddle point"),
+        (["backward()"], "backward ()"),
+        (["backward()"], "backward"),
+        (["download=True"], "download = True"),
+        (["SGD"], "torch.optim.SGD"),
+        (["nn.Linear"], "nn.Linear()"),
+        (["Linear"], "torch.nn.Linear"),
+        (["hyperparameter"], "hyper parameter"),
+        (["hyperparameter"], "hyper-parameters"),
+        (["mean squared error"], "mean-squared error"),
+        (["mean squared error"], "Mean  Squared\tErrors"),
+        (["batch"], "batches"),
+        (["probability"], "probabilities"),
+        (["loss"], "losses"),
+        (["Compose"], "torchvision.transforms.Compose"),
+        (["F.relu"], "torch.nn.functional.relu"),
+    ],
+)
+def test_text_phrasings_that_mean_the_same_are_right(questions, answers, typed):
+    result = grade(text_question(questions, answers), typed)
+    assert result.correct and not result.spelling, (typed, answer_words(typed))
+    assert result.feedback.startswith("Right.")
+
+
+@pytest.mark.parametrize(
+    ("answers", "typed"),
+    [
+        (["x - 1"], "x 1"),  # a minus is no hyphen
+        (["-1"], "1"),
+        (["the"], ""),
+        (["self.dense"], "dense.self"),
+        (["conv2d"], "conv1d"),  # one edit, but a digit: another layer
+        (["relu"], "relo"),  # a word under five letters must be exact
+        (["saddle point"], "sadle pint"),  # one typo is forgiven, not two
+        (["data.shape"], "shape"),  # `data.` is a variable, not a module
+        (["mean squared error"], "mean absolute error"),
+        (["download=True"], "download=False"),
+    ],
+)
+def test_text_that_means_something_else_is_wrong(questions, answers, typed):
+    assert not grade(text_question(questions, answers), typed).correct
+
+
+def test_one_typo_in_a_long_word_is_right_with_a_spelling_note(questions):
+    q = text_question(questions, ["saddle point", "a saddle point"])
+    for typed in ["sadle point", "saddel point", "saddle poitn", "saddle points"]:
+        assert grade(q, typed).correct, typed
+    result = grade(q, "sadle points")
+    assert result.correct and result.spelling == "saddle point"
+    assert result.feedback.splitlines()[0] == "Right; check the spelling: saddle point"
+    assert not grade(q, "sadl point").correct, "two edits in one word"
+    assert grade(text_question(questions, ["gradient"]), "gradeint").spelling == "gradient"
+    assert not grade(text_question(questions, ["momentum"]), "momemtun").correct
+
+
+def test_a_misspelling_the_prompt_shows_is_no_typo(questions, catalog):
+    prompt = "The forward method calls self.demse(x). What attribute should it call?"
+    q = text_question(questions, ["self.dense", "dense"], prompt)
+    assert not grade(q, "demse").correct and not grade(q, "self.demse").correct
+    assert grade(q, "self.dense").correct and grade(q, "Dense").correct
 
 
 @settings(
@@ -83,6 +165,6 @@ def test_any_typed_text_is_an_answer_or_a_polite_retry(questions, text):
         except AnswerError as exc:
             assert str(exc) and "\n" not in str(exc)
             continue
-        correct, feedback = grade(q, answer)
+        correct, feedback, _ = grade(q, answer)
         assert isinstance(correct, bool) and q.explanation.strip() in feedback
         answer_text(q, answer)

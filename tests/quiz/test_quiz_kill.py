@@ -1,4 +1,5 @@
-"""A real `lab quiz --plain` killed with SIGKILL mid-quiz: every answer it acknowledged is kept."""
+"""A real `lab quiz --plain` killed mid-quiz: every answer it acknowledged is kept; Ctrl+C ends
+it with the summary and exit status 130, as `lab run` does."""
 
 from __future__ import annotations
 
@@ -55,3 +56,28 @@ def test_sigkill_mid_quiz_keeps_every_answer_given(lab_home):
         log = store.reviews()
         assert [r["question_id"] for r in log] == ["gd-ex-direction", "gd-ex-which"]
         assert all(r["correct"] for r in log)
+
+
+def test_ctrl_c_ends_the_plain_quiz_with_130_and_keeps_the_answers(lab_home):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "--lessons", str(GOOD), "quiz", "--plain", "gd-example"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        _read_until(proc, "number> ")
+        proc.stdin.write("2\n")
+        proc.stdin.flush()
+        _read_until(proc, "numbers, like 1,3> ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out, err)
+    assert "Done: 1 of 1 right" in out and "Traceback" not in err
+    assert Path(lab_home / "lab.db").exists()

@@ -144,9 +144,9 @@ def test_network_filesystems_are_detected():
 
 
 def test_on_a_network_filesystem_the_journal_is_delete(lab_home, monkeypatch):
-    import lab.store as store_module
+    from lab.store import files as store_files
 
-    monkeypatch.setattr(store_module, "on_network_filesystem", lambda path: True)
+    monkeypatch.setattr(store_files, "on_network_filesystem", lambda path: True)
     with Store.open() as store:
         assert store.journal_mode == "delete"
         store.record_answer("q", "l", True, "x", 3, T0)
@@ -178,9 +178,9 @@ def test_a_read_only_lab_home_is_a_clear_store_error(lab_home, monkeypatch):
         store.record_answer("q", "l", True, "x", 3, T0)
     if os.geteuid() == 0:
         # root writes anywhere: pretend the folder is read-only as a learner would find it
-        import lab.store as store_module
+        from lab.store import files as store_files
 
-        monkeypatch.setattr(store_module, "_writable", lambda folder: False)
+        monkeypatch.setattr(store_files, "writable", lambda folder: False)
     else:
         lab_home.chmod(0o555)
     try:

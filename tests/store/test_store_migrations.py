@@ -32,7 +32,7 @@ def _old_database(path, version: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("version", [0, 1])
+@pytest.mark.parametrize("version", [0, 1, 2, 3])
 def test_an_older_database_opens_and_upgrades(lab_home, version):
     path = lab_home / "lab.db"
     if version:
@@ -43,6 +43,7 @@ def test_an_older_database_opens_and_upgrades(lab_home, version):
         assert store.version == VERSION
         if version:
             assert [r["uuid"] for r in store.reviews()] == ["u-1"]
+            assert store.reviews()[0]["overruled"] is False, "old answers were never overruled"
         run_id = store.start_run("fit", "gd", {}, {}, 0, "cpu", "t")
         assert store.run(run_id).status == "running"
         assert store.integrity_check() == "ok"
@@ -102,28 +103,28 @@ def test_a_database_damaged_inside_is_kept_aside(lab_home):
 
 
 def test_an_unreadable_database_is_kept_aside(lab_home, monkeypatch):
-    import lab.store as store_module
+    from lab.store import files as store_files
 
     with Store.open() as store:
         store.record_answer("q", "l", True, "x", 3, T0)
     if os.geteuid() == 0:  # root reads anything: pretend, as a learner would find it
-        monkeypatch.setattr(store_module, "_usable_file", lambda path: False)
+        monkeypatch.setattr(store_files, "usable_file", lambda path: False)
     else:
         (lab_home / "lab.db").chmod(0o000)
     with Store.open() as store:
         assert "cannot be read or written" in store.notice
-    monkeypatch.setattr(store_module, "_usable_file", lambda path: True)
+    monkeypatch.setattr(store_files, "usable_file", lambda path: True)
     with Store.open() as store:
         assert store.notice is None and store.review_count() == 0
     assert len([p for p in lab_home.iterdir() if p.name.startswith("lab.db.corrupt-")]) == 1
 
 
 def test_a_locked_database_is_busy_not_corrupt(lab_home, monkeypatch):
-    import lab.store as store_module
+    from lab.store import base as store_base
 
     with Store.open() as store:
         store.record_answer("q", "l", True, "x", 3, T0)
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store_base, "BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(lab_home / "lab.db", isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")

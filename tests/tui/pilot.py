@@ -1,10 +1,14 @@
-"""Helpers for Pilot tests that drive the experiment screen with the real training worker."""
+"""Helpers for Pilot tests that drive the experiment screen: waiting, opening, and the app
+with the workers it takes (in-process by default; real processes where the process is the
+point)."""
 
 from __future__ import annotations
 
 import time
 
+from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
+from tests.fake_worker import InProcessWorker, Workers
 
 
 async def wait_until(pilot, condition, timeout: float = 60.0, what: str = "the screen") -> None:
@@ -20,3 +24,11 @@ async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, ExperimentScreen), 10)
     await pilot.pause()
     return app.screen
+
+
+def app_with_workers(catalog, store, make=InProcessWorker):
+    """The app as the CLI makes it, no spare worker warmed, each run's worker from `make`
+    (the engine in this process by default; `Worker.spawn` for a real process)."""
+    app = make_app(catalog, store=store, prewarm=False)
+    app.warm_workers = Workers(make)
+    return app

@@ -1,4 +1,8 @@
-"""Tests the experiment screen with the real training worker: what the learner sees and keeps."""
+"""Tests the experiment screen: what the learner sees and keeps.
+
+The engine trains for real, in this process (tests/fake_worker.py), through the seam the app
+takes its workers from; the tests about the process itself (stopped by a signal, ended with the
+app) start real worker processes."""
 
 from __future__ import annotations
 
@@ -10,12 +14,13 @@ import pytest
 from textual.widgets import SelectionList
 
 from lab.catalog import load_catalog
-from lab.tui.app import make_app
-from lab.tui.screens.experiment import condense_summary, describe_tweaks
+from lab.engine.client import Worker
+from lab.runs.session import describe_tweaks
+from lab.tui.screens.experiment import condense_summary
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
-from tests.tui.pilot import open_experiment, wait_until
+from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
 LONG = FIXTURES.with_name("long")  # long-moons: 10,000 epochs of a small MLP, to stop half way
@@ -29,7 +34,7 @@ def lessons():
 
 
 async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_run(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         assert not app.run_in_progress
@@ -55,7 +60,7 @@ async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_
 
 
 async def test_out_of_range_setting_is_refused_beside_its_field(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         field = screen.query_one("#param-lr", ParamInput)
@@ -73,7 +78,7 @@ async def test_out_of_range_setting_is_refused_beside_its_field(lessons, store):
 
 
 async def test_letters_typed_in_a_number_field_reach_the_screen_keys(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         field = screen.query_one("#param-epochs", ParamInput)
@@ -85,7 +90,7 @@ async def test_letters_typed_in_a_number_field_reach_the_screen_keys(lessons, st
 
 
 async def test_diverged_run_shows_its_reason_and_the_screen_runs_again(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         screen.query_one("#param-lr", ParamInput).value = "2"
@@ -113,7 +118,7 @@ async def test_diverged_run_shows_its_reason_and_the_screen_runs_again(lessons, 
 
 
 async def test_stop_ends_the_run_and_records_it_stopped(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store, Worker.spawn)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         assert screen.query_one("#acc-plot", CurvePlot).display  # classification
@@ -132,7 +137,7 @@ async def test_stop_ends_the_run_and_records_it_stopped(lessons, store):
 
 
 async def test_app_exit_mid_run_records_the_run_as_stopped(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store, Worker.spawn)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")
@@ -145,7 +150,7 @@ async def test_app_exit_mid_run_records_the_run_as_stopped(lessons, store):
 
 
 async def test_smoothing_and_log_scale_switch_while_idle_or_running(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         plot = screen.query_one("#loss-plot", CurvePlot)
@@ -163,7 +168,7 @@ async def test_smoothing_and_log_scale_switch_while_idle_or_running(lessons, sto
 
 
 async def test_overlay_an_earlier_run(lessons, store):
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         await pilot.press("r")
@@ -183,7 +188,7 @@ async def test_overlay_an_earlier_run(lessons, store):
 async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store):
     """A learner runs, then runs again with other settings: the first run is in the earlier
     runs list as soon as it is recorded, and can be drawn under the second while it trains."""
-    app = make_app(lessons, store=store)
+    app = app_with_workers(lessons, store)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         runs = screen.query_one("#exp-runs", SelectionList)

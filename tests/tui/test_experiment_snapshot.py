@@ -6,14 +6,11 @@ import math
 from types import SimpleNamespace
 
 from lab.engine.events import Done, EpochEnd, Progress, Start
-from lab.tui.screens.experiment import (
-    EpochFinished,
-    ExperimentScreen,
-    PointsArrived,
-    RunFinished,
-    RunStarted,
-)
+from lab.tui.screens.experiment import ExperimentScreen
+from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
+from tests.fake_worker import ReplayWorker, Workers
+from tests.tui.pilot import wait_until
 
 SIZE = (80, 24)
 
@@ -32,17 +29,12 @@ SUMMARY = "\n".join(
 def fixed_run() -> list:
     """A y = 2x fit as the worker reports it: 200 epochs of one step, the loss falling."""
     spec = {"epochs": 200, "seed": 0}
-    messages: list = [RunStarted(Start("gd-example-fit", "cpu", SUMMARY, 2, spec, "2.x"))]
     losses = [15 * math.exp(-step / 25) + 0.001 for step in range(1, 201)]
-    messages.append(
-        PointsArrived([Progress(s, s, loss, 3000.0) for s, loss in enumerate(losses, 1)])
-    )
-    epochs = [EpochEnd(s, {"train_loss": loss}) for s, loss in enumerate(losses, 1)]
-    messages.append(EpochFinished(epochs, list(range(1, 201))))
-    messages.append(
-        RunFinished(Done("completed", "trained 200 epochs", {"train_loss": losses[-1]}))
-    )
-    return messages
+    events: list = [Start("gd-example-fit", "cpu", SUMMARY, 2, spec, "2.x")]
+    for step, loss in enumerate(losses, 1):
+        events += [Progress(step, step, loss, 3000.0), EpochEnd(step, {"train_loss": loss})]
+    events.append(Done("completed", "trained 200 epochs", {"train_loss": losses[-1]}))
+    return events
 
 
 def frozen_clock(monkeypatch):
@@ -53,16 +45,17 @@ def frozen_clock(monkeypatch):
 
 
 async def run_fixed(pilot):
-    """Open gd-example-fit and feed it the fixed run, as the run reader would."""
+    """Open gd-example-fit, press r, and let the fixed run arrive through the run reader."""
     app = pilot.app
+    app.warm_workers = Workers(lambda: ReplayWorker(fixed_run()))
     app.open_experiment("gd-example-fit")
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, ExperimentScreen)
-    screen.state = "starting"
-    for message in fixed_run():
-        screen.post_message(message)
-        await pilot.pause()
+    await pilot.press("r")
+    await wait_until(pilot, lambda: screen.state == "completed", 10)
+    runs = screen.query_one(EarlierRuns)
+    await wait_until(pilot, lambda: runs.option_count == 1, 10)  # recorded, listed
     screen.query_one("#loss-plot", CurvePlot).redraw()
     screen.set_focus(None)
     app.clear_notifications()
@@ -72,7 +65,8 @@ async def run_fixed(pilot):
 def test_experiment_after_a_short_run(snap_compare, make, monkeypatch):
     """gd-example-fit after a completed run: title, description and try-this on the left, the
     goal ticked (train_loss ≤ 0.01), the lr and epochs fields; on the right the status line
-    (completed, epoch 200/200, cpu) above a braille loss curve falling from 15 to near 0."""
+    (completed, epoch 200/200, cpu) above a braille loss curve falling from 15 to near 0,
+    noted `this run: defaults`."""
     monkeypatch.setenv("LAB_ASCII", "0")
     frozen_clock(monkeypatch)
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_fixed)

@@ -7,10 +7,21 @@ import time
 from types import SimpleNamespace
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual_plotext.plot import Plot
 
 import lab.tui.widgets.loss_plot as loss_plot
-from lab.tui.widgets.loss_plot import CurvePlot, changed_rows, draw_figure
+from lab.tui.widgets.loss_plot import (
+    Curve,
+    CurvePlot,
+    FigureSpec,
+    Line,
+    Overlay,
+    changed_rows,
+    draw_figure,
+    fit_title,
+    integer_ticks,
+)
 from lab.tui.widgets.run_status import RunStatus
 
 
@@ -125,3 +136,139 @@ async def test_status_line_is_repainted_only_when_its_text_changes(monkeypatch):
         assert updates == [False]  # new numbers, as many lines: no new layout
         status.set_state("failed", "the loss became nan at step 1234")
         assert updates[-1] is True  # a second line: the screen is laid out again
+
+
+# --- what the plot shows: every curve, its own marker, a title, a legend that hides nothing ---
+
+
+def spec(curves, *, ascii=False, width=44, height=12, title="loss", xlabel="step") -> FigureSpec:
+    return FigureSpec(1, width, height, "clear", ascii, 0.0, False, title, xlabel, tuple(curves))
+
+
+def run_curves(plot_ascii: bool, overlays: int = 0):
+    """The curves a CurvePlot hands to the drawing thread: a run whose val loss equals its
+    train loss at every epoch end (they overlap), over `overlays` earlier runs."""
+    plot = CurvePlot("loss", "step", ascii=plot_ascii)
+    steps = range(1, 121)
+    plot.add_points("train", [(s, 2 / (1 + s / 10)) for s in steps])
+    plot.add_points("val", [(s, 2 / (1 + s / 10)) for s in steps if s % 12 == 0])
+    plot.set_overlays(
+        [
+            Overlay(f"#{n + 1}", {"train": Curve([1, 120], [2, 1]), "val": Curve([60], [1.5])})
+            for n in range(overlays)
+        ]
+    )
+    return plot
+
+
+def figure_of(plot: CurvePlot, width=44, height=12):
+    curves = [c for c in plot_curves(plot)]
+    return draw_figure(Plot(), spec(curves, ascii=plot.ascii, width=width, height=height))
+
+
+def plot_curves(plot: CurvePlot):
+    # _spec without a mounted widget: only the curves, as it builds them
+    from unittest.mock import patch
+
+    with patch.object(CurvePlot, "_frame", return_value=(44, 12, "clear")):
+        return plot._spec().curves
+
+
+def test_train_and_val_both_show_where_they_overlap():
+    braille = "".join(chr(c) for c in range(0x2801, 0x2900))
+    for ascii, train_marks in ((True, "*"), (False, braille)):
+        text = figure_of(run_curves(ascii)).text.plain
+        canvas = text.split("┌")[1].split("└")[0]
+        val = "o" if ascii else "●"
+        assert canvas.count(val) == 10, "a point at each of the 10 epochs, none painted over"
+        train = sum(canvas.count(ch) for ch in train_marks)
+        assert train >= 20, f"the train line stays visible between epochs:\n{text}"
+
+
+def test_every_series_has_its_own_marker_without_colour():
+    for ascii in (True, False):
+        curves = plot_curves(run_curves(ascii, overlays=3))
+        markers = [marker for _, marker, *_ in curves]
+        assert len(markers) == 8 and len(set(markers)) == 8, markers
+        if ascii:
+            assert all(m.isascii() for m in markers)
+        legend = figure_of(run_curves(ascii, overlays=3), width=80).text.plain.split("└")[1]
+        for label in ("train", "val", "#1", "#1 val", "#3 val"):
+            assert f" {label}" in legend
+
+
+def test_a_long_title_is_shortened_not_dropped():
+    title = "loss · smoothing 0.6 · log · this run: lr=0.5 epochs=20"
+    for width in (30, 44, 50):
+        text = draw_figure(Plot(), spec([], width=width, title=title)).text.plain
+        first = text.splitlines()[0].strip()
+        assert first.startswith("loss · smoothing") and first.endswith("…"), first
+    assert fit_title("loss", 44) == "loss"
+
+
+def test_the_legend_sits_under_the_plot_and_covers_no_curve():
+    for height in (6, 8, 12):
+        figure = figure_of(run_curves(False, overlays=1), height=height)
+        rows = figure.text.plain.split("\n")
+        assert len(rows) == height
+        bottom = next(i for i, row in enumerate(rows) if "└" in row)
+        canvas, under = "\n".join(rows[:bottom]), "\n".join(rows[bottom:])
+        assert "train" not in canvas and "val" not in canvas
+        assert "⠤⠤ train" in under and "● val" in under and "++ #1" in under
+        assert "x: step" in under
+
+
+def test_step_ticks_are_whole_numbers():
+    assert integer_ticks((Line((1.0, 150.0), (1.0, 2.0), "cyan", "*", "train"),), 44) == [
+        50,
+        100,
+        150,
+    ]
+    assert integer_ticks((Line((1.0, 3.0), (1.0, 2.0), "cyan", "*", "train"),), 44) == [1, 2, 3]
+    text = figure_of(run_curves(True)).text.plain
+    ticks = text.split("└")[1].splitlines()[1]
+    assert ticks.split() == ["50", "100"], ticks
+
+
+async def test_a_stopped_run_shows_one_step_count():
+    app = PlotApp()
+    async with app.run_test(size=(60, 16)):
+        status = app.query_one(RunStatus)
+        status.begin("cpu", 10)
+        status.progress(3, 111, 500.0)
+        status.set_state("stopped", "stopped at epoch 3, step 113")
+        shown = str(status.render())
+        assert "step 113" in shown and "step 111" not in shown
+
+
+def shown_text(widget) -> str:
+    """What the widget shows on screen, row by row, cut to its size."""
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+async def test_status_shows_the_whole_advice_and_labels_keep_one_line_at_80x24(
+    store, shipped_lessons
+):
+    from lab.catalog import load_catalog
+    from lab.engine.divergence import diverged_reason
+    from lab.tui.app import make_app
+    from tests.tui.pilot import open_experiment
+
+    catalog = load_catalog()
+    wide = next(e for e in catalog.experiments() if "batch_size" in e.experiment.params)
+    app = make_app(catalog, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-diverge")
+        status = screen.query_one(RunStatus)
+        status.begin("cpu", 2000)
+        status.progress(12, 12, 1234.0)
+        status.set_state("diverged", diverged_reason(3.1e9, 12, 1.5))
+        await pilot.pause()
+        status = screen.query_one(RunStatus)
+        shown = " ".join(shown_text(status).split())
+        assert "try a smaller learning rate, e.g. 0.15" in shown, shown
+        await pilot.press("escape")
+        screen = await open_experiment(app, pilot, wide.experiment.id)
+        names = [shown_text(label).strip() for label in screen.query(".param-name")]
+        assert "batch_size" in names, names

@@ -81,3 +81,65 @@ async def test_command_palette_finds_a_term(make):
         await pilot.pause()
         assert isinstance(app.screen, GlossaryScreen)
         assert app.screen.current.term.term == "learning rate"
+
+
+async def test_nothing_matching_says_so_before_the_suggestions(make):
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g", *"xyzzy")
+        await pilot.pause()
+        nomatch = app.screen.query_one("#glossary-nomatch")
+        assert nomatch.display and "no term matches 'xyzzy'" in str(nomatch.render())
+        assert _results(app.screen), "suggestions follow"
+        app.screen.query_one(Input).value = "gradient"
+        await pilot.pause()
+        assert not nomatch.display
+
+
+async def test_each_term_is_one_line_and_its_lesson_has_number_and_title(store, shipped_lessons):
+    from lab.catalog import load_catalog
+    from lab.tui.app import make_app
+
+    catalog = load_catalog()
+    app = make_app(catalog, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        results = app.screen.query_one("#glossary-results", OptionList)
+        longest = max(len(e.term.term) for e in catalog.terms())
+        assert longest <= results.content_region.width, "at 80 columns every term fits"
+        app.screen.query_one("#glossary-list").styles.width = 16  # and where one does not:
+        await pilot.pause()
+        wrapped = [catalog.terms()[i].term.term for i, line in results._lines if line > 0]
+        assert not wrapped, f"every term on one line: {wrapped}"
+        app.show_term("gradient")
+        await pilot.pause()
+        text = str(app.screen.query_one("#glossary-definition").render())
+        lesson = catalog.lesson(catalog.term("gradient").lesson)
+        assert f"lesson: {lesson.order}. {lesson.title}" in text
+        assert "`" not in text, "backticks render as code"
+
+
+async def test_the_palette_finds_lessons_experiments_and_commands(store, shipped_lessons):
+    from lab.catalog import load_catalog
+    from lab.tui.app import make_app
+    from lab.tui.screens.experiment import ExperimentScreen
+    from lab.tui.screens.lesson import LessonScreen
+
+    app = make_app(load_catalog(), store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for query, screen, check in (
+            ("tensors", LessonScreen, lambda s: s.lesson_id.endswith("tensors")),
+            ("digits cnn", ExperimentScreen, lambda s: "cnn" in s.entry.experiment.id),
+            ("glossary", GlossaryScreen, lambda s: True),
+        ):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*query)
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, screen), (query, app.screen)
+            assert check(app.screen), query
+            await pilot.press("escape")
+            await pilot.pause()

@@ -81,6 +81,27 @@ async def test_progress_shows_read_and_mastery(make, store, catalog):
         assert row[3] == "20%"  # one of five questions known
 
 
+async def test_flashcards_leave_the_quiz_mastery_alone(make, store):
+    store.record_answer("term:gradient", "gd-example", correct=True, answer="good", rating=3)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        row = [str(c) for c in app.screen.query_one("#lessons", DataTable).get_row_at(0)]
+        assert row[3] == "-", "no question answered yet"
+
+
+async def test_home_says_how_many_reviews_are_due(make, store):
+    from datetime import datetime, timedelta, timezone
+
+    past = datetime.now(timezone.utc) - timedelta(days=30)
+    for q in ("gd-ex-direction", "gd-ex-which"):
+        store.record_answer(q, "gd-example", correct=True, answer="1", rating=3, reviewed_at=past)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Reviews: 2 due now (z)" in str(app.screen.query_one("#reviews").render())
+
+
 async def test_quiz_and_flashcard_keys(make):
     from lab.tui.screens.flashcards import FlashcardsScreen
     from lab.tui.screens.quiz import QuizScreen

@@ -51,7 +51,7 @@ async def test_lesson_text_is_never_markup(tmp_path, store):
         assert "[bold]not bold[/bold]" in text
         assert "[@click=app.quit]click me[/]" in text
         assert "[@click=app.quit]summary[/]" in text
-        assert app.screen.sub_title == "1. [bold]Markup[/bold] in a title"
+        assert app.screen.sub_title == "lesson 1 of 1 · [bold]Markup[/bold] in a title"
         assert app.is_running
 
 
@@ -129,3 +129,133 @@ async def test_glossary_search_and_palette_from_a_lesson(make):
         assert app.screen.current.term.term == "gradient"
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
+
+
+CODE = """\
+id: code-first
+title: Code that is wide
+order: 1
+summary: "Shapes with `x.shape` and `torch.zeros`."
+sections:
+  - title: Wide code
+    body: |
+      Some text.
+
+      ```python
+      result = torch.nn.functional.cross_entropy(model(images), labels, reduction="mean", label_smoothing=0.1)  # END
+      ```
+quiz:
+  - id: cf-one
+    kind: true_false
+    prompt: Code can be wide.
+    answer: true
+    explanation: It can.
+"""
+
+NEXT = """\
+id: code-second
+title: The second lesson
+order: 2
+summary: Second.
+sections:
+  - title: Only
+    body: Nothing much.
+glossary:
+  - term: shape
+    short: The size of each dimension.
+    definition: A tuple.
+experiments:
+  - id: second-fit
+    title: Fit
+    description: A fit.
+    train:
+      dataset: {name: linear-tiny, split: {val: 0, test: 0}}
+      model:
+        layers:
+          - Linear: [1, 1]
+      loss: mse
+      optimizer: {name: sgd, lr: 0.05}
+      epochs: 2
+      batch_size: 3
+"""
+
+
+def footer_keys(screen) -> list[tuple[str, int, int]]:
+    """(key, first column, last column + 1) of each key the footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    return [
+        (k.key_display or k.key, k.region.x, k.region.right)
+        for k in screen.query(FooterKey)
+        if k.display and k.region.width
+    ]
+
+
+async def test_code_wraps_with_a_marker_and_backticks_are_code(tmp_path, store):
+    (tmp_path / "01-code.yaml").write_text(CODE)
+    catalog = load_catalog([tmp_path])
+    assert not catalog.problems, catalog.problems
+    app = make_app(catalog, store=store, target="code-first", prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        label = app.screen.query_one("WrappedFence #code-content")
+        lines = str(label.render()).splitlines()
+        assert all(len(line) <= label.content_region.width for line in lines), lines
+        assert lines[-1].startswith("↪ ") and lines[-1].rstrip().endswith("# END"), lines
+        joined = lines[0] + "".join(line.removeprefix("↪ ") for line in lines[1:])
+        assert 'reduction="mean", label_smoothing=0.1)' in joined
+        summary = str(app.screen.query("MarkdownBlock").first()._content)
+        assert "`" not in summary and "x.shape" in summary
+
+
+async def test_footer_offers_what_the_lesson_has_and_the_next_lesson(tmp_path, store):
+    (tmp_path / "01-code.yaml").write_text(CODE)
+    (tmp_path / "02-next.yaml").write_text(NEXT)
+    catalog = load_catalog([tmp_path])
+    assert not catalog.problems, catalog.problems
+    app = make_app(catalog, store=store, target="code-first", prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.sub_title == "lesson 1 of 2 · Code that is wide"
+        keys = [k for k, *_ in footer_keys(screen)]
+        assert "e" not in keys and "n" in keys, keys
+        bar = str(screen.query_one("#lesson-bar").render())
+        assert "0 terms (t)" in bar and "1 question (z)" in bar and "experiment" not in bar
+        assert "Next: lesson 2 of 2, The second lesson" in _visible_text(screen)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen) and screen.lesson_id == "code-second"
+        keys = [k for k, *_ in footer_keys(screen)]
+        assert "e" in keys and "n" not in keys, keys
+        bar = str(screen.query_one("#lesson-bar").render())
+        assert "1 term (t)" in bar and "1 experiment (e)" in bar
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LessonScreen), "n replaced the lesson, not stacked"
+
+
+async def test_the_bar_counts_the_terms_t_lists(make):
+    app = make(target="gd-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        n = len(app.screen.term_names())
+        assert f"{n} terms (t)" in str(app.screen.query_one("#lesson-bar").render())
+        await pilot.press("t")
+        assert isinstance(app.screen, PickScreen) and len(app.screen.items) == n
+
+
+async def test_footers_fit_80_columns(store, shipped_lessons):
+    catalog = load_catalog()
+    for target, keys in (("what-is-ml", ()), ("convolutional-networks", ()), ("digits-cnn", ())):
+        app = make_app(catalog, store=store, target=target, prewarm=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            for key in keys:
+                await pilot.press(key)
+            shown = sorted(footer_keys(app.screen), key=lambda k: k[1])
+            assert shown and all(right <= 80 for _, _, right in shown), shown
+            for (_, _, right), (key, left, _) in zip(shown, shown[1:], strict=False):
+                assert left >= right, f"{key} overlaps the key before it: {shown}"
+            # the key that would have been cut last: its description is there in full
+            assert any(k == "q" for k, *_ in shown), shown

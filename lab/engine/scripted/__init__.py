@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import torch
 
 from lab.catalog import allowlists as allow
+from lab.catalog.runspec import RunSpec
 from lab.engine.device import pick_device, set_threads
 from lab.engine.events import Done, Event, Start
 from lab.engine.scripted.base import Context
@@ -27,21 +27,19 @@ SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
 }
 
 
-def run_scripted(run_spec: dict[str, Any], should_stop: Callable[[], bool]) -> Iterator[Event]:
-    spec = run_spec["spec"]
-    name = spec["name"]
-    args = {**allow.SCRIPTED[name]["args"], **spec.get("args", {})}
+def run_scripted(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
+    spec = run.scripted
     set_threads(big=False)
     # Scripted experiments are small: the CPU is the clearest place to watch them.
-    device = pick_device("cpu" if spec.get("device", "auto") == "auto" else spec["device"])
-    ctx = Context(device, bool(run_spec.get("smoke")), should_stop, run_spec)
+    device = pick_device("cpu" if spec.device == "auto" else spec.device)
+    ctx = Context(device, run.smoke, should_stop, run)
     yield Start(
-        experiment=run_spec.get("experiment", name),
+        experiment=run.experiment,
         device=str(device),
-        summary=f"{name}: {allow.SCRIPTED[name]['about']}",
+        summary=f"{spec.name}: {allow.SCRIPTED[spec.name]['about']}",
         parameters=0,
-        spec=spec,
+        spec=run.spec_json(),
         torch_version=torch.__version__,
     )
-    metrics = yield from SCRIPTS[name](args, ctx)
-    yield Done("completed", f"{name} finished", {k: float(v) for k, v in metrics.items()})
+    metrics = yield from SCRIPTS[spec.name](spec.resolved_args(), ctx)
+    yield Done("completed", f"{spec.name} finished", {k: float(v) for k, v in metrics.items()})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
 
 
 class Stopped(Exception):
@@ -27,7 +30,7 @@ class Context:
     device: Any
     smoke: bool
     should_stop: Callable[[], bool]
-    run_spec: dict[str, Any] = field(default_factory=dict)
+    run: RunSpec | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     """The latest values, reported if the run is stopped."""
 

@@ -14,10 +14,8 @@ from lab.engine.scripted.base import Context
 
 
 def _arrays(name: str, seed: int, ctx: Context):
-    run = ctx.run_spec
-    roots = [Path(p) for p in (run.get("data_shared"), run.get("data_cache")) if p]
-    lesson_dir = Path(run.get("lesson_dir") or ".")
-    return load_arrays(name, {}, seed, lesson_dir=lesson_dir, data_roots=roots)
+    run = ctx.run
+    return load_arrays(name, {}, seed, lesson_dir=Path(run.lesson_dir), data_roots=run.data_roots())
 
 
 def dataloader_shapes(args: dict, ctx: Context) -> Iterator[Event]:

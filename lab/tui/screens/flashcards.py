@@ -1,6 +1,13 @@
-"""Provides flashcards for glossary terms: the term, then its definition, graded again to easy."""
+"""Provides flashcards for glossary terms: the front-end of a headless `FlashcardSession`.
+
+A card shows a term (or, as a reverse card, its 中文 or français name); space turns it; 1-4
+grade it, each grade button saying when that grade brings the card back. Grades are saved on a
+thread, so a second lab session holding the write lock never freezes the screen.
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,46 +16,38 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from lab.catalog.catalog import TermEntry
 from lab.quiz import scheduler
-from lab.text import reflow
+from lab.quiz.cards import LANGUAGES
+from lab.quiz.session import FlashcardSession, Rated
+from lab.text import plural
 from lab.tui.messages import ProgressChanged
 
-GRADES = [(1, "again"), (2, "hard"), (3, "good"), (4, "easy")]  # fsrs ratings
 DECK_SIZE = 20
-PREFIX = "term:"  # a term's card id in the store
-
-
-def build_deck(catalog, store, lesson: str | None, size: int = DECK_SIZE) -> list[TermEntry]:
-    """Due term cards first (most overdue first), then terms never reviewed."""
-    try:
-        names = scheduler.order_terms(catalog, store, lesson)
-    except Exception:  # noqa: BLE001 - a store that fails: every term, in order
-        names = [e.term.term for e in catalog.terms() if lesson is None or e.lesson == lesson]
-    entries = [catalog.term(name) for name in names]
-    return [e for e in entries if e is not None][:size]
+REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
+"""What `v` cycles through: no reverse cards, then each language's."""
 
 
 class FlashcardsScreen(Screen):
-    """One term at a time: space reveals the definition, 1-4 grade it."""
+    """One card at a time: space turns it, 1-4 grade it; `v` adds reverse cards."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("space", "reveal", "Reveal"),
-        Binding("enter", "reveal", "Reveal", show=False),
-        Binding("1", "grade(1)", "Again", show=False),
-        Binding("2", "grade(2)", "Hard", show=False),
-        Binding("3", "grade(3)", "Good", show=False),
-        Binding("4", "grade(4)", "Easy", show=False),
+        Binding("space", "reveal", "Turn"),
+        Binding("enter", "reveal", "Turn", show=False),
+        *[
+            Binding(str(n), f"grade('{name}')", name.capitalize(), show=False)
+            for n, name in enumerate(scheduler.GRADES, start=1)
+        ],
+        Binding("v", "reverse", "Reverse cards"),
     ]
 
-    def __init__(self, lesson: str | None = None) -> None:
+    def __init__(self, lesson: str | None = None, languages: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.lesson = lesson
-        self.deck: list[TermEntry] = []
-        self.index = 0
+        self.languages = languages
+        self.session: FlashcardSession | None = None
         self.revealed = False
-        self.graded: list[int] = []
+        self._saves: list = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -57,88 +56,110 @@ class FlashcardsScreen(Screen):
             yield Static(id="card-term")
             yield Static(id="card-definition")
         with Horizontal(id="card-grades"):
-            for value, name in GRADES:
-                yield Button(f"{value} {name}", id=f"grade-{value}")
+            for n, name in enumerate(scheduler.GRADES, start=1):
+                yield Button(f"{n} {name}", id=f"grade-{name}")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Flashcards" + (f": {self.lesson}" if self.lesson else "")
-        self.deck = build_deck(self.app.catalog, self.app.store, self.lesson)
+        self.start()
+
+    def start(self) -> None:
+        reverse = f" + {', '.join(LANGUAGES[x] for x in self.languages)}" if self.languages else ""
+        self.sub_title = "Flashcards" + (f": {self.lesson}" if self.lesson else "") + reverse
+        self.session = FlashcardSession(
+            self.app.catalog,
+            self.app.store,
+            self.lesson,
+            languages=self.languages,
+            limit=DECK_SIZE,
+        )
+        if self.session.store_error:
+            self.notify(self.session.store_error, severity="warning", markup=False)
+        self.revealed = False
         self._show()
 
     @property
-    def current(self) -> TermEntry | None:
-        return self.deck[self.index] if self.index < len(self.deck) else None
+    def deck(self):
+        """The cards of this session, "again" ones appended as they come back."""
+        return self.session.queue if self.session else []
 
     def _show(self) -> None:
         head = self.query_one("#card-head", Static)
-        term = self.query_one("#card-term", Static)
-        definition = self.query_one("#card-definition", Static)
+        front = self.query_one("#card-term", Static)
+        back = self.query_one("#card-definition", Static)
         grades = self.query_one("#card-grades")
-        entry = self.current
-        if entry is None:
-            done = len(self.graded)
-            again = sum(1 for g in self.graded if g == 1)
+        session = self.session
+        card = session.current_card
+        if card is None:
+            done = len(session.results)
             head.update(Content(""))
-            term.update(Content("No cards left." if done else "No terms to review."))
-            definition.update(
-                Content(
-                    f"You reviewed {done} card(s); {again} to see again soon. "
-                    "Press escape to go back."
-                    if done
-                    else "Press escape to go back."
-                )
-            )
+            front.update(Content("No cards left." if done else "No terms to review."))
+            if done:
+                again = f" ({session.again} graded again)" if session.again else ""
+                text = f"You reviewed {plural(done, 'card')}{again}. Press escape to go back."
+            else:
+                text = "Press escape to go back."
+            back.update(Content(text))
             grades.display = False
             return
-        head.update(Content(f"card {self.index + 1} of {len(self.deck)}  ·  lesson {entry.lesson}"))
-        term.update(Content(entry.term.term))
+        head.update(
+            Content(f"card {session.position + 1} of {len(session.queue)}  ·  lesson {card.lesson}")
+        )
+        front.update(Content(card.front))
         if self.revealed:
-            t = entry.term
-            text = f"{t.short}\n\n{reflow(t.definition)}"
-            if t.translations.zh:
-                text += f"\n\n中文      {t.translations.zh}"
-            if t.translations.fr:
-                text += f"\nfrançais  {t.translations.fr}"
-            definition.update(Content(text))
+            back.update(Content(card.back))
+            for name, interval in session.intervals().items():
+                n = list(scheduler.GRADES).index(name) + 1
+                self.query_one(f"#grade-{name}", Button).label = f"{n} {name} {interval}"
             grades.display = True
         else:
-            definition.update(Content("(space to reveal the definition)"))
+            back.update(Content(f"({card.question} space turns the card)"))
             grades.display = False
 
     def action_reveal(self) -> None:
-        if self.current is not None and not self.revealed:
+        if self.session.current_card is not None and not self.revealed:
             self.revealed = True
             self._show()
-            self.query_one("#grade-3", Button).focus()
+            self.query_one("#grade-good", Button).focus()
 
-    def action_grade(self, rating: int) -> None:
-        entry = self.current
-        if entry is None or not self.revealed:
+    def action_grade(self, grade: str) -> None:
+        if self.session.current_card is None or not self.revealed:
             return
-        store = self.app.store
-        if store is not None:
-            try:
-                store.record_answer(
-                    PREFIX + entry.term.term,
-                    entry.lesson,
-                    correct=rating > 1,
-                    answer=dict(GRADES)[rating],
-                    rating=rating,
-                )
-                self.post_message(ProgressChanged())
-            except Exception as exc:  # noqa: BLE001
-                self.notify(f"Could not save: {exc}", severity="error", markup=False)
-        self.graded.append(rating)
-        self.index += 1
+        rated = self.session.rate(grade)
+        self._saves.append(self.run_worker(partial(self._write, rated), thread=True, group="save"))
         self.revealed = False
         self._show()
         self.set_focus(None)
 
+    def _write(self, rated: Rated) -> None:
+        try:
+            stored = self.session.save(rated)
+        except Exception as exc:  # noqa: BLE001 - a failed save is said, never a crash
+            self.session.store_error, stored = str(exc) or type(exc).__name__, False
+        self.app.call_from_thread(self._saved, stored)
+
+    def _saved(self, stored: bool) -> None:
+        if stored:
+            self.post_message(ProgressChanged())
+        elif self.app.store is not None:
+            error = self.session.store_error or "unknown error"
+            self.notify(f"Could not save: {error}", severity="error", markup=False)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id and event.button.id.startswith("grade-"):
-            self.action_grade(int(event.button.id.removeprefix("grade-")))
+            self.action_grade(event.button.id.removeprefix("grade-"))
+
+    def action_reverse(self) -> None:
+        """Cycle reverse cards: none, 中文, français (a new deck from the start)."""
+        at = REVERSE_CHOICES.index(self.languages) if self.languages in REVERSE_CHOICES else 0
+        self.languages = REVERSE_CHOICES[(at + 1) % len(REVERSE_CHOICES)]
+        self.start()
+        if self.languages:
+            names = ", ".join(LANGUAGES[x] for x in self.languages)
+            self.notify(f"Reverse cards: {names} shown, the term to recall.", markup=False)
+        else:
+            self.notify("Reverse cards off.")
 
     def action_back(self) -> None:
         self.app.pop_screen()

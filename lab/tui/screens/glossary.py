@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
@@ -12,26 +12,29 @@ from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
 from lab.text import reflow
+from lab.tui.widgets.code_text import with_code
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 
 
-def term_content(entry: TermEntry) -> Content:
-    """A term as plain text with a few styles; lesson text never becomes markup."""
+def term_content(entry: TermEntry, lesson: str | None = None) -> Content:
+    """A term as plain text with a few styles (`code` in backticks); lesson text never becomes
+    markup. `lesson` names the term's lesson as the learner knows it (`4. Gradient descent`)."""
     t = entry.term
     parts = [Content.styled(t.term, "bold")]
     if t.aliases:
         parts.append(Content(f"  ({', '.join(t.aliases)})"))
     parts.append(Content("\n"))
-    parts.append(Content.styled(t.short, "italic"))
-    parts.append(Content("\n\n" + reflow(t.definition) + "\n"))
+    parts.append(with_code(t.short).stylize("italic"))
+    parts.append(Content("\n\n"))
+    parts.append(with_code(reflow(t.definition) + "\n"))
     if t.translations.zh or t.translations.fr:
         parts.append(Content("\n"))
         if t.translations.zh:
             parts.append(Content(f"中文      {t.translations.zh}\n"))
         if t.translations.fr:
             parts.append(Content(f"français  {t.translations.fr}\n"))
-    parts.append(Content(f"\nlesson: {entry.lesson}"))
+    parts.append(Content(f"\nlesson: {lesson or entry.lesson}"))
     return Content("").join(parts)
 
 
@@ -54,7 +57,9 @@ class GlossaryScreen(Screen):
         yield Header(show_clock=False)
         yield Input(placeholder="search terms, aliases, 中文, français", id="glossary-search")
         with Horizontal(id="glossary-body"):
-            yield OptionList(id="glossary-results")
+            with Vertical(id="glossary-list"):
+                yield Static(id="glossary-nomatch", markup=False)
+                yield OptionList(id="glossary-results")
             with VerticalScroll(id="glossary-detail"):
                 yield Static(id="glossary-definition")
                 yield Static(Content("see also:"), id="see-also-label")
@@ -63,6 +68,7 @@ class GlossaryScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Glossary"
+        self.query_one("#glossary-nomatch").display = False
         self._fill(self.app.catalog.terms())
         if self.initial_term:
             self.show(self.initial_term)
@@ -84,7 +90,9 @@ class GlossaryScreen(Screen):
 
     def _display(self, entry: TermEntry) -> None:
         self.current = entry
-        self.query_one("#glossary-definition", Static).update(term_content(entry))
+        lesson = self.app.catalog.lesson(entry.lesson)
+        where = f"{lesson.order}. {lesson.title}" if lesson else None
+        self.query_one("#glossary-definition", Static).update(term_content(entry, where))
         see = self.query_one("#see-also", OptionList)
         see.clear_options()
         names = [n for n in entry.term.see_also if self.app.catalog.term(n)]
@@ -122,12 +130,17 @@ class GlossaryScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         query = event.value.strip()
+        nomatch = self.query_one("#glossary-nomatch", Static)
+        good: list[TermEntry] = []
         if not query:
             self._fill(self.app.catalog.terms())
         else:
             ranked = self.app.catalog.search_terms(query, limit=12)
-            good = [e for e, score in ranked if score >= SHOW_AT] or [e for e, _ in ranked[:3]]
-            self._fill(good)
+            good = [e for e, score in ranked if score >= SHOW_AT]
+            self._fill(good or [e for e, _ in ranked[:3]])
+        # Nothing close: say so, then offer the nearest terms as suggestions.
+        nomatch.update(f"no term matches {query!r}; nearest:")
+        nomatch.display = bool(query) and not good
         results = self.query_one("#glossary-results", OptionList)
         if results.option_count:
             entry = self.app.catalog.term(results.get_option_at_index(0).id)

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from lab.quiz import MASTERY_HELP
 from lab.tui.screens.confirm import Confirm
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -20,7 +21,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("q", "quit (asks first while a run is going)"),
             ("g", "glossary"),
             ("/", "search the glossary"),
-            ("ctrl+p", "command palette: find a term from any screen"),
+            ("ctrl+p", "find a lesson, experiment, term or command"),
             ("tab / shift+tab", "move between fields"),
             ("up / down, enter", "move in a list, choose"),
         ],
@@ -30,7 +31,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("enter", "open the lesson under the cursor"),
             ("c", "continue where you left off"),
-            ("z", "quiz: due questions first, then new ones"),
+            ("z", "quiz: due questions first, then new ones of the lessons read"),
             ("f", "flashcards for glossary terms"),
         ],
     ),
@@ -42,7 +43,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("t", "the lesson's terms (a link opens one too)"),
             ("z", "the lesson's quiz"),
             ("f", "flashcards for the lesson's terms"),
-            ("e", "the lesson's experiments"),
+            ("e", "the lesson's experiments (when it has some)"),
+            ("n", "the next lesson"),
             ("x", "the lesson's exercises: write the code"),
         ],
     ),
@@ -84,16 +86,20 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Quiz",
         [
             ("up / down, enter", "choose an answer (1-9 pick a choice directly)"),
-            ("space", "tick a choice (several right answers)"),
+            ("space", "tick or untick a choice (several right answers)"),
             ("t / f", "true or false"),
             ("enter", "check the answer; then the next question"),
+            ("o", "after a text answer marked wrong: I was right (kept as overruled)"),
+            ("l", "take any lesson's quiz, read or not"),
+            ("p", "when nothing is due: practise every question"),
         ],
     ),
     (
         "Flashcards",
         [
-            ("space or enter", "reveal the definition"),
-            ("1 2 3 4", "again, hard, good, easy"),
+            ("space or enter", "turn the card"),
+            ("1 2 3 4", "again, hard, good, easy (each says when the card comes back)"),
+            ("v", "reverse cards: 中文, français or none"),
         ],
     ),
 ]
@@ -107,6 +113,8 @@ def keys_text() -> Content:
         for key, what in rows:
             parts.append(Content(f"  {key:<26} {what}\n"))
         parts.append(Content("\n"))
+    parts.append(Content.styled("Mastery", "bold"))
+    parts.append(Content(f"\n{MASTERY_HELP}\n"))
     return Content("").join(parts)
 
 

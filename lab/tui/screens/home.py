@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -10,10 +12,23 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
-from lab.tui.learner import LessonProgress, all_progress
+from lab.text import plural
+from lab.tui.learner import LessonProgress, home_figures
 from lab.tui.messages import ProgressChanged
 
 TITLE_WIDTH = 42
+
+
+def reviews_line(due: int, next_due: datetime | None, now: datetime | None = None) -> str:
+    """`3 due now`, or when none is, when the next one is."""
+    if due:
+        return f"Reviews: {due} due now (z)"
+    if next_due is None:
+        return "Reviews: none yet (a lesson's quiz starts them)"
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    local = next_due.astimezone()
+    when = f"{local:%H:%M}" if local.date() == now.date() else f"{local:%a %d %b %H:%M}"
+    return f"Reviews: none due; the next at {when}"
 
 
 class HomeScreen(Screen):
@@ -32,6 +47,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(id="continue")
+        yield Static(id="reviews")
         yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
         yield Static(id="lesson-summary")
         yield Static(id="home-problems")
@@ -51,7 +67,9 @@ class HomeScreen(Screen):
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
-            note.update(Content(f"{len(problems)} problem(s) in lesson files: run `lab validate`."))
+            note.update(
+                Content(f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`.")
+            )
         else:
             note.display = False
         table.focus()
@@ -69,14 +87,16 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_progress()
 
-    def on_progress_changed(self, _message: ProgressChanged) -> None:
+    def on_progress_changed(self, message: ProgressChanged) -> None:
+        message.stop()  # the app passed it on; it must not bubble back to the app
         self.refresh_progress()
 
     def refresh_progress(self) -> None:
         table = self.query_one("#lessons", DataTable)
         row = table.cursor_row
         table.clear()
-        self._progress = all_progress(self.app.store, self.app.catalog)
+        figures = home_figures(self.app.store, self.app.catalog)
+        self._progress = figures.lessons
         for lesson in self.app.catalog.lessons:
             progress = self._progress.get(lesson.id, LessonProgress())
             mastery = "-" if progress.mastery is None else f"{round(progress.mastery * 100)}%"
@@ -92,6 +112,9 @@ class HomeScreen(Screen):
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self.refresh_continue()
+        reviews = self.query_one("#reviews", Static)
+        reviews.display = self.app.store is not None
+        reviews.update(Content(reviews_line(figures.due, figures.next_due)))
 
     def refresh_continue(self) -> None:
         """Where `c` goes: a missed prediction that is due, else the first unread lesson."""
@@ -132,8 +155,9 @@ class HomeScreen(Screen):
             summary.update(Content(""))
             return
         counts = (
-            f"{len(lesson.glossary)} terms · {len(lesson.quiz)} questions · "
-            f"{len(lesson.experiments)} experiments · {len(lesson.exercises)} exercises"
+            f"{plural(len(lesson.glossary), 'term')} · {plural(len(lesson.quiz), 'question')} · "
+            f"{plural(len(lesson.experiments), 'experiment')} · "
+            f"{plural(len(lesson.exercises), 'exercise')}"
         )
         summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
 

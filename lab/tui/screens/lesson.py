@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from lab.text import plural
 from lab.tui.learner import exercises_done, mark_read
 from lab.tui.messages import LessonRead
 from lab.tui.screens.pick import PickScreen
@@ -24,6 +25,7 @@ class LessonScreen(Screen):
         Binding("z", "quiz", "Quiz"),
         Binding("e", "experiments", "Experiments"),
         Binding("x", "exercises", "Code"),
+        Binding("n", "next_lesson", "Next"),
         Binding("f", "flashcards", "Cards", show=False),
         Binding("m", "mark_read", "Read ✓", show=False),
         Binding("r", "experiments", "Run", show=False),
@@ -33,6 +35,7 @@ class LessonScreen(Screen):
         super().__init__()
         self.lesson_id = lesson_id
         self.lesson = None
+        self.next_lesson = None
         self.read = False
 
     def compose(self) -> ComposeResult:
@@ -45,13 +48,23 @@ class LessonScreen(Screen):
 
     def on_mount(self) -> None:
         lesson = self.lesson
-        self.sub_title = f"{lesson.order}. {lesson.title}"
-        bits = [f"{len(lesson.glossary)} terms (t)", f"{len(lesson.quiz)} questions (z)"]
+        lessons = self.app.catalog.lessons
+        place = lessons.index(lesson) + 1
+        self.sub_title = f"lesson {place} of {len(lessons)} · {lesson.title}"
+        self.next_lesson = lessons[place] if place < len(lessons) else None
+        bits = [f"{plural(len(self.term_names()), 'term')} (t)"]
+        bits.append(f"{plural(len(lesson.quiz), 'question')} (z)")
         if lesson.experiments:
-            bits.append(f"{len(lesson.experiments)} experiments (e)")
+            bits.append(f"{plural(len(lesson.experiments), 'experiment')} (e)")
         if lesson.exercises:
-            bits.append(f"{len(lesson.exercises)} exercises (x)")
+            bits.append(f"{plural(len(lesson.exercises), 'exercise')} (x)")
         self.query_one("#lesson-bar", Static).update(Content("  ·  ".join(bits)))
+        if self.next_lesson is not None:
+            self.query_one(LessonText).add_ending(
+                f"Next: lesson {place + 1} of {len(lessons)}, {self.next_lesson.title}. "
+                "Press n to open it."
+            )
+        self.refresh_bindings()
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()
         self.watch(scroll, "scroll_y", self._check_end, init=False)
@@ -93,13 +106,31 @@ class LessonScreen(Screen):
         self._mark_read()
         self.notify("Marked as read.", timeout=2)
 
-    def action_terms(self) -> None:
-        lesson = self.lesson
+    def term_names(self) -> list[str]:
+        """The terms the lesson links or defines, each once: what `t` lists and the bar counts."""
         names: list[str] = []
-        for name in [*lesson.links(), *(t.term for t in lesson.glossary)]:
+        for name in [*self.lesson.links(), *(t.term for t in self.lesson.glossary)]:
             entry = self.app.catalog.term(name)
             if entry and entry.term.term not in names:
                 names.append(entry.term.term)
+        return names
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that lead nowhere in this lesson are not offered in the footer."""
+        if action == "experiments" and self.lesson is not None:
+            return bool(self.lesson.experiments)
+        if action == "exercises" and self.lesson is not None:
+            return bool(self.lesson.exercises)
+        if action == "next_lesson":
+            return self.next_lesson is not None
+        return True
+
+    def action_next_lesson(self) -> None:
+        if self.next_lesson is not None:
+            self.app.switch_screen(LessonScreen(self.next_lesson.id))
+
+    def action_terms(self) -> None:
+        names = self.term_names()
         if not names:
             self.notify("This lesson links no glossary terms.")
             return

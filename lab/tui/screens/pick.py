@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from lab.tui.widgets.code_text import with_code
+
 
 class PickScreen(ModalScreen[str | None]):
     """Choose one of `items` (id, label); dismisses with the id, or None on escape."""
@@ -25,7 +27,7 @@ class PickScreen(ModalScreen[str | None]):
         with Vertical(id="pick"):
             yield Label(Content(self.title_text), id="pick-title")
             yield OptionList(
-                *[Option(Content(label), id=item_id) for item_id, label in self.items],
+                *[Option(with_code(label), id=item_id) for item_id, label in self.items],
                 id="pick-list",
             )
 

@@ -1,33 +1,81 @@
-"""Provides the quiz screen: due questions first, then new; feedback at once; a summary at the end.
+"""Provides the quiz screen: the front-end of a headless `QuizSession` (due questions first,
+then new ones of the lessons read), feedback at once, a summary at the end.
 
-Every answer is stored the moment it is checked, so quitting mid-quiz loses nothing answered.
+Every answer is saved the moment it is checked, on a thread: a second lab session holding the
+database's write lock delays the save, never the screen.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, OptionList, SelectionList, Static
+from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lab.quiz import grading, scheduler
+from lab.quiz import grading
+from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
-from lab.tui.messages import AnswerRecorded, ProgressChanged
+from lab.tui.messages import ProgressChanged
 
 KIND_NAMES = {
     "single": "one answer",
-    "multiple": "tick every right answer (space), then Check",
+    "multiple": "space ticks a choice, enter checks",
     "true_false": "true or false (t / f)",
     "numeric": "a number",
     "text": "a word or phrase",
 }
+TICKED, UNTICKED = "[x]", "[ ]"
+
+
+class ChoiceBoxes(OptionList):
+    """Multiple choice: space ticks or unticks the highlighted choice, enter checks.
+
+    Each choice is an option, so a long one wraps as single choice does; the box is `[x]` or
+    `[ ]`, which reads without colour."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Tick", show=False),
+        Binding("enter", "check", "Check", show=False),
+    ]
+
+    @dataclass
+    class Checked(Message):
+        """The learner asked to check the ticked choices."""
+
+        chosen: set[int]
+
+    def __init__(self, choices: list[str], **kwargs) -> None:
+        self.choices = choices
+        self.ticked: set[int] = set()
+        super().__init__(
+            *[Option(self._label(i), id=str(i)) for i in range(len(choices))], **kwargs
+        )
+
+    def _label(self, index: int) -> Content:
+        box = TICKED if index in self.ticked else UNTICKED
+        return Content(f"{box} {index + 1}. {self.choices[index]}")
+
+    def toggle(self, index: int) -> None:
+        self.ticked ^= {index}
+        self.replace_option_prompt_at_index(index, self._label(index))
+
+    def action_toggle(self) -> None:
+        if self.highlighted is not None:
+            self.toggle(self.highlighted)
+
+    def action_check(self) -> None:
+        self.post_message(self.Checked(set(self.ticked)))
 
 
 class QuizScreen(Screen):
-    """Questions of one lesson, or of every lesson, in fsrs order."""
+    """Questions of one lesson, or of the lessons read, in fsrs order."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -35,18 +83,20 @@ class QuizScreen(Screen):
         Binding("f", "true_false(False)", "False", show=False),
         *[Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)],
         Binding("n", "next", "Next", show=False),
+        Binding("o", "overrule", "I was right", show=False),
         Binding("p", "practice", "Practise all", show=False),
+        Binding("l", "pick_lesson", "Any lesson"),
     ]
 
     def __init__(self, lesson: str | None = None, practice: bool = False) -> None:
         super().__init__()
         self.lesson = lesson
         self.practice = practice
-        self.order: list[tuple[str, str]] = []
-        self.index = 0
-        self.answered = False
-        self.results: list[tuple[str, bool]] = []
-        self.questions: dict[str, object] = {}
+        self.session: QuizSession | None = None
+        self.outcome: Outcome | None = None
+        """The answer shown now, until the learner moves on."""
+        self._saves: list = []
+        self._overruling: Outcome | None = None
 
     # --- layout -------------------------------------------------------------------------
 
@@ -59,37 +109,38 @@ class QuizScreen(Screen):
         await self.start()
 
     async def start(self) -> None:
-        catalog = self.app.catalog
         self.sub_title = "Quiz" + (f": {self.lesson}" if self.lesson else "")
-        lessons = [catalog.lesson(self.lesson)] if self.lesson else catalog.lessons
-        self.questions = {q.id: q for lesson in lessons if lesson for q in lesson.quiz}
-        try:
-            self.order = scheduler.order_questions(
-                catalog, self.app.store, self.lesson, practice=self.practice
-            )
-        except Exception:  # noqa: BLE001 - without a store, every question in teaching order
-            self.order = [(x.id, q.id) for x in lessons if x for q in x.quiz]
-        self.order = [(les, qid) for les, qid in self.order if qid in self.questions]
-        self.index = 0
+        self.session = QuizSession(
+            self.app.catalog, self.app.store, self.lesson, practice=self.practice
+        )
+        if self.session.store_error:
+            self.notify(self.session.store_error, severity="warning", markup=False)
         await self.show_question()
 
     @property
     def question(self):
-        if self.index >= len(self.order):
+        """The question on screen (answered or not), or None at the summary."""
+        if self.session is None:
             return None
-        return self.questions[self.order[self.index][1]]
+        if self.outcome is not None:
+            return self.session.question(self.outcome.question_id)
+        return self.session.current
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome is not None
 
     async def show_question(self) -> None:
         scroll = self.query_one("#quiz-scroll", VerticalScroll)
         await scroll.remove_children()
-        self.answered = False
-        q = self.question
+        self.outcome = None
+        session = self.session
+        q = session.current
         if q is None:
             await self.show_summary()
             return
-        lesson = self.order[self.index][0]
-        head = f"question {self.index + 1} of {len(self.order)}  ·  {lesson}  ·  "
-        head += KIND_NAMES[q.kind]
+        head = f"question {session.position + 1} of {session.total}  ·  "
+        head += f"{session.current_lesson}  ·  {KIND_NAMES[q.kind]}"
         widgets = [
             Static(Content(head), id="quiz-head"),
             Static(Content(reflow(q.prompt)), id="quiz-prompt"),
@@ -108,12 +159,7 @@ class QuizScreen(Screen):
                 )
             )
         elif q.kind == "multiple":
-            widgets.append(
-                SelectionList[int](
-                    *[(Content(f"{i + 1}. {c}"), i) for i, c in enumerate(q.choices)],
-                    id="quiz-multi",
-                )
-            )
+            widgets.append(ChoiceBoxes(list(q.choices), id="quiz-multi"))
             widgets.append(Button("Check", id="quiz-check", variant="primary"))
         else:
             placeholder = "type a number, then enter" if q.kind == "numeric" else "type, then enter"
@@ -132,79 +178,111 @@ class QuizScreen(Screen):
 
     async def show_summary(self) -> None:
         scroll = self.query_one("#quiz-scroll", VerticalScroll)
-        right = sum(1 for _, ok in self.results if ok)
-        total = len(self.results)
-        if not self.order:
-            text = (
-                "No questions here yet."
-                if not self.questions
-                else "Nothing is due and nothing is new: come back later, or press p to practise "
-                "every question now."
-            )
-        elif total == 0:
-            text = "No questions answered."
-        else:
-            text = f"Done: {right} of {total} right ({round(100 * right / total)}%)."
-            wrong = [qid for qid, ok in self.results if not ok]
-            if wrong:
-                text += "\n\nTo look at again:\n" + "\n".join(
-                    f"  - {self.questions[qid].prompt.strip().splitlines()[0]}" for qid in wrong
+        session = self.session
+        if session.total == 0:
+            if not session.has_questions:
+                text = "No questions here yet."
+            elif self.lesson:
+                text = (
+                    "Nothing is due and nothing is new: come back later, or press p to practise "
+                    "every question now."
                 )
-            if self.app.store is not None:
+            else:
+                text = (
+                    "Nothing is due, and no new questions from the lessons you have read. Press "
+                    "l to take any lesson's quiz, or p to practise every question now."
+                )
+        else:
+            summary_widget = Static(Content("Saving your answers..."), id="quiz-summary")
+            await scroll.mount(summary_widget)
+            await self.app.workers.wait_for_complete(self._saves)
+            summary = session.summary()
+            text = summary.describe()
+            if self.app.store is not None and not summary.unsaved:
                 text += "\n\nYour answers are saved; questions come back when they are due."
-        text += "\n\nPress escape to go back."
-        await scroll.mount(Static(Content(text), id="quiz-summary"))
+            summary_widget.update(Content(text + "\n\nPress escape to go back."))
+            return
+        await scroll.mount(
+            Static(Content(text + "\n\nPress escape to go back."), id="quiz-summary")
+        )
 
     # --- answering ----------------------------------------------------------------------
 
     def submit(self, answer) -> None:
-        """Grade `answer` to the current question, store it, show the feedback."""
-        q = self.question
-        if q is None or self.answered:
+        """Grade `answer` to the current question, show the feedback, save it on a thread."""
+        if self.session is None or self.session.current is None or self.answered:
             return
-        self.answered = True
-        result = grading.grade(q, answer)
-        lesson = self.order[self.index][0]
-        self.results.append((q.id, result.correct))
-        store = self.app.store
-        if store is not None:
-            try:
-                store.record_answer(
-                    q.id,
-                    lesson,
-                    correct=result.correct,
-                    answer=grading.answer_text(q, answer),
-                    rating=int(scheduler.rating_for(result.correct)),
-                )
-            except Exception as exc:  # noqa: BLE001
-                self.notify(f"Could not save the answer: {exc}", severity="error", markup=False)
-        self.post_message(AnswerRecorded(q.id, result.correct))
-        self.post_message(ProgressChanged())
+        outcome = self.outcome = self.session.check(answer)
+        self._save(self.session.save, outcome)
         for widget in self.query("#quiz-choices, #quiz-multi, #quiz-input, #quiz-check"):
             widget.disabled = True
-        feedback = self.query_one("#quiz-feedback", Static)
-        mark = "✓ " if result.correct else "✗ "
-        verdict, _, explanation = result.feedback.partition("\n")
-        text = f"{mark}{verdict}\n{reflow(explanation)}\n\n(enter: next question)"
-        feedback.update(Content(text))
-        feedback.set_class(result.correct, "right")
-        feedback.set_class(not result.correct, "wrong")
-        feedback.display = True
+        self._show_feedback()
         scroll = self.query_one("#quiz-scroll", VerticalScroll)
         next_button = Button("Next", id="quiz-next", variant="primary")
         scroll.mount(next_button)
         self.call_after_refresh(next_button.focus)
         self.call_after_refresh(scroll.scroll_end, animate=False)
 
+    def _show_feedback(self, overruled: bool = False) -> None:
+        """The verdict and explanation; `overruled` while the overrule is still being saved."""
+        outcome = self.outcome
+        feedback = self.query_one("#quiz-feedback", Static)
+        verdict, _, explanation = outcome.feedback.partition("\n")
+        overruled = overruled or outcome.overruled
+        correct = outcome.correct or overruled
+        if overruled:
+            verdict = "Counted as right: you said you were right."
+        mark = "✓ " if correct else "✗ "
+        can_overrule = outcome.can_overrule and not overruled
+        hint = "o: I was right  ·  enter: next question" if can_overrule else "enter: next"
+        feedback.update(Content(f"{mark}{verdict}\n{reflow(explanation)}\n\n({hint})"))
+        feedback.set_class(correct, "right")
+        feedback.set_class(not correct, "wrong")
+        feedback.display = True
+
+    def _save(self, write, outcome: Outcome) -> None:
+        """Run `write(outcome)` (a database write that may wait) on a thread."""
+        self._saves.append(
+            self.run_worker(partial(self._write, write, outcome), thread=True, group="save")
+        )
+
+    def _write(self, write, outcome: Outcome) -> None:
+        try:
+            stored = write(outcome)
+        except Exception as exc:  # noqa: BLE001 - a failed save is said, never a crash
+            self.session.store_error, stored = str(exc) or type(exc).__name__, False
+        self.app.call_from_thread(self._saved, stored)
+
+    def _saved(self, stored: bool) -> None:
+        if stored:
+            self.post_message(ProgressChanged())
+        elif self.app.store is not None:
+            error = self.session.store_error or "unknown error"
+            self.notify(f"Could not save the answer: {error}", severity="error", markup=False)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         q = self.question
-        if q is None or event.option.id is None:
+        if q is None or event.option.id is None or self.answered:
             return
-        if q.kind == "true_false":
+        if isinstance(event.option_list, ChoiceBoxes):
+            event.option_list.toggle(int(event.option.id))  # a click ticks, as space does
+        elif q.kind == "true_false":
             self.submit(event.option.id == "true")
         else:
             self.submit(int(event.option.id))
+
+    def on_choice_boxes_checked(self, event: ChoiceBoxes.Checked) -> None:
+        event.stop()
+        self._check_multiple(event.chosen)
+
+    def _check_multiple(self, chosen: set[int]) -> None:
+        if self.answered:
+            return
+        if not chosen:
+            self.notify("Tick at least one choice (space), then enter.", severity="warning")
+            return
+        self.submit(chosen)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -221,11 +299,7 @@ class QuizScreen(Screen):
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "quiz-check":
-            chosen = set(self.query_one("#quiz-multi", SelectionList).selected)
-            if not chosen:
-                self.notify("Tick at least one choice (space).", severity="warning")
-                return
-            self.submit(chosen)
+            self._check_multiple(self.query_one("#quiz-multi", ChoiceBoxes).ticked)
         elif event.button.id == "quiz-next":
             await self.action_next()
 
@@ -243,18 +317,38 @@ class QuizScreen(Screen):
         if q.kind == "single" and 1 <= number <= len(q.choices):
             self.submit(number - 1)
         elif q.kind == "multiple" and 1 <= number <= len(q.choices):
-            self.query_one("#quiz-multi", SelectionList).toggle(number - 1)
+            self.query_one("#quiz-multi", ChoiceBoxes).toggle(number - 1)
+
+    def action_overrule(self) -> None:
+        """After a text answer marked wrong: "I was right"; it counts as right, marked so."""
+        outcome = self.outcome
+        if outcome is None or not outcome.can_overrule or self._overruling is outcome:
+            return
+        self._overruling = outcome
+        self._save(self.session.overrule, outcome)
+        self._show_feedback(overruled=True)
 
     async def action_next(self) -> None:
         if self.answered:
-            self.index += 1
             await self.show_question()
 
     async def action_practice(self) -> None:
-        if self.question is None and not self.practice:
+        if self.session is not None and self.session.current is None and not self.practice:
             self.practice = True
-            self.results = []
             await self.start()
+
+    def action_pick_lesson(self) -> None:
+        """Take one lesson's quiz, read or not."""
+        from lab.tui.screens.pick import PickScreen
+
+        items = [(x.id, f"{x.order:>2}. {x.title}") for x in self.app.catalog.lessons if x.quiz]
+
+        async def picked(lesson: str | None) -> None:
+            if lesson:
+                self.lesson, self.practice = lesson, False
+                await self.start()
+
+        self.app.push_screen(PickScreen("Take the quiz of which lesson?", items), picked)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
-from textual.widgets import Markdown
+from textual import events
+from textual.content import Content
+from textual.widgets import Label, Markdown
+from textual.widgets.markdown import MarkdownFence
 
 from lab.catalog.schema import Lesson
 from lab.tui.messages import TermRequested
@@ -17,10 +20,56 @@ from lab.tui.messages import TermRequested
 TERM_SCHEME = "term:"
 _LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|([^\[\]]*))?\]\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_MD_SPECIAL_BUT_CODE = re.compile(r"([\\*_\[\]<>])")
+WRAP_MARK = "↪ "
+"""Starts the rest of a code line too long for the screen."""
 
 
-def _md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+def _md_escape(text: str, keep_code: bool = False) -> str:
+    """Markdown's special characters shown as themselves (`code` kept as code if asked)."""
+    return (_MD_SPECIAL_BUT_CODE if keep_code else _MD_SPECIAL).sub(r"\\\1", text)
+
+
+def wrap_code(code: Content, width: int) -> Content:
+    """Each line of `code` cut into pieces of `width` cells, every piece after the first on a
+    line of its own starting with WRAP_MARK: nothing is cut off at the screen's edge."""
+    room = max(width - len(WRAP_MARK), 8)
+    lines: list[Content] = []
+    for line in code.split("\n"):
+        if line.cell_length <= width:
+            lines.append(line)
+            continue
+        lines.append(line[:width])
+        rest = line[width:]
+        while rest.cell_length:
+            lines.append(Content.styled(WRAP_MARK, "dim") + rest[:room])
+            rest = rest[room:]
+    return Content("\n").join(lines)
+
+
+class WrappedFence(MarkdownFence):
+    """A code block whose long lines wrap with a marker (a fence scrolls sideways only with a
+    mouse, and its scroll bar is hidden: at 80 columns code was simply cut)."""
+
+    DEFAULT_CSS = """
+    WrappedFence {
+        overflow: hidden hidden;
+    }
+    """
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._wrap()
+
+    def set_content(self, content: Content) -> None:
+        super().set_content(content)
+        self._wrap()
+
+    def _wrap(self) -> None:
+        label = self.query("#code-content").first(Label) if self.is_mounted else None
+        if label is None or not self.size.width:
+            return
+        width = self.size.width - label.styles.padding.width
+        label.update(wrap_code(self._highlighted_code, width))
 
 
 def link_terms(body: str) -> str:
@@ -36,7 +85,7 @@ def link_terms(body: str) -> str:
 
 def lesson_markdown(lesson: Lesson) -> str:
     """The whole lesson as one Markdown document: summary, then each titled section."""
-    parts = [f"*{_md_escape(lesson.summary.strip())}*"]
+    parts = [f"*{_md_escape(lesson.summary.strip(), keep_code=True)}*"]
     for section in lesson.sections:
         parts.append(f"## {_md_escape(section.title)}")
         parts.append(link_terms(section.body.strip()))
@@ -46,9 +95,15 @@ def lesson_markdown(lesson: Lesson) -> str:
 class LessonText(Markdown):
     """A lesson's body; clicking a glossary link posts `TermRequested`."""
 
+    BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
+
     def __init__(self, lesson: Lesson, **kwargs) -> None:
         super().__init__(lesson_markdown(lesson), open_links=False, **kwargs)
         self.lesson = lesson
+
+    def add_ending(self, text: str) -> None:
+        """A last paragraph after the lesson (where to go next), shown as plain text."""
+        self.append(f"\n---\n\n**{_md_escape(text)}**\n")
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()

@@ -32,8 +32,21 @@ later, so the loss and accuracy plots are not drawn (and repainted) back to back
 
 CURRENT_COLORS = {"train": "cyan", "val": "orange"}
 OVERLAY_COLORS = ("green", "magenta", "blue", "red", "yellow")
+LEGEND_COLORS = {"orange": "dark_orange"}
+"""plotext colour names that rich spells otherwise (the legend is drawn by rich)."""
+
+# Every series has its own marker, so the curves stay apart without colour. The current run's
+# train curve is a line; validation, measured once an epoch, is a point at each epoch, so it
+# never paints over the train line between epochs. Earlier runs have a pair each.
+BRAILLE_MARKERS = {"train": "braille", "val": "●"}
 ASCII_MARKERS = {"train": "*", "val": "o"}
-ASCII_OVERLAY_MARKERS = ("+", "x", "#", "%", "=")
+# Not dots: a line of "·" reads as braille in a terminal font.
+BRAILLE_OVERLAY_MARKERS = (("+", "×"), ("#", "◇"), ("~", "□"), ("=", "△"), ("%", "▽"))
+ASCII_OVERLAY_MARKERS = (("+", "x"), ("-", "#"), ("~", "%"), (":", "="), (".", "@"))
+POINT_SERIES = ("val",)
+"""Series measured once an epoch: drawn as points, not joined by a line."""
+BRAILLE_SAMPLE = "⠤⠤"
+"""How a braille line looks in the legend."""
 
 
 def ascii_by_default(env: dict[str, str] | None = None) -> bool:
@@ -67,13 +80,15 @@ class Overlay:
 
 @dataclass(frozen=True)
 class Line:
-    """One curve as plotext draws it: downsampled points, colour, ASCII marker, legend label."""
+    """One curve as plotext draws it: downsampled points, colour, marker, legend label, and
+    whether its points are joined."""
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     color: str
     marker: str
     label: str
+    joined: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,8 +106,9 @@ class FigureSpec:
     log_scale: bool
     title: str
     xlabel: str
-    curves: tuple[tuple[str, str, str, list[float], list[float]], ...]
-    """(colour, marker, label, xs, ys) of each curve, earlier runs first."""
+    curves: tuple[tuple[str, str, str, bool, list[float], list[float]], ...]
+    """(colour, marker, label, joined, xs, ys) of each curve in drawing order: earlier runs
+    first, the current run's on top."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +137,7 @@ def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
     at most one point per braille dot (two per cell) or per cell with plain markers."""
     buckets = max(spec.width - 8, 10) * (1 if spec.ascii else 2)
     lines = []
-    for color, marker, label, xs, ys in spec.curves:
+    for color, marker, label, joined, xs, ys in spec.curves:
         if spec.smoothing:
             ys = ema(ys, spec.smoothing)
         if spec.log_scale:
@@ -129,8 +145,66 @@ def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
             xs, ys = [p[0] for p in kept], [p[1] for p in kept]
         xs, ys = downsample(xs, ys, buckets)
         if xs:
-            lines.append(Line(tuple(xs), tuple(ys), color, marker, label))
+            lines.append(Line(tuple(xs), tuple(ys), color, marker, label, joined))
     return tuple(lines)
+
+
+def fit_title(title: str, width: int) -> str:
+    """The title cut to what plotext shows (it drops a title longer than the width less 4)."""
+    room = max(width - 4, 1)
+    return title if len(title) <= room else title[: room - 1].rstrip(" ·") + "…"
+
+
+def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
+    """Whole-number ticks (steps and epochs count) at a round spacing, about one per 10
+    columns."""
+    xs = [x for line in lines for x in line.xs]
+    if not xs:
+        return []
+    low, high = math.ceil(min(xs)), math.floor(max(xs))
+    if high < low:
+        return []
+    wanted = max(2, width // 10)
+    spacing = next(
+        m * 10**k for k in range(20) for m in (1, 2, 5) if (high - low) / (m * 10**k) < wanted
+    )
+    first = math.ceil(low / spacing) * spacing
+    ticks = list(range(first, high + 1, spacing))
+    return ticks or [low]
+
+
+def legend_rows(lines: tuple[Line, ...], xlabel: str, width: int) -> list[Text]:
+    """The legend under the plot, where it covers no curve: each series' marker and label,
+    wrapped to the width, with the x axis's name at the end of the last row."""
+    entries = []
+    # The current run first (train, then val), then earlier runs in their order.
+    for line in sorted(lines, key=lambda line: (line.label not in CURRENT_COLORS, line.label)):
+        if line.marker == "braille":
+            sample = BRAILLE_SAMPLE
+        else:
+            sample = line.marker * 2 if line.joined else line.marker
+        entry = Text(sample, style=LEGEND_COLORS.get(line.color, line.color))
+        entry.append(f" {line.label}")
+        entries.append(entry)
+    axis = Text(f"x: {xlabel}", style="dim")
+    rows: list[Text] = []
+    row = Text(" ")
+    for entry in entries:
+        if len(row) > 1 and len(row) + 2 + len(entry) > width:
+            rows.append(row)
+            row = Text(" ")
+        if len(row) > 1:
+            row.append("  ")
+        row.append_text(entry)
+    if len(row) + 2 + len(axis) > width and len(row) > 1:
+        rows.append(row)
+        row = Text(" ")
+    row.append(" " * max(width - len(row) - len(axis), 0))
+    row.append_text(axis)
+    rows.append(row)
+    for row in rows:
+        row.truncate(width)
+    return rows
 
 
 def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Figure:
@@ -144,28 +218,33 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         key = (spec.title, spec.xlabel, spec.log_scale, spec.ascii, lines)
         if shown is not None and shown.frame == frame and shown.key == key:
             return Figure(spec.version, frame, key, shown.rows, shown.text)
+        legend = legend_rows(lines, spec.xlabel, spec.width)
+        height = max(spec.height - len(legend), 1)
         plt.clear_data()
         plt.clear_figure()
-        plt.plotsize(spec.width, spec.height)
-        plt._set_size(spec.width, spec.height)  # as PlotextPlot.render does (its issue 5)
+        plt.plotsize(spec.width, height)
+        plt._set_size(spec.width, height)  # as PlotextPlot.render does (its issue 5)
         plt.theme(spec.theme)
-        plt.title(spec.title)
-        plt.xlabel(spec.xlabel)
+        plt.title(fit_title(spec.title, spec.width))
         if spec.log_scale and lines:  # plotext fails on a log axis with nothing on it
             plt.yscale("log")
+        ticks = integer_ticks(lines, spec.width)
+        if ticks:
+            plt.xticks(ticks, [f"{t:,}" for t in ticks])
         for line in lines:
             xs, ys = list(line.xs), list(line.ys)
-            if spec.ascii:
-                plt.plot(xs, ys, marker=line.marker, color=line.color, label=line.label)
-            elif len(xs) == 1 or all(math.isclose(x, xs[0]) for x in xs):
-                plt.scatter(xs, ys, marker="braille", color=line.color, label=line.label)
+            single = len(xs) == 1 or all(math.isclose(x, xs[0]) for x in xs)
+            if line.joined and not single:
+                plt.plot(xs, ys, marker=line.marker, color=line.color)
             else:
-                plt.plot(xs, ys, marker="braille", color=line.color, label=line.label)
-        ansi = plt.build()
+                plt.scatter(xs, ys, marker=line.marker, color=line.color)
+        ansi = plt.build().removesuffix("\n")
     except Exception as exc:  # noqa: BLE001 - a plotting bug must not end the session
         ansi = f"(the plot could not be drawn: {exc})"
         return Figure(spec.version, frame, key, (ansi,), Text(ansi))
-    return Figure(spec.version, frame, key, tuple(ansi.split("\n")), Text.from_ansi(ansi))
+    rows = (*ansi.split("\n"), *(row.markup for row in legend))
+    text = Text("\n").join([Text.from_ansi(ansi), *legend])
+    return Figure(spec.version, frame, key, rows, text)
 
 
 def changed_rows(old: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -298,17 +377,25 @@ class CurvePlot(PlotextPlot):
 
     def _spec(self) -> FigureSpec:
         """The data and view as they are now; lists are copied (cheap), nothing computed."""
+        markers = ASCII_MARKERS if self.ascii else BRAILLE_MARKERS
+        pairs = ASCII_OVERLAY_MARKERS if self.ascii else BRAILLE_OVERLAY_MARKERS
         curves = []
         for i, overlay in enumerate(self.overlays):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
-            marker = ASCII_OVERLAY_MARKERS[i % len(ASCII_OVERLAY_MARKERS)]
+            pair = pairs[i % len(pairs)]
             for name, curve in overlay.curves.items():
+                joined = name not in POINT_SERIES
                 label = overlay.label if name == "train" else f"{overlay.label} {name}"
-                curves.append((color, marker, label, list(curve.xs), list(curve.ys)))
-        for name, curve in self.curves.items():
+                marker = pair[0] if joined else pair[1]
+                curves.append((color, marker, label, joined, list(curve.xs), list(curve.ys)))
+        # The sparser of the current curves is drawn last, so a point an epoch is never painted
+        # over by the line; a curve as dense as another leaves it most of its cells anyway.
+        current = sorted(self.curves.items(), key=lambda item: -len(item[1].xs))
+        for name, curve in current:
             color = CURRENT_COLORS.get(name, "white")
-            marker = ASCII_MARKERS.get(name, "*")
-            curves.append((color, marker, name, list(curve.xs), list(curve.ys)))
+            marker = markers.get(name, markers["train"])
+            joined = name not in POINT_SERIES
+            curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys)))
         width, height, theme = self._frame()
         return FigureSpec(
             version=self._version,

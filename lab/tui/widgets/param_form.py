@@ -53,11 +53,15 @@ class ParamForm(Vertical):
     def compose(self) -> ComposeResult:
         if not self.experiment.params:
             yield Static("This experiment has no settings to change.", classes="hint")
+        # Every name on one line (`batch_size` must not wrap into its field), fields aligned.
+        name_width = max((len(name) for name in self.experiment.params), default=0) + 1
         for name, param in self.experiment.params.items():
             default = self.defaults[name]
             numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
             with Horizontal(classes="param-row"):
-                yield Label(name, classes="param-name")
+                label = Label(name, classes="param-name")
+                label.styles.width = name_width
+                yield label
                 field = ParamInput(name, _show(default), numeric, id=f"param-{name}")
                 field.tooltip = f"{param.help + ' · ' if param.help else ''}{describe_range(param)}"
                 yield field

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 from rich.text import Text
@@ -80,6 +81,7 @@ class RunStatus(QuietStatic):
         self.step = 0
         self.samples_per_s = 0.0
         self.reason = ""
+        self.loading = False
         self.started_at: float | None = None
         self.finished_in: float | None = None
         self._shown_at = 0.0
@@ -93,8 +95,21 @@ class RunStatus(QuietStatic):
         self.started_at, self.finished_in = time.monotonic(), None
         self.show()
 
+    def starting(self, loading: bool) -> None:
+        """A run was asked for: the last run's figures go; "loading PyTorch..." while its worker
+        is still importing torch."""
+        self.device, self.epoch, self.epochs, self.step, self.samples_per_s = "", 0, 0, 0, 0.0
+        self.started_at = self.finished_in = None
+        self.loading = loading
+        self.set_state("starting")
+
     def set_state(self, state: str, reason: str = "") -> None:
         self.state, self.reason = state, reason
+        # A stopped run's reason names the step it stopped at; progress, shown at most 20
+        # times a second, may lag a few steps behind: one count, the reason's.
+        said = re.search(r"\bstep ([\d,]+)", reason)
+        if said:
+            self.step = int(said.group(1).replace(",", ""))
         if state in ("completed", "stopped", "diverged", "failed") and self.started_at:
             self.finished_in = time.monotonic() - self.started_at
         self.show()
@@ -120,6 +135,8 @@ class RunStatus(QuietStatic):
         self._shown_at = time.monotonic()
         text = Text()
         word = STATUS_WORDS.get(self.state, self.state)
+        if self.state == "starting" and self.loading:
+            word = "loading PyTorch..."
         style = {
             "completed": "bold green",
             "diverged": "bold red",
@@ -130,7 +147,7 @@ class RunStatus(QuietStatic):
         text.append(word, style=style)
         if self.state == "idle":
             text.append(" · r run · s stop · [ ] smoothing · l log scale")
-        else:
+        elif self.state != "starting":
             parts = []
             if self.epochs:
                 parts.append(f"epoch {self.epoch}/{self.epochs}")

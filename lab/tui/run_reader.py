@@ -1,0 +1,115 @@
+"""Provides the run reader: a run session's events turned into a few messages for the screen.
+
+`read_run` blocks on the session (on a thread: the experiment screen runs it as a Textual
+worker) and posts batches, one hop per batch, not per event: a run that finishes 200 epochs in a
+tenth of a second becomes a handful of messages, not 400. The session records the run itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from lab.engine.events import Done, EpochEnd, Log, Progress, Start
+from lab.runs.session import Point, RunSession, RunTrack
+
+POINT_BATCH_S = 0.1
+"""Progress events are gathered this long before they cross to the screen as one message."""
+
+
+@dataclass
+class RunStarted(Message):
+    """The worker began the run: device, model summary, the spec it runs."""
+
+    start: Start
+
+
+@dataclass
+class PointsArrived(Message):
+    """Loss points since the last batch (at most ~10 batches a second)."""
+
+    points: list[Progress]
+
+
+@dataclass
+class EpochFinished(Message):
+    """Epochs ended (usually one; many when epochs are short), with their metrics."""
+
+    epochs: list[EpochEnd]
+    val_points: list[Point]
+    """Validation losses that came only with their epoch, placed at its last training step."""
+
+
+@dataclass
+class LogArrived(Message):
+    """The worker said something for the learner."""
+
+    text: str
+
+
+@dataclass
+class RunFinished(Message):
+    """The run ended: completed, stopped, diverged or failed, with the reason."""
+
+    done: Done
+
+
+@dataclass
+class RecordFailed(Message):
+    """The store could not keep the run (the run goes on): why."""
+
+    text: str
+
+
+@dataclass
+class RunRecorded(Message):
+    """The store holds a run's end: the earlier-runs list can offer it for overlay."""
+
+    run_id: Any
+
+
+def read_run(
+    session: RunSession,
+    post: Callable[[Message], Any],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> None:
+    """Post the session's events as batches until its Done (or until `cancelled()`)."""
+    track = RunTrack()
+    points: list[Progress] = []
+    epochs: list[EpochEnd] = []
+    val_points: list[Point] = []
+    flushed = time.monotonic()
+
+    def flush() -> None:
+        nonlocal points, epochs, val_points, flushed
+        if points:
+            post(PointsArrived(points))
+        if epochs:
+            post(EpochFinished(epochs, val_points))
+        points, epochs, val_points, flushed = [], [], [], time.monotonic()
+
+    for event in session.events():
+        if cancelled():
+            return
+        added = track.points(event)
+        if isinstance(event, Progress):
+            points.append(event)
+        elif isinstance(event, EpochEnd):
+            epochs.append(event)
+            val_points.extend(added)
+        if isinstance(event, (Progress, EpochEnd)):
+            if time.monotonic() - flushed >= POINT_BATCH_S:
+                flush()
+            continue
+        flush()
+        if isinstance(event, Start):
+            post(RunStarted(event))
+        elif isinstance(event, Log):
+            post(LogArrived(event.text))
+        elif isinstance(event, Done):
+            post(RunFinished(event))
+    flush()

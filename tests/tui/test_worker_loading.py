@@ -1,0 +1,53 @@
+"""While the run's worker is still importing torch, the status says so, not the last run's
+figures; a stop then ends the run before any process was made."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from lab.engine.client import StartCancelled, Worker
+from lab.tui.widgets.run_status import RunStatus
+from tests.tui.pilot import open_experiment, wait_until
+
+
+class LoadingWorkers:
+    """Hands out a worker whose torch is still loading until `loaded` is set."""
+
+    def __init__(self) -> None:
+        self.loaded = threading.Event()
+
+    def take(self) -> Worker:
+        def start(spec, cancelled):
+            while not cancelled():
+                time.sleep(0.01)
+            raise StartCancelled
+
+        return Worker.later(start, ready=self.loaded.is_set)
+
+    def warm_up(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+async def test_the_status_says_loading_pytorch_then_starting_and_a_stop_ends_it(make):
+    app = make()
+    warm = app.warm_workers = LoadingWorkers()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        status = screen.query_one(RunStatus)
+        status.begin("cpu", 200)  # as a finished run leaves it: its figures on the line
+        status.progress(200, 600, 12_345.0)
+        status.set_state("completed", "trained 200 epochs")
+        await pilot.press("r")
+        await pilot.pause()
+        line = str(status.render())
+        assert line.startswith("loading PyTorch...")
+        assert "epoch" not in line and "step" not in line and "cpu" not in line
+        warm.loaded.set()  # torch is in: the screen's clock notices within a second
+        await wait_until(pilot, lambda: str(status.render()).startswith("starting"), 5)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 5)
+        assert status.reason == "stopped before the run began"
