@@ -2,23 +2,26 @@
 
 Same model, same data, same batch size, same optimizer; both do what a typical loop does
 (`loss.item()` every step, validation loss and accuracy every epoch, every split's loss and
-accuracy at the end). Prints steps/s of each and
-the ratio engine/plain, for an MLP and a small CNN on digits. Not a test: figures only.
+accuracy at the end). Prints steps/s of each and the ratio engine/plain, for an MLP and a small
+CNN on digits, by the wall clock and by CPU time (steadier on a shared machine, where another
+process can take the core mid-run). On a CPU the worker is forked by the fork server, as the app
+does; `--worker spawn` measures a spawned one. Not a test: figures only.
 
-    .venv/bin/python bench/train_overhead.py [--device cpu|cuda] [--repeats 3]
+    .venv/bin/python bench/train_overhead.py [--device cpu|cuda] [--repeats 3] [--worker fork]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.engine.client import Worker  # noqa: E402
+from lab.engine.client import Worker, can_fork  # noqa: E402
 from lab.engine.events import Done, Start  # noqa: E402
 
 CASES = {
@@ -56,8 +59,8 @@ def run_spec(model: dict, epochs: int, device: str) -> dict:
     }
 
 
-def plain_loop(spec: dict) -> float:
-    """The loop a person writes by hand; returns steps/s."""
+def plain_loop(spec: dict) -> tuple[float, float]:
+    """The loop a person writes by hand; returns steps/s of wall time and of CPU time."""
     import torch
 
     from lab.engine.datasets import load_data
@@ -76,7 +79,7 @@ def plain_loop(spec: dict) -> float:
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     n, batch_size, steps = len(X_train), s["batch_size"], 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _epoch in range(s["epochs"]):
         model.train()
         order = torch.randperm(n).to(device)
@@ -102,60 +105,80 @@ def plain_loop(spec: dict) -> float:
             _loss, _acc = loss_fn(y_hat, y).item(), (y_hat.argmax(1) == y).float().mean().item()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps / (time.perf_counter() - started)
+    return steps / (time.perf_counter() - started), steps / (time.process_time() - cpu)
 
 
-def engine(spec: dict, worker: Worker, steps: int) -> float:
-    """The engine in its worker, every event read; steps/s from Start to Done."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux /proc), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine(spec: dict, worker: Worker, steps: int) -> tuple[float, float]:
+    """The engine in its worker, every event read; steps/s (wall, CPU) from Start to Done."""
     worker.send(spec)
-    began = None
+    began = cpu = None
     for event in worker.events():
         if isinstance(event, Start):
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), cpu_seconds(worker.pid)
         if isinstance(event, Done):
             assert event.status == "completed", event.reason
-            return steps / (time.perf_counter() - began)
+            wall = time.perf_counter() - began
+            return steps / wall, steps / (cpu_seconds(worker.pid) - cpu)
     raise RuntimeError("no done event")
 
 
-def wait_until_idle(worker: Worker, timeout: float = 120.0) -> None:
-    """Wait until the worker has imported torch and sits waiting (its CPU time stops rising),
+def wait_until_idle(pid: int, timeout: float = 120.0) -> None:
+    """Wait until a process has imported torch and sits waiting (its CPU time stops rising),
     so that its start-up does not slow down what is being measured."""
-    stat = Path(f"/proc/{worker.pid}/stat")
-    if not stat.exists():  # not Linux: give it a generous while
-        time.sleep(10)
-        return
-    last, still, deadline = -1, 0, time.monotonic() + timeout
+    last, still, deadline = -1.0, 0, time.monotonic() + timeout
     while still < 3 and time.monotonic() < deadline:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        used = int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        used = cpu_seconds(pid)
         still = still + 1 if used == last else 0
         last = used
         time.sleep(0.2)
+
+
+def next_worker(how: str) -> Worker:
+    """A worker as the app makes one: forked by the fork server, or spawned ahead."""
+    if how == "fork":
+        worker = Worker.fork()
+        wait_until_idle(worker.pid)
+    else:
+        worker = Worker.spawn()
+        wait_until_idle(worker.pid)
+    return worker
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--worker", choices=("fork", "spawn"), default=None)
     args = parser.parse_args()
-    spare = Worker.spawn()  # started ahead, as the app does
-    wait_until_idle(spare)
-    print(f"device {args.device}; best of {args.repeats}; batch size 32; digits (1,257 train)")
-    print(f"{'model':10s} {'plain steps/s':>14s} {'engine steps/s':>15s} {'ratio':>6s}")
+    how = args.worker or ("fork" if args.device == "cpu" and can_fork() else "spawn")
+    print(
+        f"device {args.device}; {how}ed worker; best of {args.repeats}; batch size 32; digits "
+        f"(1,257 train); load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
+    )
+    print(f"{'':10s} {'steps/s by the wall clock':^29s} {'steps/s by CPU time':^29s}")
+    cells = f"{'plain':>10s} {'engine':>10s} {'ratio':>6s}"
+    print(f"{'model':10s} {cells} {cells}")
     for name, (model, epochs) in CASES.items():
         spec = run_spec(model, epochs, args.device)
         steps = epochs * math.ceil(1257 / 32)
-        plain, eng = 0.0, 0.0
+        plain, eng, plain_cpu, eng_cpu = 0.0, 0.0, 0.0, 0.0
         for _ in range(args.repeats):  # alternate, so a busy moment hurts both alike
-            plain = max(plain, plain_loop(spec))
-            wait_until_idle(spare)
-            eng = max(eng, engine(spec, spare, steps))
-            spare.wait(10)
-            spare = Worker.spawn()
-            wait_until_idle(spare)
-        print(f"{name:10s} {plain:14.0f} {eng:15.0f} {eng / plain:6.2f}")
-    spare.kill()
+            wall, cpu = plain_loop(spec)
+            plain, plain_cpu = max(plain, wall), max(plain_cpu, cpu)
+            worker = next_worker(how)
+            wall, cpu = engine(spec, worker, steps)
+            eng, eng_cpu = max(eng, wall), max(eng_cpu, cpu)
+            worker.wait(10)
+        print(
+            f"{name:10s} {plain:10.0f} {eng:10.0f} {eng / plain:6.2f} "
+            f"{plain_cpu:10.0f} {eng_cpu:10.0f} {eng_cpu / plain_cpu:6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ class InProcessWorker:
 
     pid = None
 
-    def __init__(self) -> None:
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.gate = gate
+        """When given, training waits for it to be set (a test looks at the run's start)."""
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -48,6 +50,8 @@ class InProcessWorker:
         return run_events(spec, self._stop.is_set)
 
     def _train(self) -> None:
+        if self.gate is not None:
+            self.gate.wait()
         try:
             for event in self._produce(self.sent):
                 if self.killed:

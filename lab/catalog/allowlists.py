@@ -143,6 +143,30 @@ SCRIPTED: dict[str, dict] = {
         "args": {"dataset": "digits", "val": 0.15, "test": 0.15, "seed": 0},
         "metrics": ("max_gap_stratified", "max_gap_random"),
     },
+    "ddp-digits": {
+        "about": "the digits MLP on several processes with DistributedDataParallel",
+        "args": {
+            "world_size": 2,
+            "batch_size": 32,
+            "lr": 0.2,
+            "epochs": 10,
+            "seed": 0,
+            "backend": "auto",
+        },
+        "metrics": (*TRAIN_METRICS, "world_size", "rank_weight_gap"),
+    },
+    "ddp-batch-sizes": {
+        "about": "one process with batch 64, two with 32 each, one with 32, on the digits",
+        "args": {"lr": 0.1, "epochs": 10, "seed": 0, "backend": "gloo"},
+        "metrics": (
+            "loss_1x64",
+            "loss_2x32",
+            "loss_1x32",
+            "curve_gap",
+            "rank_weight_gap",
+            "train_loss",
+        ),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

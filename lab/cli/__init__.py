@@ -59,6 +59,7 @@ from lab.cli import (  # noqa: E402, F401
     app_cmds,
     catalog_cmds,
     exercise_cmds,
+    export_cmds,
     progress_cmds,
     run_cmds,
     runs_cmds,

@@ -273,21 +273,20 @@ def progress(
     if ctx.invoked_subcommand is not None:
         return
     from lab.exercises.session import progress as exercise_progress
+    from lab.quiz.predict import progress as prediction_progress
     from lab.quiz.progress import progress as figures
     from lab.table import table
 
     catalog = state.catalog()
     store = open_store(reading=True)
-    from lab.quiz.predict import progress as prediction_progress
-
     with store:
         data = figures(catalog, store)
         exercises = exercise_progress(catalog, store)
         predictions = prediction_progress(catalog, store)
         read = store.lessons_read()
     if as_json:
-        extra = {"exercises": exercises, "predictions": predictions}
-        typer.echo(json.dumps({**data.to_json(), **extra}, indent=2))
+        output = {**data.to_json(), "exercises": exercises, "predictions": predictions}
+        typer.echo(json.dumps(output, indent=2))
         return
     rows = [
         [

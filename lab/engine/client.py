@@ -351,6 +351,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self._answered = threading.Event()
         self.failure: str | None = None
+        self.facts: dict[str, Any] = {}  # the server's own account once ready (forkserver.facts)
         self.stderr: collections.deque[str] = collections.deque(maxlen=40)
         threading.Thread(target=self._await_ready, name="lab-fork-server", daemon=True).start()
 
@@ -361,7 +362,9 @@ class ForkServer:
 
     def _await_ready(self) -> None:
         reply = self._receive()
-        if not reply.startswith("ready"):
+        if reply.startswith("ready "):
+            self.facts = json.loads(reply.removeprefix("ready "))
+        else:
             self.failure = reply or "the fork server ended while starting"
         self._answered.set()
         assert self.process.stderr is not None

@@ -39,6 +39,18 @@ def thread_count() -> int:
         return threading.active_count()
 
 
+def facts() -> dict:
+    """What a fork inherits, for the app and the tests: threads, CUDA (never started here)."""
+    import torch
+
+    return {
+        "pid": os.getpid(),
+        "threads": thread_count(),
+        "intra_op_threads": torch.get_num_threads(),
+        "cuda_initialized": torch.cuda.is_initialized(),
+    }
+
+
 def die_with_parent(parent: int) -> None:
     """Ask the kernel for SIGHUP when the parent ends (Linux); if it already has, end now."""
     with contextlib.suppress(OSError, AttributeError):
@@ -101,7 +113,7 @@ class Server:
         selector = selectors.DefaultSelector()
         selector.register(self.control, selectors.EVENT_READ)
         selector.register(self.wake_r, selectors.EVENT_READ)
-        self._say(f"ready {os.getpid()}")
+        self._say(f"ready {json.dumps(facts())}")
         while True:
             for key, _ in selector.select():
                 if key.fileobj == self.wake_r:

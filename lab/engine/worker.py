@@ -2,7 +2,8 @@
 
 Started ahead of time: it imports torch at once, then waits for its spec. It stops with
 `done: stopped` on SIGINT, SIGTERM or SIGHUP, and when its stdin closes (the parent is gone),
-so a dropped SSH session never leaves a run training on a shared GPU.
+so a dropped SSH session never leaves a run training on a shared GPU. One thread: training
+looks at stdin itself, a few times a second.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import select
 import signal
 import sys
-import threading
+import time
 
 
 class _Stop:
@@ -33,14 +34,33 @@ def _on_signal(signum, frame) -> None:
         raise _Interrupted
 
 
-def _watch_stdin() -> None:
-    # After the spec, stdin stays open for as long as the parent lives.
+STDIN_POLL_S = 0.1  # how often a run looks whether its stdin closed (the parent is gone)
+
+
+class _ShouldStop:
+    """The loop's `should_stop()`: a signal came, or stdin closed. Stdin is looked at from the
+    training thread itself, with a zero-timeout select at most every STDIN_POLL_S, so the worker
+    runs no second thread beside training."""
+
+    def __init__(self) -> None:
+        self.next_look = 0.0
+
+    def __call__(self) -> bool:
+        if not _Stop.requested:
+            now = time.monotonic()
+            if now >= self.next_look:
+                self.next_look = now + STDIN_POLL_S
+                _Stop.requested = _stdin_closed()
+        return _Stop.requested
+
+
+def _stdin_closed() -> bool:
+    # After the spec, stdin stays open (and silent) for as long as the parent lives.
     try:
-        while sys.stdin.readline():
-            pass
+        readable, _, _ = select.select([sys.stdin], [], [], 0)
+        return bool(readable) and not os.read(sys.stdin.fileno(), 4096)
     except (OSError, ValueError):
-        pass
-    _Stop.requested = True
+        return True
 
 
 # What some runs need beyond torch, most common first: imported while the worker waits for its
@@ -111,8 +131,7 @@ def main() -> int:
     if _Stop.requested:
         emit(Done("stopped", "stopped before the run began"))
         return 0
-    threading.Thread(target=_watch_stdin, daemon=True).start()
-    for event in run_events(run_spec, lambda: _Stop.requested):
+    for event in run_events(run_spec, _ShouldStop()):
         emit(event)
     return 0
 

@@ -35,8 +35,10 @@ def normalize_text(text: str) -> str:
 
 
 # Prefixes that name where a function lives, not what it is: `torch.optim.SGD` is `SGD`.
-MODULE_PREFIXES = ("torch", "nn", "functional", "f", "optim", "lr_scheduler", "init", "utils")
-MODULE_PREFIXES += ("torchvision", "transforms", "datasets")
+MODULE_PREFIXES = (
+    *("torch", "nn", "functional", "f", "optim", "lr_scheduler", "init", "utils"),
+    *("torchvision", "transforms", "datasets"),
+)
 ARTICLES = ("the", "a", "an")
 # A typo is forgiven only in a word this long; shorter words are too easily another word.
 TYPO_MIN_LETTERS = 5

@@ -91,8 +91,7 @@ class PredictionSession:
         """Grade the prediction (an index, a bool or a number) and store it at once."""
         question = self.question
         self.asked = True
-        graded = grading.grade(question, answer)
-        correct, feedback = graded.correct, graded.feedback
+        correct, feedback, _ = grading.grade(question, answer)
         stored, due = False, None
         if self.store is not None:
             from lab.store import StoreError

@@ -112,8 +112,8 @@ class WarmWorkers:
 
         if self._fork and not wants_gpu(run_spec):
             thread = self._thread
-            if thread is not None and thread.is_alive():
-                thread.join(timeout=5)  # a spare being forked: milliseconds, and one fork less
+            while thread is not None and thread.is_alive() and not cancelled():
+                thread.join(0.05)  # a spare being forked (or the server starting): take it
             try:
                 # The next spare is forked when this run ends (the screen's warm_up), not now,
                 # when it would take CPU from this run's start.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 
@@ -15,19 +16,19 @@ pytestmark = pytest.mark.slow
 
 
 class Pool:
-    """Hands out a worker started ahead of time and starts the next, as the app does."""
+    """Hands out workers forked by the fork server, as the app does on a CPU machine (a spawned
+    worker runs the very same `main`; test_events_arrive_as_an_async_iterator spawns one)."""
 
     def __init__(self):
-        self.spare = Worker.spawn()
         self.used: list[Worker] = []
 
     def pop(self) -> Worker:
-        worker, self.spare = self.spare, Worker.spawn()
+        worker = Worker.fork()
         self.used.append(worker)
         return worker
 
     def close(self) -> None:
-        for worker in [*self.used, self.spare]:
+        for worker in self.used:
             worker.kill()
             worker.wait(5)
 
@@ -96,9 +97,13 @@ def test_a_killed_worker_still_ends_with_a_done(pool):
     assert done.reason.startswith("the training process died (signal 9, SIGKILL): ")
 
 
-async def test_events_arrive_as_an_async_iterator():
+async def test_a_spawned_worker_says_when_torch_is_in_and_events_arrive_as_an_async_iterator():
     worker = Worker.spawn()
     try:
+        deadline = time.monotonic() + 120
+        while not worker.ready and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert worker.ready and worker.process.poll() is None  # torch imported, still waiting
         worker.send(train_run(digits_mlp(epochs=1), smoke=True))
         events = [event async for event in worker.aevents()]
     finally:

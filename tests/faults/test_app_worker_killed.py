@@ -15,6 +15,7 @@ from lab.engine.client import Worker
 from lab.store import Store
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import RunStatus
+from tests.fake_worker import Workers
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 LONG = Path(__file__).resolve().parents[1] / "fixtures" / "long"  # long-moons: 10,000 epochs
@@ -41,7 +42,9 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
             assert status.reason.startswith("the training process died (signal 9, SIGKILL)")
             assert "failed" in str(status.render())
             assert app.is_running and not app.run_in_progress
-            # the learner shortens the run and presses r again
+            # the learner shortens the run and presses r again (its worker is the engine
+            # in this process: that the app recovers is the point, not a second process)
+            app.warm_workers = Workers()
             screen.query_one("#param-epochs", ParamInput).value = "3"
             await pilot.pause()
             again = time.monotonic()

@@ -7,6 +7,7 @@ app) start real worker processes."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -14,12 +15,23 @@ import pytest
 from textual.widgets import SelectionList
 
 from lab.catalog import load_catalog
+from lab.catalog.runspec import build_run_spec
 from lab.engine.client import Worker
-from lab.runs.session import describe_tweaks
+from lab.engine.events import Done, EpochEnd, Progress, Start
+from lab.runs.session import RunSession, describe_tweaks
+from lab.tui.run_reader import (
+    POINT_BATCH_S,
+    EpochFinished,
+    PointsArrived,
+    RunFinished,
+    RunStarted,
+    read_run,
+)
 from lab.tui.screens.experiment import condense_summary
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
+from tests.fake_worker import InProcessWorker, ReplayWorker
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
@@ -34,12 +46,14 @@ def lessons():
 
 
 async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_run(lessons, store):
-    app = app_with_workers(lessons, store)
+    go = threading.Event()  # the run trains once the test has looked at its start
+    app = app_with_workers(lessons, store, lambda: InProcessWorker(go))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         assert not app.run_in_progress
         await pilot.press("r")
         assert app.run_in_progress  # the app asks before quitting from now on
+        go.set()
         await wait_until(pilot, lambda: screen.state == "completed")
         assert not app.run_in_progress
         plot = screen.query_one("#loss-plot", CurvePlot)
@@ -227,6 +241,29 @@ async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store)
         labels = [str(runs.get_option_at_index(i).prompt) for i in range(2)]
         assert labels[0].startswith(f"#{first.id + 1} defaults · stopped")  # newest first
         assert list(runs.selected) == [first.id]  # still overlaid
+
+
+def test_the_reader_posts_a_fast_run_as_a_few_batches_with_each_epochs_val_loss(lessons):
+    """200 epochs that arrive at once become a handful of messages, not 400; a validation
+    loss that comes only with its epoch is placed at that epoch's last step."""
+    events: list = [Start("gd-example-fit", "cpu", "", 2, {}, "2.x")]
+    for n in range(1, 201):
+        events += [
+            Progress(n, 2 * n, 1 / n, 10.0),
+            EpochEnd(n, {"train_loss": 1 / n, "val_loss": 2 / n}),
+        ]
+    events.append(Done("completed", "trained 200 epochs", {"train_loss": 0.005}))
+    run = build_run_spec(lessons.experiment("gd-example-fit"))
+    posted: list = []
+    began = time.monotonic()
+    read_run(RunSession(run, ReplayWorker(events)), posted.append)
+    batches = (time.monotonic() - began) / POINT_BATCH_S + 1  # at most one a batch period
+    assert isinstance(posted[0], RunStarted) and isinstance(posted[-1], RunFinished)
+    assert len(posted) <= 2 + 2 * batches < 20, [type(m).__name__ for m in posted]
+    points = [p for m in posted if isinstance(m, PointsArrived) for p in m.points]
+    assert [p.step for p in points] == list(range(2, 401, 2))
+    val = [v for m in posted if isinstance(m, EpochFinished) for v in m.val_points]
+    assert val == [(2 * n, "val", 2 / n) for n in range(1, 201)]
 
 
 def test_ascii_default_follows_the_terminal():

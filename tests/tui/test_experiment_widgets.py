@@ -193,8 +193,10 @@ def test_every_series_has_its_own_marker_without_colour():
         if ascii:
             assert all(m.isascii() for m in markers)
         legend = figure_of(run_curves(ascii, overlays=3), width=80).text.plain.split("└")[1]
-        for label in ("train", "val", "#1", "#1 val", "#3 val"):
+        for label in ("train", "val", "#1", "#2", "#3"):
             assert f" {label}" in legend
+        pair = "++x #1" if ascii else "++× #1"
+        assert pair in legend, "an earlier run's train and val markers share its label"
 
 
 def test_a_long_title_is_shortened_not_dropped():
@@ -214,7 +216,7 @@ def test_the_legend_sits_under_the_plot_and_covers_no_curve():
         bottom = next(i for i, row in enumerate(rows) if "└" in row)
         canvas, under = "\n".join(rows[:bottom]), "\n".join(rows[bottom:])
         assert "train" not in canvas and "val" not in canvas
-        assert "⠤⠤ train" in under and "● val" in under and "++ #1" in under
+        assert "⠤⠤ train" in under and "● val" in under and "++× #1" in under
         assert "x: step" in under
 
 
@@ -272,3 +274,18 @@ async def test_status_shows_the_whole_advice_and_labels_keep_one_line_at_80x24(
         screen = await open_experiment(app, pilot, wide.experiment.id)
         names = [shown_text(label).strip() for label in screen.query(".param-name")]
         assert "batch_size" in names, names
+
+
+def test_many_earlier_runs_take_at_most_three_legend_rows():
+    figure = figure_of(run_curves(False, overlays=16), height=12)
+    rows = figure.text.plain.split("\n")
+    under = rows[next(i for i, row in enumerate(rows) if "└" in row) + 2 :]
+    assert len(rows) == 12 and len(under) == 3 and under[-1].endswith("…"), under
+
+
+def test_a_plot_too_short_for_its_legend_keeps_its_rows_for_the_curves():
+    for height in (2, 3, 4, 5):
+        figure = figure_of(run_curves(False, overlays=1), height=height)
+        rows = figure.text.plain.split("\n")
+        assert len(rows) == height and "could not" not in figure.text.plain, rows
+        assert "x: step" not in figure.text.plain, "no legend where it would leave no curve"

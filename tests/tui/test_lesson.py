@@ -11,6 +11,7 @@ from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.screens.quiz import QuizScreen
 from lab.tui.widgets.lesson_text import lesson_markdown, link_terms
+from tests.tui.pilot import wait_until
 
 HOSTILE = """\
 id: hostile
@@ -246,15 +247,19 @@ async def test_the_bar_counts_the_terms_t_lists(make):
 
 
 async def test_footers_fit_80_columns(store, shipped_lessons):
+    from lab.tui.screens.home import HomeScreen
+
     catalog = load_catalog()
-    for target, keys in (("what-is-ml", ()), ("convolutional-networks", ()), ("digits-cnn", ())):
+    for target in ("what-is-ml", "convolutional-networks", "digits-cnn"):
         app = make_app(catalog, store=store, target=target, prewarm=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause(0.3)
-            for key in keys:
-                await pilot.press(key)
+
+            def opened(app=app) -> bool:
+                return not isinstance(app.screen, HomeScreen) and bool(footer_keys(app.screen))
+
+            await wait_until(pilot, opened, 10, target)
             shown = sorted(footer_keys(app.screen), key=lambda k: k[1])
-            assert shown and all(right <= 80 for _, _, right in shown), shown
+            assert all(right <= 80 for _, _, right in shown), shown
             for (_, _, right), (key, left, _) in zip(shown, shown[1:], strict=False):
                 assert left >= right, f"{key} overlaps the key before it: {shown}"
             # the key that would have been cut last: its description is there in full

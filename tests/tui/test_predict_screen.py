@@ -1,5 +1,5 @@
-"""Predict, then run: the first `r` asks the experiment's prediction at 80x24, the run (real
-worker) follows with the prediction's settings, its end shows the verdict; a missed prediction
+"""Predict, then run: the first `r` asks the experiment's prediction at 80x24, the run (the engine
+in-process) follows with the prediction's settings, its end shows the verdict; a missed prediction
 that is due brings the learner back from Home."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
 from lab.tui.screens.predict import PredictScreen, VerdictScreen
 from lab.tui.widgets.param_form import ParamInput
-from tests.tui.pilot import open_experiment, wait_until
+from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 PREDICTION = "gd-example-sweep-predict"
 COURSE = Path(__file__).resolve().parents[2] / "lessons"
@@ -24,7 +24,7 @@ def text_of(screen, selector: str) -> str:
 
 
 async def test_a_prediction_is_asked_then_the_run_shows_the_verdict(catalog, store):
-    app = make_app(catalog, store=store, prewarm=False)
+    app = app_with_workers(catalog, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         await pilot.press("r")
@@ -59,7 +59,7 @@ async def test_a_prediction_is_asked_then_the_run_shows_the_verdict(catalog, sto
 
 
 async def test_escape_skips_the_prediction_and_the_run_still_starts(catalog, store):
-    app = make_app(catalog, store=store, prewarm=False)
+    app = app_with_workers(catalog, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         await pilot.press("r")
@@ -77,7 +77,7 @@ async def test_escape_skips_the_prediction_and_the_run_still_starts(catalog, sto
 async def test_a_missed_prediction_that_is_due_is_where_home_continues(catalog, store):
     missed_at = datetime.now(timezone.utc) - timedelta(minutes=5)
     store.record_answer(PREDICTION, "gd-example", False, "0", 1, missed_at)  # fsrs: due in 1 min
-    app = make_app(catalog, store=store, prewarm=False)
+    app = app_with_workers(catalog, store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         line = text_of(app.screen, "#continue")
@@ -90,7 +90,7 @@ async def test_a_missed_prediction_that_is_due_is_where_home_continues(catalog, 
 
 
 async def test_a_wrong_answer_gets_the_right_one_and_the_explanation(catalog, store):
-    app = make_app(catalog, store=store, prewarm=False)
+    app = app_with_workers(catalog, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         session_step = screen.prediction

@@ -332,3 +332,23 @@ async def test_v_adds_reverse_cards(make, store):
         await pilot.press("3")
         await _saved(app, pilot)
     assert [r["question_id"] for r in store.reviews()] == ["term:gradient|zh"]
+
+
+async def test_flashcards_move_on_while_another_session_holds_the_write_lock(make, store):
+    import sqlite3
+
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    app = make(target="flashcards")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space", "3")
+            await pilot.pause()
+            assert "learning rate" in str(app.screen.query_one("#card-term").render())
+            assert store.reviews() == []
+            other.execute("ROLLBACK")
+            await _saved(app, pilot)
+            assert [r["question_id"] for r in store.reviews()] == ["term:gradient"]
+    finally:
+        other.close()

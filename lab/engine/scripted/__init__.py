@@ -13,6 +13,7 @@ from lab.engine.events import Done, Event, Start
 from lab.engine.scripted.base import Context
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
+from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
 
 SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
@@ -24,6 +25,8 @@ SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
     "dataloader-shapes": dataloader_shapes,
     "manual-vs-adam": manual_vs_adam,
     "stratified-split": stratified_split,
+    "ddp-digits": ddp_digits,
+    "ddp-batch-sizes": ddp_batch_sizes,
 }
 
 

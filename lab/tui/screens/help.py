@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from lab.quiz import MASTERY_HELP
+from lab.text import wrap_cells
 from lab.tui.screens.confirm import Confirm
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -105,16 +107,23 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 
 
-def keys_text() -> Content:
+KEY_COLUMN = 29
+"""Where the descriptions start; a description that wraps goes on under its own start."""
+
+
+def keys_text(width: int = 80) -> Content:
+    """Every key and what it does, descriptions wrapped within `width` cells."""
     parts: list[Content] = []
     for title, rows in KEYS:
         parts.append(Content.styled(title, "bold"))
         parts.append(Content("\n"))
         for key, what in rows:
-            parts.append(Content(f"  {key:<26} {what}\n"))
+            first = f"  {key}".ljust(KEY_COLUMN - 1) + " "
+            lines = wrap_cells(what, width, " " * KEY_COLUMN, first)
+            parts.append(Content("\n".join(lines) + "\n"))
         parts.append(Content("\n"))
     parts.append(Content.styled("Mastery", "bold"))
-    parts.append(Content(f"\n{MASTERY_HELP}\n"))
+    parts.append(Content("\n" + "\n".join(wrap_cells(MASTERY_HELP, width, "  ")) + "\n"))
     return Content("").join(parts)
 
 
@@ -135,6 +144,14 @@ class HelpScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "Keys"
         self.query_one("#help-scroll").focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._wrap)  # once the text has its new width
+
+    def _wrap(self) -> None:
+        keys = self.query_one("#help-keys", Static)
+        if keys.content_region.width:
+            keys.update(keys_text(max(keys.content_region.width, 40)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -111,10 +111,10 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        self.refresh_continue()
         reviews = self.query_one("#reviews", Static)
         reviews.display = self.app.store is not None
         reviews.update(Content(reviews_line(figures.due, figures.next_due)))
+        self.refresh_continue()
 
     def refresh_continue(self) -> None:
         """Where `c` goes: a missed prediction that is due, else the first unread lesson."""

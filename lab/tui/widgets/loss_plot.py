@@ -173,17 +173,35 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
     return ticks or [low]
 
 
+LEGEND_ROWS_MAX = 3
+"""Rows the legend may take from the plot; entries beyond them end in `…`."""
+PLOT_ROWS_MIN = 5
+"""A plot shorter than this with its legend shows no legend."""
+
+
+def _sample(line: Line) -> str:
+    if line.marker == "braille":
+        return BRAILLE_SAMPLE
+    return line.marker * 2 if line.joined else line.marker
+
+
 def legend_rows(lines: tuple[Line, ...], xlabel: str, width: int) -> list[Text]:
-    """The legend under the plot, where it covers no curve: each series' marker and label,
-    wrapped to the width, with the x axis's name at the end of the last row."""
-    entries = []
+    """The legend under the plot, where it covers no curve: each series' marker and label
+    (an earlier run's train and val share one label), wrapped to the width, with the x axis's
+    name at the end of the last row."""
     # The current run first (train, then val), then earlier runs in their order.
-    for line in sorted(lines, key=lambda line: (line.label not in CURRENT_COLORS, line.label)):
-        if line.marker == "braille":
-            sample = BRAILLE_SAMPLE
-        else:
-            sample = line.marker * 2 if line.joined else line.marker
-        entry = Text(sample, style=LEGEND_COLORS.get(line.color, line.color))
+    ordered = sorted(lines, key=lambda line: line.label not in CURRENT_COLORS)
+    by_label = {line.label: line for line in ordered}
+    entries = []
+    for line in ordered:
+        earlier = line.label not in CURRENT_COLORS
+        if earlier and line.label.endswith(" val") and line.label[:-4] in by_label:
+            continue  # shown with its run's train entry
+        style = LEGEND_COLORS.get(line.color, line.color)
+        entry = Text(_sample(line), style=style)
+        val = by_label.get(f"{line.label} val")
+        if val is not None and earlier:
+            entry.append(_sample(val), style=style)
         entry.append(f" {line.label}")
         entries.append(entry)
     axis = Text(f"x: {xlabel}", style="dim")
@@ -202,6 +220,10 @@ def legend_rows(lines: tuple[Line, ...], xlabel: str, width: int) -> list[Text]:
     row.append(" " * max(width - len(row) - len(axis), 0))
     row.append_text(axis)
     rows.append(row)
+    if len(rows) > LEGEND_ROWS_MAX:
+        rows = rows[:LEGEND_ROWS_MAX]
+        rows[-1].truncate(width - 1)
+        rows[-1].append("…")
     for row in rows:
         row.truncate(width)
     return rows
@@ -219,7 +241,9 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         if shown is not None and shown.frame == frame and shown.key == key:
             return Figure(spec.version, frame, key, shown.rows, shown.text)
         legend = legend_rows(lines, spec.xlabel, spec.width)
-        height = max(spec.height - len(legend), 1)
+        if spec.height - len(legend) < PLOT_ROWS_MIN:
+            legend = []  # too short for both: the curves first
+        height = spec.height - len(legend)
         plt.clear_data()
         plt.clear_figure()
         plt.plotsize(spec.width, height)

@@ -1,0 +1,190 @@
+"""Provides `train_script`: a declarative experiment as one plain, single-process script.
+
+The loop is the engine's loop (lab/engine/loop.py) without the lab around it: the same batch
+order (one seeded generator, `randperm` each epoch, or torch's DataLoader), the same steps, the
+same per-epoch metrics and early stopping, the same evaluation at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lab.export import pieces
+from lab.export.pieces import Imports
+
+
+def train_script(run_spec: dict[str, Any]) -> str:
+    spec = run_spec["spec"]
+    imports = Imports()
+    imports.add("torch")
+    experiment = run_spec.get("experiment", "experiment")
+    head = pieces.header(
+        run_spec,
+        f"Run it with `python {experiment.replace('-', '_')}.py`. On the CPU it ends with the\n"
+        f"same metrics as `lab run {experiment}` with the same settings.",
+    )
+    data = pieces.data_code(run_spec, imports)
+    model = pieces.model_code(spec, imports)
+    loop = _loop(spec, imports)
+    dataloader = spec.get("loader") == "dataloader"
+    stopping = spec.get("early_stopping")
+    extra = []
+    if stopping:
+        extra = [
+            f"patience = {int(stopping['patience'])}  # epochs without a better val loss",
+            f"min_delta = {pieces.literal(float(stopping.get('min_delta', 0.0)))}",
+        ]
+    parts = [
+        head,
+        imports.text(),
+        pieces.settings_code(spec, extra),
+        "# --- data ---\n" + data,
+        "# --- model, loss, optimizer ---\n" + model,
+        pieces.device_code(spec),
+        (
+            "splits_on_cpu = dict(splits)  # the DataLoader batches from these\n"
+            if dataloader
+            else ""
+        )
+        + "model.to(device)\n"
+        "splits = {name: (X.to(device), y.to(device)) for name, (X, y) in splits.items()}\n"
+        'X_train, y_train = splits["train"]\n' + pieces.loss_code(spec),
+        pieces.optimizer_code(spec),
+        pieces.schedule_code(spec),
+        pieces.evaluate_code(spec),
+        loop,
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _loop(spec: dict[str, Any], imports: Imports) -> str:
+    shuffle = bool(spec.get("shuffle", True))
+    dataloader = spec.get("loader") == "dataloader"
+    stopping = spec.get("early_stopping")
+    splits = pieces.splits_of(spec)
+    watched = "val_loss" if "val" in splits else "train_loss"
+    classify = pieces.classify(spec)
+    imports.add("math")
+
+    if dataloader:
+        imports.add("torch.utils.data", "DataLoader")
+        imports.add("torch.utils.data", "TensorDataset")
+        setup = (
+            "# torch's DataLoader shuffles with its own seeded generator\n"
+            "shuffle_gen = torch.Generator().manual_seed(seed)\n"
+            "train_loader = DataLoader(\n"
+            '    TensorDataset(*splits_on_cpu["train"]),\n'
+            "    batch_size=batch_size,\n"
+            f"    shuffle={shuffle},\n"
+            "    generator=shuffle_gen,\n"
+            ")"
+        )
+        batches = (
+            "    for X, y in train_loader:\n"
+            "        X, y = X.to(device), y.to(device)  # X: [batch, *sample], y: [batch]\n"
+        )
+    elif shuffle:
+        setup = "shuffle_gen = torch.Generator().manual_seed(seed)  # the batch order's own stream"
+        batches = (
+            "    order = torch.randperm(len(X_train), generator=shuffle_gen).to(device)\n"
+            "    for start in range(0, len(X_train), batch_size):\n"
+            "        index = order[start : start + batch_size]\n"
+            "        X, y = X_train[index], y_train[index]  # X: [batch, *sample], y: [batch]\n"
+        )
+    else:
+        setup = ""
+        batches = (
+            "    for start in range(0, len(X_train), batch_size):\n"
+            "        X = X_train[start : start + batch_size]  # [batch, *sample]\n"
+            "        y = y_train[start : start + batch_size]\n"
+        )
+    step = (
+        "        # forward\n"
+        "        y_hat = model(X)\n"
+        "        # loss\n"
+        "        loss = loss_fn(y_hat, y)\n"
+        "        # backward\n"
+        "        optimizer.zero_grad(set_to_none=True)\n"
+        "        loss.backward()\n"
+        "        # update\n"
+        "        optimizer.step()\n"
+        "        # report\n"
+        "        step += 1\n"
+        "        if not math.isfinite(loss.item()):\n"
+        "            raise SystemExit(\n"
+        '                f"the loss blew up to {loss.item()} at step {step}: "\n'
+        '                "try a smaller learning rate"\n'
+        "            )\n"
+        "        epoch_loss += loss.item()\n"
+        "        epoch_steps += 1\n"
+    )
+    epoch_end = '    metrics = {"train_loss": epoch_loss / epoch_steps}\n'
+    if "val" in splits:
+        if classify:
+            epoch_end += (
+                '    metrics["val_loss"], metrics["val_accuracy"] = evaluate(*splits["val"])\n'
+            )
+        else:
+            epoch_end += '    metrics["val_loss"], _ = evaluate(*splits["val"])\n'
+    epoch_end += '    print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
+    if spec.get("schedule"):
+        epoch_end += "    schedule.step()\n"
+    if stopping:
+        imports.add("copy")
+        restore = bool(stopping.get("restore_best", True))
+        epoch_end += (
+            f"    # early stopping on the {watched.replace('_', ' ')}\n"
+            f'    if metrics["{watched}"] < best_loss - min_delta:\n'
+            f'        best_loss, best_epoch = metrics["{watched}"], epoch\n'
+            "        best_state = copy.deepcopy(model.state_dict())\n"
+            "    elif epoch - best_epoch >= patience:\n"
+        )
+        if restore:
+            epoch_end += (
+                "        model.load_state_dict(best_state)\n"
+                "        print(\n"
+                '            f"early stopping at epoch {epoch}: no better than epoch "\n'
+                '            f"{best_epoch}; restored epoch {best_epoch}\'s weights"\n'
+                "        )\n"
+            )
+        else:
+            epoch_end += (
+                '        print(f"early stopping at epoch {epoch}: "\n'
+                '              f"no better than epoch {best_epoch}")\n'
+            )
+        epoch_end += "        break\n"
+    start = "step = 0\n"
+    if stopping:
+        start += "best_loss, best_epoch, best_state = math.inf, 0, None\n"
+    show = (
+        "def show(metrics):\n"
+        '    """Metrics as `lab run` prints them: accuracies in %, the rest to 4 digits."""\n'
+        '    return "  ".join(\n'
+        '        f"{k} {v:.1%}" if "accuracy" in k else f"{k} {v:.4g}"\n'
+        "        for k, v in metrics.items()\n"
+        "    )"
+    )
+    final = (
+        "# --- the trained model on every split ---\n"
+        "final = {}\n"
+        "for name, (X, y) in splits.items():\n"
+    )
+    if classify:
+        final += '    final[f"{name}_loss"], final[f"{name}_accuracy"] = evaluate(X, y)\n'
+    else:
+        final += '    final[f"{name}_loss"], _ = evaluate(X, y)\n'
+    final += (
+        "print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
+        'print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))'
+    )
+    return (f"{setup}\n\n\n" if setup else "") + (
+        f"{show}\n\n\n"
+        "# --- training ---\n"
+        "torch.manual_seed(seed)  # draws while training (dropout) start from the seed too\n"
+        f"{start}"
+        "for epoch in range(1, num_epochs + 1):\n"
+        "    model.train()\n"
+        "    epoch_loss, epoch_steps = 0.0, 0\n"
+        f"{batches}{step}{epoch_end}\n"
+        f"{final}"
+    )

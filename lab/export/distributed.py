@@ -1,0 +1,206 @@
+"""Provides the torchrun scripts: any declarative experiment, and ddp-digits, with DDP.
+
+The script is the single-process one with four changes: a process group from torchrun's
+environment, a DistributedSampler (with set_epoch) instead of one shuffled order, the model
+wrapped in DistributedDataParallel, and rank 0 alone printing. ddp-digits's script replays the
+lab's ranks (lab/engine/scripted/ddp_rank.py) step for step: same data, same start, same order.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from lab.export import pieces
+from lab.export.pieces import Imports
+
+SCRIPTED = {"ddp-digits"}
+
+
+def scripted_script(run_spec: dict[str, Any]) -> str:
+    """ddp-digits as a declarative digits run, trained the way its ranks train."""
+    args = run_spec["spec"]["args"]
+    spec = {
+        "dataset": {"name": "digits"},
+        "model": {"builder": "mlp", "args": {"hidden": [64]}},
+        "loss": "cross_entropy",
+        "optimizer": {"name": "sgd", "lr": float(args["lr"])},
+        "epochs": int(args["epochs"]),
+        "batch_size": int(args["batch_size"]),
+        "seed": int(args["seed"]),
+        "shuffle": True,
+    }
+    return train_script({**run_spec, "spec": spec}, drop_last=True)
+
+
+def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
+    spec = copy.deepcopy(run_spec["spec"])
+    imports = Imports()
+    for module in ("os", "math", "torch"):
+        imports.add(module)
+    imports.add("torch.distributed as dist")
+    imports.add("torch.nn.parallel", "DistributedDataParallel")
+    imports.add("torch.utils.data", "DataLoader")
+    imports.add("torch.utils.data", "DistributedSampler")
+    imports.add("torch.utils.data", "TensorDataset")
+    name = run_spec.get("experiment", "experiment").replace("-", "_") + "_ddp.py"
+    head = pieces.header(
+        run_spec,
+        f"Run it on this machine with 2 processes: `torchrun --nproc_per_node=2 {name}`.\n"
+        "On several machines, run on each: `torchrun --nnodes=2 --nproc_per_node=2\n"
+        f"--rdzv_backend=c10d --rdzv_endpoint=HOST:29500 --rdzv_id=1 {name}`,\n"
+        "HOST being one machine every other machine can reach.",
+        "a PyTorch script for torchrun",
+    )
+    data = pieces.data_code(run_spec, imports)
+    model = pieces.model_code(spec, imports)
+    loop = _loop(spec, imports)  # before the imports are written: it may add one
+    extra = []
+    stopping = spec.get("early_stopping")
+    if stopping:
+        extra = [
+            f"patience = {int(stopping['patience'])}  # epochs without a better val loss",
+            f"min_delta = {pieces.literal(float(stopping.get('min_delta', 0.0)))}",
+        ]
+    settings = pieces.settings_code(spec, extra).replace(
+        "batch_size = ",
+        "# per process: one step averages batch_size x world_size samples\nbatch_size = ",
+    )
+    group = (
+        "# --- the process group ---\n"
+        "# torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT in every\n"
+        "# process; init_process_group reads them and waits until every process has joined.\n"
+        "# nccl when each process on this machine can have a GPU of its own, else gloo\n"
+        'local_processes = int(os.environ["LOCAL_WORLD_SIZE"])\n'
+        'backend = "nccl" if torch.cuda.device_count() >= local_processes else "gloo"\n'
+        "dist.init_process_group(backend)\n"
+        "rank, world_size = dist.get_rank(), dist.get_world_size()\n"
+        'local_rank = int(os.environ["LOCAL_RANK"])\n'
+        'if backend == "nccl":  # one GPU per process, chosen by its rank on this machine\n'
+        '    device = torch.device("cuda", local_rank)\n'
+        "    torch.cuda.set_device(device)\n"
+        "else:\n"
+        '    device = torch.device("cpu")'
+    )
+    parts = [
+        head,
+        imports.text(),
+        settings,
+        group,
+        "# --- data: every process loads all of it; the sampler gives each its share ---\n" + data,
+        "# --- model, loss, optimizer ---\n" + model,
+        "model.to(device)\n"
+        "# DDP copies rank 0's weights to every process now, and in every backward() it\n"
+        "# all-reduces the gradients so that each process holds their mean.\n"
+        "ddp_model = DistributedDataParallel(\n"
+        '    model, device_ids=[local_rank] if backend == "nccl" else None\n'
+        ")\n" + pieces.loss_code(spec),
+        pieces.optimizer_code(spec).replace("model.parameters()", "ddp_model.parameters()"),
+        pieces.schedule_code(spec),
+        _loader(spec, drop_last),
+        "eval_splits = {name: (X.to(device), y.to(device)) for name, (X, y) in splits.items()}",
+        pieces.evaluate_code(spec),
+        loop,
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _loader(spec: dict[str, Any], drop_last: bool) -> str:
+    shuffle = bool(spec.get("shuffle", True))
+    why = "every step averages the same number of samples" if drop_last else ""
+    return (
+        "# All processes shuffle with the same seed (plus the epoch), then process r takes\n"
+        "# the samples at positions r, r + world_size, r + 2 * world_size, ...\n"
+        'train_set = TensorDataset(*splits["train"])\n'
+        f"sampler = DistributedSampler(train_set, shuffle={shuffle}, seed=seed)\n"
+        + (f"# drop_last: {why}\n" if drop_last else "")
+        + "loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler, "
+        f"drop_last={drop_last})"
+    )
+
+
+def _loop(spec: dict[str, Any], imports: Imports) -> str:
+    splits = pieces.splits_of(spec)
+    classify = pieces.classify(spec)
+    stopping = spec.get("early_stopping")
+    watched = "val_loss" if "val" in splits else "train_loss"
+    val = ""
+    if "val" in splits:
+        # every process evaluates: the weights are identical, so are the numbers (and the
+        # early-stopping decision, which all processes must take together)
+        target = (
+            'metrics["val_loss"], metrics["val_accuracy"]' if classify else 'metrics["val_loss"], _'
+        )
+        val = (
+            "    # every process evaluates: identical weights give identical numbers\n"
+            f'    {target} = evaluate(*eval_splits["val"])\n'
+        )
+    stop = ""
+    if stopping:
+        imports.add("copy")
+        restore = bool(stopping.get("restore_best", True))
+        stop = (
+            f'    if metrics["{watched}"] < best_loss - min_delta:\n'
+            f'        best_loss, best_epoch = metrics["{watched}"], epoch\n'
+            "        best_state = copy.deepcopy(model.state_dict())\n"
+            "    elif epoch - best_epoch >= patience:\n"
+            + ("        model.load_state_dict(best_state)\n" if restore else "")
+            + "        if rank == 0:\n"
+            '            print(f"early stopping at epoch {epoch}: '
+            'no better than epoch {best_epoch}")\n'
+            "        break\n"
+        )
+    final_target = (
+        'final[f"{name}_loss"], final[f"{name}_accuracy"]'
+        if classify
+        else 'final[f"{name}_loss"], _'
+    )
+    return (
+        "def show(metrics):\n"
+        '    """Metrics as `lab run` prints them: accuracies in %, the rest to 4 digits."""\n'
+        '    return "  ".join(\n'
+        '        f"{k} {v:.1%}" if "accuracy" in k else f"{k} {v:.4g}"\n'
+        "        for k, v in metrics.items()\n"
+        "    )\n\n\n"
+        "# --- training ---\n"
+        "torch.manual_seed(seed)  # draws while training (dropout) start from the seed too\n"
+        + ("best_loss, best_epoch, best_state = math.inf, 0, None\n" if stopping else "")
+        + "for epoch in range(1, num_epochs + 1):\n"
+        "    sampler.set_epoch(epoch)  # a new order each epoch, the same in every process\n"
+        "    ddp_model.train()\n"
+        "    epoch_loss, epoch_steps = 0.0, 0\n"
+        "    for X, y in loader:\n"
+        "        X, y = X.to(device), y.to(device)  # this process's part of the batch\n"
+        "        # forward\n"
+        "        y_hat = ddp_model(X)\n"
+        "        # loss\n"
+        "        loss = loss_fn(y_hat, y)\n"
+        "        # backward: DDP all-reduces the gradients here\n"
+        "        optimizer.zero_grad(set_to_none=True)\n"
+        "        loss.backward()\n"
+        "        # update: the same gradients, the same step, in every process\n"
+        "        optimizer.step()\n"
+        "        # report\n"
+        "        if not math.isfinite(loss.item()):\n"
+        '            raise SystemExit(f"rank {rank}: the loss blew up to {loss.item()}")\n'
+        "        epoch_loss += loss.item()\n"
+        "        epoch_steps += 1\n"
+        "    # the train loss averaged over the processes (for the printout only)\n"
+        "    mean = torch.tensor([epoch_loss / epoch_steps], device=device)\n"
+        "    dist.all_reduce(mean)\n"
+        '    metrics = {"train_loss": mean.item() / world_size}\n'
+        f"{val}"
+        "    if rank == 0:\n"
+        '        print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
+        + ("    schedule.step()\n" if spec.get("schedule") else "")
+        + stop
+        + "\n"
+        "# --- the trained model on every split, reported by rank 0 ---\n"
+        "if rank == 0:\n"
+        "    final = {}\n"
+        "    for name, (X, y) in eval_splits.items():\n"
+        f"        {final_target} = evaluate(X, y)\n"
+        "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
+        '    print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))\n'
+        "dist.destroy_process_group()"
+    )

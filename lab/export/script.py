@@ -1,0 +1,98 @@
+"""Provides `export_script`: a run spec -> the text of a standalone script, formatted by ruff.
+
+No torch here: the app calls this in its own process, which never imports torch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+# ruff's defaults (line length 88), not this project's settings: the script is the learner's.
+RUFF_FORMAT = ["format", "--isolated", "--stdin-filename", "script.py", "-"]
+
+
+class ExportError(ValueError):
+    """An experiment that cannot be exported; one line saying why and what to do instead."""
+
+
+def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
+    """The script for `run_spec` (what `build_run_spec` returns); `distributed`: for torchrun."""
+    from lab.export import declarative, scripted
+    from lab.export import distributed as ddp
+
+    experiment = run_spec.get("experiment", "experiment")
+    if run_spec.get("kind") == "train":
+        write = ddp.train_script if distributed else declarative.train_script
+        text = write(run_spec)
+    else:
+        name = run_spec["spec"]["name"]
+        if name in ddp.SCRIPTED:
+            text = ddp.scripted_script(run_spec)
+        elif name in scripted.BODIES and not distributed:
+            text = scripted.script(run_spec)
+        elif name in scripted.BODIES:
+            raise ExportError(
+                f"{experiment} trains on one process by design; --distributed is for the "
+                f"`train:` experiments and ddp-digits (export it without --distributed)"
+            )
+        elif name == "ddp-batch-sizes":
+            raise ExportError(
+                "ddp-batch-sizes compares three runs; export ddp-digits --distributed with "
+                "--set batch_size=64 and 32 and run them with --nproc_per_node=1 and 2"
+            )
+        else:
+            raise ExportError(
+                f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "
+                f"code is in lab/engine/scripted/, and every experiment that trains exports"
+            )
+    return ruff_format(space_functions(text))
+
+
+def ruff_format(text: str) -> str:
+    """The text as `ruff format` writes it, when ruff is installed; else as it is (the
+    templates are written formatted already, and a test holds them to it)."""
+    ruff = find_ruff()
+    if ruff is None:
+        return text
+    result = subprocess.run(
+        [ruff, *RUFF_FORMAT], input=text, capture_output=True, text=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else text
+
+
+def space_functions(text: str) -> str:
+    """Two blank lines around every top-level function, as PEP 8 (and ruff) put them."""
+    out: list[str] = []
+    in_def = False
+    for line in text.splitlines():
+        top = bool(line) and not line[0].isspace()
+        starts = line.startswith(("def ", "@"))
+        if top and (starts or in_def) and not (out and out[-1].startswith("@")):
+            while out and not out[-1]:
+                out.pop()
+            if out:
+                out += ["", ""]
+            in_def = False
+        if line.startswith("def "):
+            in_def = True
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def find_ruff() -> str | None:
+    beside = Path(sys.executable).parent / "ruff"  # the one in this virtual environment
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("ruff")
+
+
+def default_path(experiment_id: str, distributed: bool = False) -> Path:
+    """Where the app writes an exported script: beside the learner's exercises in LAB_HOME."""
+    from lab import paths
+
+    stem = experiment_id.replace("-", "_") + ("_ddp" if distributed else "")
+    return paths.lab_home() / "exercises" / f"{stem}.py"
