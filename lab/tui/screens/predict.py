@@ -169,4 +169,7 @@ class PredictionStep:
         """After a run: the verdict on the prediction made before it, if any."""
         verdict = self.session.take_verdict() if self.session else None
         if verdict is not None:
+            # The run's toasts ("Goal reached.", posted just before) would cover the verdict;
+            # the status and goal lines say the same. Cleared once the app has taken them.
+            self.screen.app.call_later(self.screen.app.clear_notifications)
             self.screen.app.push_screen(VerdictScreen(verdict))

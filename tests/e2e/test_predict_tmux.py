@@ -33,7 +33,7 @@ def test_predict_then_run_then_progress_has_the_prediction(tmux):  # noqa: F811
     assert "You predicted: 2.0, the true best" in shown
     assert "A sweep only knows the values it tries." in shown
     tmux.keys("Escape")
-    tmux.wait_for("completed")  # the run stays on screen under the verdict
+    tmux.wait_for("(got 2.1)")  # the run, under the verdict, bears the key out: best_w 2.1
     tmux.keys("Escape", "Escape")
     tmux.wait_for("Continue (c)")
     tmux.quit(timeout=10)
