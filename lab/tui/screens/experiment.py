@@ -80,6 +80,7 @@ class ExperimentScreen(Screen):
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
         Binding("l", "log_scale", "Log"),
         Binding("c", "compare", "Compare"),
+        Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -252,6 +253,38 @@ class ExperimentScreen(Screen):
     def action_ascii(self) -> None:
         for plot in self.query(CurvePlot):
             plot.set_view(ascii=not plot.ascii)
+
+    def action_export(self) -> None:
+        """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
+        if self.entry is None:
+            return
+        settings = self.query_one(ParamForm).settings()
+        if settings is None:
+            self.notify("Fix the setting marked in red first.", severity="error")
+            return
+        try:
+            run = build_run_spec(self.entry, settings)
+        except SettingError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.write_export(run)
+
+    @work(thread=True, group="export")
+    def write_export(self, run) -> None:
+        """Off the event loop: the script goes through `ruff format` and onto the disk."""
+        from lab.export import ExportError, default_path, export_script
+
+        path = default_path(run.experiment)
+        try:
+            text = export_script(run)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except (ExportError, OSError) as exc:
+            why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
+            self.app.call_from_thread(self.notify, why, severity="error", markup=False)
+            return
+        message = f"Wrote {path}\nrun it with: python {path}"
+        self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
 
     def action_compare(self) -> None:
         runs = self.query_one(EarlierRuns)

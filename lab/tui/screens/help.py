@@ -74,6 +74,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("l", "log scale on or off"),
             ("c", "compare: overlay earlier runs (space ticks one)"),
             ("a", "plain ASCII plot markers on or off"),
+            ("x", "export: the current settings as a plain PyTorch script"),
         ],
     ),
     (
