@@ -54,6 +54,21 @@ def test_json_prints_the_events_themselves():
     assert sum(e["type"] == "progress" for e in events) == 9
 
 
+def test_json_prints_the_views_of_a_declarative_run():
+    """y = 2x with one Linear(1, 1): the fit, the (w, b) cost surface and the weights, flat
+    JSON like every event; the surface comes once, the last view is the finished model."""
+    result = _lab("run", "gd-example-fit", "--json", "--epochs", "20")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    views = [e for e in events if e["type"] == "view"]
+    assert {v["kind"] for v in views} == {"fit", "surface", "weights"}
+    surfaces = [v for v in views if v["kind"] == "surface"]
+    assert "cost" in surfaces[0] and all("cost" not in s for s in surfaces[1:])
+    assert surfaces[-1]["step"] == 20 and abs(surfaces[-1]["w"] - 2) < 0.2
+    assert events[-1]["type"] == "done"
+    assert events.index(views[0]) > 0 and events[0]["type"] == "start"
+
+
 def test_a_setting_out_of_range_is_refused_before_anything_runs():
     result = _lab("run", "gd-example-fit", "--set", "lr=5")
     assert result.exit_code == 2
