@@ -268,6 +268,21 @@ def describe(kind: str, step: int | None) -> str:
     return f"{TITLES.get(kind, kind)} at step {step}"
 
 
+def legend(kind: str, ascii: bool) -> str:
+    """What the characters of a picture mean, in one line (where they need saying)."""
+    if kind == "boundary":
+        regions = REGION_ASCII if ascii else REGION_CHARS
+        return (
+            f"predicted class: {regions[0]} 0, {regions[1]} 1 (blank: unsure); "
+            f"training points: {POINT_CHARS[0]} class 0, {POINT_CHARS[1]} class 1"
+        )
+    if kind == "surface":
+        return "cost: darker is lower; + the lowest point, path of (w, b) ending at @"
+    if kind == "fit":
+        return f"points: the data; {'*' if ascii else '━'} the model's prediction"
+    return ""
+
+
 def draw(state: ViewState, kind: str, width: int, height: int, ascii: bool) -> Text:
     """The latest view of `kind` drawn in `width` x `height` characters."""
     data, fixed = state.latest[kind], state.fixed.get(kind, {})

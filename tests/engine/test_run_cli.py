@@ -15,6 +15,7 @@ from lab.cli import app, state
 from tests.fake_worker import InProcessWorker
 
 GOOD = str(Path(__file__).resolve().parents[1] / "fixtures" / "good")
+LONG = Path(GOOD).with_name("long")
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +68,22 @@ def test_json_prints_the_views_of_a_declarative_run():
     assert surfaces[-1]["step"] == 200 and abs(surfaces[-1]["w"] - surfaces[0]["best"]["w"]) < 0.1
     assert events[-1]["type"] == "done"
     assert events.index(views[0]) > 0 and events[0]["type"] == "start"
+
+
+def test_the_final_view_is_drawn_under_the_chart():
+    """A classifier on the moons: after the loss chart, its last decision boundary, both
+    predicted classes shaded and the training points of both classes on top."""
+    result = CliRunner().invoke(
+        app, ["--lessons", str(LONG), "run", "long-moons", "--epochs", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    [at] = [i for i, line in enumerate(lines) if line.startswith("decision boundary at step")]
+    assert at > [i for i, line in enumerate(lines) if "loss" in line][0]  # under the chart
+    picture = "\n".join(lines[at + 1 : at + 17])
+    assert {"+", "o", "x"} <= set(picture) and ("·" in picture or "." in picture)
+    assert lines[at + 17].startswith("predicted class:")
+    assert lines[at + 18].startswith("completed: trained 20 epochs")
 
 
 def test_a_setting_out_of_range_is_refused_before_anything_runs():
