@@ -34,6 +34,7 @@ from lab.engine.models import (
     summary,
 )
 from lab.engine.scripted.base import ScriptError, Stopped
+from lab.engine.views import ViewMaker
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
@@ -291,6 +292,7 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
         torch_version=torch.__version__,
     )
     loss_fn = LOSSES[loss_name]()
+    views = ViewMaker(model, X_train, y_train, loss_name, classify)
     watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))
     torch.manual_seed(seed)  # the summary's and start loss's passes must not shift the stream
 
@@ -338,6 +340,9 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
             progress = reporter.add(epoch, step, value, len(X))
             if progress is not None:
                 yield progress
+            # views (at a bounded rate: a picture every VIEW_EVERY_S at most)
+            if views.due():
+                yield from views.views(step)
             if should_stop():
                 raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
 
@@ -361,6 +366,8 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
             if val_acc is not None:
                 metrics["val_accuracy"] = val_acc
         yield EpochEnd(epoch, metrics)
+        if views.due():
+            yield from views.views(step)
         if schedule is not None:
             schedule.step()
 
@@ -380,6 +387,7 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
     if restore and best["epoch"] != epoch:
         model.load_state_dict(best["state"])
         yield Log(f"restored epoch {best['epoch']}'s weights, the best of the run")
+    yield from views.views(step)  # the picture of the finished model, whatever the rate
 
     # final metrics: the finished model on every split
     final: dict[str, float] = {}

@@ -28,6 +28,7 @@ from lab.tui.run_reader import (
     RunFinished,
     RunRecorded,
     RunStarted,
+    ViewsArrived,
     read_run,
 )
 from lab.tui.screens.predict import PredictionStep
@@ -35,6 +36,7 @@ from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
+from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 
@@ -82,6 +84,7 @@ class ExperimentScreen(Screen):
         Binding("c", "compare", "Compare"),
         Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
+        Binding("v", "next_view", "View"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -150,14 +153,18 @@ class ExperimentScreen(Screen):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
+                yield ModelView(id="model-view")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.entry is None:
             return
         self.title = self.entry.experiment.title
-        train = self.entry.experiment.train
-        self.query_one("#acc-plot", CurvePlot).display = bool(train and train.classification)
+        self.query_one("#acc-plot", CurvePlot).display = self._has_accuracy
+        view = self.query_one(ModelView)
+        view.display = False  # until a run sends a picture
+        view.ascii = self.query_one("#loss-plot", CurvePlot).ascii
+        view.more_after_last = self._has_accuracy
         runs = self.query_one(EarlierRuns)
         runs.display = False
         runs.reload()
@@ -185,6 +192,16 @@ class ExperimentScreen(Screen):
         if self.state == "running":
             status.show()
             self.query_one(GoalLine).show()
+
+    @property
+    def _has_accuracy(self) -> bool:
+        train = self.entry.experiment.train if self.entry is not None else None
+        return bool(train and train.classification)
+
+    def _show_below_loss(self, which: str) -> None:
+        """The pane under the loss plot shows the model view or the accuracy plot."""
+        self.query_one(ModelView).display = which == "view"
+        self.query_one("#acc-plot", CurvePlot).display = which == "accuracy"
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -222,6 +239,7 @@ class ExperimentScreen(Screen):
             plot.clear_run()
             plot.set_note(f"this run: {label}")
         self.query_one("#exp-log", Static).update("")
+        self.query_one(ModelView).reset()
         freeze_long_lived()
         worker = warm_workers(self.app).take()
         status.starting(loading=not getattr(worker, "ready", True))
@@ -253,6 +271,28 @@ class ExperimentScreen(Screen):
     def action_ascii(self) -> None:
         for plot in self.query(CurvePlot):
             plot.set_view(ascii=not plot.ascii)
+        self.query_one(ModelView).set_ascii(self.query_one("#loss-plot", CurvePlot).ascii)
+
+    def action_next_view(self) -> None:
+        """The next picture of the model; after the last, the accuracy plot (where there is one)."""
+        view = self.query_one(ModelView)
+        kinds = view.state.kinds()
+        if not kinds:
+            started = self.state != "idle"
+            self.notify(
+                "This run sends no picture of the model."
+                if started and self.state not in ACTIVE
+                else "The picture of the model appears once a run starts.",
+                timeout=2,
+            )
+            return
+        if not view.display:
+            view.choose(kinds[0])
+            self._show_below_loss("view")
+        elif view.kind == kinds[-1] and self._has_accuracy:
+            self._show_below_loss("accuracy")
+        else:
+            view.cycle()
 
     def action_export(self) -> None:
         """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
@@ -345,6 +385,16 @@ class ExperimentScreen(Screen):
                     acc.add_points(series, [(epoch.epoch, epoch.metrics[key])])
         self.query_one(RunStatus).epoch_done(message.epochs[-1].epoch)
         self.query_one(GoalLine).check(self.last_metrics)
+
+    def on_views_arrived(self, message: ViewsArrived) -> None:
+        view = self.query_one(ModelView)
+        first = not view.state.kinds()
+        for event in message.views:
+            view.add(event.kind, event.step, event.data)
+        # A run's first picture takes the pane, unless it is only the weights' sizes of a
+        # classifier: its accuracy teaches more.
+        if first and not view.display and (view.kind != "weights" or not self._has_accuracy):
+            self._show_below_loss("view")
 
     def on_log_arrived(self, message: LogArrived) -> None:
         self.query_one("#exp-log", Static).update(message.text)
