@@ -138,10 +138,11 @@ def _cpu_s(pid: int) -> float:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
-def test_a_paused_worker_process_uses_no_cpu_and_dies_on_sighup():
+@pytest.mark.parametrize("how", ["sighup", "stdin"])
+def test_a_paused_worker_process_uses_no_cpu_and_stops_on_sighup_or_its_parent_going(how):
     from lab.engine.client import Worker
 
-    worker = Worker.fork()  # the fork server the worker tests share (a spawned one runs the same)
+    worker = Worker.spawn()
     try:
         worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
         worker.pause()
@@ -150,11 +151,14 @@ def test_a_paused_worker_process_uses_no_cpu_and_dies_on_sighup():
         worker.step()
         progress = next(events)
         assert isinstance(progress, Progress) and progress.step == 1
-        before = _cpu_s(worker.pid)
-        time.sleep(2)
-        used = _cpu_s(worker.pid) - before
-        assert used < 0.05, f"a paused worker used {used:.2f} s of CPU in 2 s"
-        worker.process.send_signal(signal.SIGHUP)
+        if how == "sighup":
+            before = _cpu_s(worker.pid)
+            time.sleep(2)
+            used = _cpu_s(worker.pid) - before
+            assert used < 0.05, f"a paused worker used {used:.2f} s of CPU in 2 s"
+            worker.process.send_signal(signal.SIGHUP)
+        else:
+            worker.close()  # the app went: its end of the pipe closed
         asked = time.monotonic()
         done = next(events)
         assert isinstance(done, Done) and done.status == "stopped", done
