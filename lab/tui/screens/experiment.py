@@ -76,8 +76,9 @@ class ExperimentScreen(Screen):
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
         Binding("p", "pause", "Pause"),
-        Binding("n", "step", "Step"),
-        Binding("N", "step_epoch", "Epoch", key_display="N"),
+        # n and N are named by the paused status line and the help: the footer fits 80 columns
+        Binding("n", "step", "Step", show=False),
+        Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
         Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
         Binding("l", "log_scale", "Log"),
