@@ -232,6 +232,32 @@ class Worker:
             return
         self._signal(signal.SIGINT)
 
+    def pause(self) -> None:
+        """Hold the run before its next update (it waits without using the CPU)."""
+        self._command("pause")
+
+    def step(self) -> None:
+        """One more update, then hold (pauses a running run after one more update)."""
+        self._command("step")
+
+    def step_epoch(self) -> None:
+        """The rest of the current epoch, then hold."""
+        self._command("epoch")
+
+    def resume(self) -> None:
+        """Train on without holding."""
+        self._command("resume")
+
+    def _command(self, word: str) -> None:
+        # A line on stdin, after the spec (the session sends commands only once it is sent).
+        with self._lock:
+            stdin = self.process.stdin if self.process is not None else None
+            if stdin is None or stdin.closed:
+                return
+            with contextlib.suppress(OSError, ValueError):
+                stdin.write(word + "\n")
+                stdin.flush()
+
     def kill(self) -> None:
         """End the process now (no Done will come from it)."""
         if self._before_process("kill"):

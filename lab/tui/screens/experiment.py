@@ -78,6 +78,10 @@ class ExperimentScreen(Screen):
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
+        Binding("p", "pause", "Pause"),
+        # n and N are named by the paused status line and the help: the footer fits 80 columns
+        Binding("n", "step", "Step", show=False),
+        Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
         Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
         Binding("l", "log_scale", "Log"),
@@ -95,6 +99,8 @@ class ExperimentScreen(Screen):
         self.state = "idle"
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
+        self.paused = False
+        """The learner paused the run (p, n or N) and has not resumed it."""
         self._hook_registered = False
         self.prediction = PredictionStep(self)
 
@@ -230,7 +236,7 @@ class ExperimentScreen(Screen):
         except SettingError as exc:
             status.set_state("failed", str(exc))
             return
-        self.state = "starting"
+        self._set_state("starting")
         self.last_metrics = {}
         form.set_locked(True)
         self.query_one(GoalLine).reset()
@@ -255,9 +261,48 @@ class ExperimentScreen(Screen):
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
-        self.state = "stopping"
+        self._set_state("stopping")
         self.query_one(RunStatus).set_state("stopping", "")
         self.session.stop()
+
+    STEPPING = ("pause", "step", "step_epoch")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Pausing and stepping mean something only while a run goes: hidden otherwise.
+        if action in self.STEPPING:
+            return self.state in ("starting", "running")
+        return True
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if state not in ("starting", "running"):
+            self._set_paused(False)
+        self.refresh_bindings()
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.query_one(RunStatus).set_paused(paused)
+
+    def action_pause(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        if self.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self._set_paused(not self.paused)
+
+    def action_step(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step()
+        self._set_paused(True)
+
+    def action_step_epoch(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step_epoch()
+        self._set_paused(True)
 
     def action_smoothing(self, direction: int) -> None:
         plot = self.query_one("#loss-plot", CurvePlot)
@@ -352,7 +397,7 @@ class ExperimentScreen(Screen):
     def on_run_started(self, message: RunStarted) -> None:
         start = message.start
         if self.state == "starting":
-            self.state = "running"
+            self._set_state("running")
         status = self.query_one(RunStatus)
         epochs = self.session.run.epochs if self.session is not None else None
         status.begin(start.device, epochs or 0)
@@ -403,7 +448,7 @@ class ExperimentScreen(Screen):
         done = message.done
         if self.session is not None:
             self.last_metrics = dict(self.session.metrics)
-        self.state = done.status
+        self._set_state(done.status)
         status = self.query_one(RunStatus)
         reason = done.reason
         if done.status == "failed" and done.traceback and not reason:

@@ -69,6 +69,9 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("r", "run"),
             ("s", "stop"),
+            ("p", "pause the run; again: resume"),
+            ("n", "one step (one update), then paused"),
+            ("N", "one epoch, then paused"),
             ("tab", "between the hyperparameter fields"),
             ("[ / ]", "less / more smoothing of the curve"),
             ("l", "log scale on or off"),
