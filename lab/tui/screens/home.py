@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from lab.text import plural
-from lab.tui.learner import LessonProgress, home_figures
+from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
 
 TITLE_WIDTH = 42
@@ -32,7 +32,7 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
 
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
-    continues."""
+    continues with the next unfinished step (`lab.tui.learner.next_step`)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -108,23 +108,17 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        nxt = self.continue_lesson()
+        self._next = next_step(self.app.catalog, figures)
         line = self.query_one("#continue", Static)
-        if nxt is None:
+        if not self.app.catalog.lessons:
             line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
+        elif self._next is None:
+            line.update(Content("Every lesson read, quiz taken and exercise done."))
         else:
-            line.update(Content(f"Continue (c): {nxt.title}"))
+            line.update(Content(f"Continue (c): {self._next.text}"))
         reviews = self.query_one("#reviews", Static)
         reviews.display = self.app.store is not None
         reviews.update(Content(reviews_line(figures.due, figures.next_due)))
-
-    def continue_lesson(self):
-        """The first lesson not yet read; the last one when all are read."""
-        lessons = self.app.catalog.lessons
-        for lesson in lessons:
-            if not self._progress.get(lesson.id, LessonProgress()).read:
-                return lesson
-        return lessons[-1] if lessons else None
 
     def selected_lesson(self) -> str | None:
         table = self.query_one("#lessons", DataTable)
@@ -156,9 +150,8 @@ class HomeScreen(Screen):
             self.app.open_lesson(lesson)
 
     def action_continue(self) -> None:
-        lesson = self.continue_lesson()
-        if lesson:
-            self.app.open_lesson(lesson.id)
+        if self._next is not None:
+            self.app.open_target(self._next.target)
 
     def action_quiz(self) -> None:
         self.app.open_quiz(None)
