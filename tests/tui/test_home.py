@@ -147,3 +147,12 @@ async def test_a_narrow_terminal_shortens_titles_not_the_progress(make):
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert table.columns[ColumnKey("title")].width == 42
+
+
+async def test_the_next_step_wraps_whole_at_60_columns(make):
+    app = make()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one("#continue")
+        shown = [strip.text.strip() for strip in line.render_lines(line.region.reset_offset)]
+        assert shown == ["Continue (c): read lesson 1 of 1, Gradient descent, by", "example"]
