@@ -14,6 +14,7 @@ from textual.widgets.data_table import ColumnKey
 from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.code_text import with_code
 
 TITLE_WIDTH = 42
 
@@ -65,7 +66,9 @@ class HomeScreen(Screen):
         note = self.query_one("#home-problems", Static)
         if problems:
             note.update(
-                Content(f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`.")
+                with_code(
+                    f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`."
+                )
             )
         else:
             note.display = False
@@ -111,7 +114,7 @@ class HomeScreen(Screen):
         self._next = next_step(self.app.catalog, figures)
         line = self.query_one("#continue", Static)
         if not self.app.catalog.lessons:
-            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
+            line.update(with_code("No lessons found. Add lesson files, then run `lab validate`."))
         elif self._next is None:
             line.update(Content("Every lesson read, quiz taken and exercise done."))
         else:
@@ -138,7 +141,7 @@ class HomeScreen(Screen):
             f"{plural(len(lesson.experiments), 'experiment')} · "
             f"{plural(len(lesson.exercises), 'exercise')}"
         )
-        summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
+        summary.update(with_code(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
