@@ -68,3 +68,16 @@ def test_no_learner_facing_text_writes_a_plural_as_s_in_brackets():
         if raw.search(text)
     ]
     assert found == []  # use lab.text.plural
+
+
+async def test_an_experiments_description_shows_its_code_without_backticks(store):
+    from tests.tui.pilot import app_with_workers, open_experiment
+
+    catalog = load_catalog([ROOT / "lessons"])
+    app = app_with_workers(catalog, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "manual-vs-adam")
+        description = screen.query_one("#exp-description")
+        assert "`" not in str(description.render())
+        assert "param -= lr * param.grad" in code_spans(description)
+        assert str(screen.query_one("#exp-try").render()).startswith("Try this:\n• ")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -32,6 +32,7 @@ from lab.tui.run_reader import (
 from lab.tui.screens.confirm import Confirm
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
+from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.param_form import ParamForm
@@ -118,12 +119,13 @@ class ExperimentScreen(Screen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(reflow(exp.description), id="exp-description", markup=False)
+                yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = Text("Try this:\n", style="bold")
-                    for tip in exp.try_this:
-                        tips.append(f"• {reflow(tip)}\n", style="")
-                    yield Static(tips.rstrip() or tips, id="exp-try")
+                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
+                    yield Static(
+                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
+                        id="exp-try",
+                    )
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield Label("Settings", classes="exp-heading")
                 yield ParamForm(exp, self._settings, id="exp-form")
