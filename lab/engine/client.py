@@ -79,6 +79,7 @@ class Worker:
         self._early: str | None = None  # "stop" or "kill" asked before the process existed
         self._spec: dict | None = None  # sent to a worker made `later`, before it was made
         self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
         if process is not None:
             self._drain_stderr()
 
@@ -273,13 +274,19 @@ class Worker:
         return False
 
     def close(self) -> None:
-        """Close our end of stdin: an idle worker exits, a running one stops."""
+        """Close our end of stdin: an idle worker exits, a running one stops; its exit is
+        collected on a thread, so that no finished worker stays a zombie while the app runs."""
         if self.process is None:
             self._before_process("stop")
             return
         with contextlib.suppress(OSError):
             if self.process.stdin and not self.process.stdin.closed:
                 self.process.stdin.close()
+        with self._lock:
+            if self._reaper is not None:
+                return
+            self._reaper = threading.Thread(target=self.wait, name="lab-reap-worker", daemon=True)
+        self._reaper.start()
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.process is None:

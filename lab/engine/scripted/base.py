@@ -33,6 +33,13 @@ class Context:
     run: RunSpec | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     """The latest values, reported if the run is stopped."""
+    model: tuple[Any, Any] | None = None
+    """(model, one input batch) once `show_model` is called: the run's summary describes it."""
+
+    def show_model(self, model: Any, inputs: Any) -> None:
+        """Name the model the experiment trains, before its first event, so that the run's
+        start shows its layers and parameter count (one model of each kind it trains)."""
+        self.model = (model, inputs)
 
     def should_stop(self) -> bool:
         return self.control.should_stop()

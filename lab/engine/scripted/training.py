@@ -28,6 +28,7 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
     for mode in modes:
         torch.manual_seed(seed)  # the same starting weights for every mode
         models[mode] = nn.Linear(1, 1)
+    ctx.show_model(models["full"], X)
     optimizers = {mode: torch.optim.SGD(m.parameters(), lr=lr) for mode, m in models.items()}
     loss_fn = nn.MSELoss()
     yield Log(
@@ -94,6 +95,7 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
                 ]
             )
         )
+        ctx.show_model(models, x)
         optimizer = torch.optim.Adam(models.parameters(), lr=lr) if series == "adam" else None
         yield Log(f"{series}: lr={lr:g}" + (", optim.Adam" if optimizer else ", param -= lr*grad"))
         watch = DivergenceWatch()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import re
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -31,9 +30,11 @@ from lab.tui.run_reader import (
     ViewsArrived,
     read_run,
 )
+from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
+from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
@@ -53,20 +54,6 @@ def freeze_long_lived() -> None:
     if not _frozen:
         gc.freeze()
         _frozen = True
-
-
-def condense_summary(summary: str) -> str:
-    """torchinfo's 90-column table cut to its layer rows (`Linear: 1-1 [1, 1] 2`), so it
-    fits a narrow column; any other text is kept as it is."""
-    lines = summary.strip().splitlines()
-    bars = [i for i, line in enumerate(lines) if line.startswith("====")]
-    if len(bars) < 3:
-        return summary.strip() or "(no summary)"
-    rows = []
-    for line in lines[bars[1] + 1 : bars[2]]:
-        cells = [c.strip() for c in re.split(r"\s{2,}", line.strip()) if c.strip()]
-        rows.append(" ".join(cells))
-    return "\n".join(rows) or "(no layers)"
 
 
 class ExperimentScreen(Screen):
@@ -92,9 +79,12 @@ class ExperimentScreen(Screen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, experiment_id: str | ExperimentEntry) -> None:
+    def __init__(
+        self, experiment_id: str | ExperimentEntry, settings: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self._entry_or_id = experiment_id
+        self._settings = settings or {}  # `lab open ID --set`: the form starts with these
         self.entry: ExperimentEntry | None = None
         self.state = "idle"
         self.session: RunSession | None = None
@@ -141,15 +131,16 @@ class ExperimentScreen(Screen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(reflow(exp.description), id="exp-description", markup=False)
+                yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = Text("Try this:\n", style="bold")
-                    for tip in exp.try_this:
-                        tips.append(f"• {reflow(tip)}\n", style="")
-                    yield Static(tips.rstrip() or tips, id="exp-try")
+                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
+                    yield Static(
+                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
+                        id="exp-try",
+                    )
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield Label("Settings", classes="exp-heading")
-                yield ParamForm(exp, id="exp-form")
+                yield ParamForm(exp, self._settings, id="exp-form")
                 yield Label("Earlier runs (space: overlay)", classes="exp-heading")
                 yield EarlierRuns(self.store, exp.id, id="exp-runs")
                 yield Label("Model", classes="exp-heading")
@@ -212,10 +203,17 @@ class ExperimentScreen(Screen):
     # --- actions ----------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self.run_in_progress:
-            self.notify("A run is going: press s to stop it first.", severity="warning")
+        if not self.run_in_progress:
+            self.app.pop_screen()
             return
-        self.app.pop_screen()
+
+        def answered(stop: bool | None) -> None:
+            if stop and self.app.screen is self:  # leaving stops the run (on_unmount)
+                self.app.pop_screen()
+                self.app.notify("The run was stopped and kept in its experiment's runs.")
+
+        question = "A run is going. Stop it and go back?"
+        self.app.push_screen(Confirm(question, yes="Stop, go back", no="Keep running"), answered)
 
     def action_run(self) -> None:
         if self.entry is None:
@@ -403,9 +401,9 @@ class ExperimentScreen(Screen):
         status.begin(start.device, epochs or 0)
         if self.state == "stopping":
             status.set_state("stopping", "")
-        summary = condense_summary(start.summary)
+        size = f"{start.parameters:,} parameters · " if start.parameters else ""
         self.query_one("#exp-summary", Static).update(
-            f"{summary}\n{start.parameters:,} parameters · torch {start.torch_version}"
+            f"{start.summary.strip()}\n{size}torch {start.torch_version}"
         )
 
     def on_points_arrived(self, message: PointsArrived) -> None:

@@ -13,8 +13,9 @@ from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
 from lab.text import plural
-from lab.tui.learner import LessonProgress, home_figures
+from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.code_text import with_code
 
 TITLE_WIDTH = 42
 
@@ -33,7 +34,8 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
 
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
-    continues (a missed prediction that is due first, then the first unread lesson)."""
+    continues: a missed prediction that is due first, then the next unfinished step
+    (`lab.tui.learner.next_step`)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -68,7 +70,9 @@ class HomeScreen(Screen):
         note = self.query_one("#home-problems", Static)
         if problems:
             note.update(
-                Content(f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`.")
+                with_code(
+                    f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`."
+                )
             )
         else:
             note.display = False
@@ -111,35 +115,29 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        self._next = next_step(self.app.catalog, figures)
         reviews = self.query_one("#reviews", Static)
         reviews.display = self.app.store is not None
         reviews.update(Content(reviews_line(figures.due, figures.next_due)))
         self.refresh_continue()
 
     def refresh_continue(self) -> None:
-        """Where `c` goes: a missed prediction that is due, else the first unread lesson."""
-        nxt = self.continue_lesson()
+        """Where `c` goes: a missed prediction that is due, else the next unfinished step."""
         line = self.query_one("#continue", Static)
         missed = self.due_prediction()
         if missed is not None:
             line.update(Content(f"Continue (c): predict again: {missed.experiment.title}"))
-        elif nxt is None:
-            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
+        elif not self.app.catalog.lessons:
+            line.update(with_code("No lessons found. Add lesson files, then run `lab validate`."))
+        elif self._next is None:
+            line.update(Content("Every lesson read, quiz taken and exercise done."))
         else:
-            line.update(Content(f"Continue (c): {nxt.title}"))
+            line.update(Content(f"Continue (c): {self._next.text}"))
 
     def due_prediction(self):
         """The experiment of the most overdue missed prediction: continuing goes there first."""
         found = due_predictions(self.app.catalog, self.app.store)
         return found[0] if found else None
-
-    def continue_lesson(self):
-        """The first lesson not yet read; the last one when all are read."""
-        lessons = self.app.catalog.lessons
-        for lesson in lessons:
-            if not self._progress.get(lesson.id, LessonProgress()).read:
-                return lesson
-        return lessons[-1] if lessons else None
 
     def selected_lesson(self) -> str | None:
         table = self.query_one("#lessons", DataTable)
@@ -159,7 +157,7 @@ class HomeScreen(Screen):
             f"{plural(len(lesson.experiments), 'experiment')} · "
             f"{plural(len(lesson.exercises), 'exercise')}"
         )
-        summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
+        summary.update(with_code(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -174,10 +172,8 @@ class HomeScreen(Screen):
         missed = self.due_prediction()
         if missed is not None:
             self.app.open_experiment(missed.experiment.id)
-            return
-        lesson = self.continue_lesson()
-        if lesson:
-            self.app.open_lesson(lesson.id)
+        elif self._next is not None:
+            self.app.open_target(self._next.target)
 
     def action_quiz(self) -> None:
         self.app.open_quiz(None)

@@ -44,10 +44,14 @@ class ParamInput(Input):
 class ParamForm(Vertical):
     """The experiment's params with their defaults; `settings()` gives the checked values."""
 
-    def __init__(self, experiment: Experiment, **kwargs: Any) -> None:
+    def __init__(
+        self, experiment: Experiment, values: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.experiment = experiment
         self.defaults = experiment.defaults()
+        self.values = values or {}
+        """Text to start fields with instead of their defaults (`lab open ID --set`)."""
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -62,7 +66,8 @@ class ParamForm(Vertical):
                 label = Label(name, classes="param-name")
                 label.styles.width = name_width
                 yield label
-                field = ParamInput(name, _show(default), numeric, id=f"param-{name}")
+                shown = self.values.get(name, _show(default))
+                field = ParamInput(name, shown, numeric, id=f"param-{name}")
                 field.tooltip = f"{param.help + ' · ' if param.help else ''}{describe_range(param)}"
                 yield field
                 yield Static("", id=f"error-{name}", classes="param-error", markup=False)
