@@ -328,7 +328,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
                 progress = reporter.flush(epoch, step)
                 if progress is not None:
                     yield progress
-                if step:
+                if step and views.shown_step != step:
                     yield from views.views(step)
             if control.wait_turn():
                 raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
