@@ -61,14 +61,13 @@ class Control:
 
     def wait_turn(self) -> bool:
         """Before an update: wait while paused until a step, an epoch or resume comes. True when
-        the run must stop instead (stop, a signal, the parent gone), at once, even while paused."""
-        if self.should_stop():
-            return True
+        the run must stop instead (stop, a signal, the parent gone), at once, even while paused.
+        Not paused, it returns at once: `should_stop()` after each update sees a stop."""
         while self.holding():
-            for word in self.receive(wait=True):
-                self.take(word)
             if self.stopped():
                 return True
+            for word in self.receive(wait=True):
+                self.take(word)
         if self.paused and not self._epoch:
             self._steps -= 1
         return False
