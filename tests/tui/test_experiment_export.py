@@ -64,3 +64,24 @@ async def test_x_with_a_refused_setting_writes_nothing(lessons, store):
         await pilot.pause()
         assert notes(app) == ["Fix the setting marked in red first."]
         assert not default_path("gd-example-fit").exists()
+
+
+async def test_x_again_keeps_a_script_the_learner_changed(lessons, store):
+    app = app_with_workers(lessons, store)
+    path = default_path("gd-example-fit")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: len(notes(app)) == 1, 30, "the first note")
+        await pilot.press("x")  # the same settings: the same script, nothing to keep
+        await wait_until(pilot, lambda: len(notes(app)) == 2, 30, "the second note")
+        assert list(path.parent.glob("*.bak-*")) == []
+        path.write_text(path.read_text(encoding="utf-8") + "# my own notes\n", encoding="utf-8")
+        screen.query_one("#param-lr", ParamInput).value = "0.02"
+        await pilot.pause()
+        await pilot.press("x")
+        await wait_until(pilot, lambda: len(notes(app)) == 3, 30, "the third note")
+        (kept,) = path.parent.glob("gd_example_fit.bak-*.py")
+        assert kept.read_text(encoding="utf-8").endswith("# my own notes\n")
+        assert "lr = 0.02\n" in path.read_text(encoding="utf-8")
+        assert f"kept as {kept.name}" in notes(app)[-1]

@@ -354,19 +354,26 @@ class ExperimentScreen(Screen):
 
     @work(thread=True, group="export")
     def write_export(self, run) -> None:
-        """Off the event loop: the script goes through `ruff format` and onto the disk."""
+        """Off the event loop: the script goes through `ruff format` and onto the disk; a
+        script the learner has changed since is kept beside it."""
+        from lab.exercises.files import keep_aside
         from lab.export import ExportError, default_path, export_script
 
         path = default_path(run.experiment)
+        kept = None
         try:
             text = export_script(run)
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.read_text(encoding="utf-8") != text:
+                kept = keep_aside(path)
             path.write_text(text, encoding="utf-8")
         except (ExportError, OSError) as exc:
             why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
             self.app.call_from_thread(self.notify, why, severity="error", markup=False)
             return
         message = f"Wrote {path}\nrun it with: python {path}"
+        if kept is not None:
+            message += f"\nthe earlier one is kept as {kept.name}"
         self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
 
     def action_compare(self) -> None:
