@@ -3,6 +3,7 @@ settings, gives the keyed answer. A prediction the run contradicts is a bug in t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,12 @@ def _logs(events) -> str:
     from lab.engine.events import Log
 
     return "\n".join(e.text for e in events if isinstance(e, Log))
+
+
+def _last_epoch(events) -> dict[str, float]:
+    from lab.engine.events import EpochEnd
+
+    return [e for e in events if isinstance(e, EpochEnd)][-1].metrics
 
 
 def _val_losses(events) -> list[float]:
@@ -57,6 +64,25 @@ OUTCOME = {
         1 if d.metrics["test_accuracy"] < 0.9 and d.metrics["train_loss"] > 1 else 0
     ),
     "predict-cnn-heavy-dropout": lambda d, ev: d.metrics["test_accuracy"] < 0.9,
+    "predict-softmax-twice": lambda d, ev: 2 if d.metrics["test_loss"] > 1.4 else 0,
+    "predict-dropout-train-above-val": lambda d, ev: (
+        _last_epoch(ev)["train_loss"] < _last_epoch(ev)["val_loss"]
+    ),
+    "predict-circles-two-units": lambda d, ev: (
+        1 if 0.6 <= d.metrics["test_accuracy"] <= 0.85 else 0
+    ),
+    "predict-no-weight-decay": lambda d, ev: 2 if d.metrics["test_loss"] > 1.5 * 0.39 else 0,
+    "predict-deep-sigmoid": lambda d, ev: d.metrics["test_accuracy"] >= 0.2,
+    "predict-constant-rate": lambda d, ev: 2 if d.metrics["test_loss"] > 0.5 else 0,
+    "predict-checkpoint-epoch": lambda d, ev: float(
+        re.search(r"restored epoch (\d+)'s weights", _logs(ev)).group(1)
+    ),
+    "predict-ddp-same-curve": lambda d, ev: (
+        1
+        if d.metrics["curve_gap"] <= 0.001
+        and abs(d.metrics["loss_1x32"] - d.metrics["loss_2x32"]) > 0.05
+        else 2
+    ),
 }
 
 
