@@ -8,6 +8,7 @@ import torch
 
 from lab.catalog import allowlists as allow
 from lab.catalog.runspec import RunSpec
+from lab.engine.control import Control
 from lab.engine.device import pick_device, set_threads
 from lab.engine.events import Done, Event, Start
 from lab.engine.scripted.base import Context
@@ -30,12 +31,12 @@ SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
 }
 
 
-def run_scripted(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
+def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
     spec = run.scripted
     set_threads(big=False)
     # Scripted experiments are small: the CPU is the clearest place to watch them.
     device = pick_device("cpu" if spec.device == "auto" else spec.device)
-    ctx = Context(device, run.smoke, should_stop, run)
+    ctx = Context(device, run.smoke, control, run)
     yield Start(
         experiment=run.experiment,
         device=str(device),

@@ -28,6 +28,7 @@ from lab.tui.run_reader import (
     RunFinished,
     RunRecorded,
     RunStarted,
+    ViewsArrived,
     read_run,
 )
 from lab.tui.screens.predict import PredictionStep
@@ -35,6 +36,7 @@ from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
+from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 
@@ -76,11 +78,17 @@ class ExperimentScreen(Screen):
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
+        Binding("p", "pause", "Pause"),
+        # n and N are named by the paused status line and the help: the footer fits 80 columns
+        Binding("n", "step", "Step", show=False),
+        Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
         Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
         Binding("l", "log_scale", "Log"),
         Binding("c", "compare", "Compare"),
+        Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
+        Binding("v", "next_view", "View"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -91,6 +99,8 @@ class ExperimentScreen(Screen):
         self.state = "idle"
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
+        self.paused = False
+        """The learner paused the run (p, n or N) and has not resumed it."""
         self._hook_registered = False
         self.prediction = PredictionStep(self)
 
@@ -149,14 +159,18 @@ class ExperimentScreen(Screen):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
+                yield ModelView(id="model-view")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.entry is None:
             return
         self.title = self.entry.experiment.title
-        train = self.entry.experiment.train
-        self.query_one("#acc-plot", CurvePlot).display = bool(train and train.classification)
+        self.query_one("#acc-plot", CurvePlot).display = self._has_accuracy
+        view = self.query_one(ModelView)
+        view.display = False  # until a run sends a picture
+        view.ascii = self.query_one("#loss-plot", CurvePlot).ascii
+        view.more_after_last = self._has_accuracy
         runs = self.query_one(EarlierRuns)
         runs.display = False
         runs.reload()
@@ -185,6 +199,16 @@ class ExperimentScreen(Screen):
             status.show()
             self.query_one(GoalLine).show()
 
+    @property
+    def _has_accuracy(self) -> bool:
+        train = self.entry.experiment.train if self.entry is not None else None
+        return bool(train and train.classification)
+
+    def _show_below_loss(self, which: str) -> None:
+        """The pane under the loss plot shows the model view or the accuracy plot."""
+        self.query_one(ModelView).display = which == "view"
+        self.query_one("#acc-plot", CurvePlot).display = which == "accuracy"
+
     # --- actions ----------------------------------------------------------------------------
 
     def action_back(self) -> None:
@@ -212,7 +236,7 @@ class ExperimentScreen(Screen):
         except SettingError as exc:
             status.set_state("failed", str(exc))
             return
-        self.state = "starting"
+        self._set_state("starting")
         self.last_metrics = {}
         form.set_locked(True)
         self.query_one(GoalLine).reset()
@@ -221,6 +245,7 @@ class ExperimentScreen(Screen):
             plot.clear_run()
             plot.set_note(f"this run: {label}")
         self.query_one("#exp-log", Static).update("")
+        self.query_one(ModelView).reset()
         freeze_long_lived()
         worker = warm_workers(self.app).take()
         status.starting(loading=not getattr(worker, "ready", True))
@@ -236,9 +261,48 @@ class ExperimentScreen(Screen):
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
-        self.state = "stopping"
+        self._set_state("stopping")
         self.query_one(RunStatus).set_state("stopping", "")
         self.session.stop()
+
+    STEPPING = ("pause", "step", "step_epoch")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Pausing and stepping mean something only while a run goes: hidden otherwise.
+        if action in self.STEPPING:
+            return self.state in ("starting", "running")
+        return True
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if state not in ("starting", "running"):
+            self._set_paused(False)
+        self.refresh_bindings()
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.query_one(RunStatus).set_paused(paused)
+
+    def action_pause(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        if self.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self._set_paused(not self.paused)
+
+    def action_step(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step()
+        self._set_paused(True)
+
+    def action_step_epoch(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step_epoch()
+        self._set_paused(True)
 
     def action_smoothing(self, direction: int) -> None:
         plot = self.query_one("#loss-plot", CurvePlot)
@@ -252,6 +316,60 @@ class ExperimentScreen(Screen):
     def action_ascii(self) -> None:
         for plot in self.query(CurvePlot):
             plot.set_view(ascii=not plot.ascii)
+        self.query_one(ModelView).set_ascii(self.query_one("#loss-plot", CurvePlot).ascii)
+
+    def action_next_view(self) -> None:
+        """The next picture of the model; after the last, the accuracy plot (where there is one)."""
+        view = self.query_one(ModelView)
+        kinds = view.state.kinds()
+        if not kinds:
+            started = self.state != "idle"
+            self.notify(
+                "This run sends no picture of the model."
+                if started and self.state not in ACTIVE
+                else "The picture of the model appears once a run starts.",
+                timeout=2,
+            )
+            return
+        if not view.display:
+            view.choose(kinds[0])
+            self._show_below_loss("view")
+        elif view.kind == kinds[-1] and self._has_accuracy:
+            self._show_below_loss("accuracy")
+        else:
+            view.cycle()
+
+    def action_export(self) -> None:
+        """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
+        if self.entry is None:
+            return
+        settings = self.query_one(ParamForm).settings()
+        if settings is None:
+            self.notify("Fix the setting marked in red first.", severity="error")
+            return
+        try:
+            run = build_run_spec(self.entry, settings)
+        except SettingError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.write_export(run)
+
+    @work(thread=True, group="export")
+    def write_export(self, run) -> None:
+        """Off the event loop: the script goes through `ruff format` and onto the disk."""
+        from lab.export import ExportError, default_path, export_script
+
+        path = default_path(run.experiment)
+        try:
+            text = export_script(run)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except (ExportError, OSError) as exc:
+            why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
+            self.app.call_from_thread(self.notify, why, severity="error", markup=False)
+            return
+        message = f"Wrote {path}\nrun it with: python {path}"
+        self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
 
     def action_compare(self) -> None:
         runs = self.query_one(EarlierRuns)
@@ -279,7 +397,7 @@ class ExperimentScreen(Screen):
     def on_run_started(self, message: RunStarted) -> None:
         start = message.start
         if self.state == "starting":
-            self.state = "running"
+            self._set_state("running")
         status = self.query_one(RunStatus)
         epochs = self.session.run.epochs if self.session is not None else None
         status.begin(start.device, epochs or 0)
@@ -313,6 +431,16 @@ class ExperimentScreen(Screen):
         self.query_one(RunStatus).epoch_done(message.epochs[-1].epoch)
         self.query_one(GoalLine).check(self.last_metrics)
 
+    def on_views_arrived(self, message: ViewsArrived) -> None:
+        view = self.query_one(ModelView)
+        first = not view.state.kinds()
+        for event in message.views:
+            view.add(event.kind, event.step, event.data)
+        # A run's first picture takes the pane, unless it is only the weights' sizes of a
+        # classifier: its accuracy teaches more.
+        if first and not view.display and (view.kind != "weights" or not self._has_accuracy):
+            self._show_below_loss("view")
+
     def on_log_arrived(self, message: LogArrived) -> None:
         self.query_one("#exp-log", Static).update(message.text)
 
@@ -320,7 +448,7 @@ class ExperimentScreen(Screen):
         done = message.done
         if self.session is not None:
             self.last_metrics = dict(self.session.metrics)
-        self.state = done.status
+        self._set_state(done.status)
         status = self.query_one(RunStatus)
         reason = done.reason
         if done.status == "failed" and done.traceback and not reason:
