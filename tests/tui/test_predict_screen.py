@@ -28,14 +28,14 @@ async def test_a_prediction_is_asked_then_the_run_shows_the_verdict(catalog, sto
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 10)
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 30)
         await pilot.pause()
         assert screen.state == "idle"  # nothing runs before the learner has predicted
         asked = app.screen
         assert "this run: w_step = 0.3" in text_of(asked, "#predict-head")
         assert "Which w will it find best?" in text_of(asked, "#predict-prompt")
         await pilot.press("2")  # 2.1, the tried value nearest 2: right
-        await wait_until(pilot, lambda: app.screen is screen, 10)
+        await wait_until(pilot, lambda: app.screen is screen, 30)
         assert screen.query_one("#param-w_step", ParamInput).value == "0.3"
         [review] = store.reviews(PREDICTION)  # stored the moment it is answered
         assert (review["lesson"], review["correct"], review["answer"]) == ("gd-example", True, "1")
@@ -63,9 +63,9 @@ async def test_escape_skips_the_prediction_and_the_run_still_starts(catalog, sto
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 10)
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 30)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: screen.state != "idle", 10)
+        await wait_until(pilot, lambda: screen.state != "idle", 30)
         assert app.screen is screen
         assert screen.query_one("#param-w_step", ParamInput).value == "0.1"  # untouched
         await wait_until(pilot, lambda: screen.state == "completed", 120)
@@ -86,7 +86,7 @@ async def test_a_missed_prediction_that_is_due_is_where_home_continues(catalog, 
         await wait_until(pilot, lambda: isinstance(app.screen, ExperimentScreen), 10)
         assert app.screen.entry.experiment.id == "gd-example-sweep"
         await pilot.press("r")  # due again: asked again
-        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 10)
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 30)
 
 
 async def test_a_wrong_answer_gets_the_right_one_and_the_explanation(catalog, store):
@@ -95,7 +95,7 @@ async def test_a_wrong_answer_gets_the_right_one_and_the_explanation(catalog, st
         screen = await open_experiment(app, pilot, "gd-example-sweep")
         session_step = screen.prediction
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 10)
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 30)
         await pilot.press("down", "down", "enter")  # 1.8: wrong
         await wait_until(pilot, lambda: isinstance(app.screen, VerdictScreen), 120, "the verdict")
         await pilot.pause()
