@@ -70,13 +70,14 @@ def final_metrics(last_epoch: dict[str, Any], done: dict[str, Any] | None) -> di
 
 
 class RunSession:
-    """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`
-    and `close()` may come from any other.
+    """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`,
+    `close()` and the stepping calls may come from any other.
 
     `worker` has the `lab.engine.client.Worker` interface (`send`, `events`, `stop`, `kill`,
-    `close`, `wait`); the session sends it `run` when `events()` is first iterated, on the
-    thread that reads. `store` is a Store to record in (borrowed), or `open_store` a callable that
-    opens one on the writing thread (owned: closed at the end); with neither, nothing is kept.
+    `close`, `wait`, and for stepping `pause`, `step`, `step_epoch`, `resume`); the session
+    sends it `run` when `events()` is first iterated, on the thread that reads. `store` is a
+    Store to record in (borrowed), or `open_store` a callable that opens one on the writing
+    thread (owned: closed at the end); with neither, nothing is kept.
     """
 
     def __init__(
@@ -102,6 +103,10 @@ class RunSession:
         self._lock = threading.Lock()
         self._stopping = False
         self._sent = False
+        self._held: list[str] = []  # step-by-step commands given before the spec was sent
+        self.paused = False
+        """Paused or stepping (pause, step, step_epoch) and not resumed: a front-end shows each
+        event as it comes instead of batching."""
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -149,6 +154,8 @@ class RunSession:
                 self.worker.send(self.run.to_json())
                 if self._stopping:
                     self.worker.stop()
+                for command in self._held:
+                    getattr(self.worker, command)()
 
     def _handle(self, event: Event) -> Iterator[Event]:
         if self.done is not None:
@@ -174,6 +181,33 @@ class RunSession:
         if sent:
             with contextlib.suppress(Exception):
                 self.worker.stop()
+
+    def pause(self) -> None:
+        """Hold the run before its next update; the worker waits without using the CPU."""
+        self._forward("pause")
+
+    def step(self) -> None:
+        """One more update, then hold: its progress (and views) come at once."""
+        self._forward("step")
+
+    def step_epoch(self) -> None:
+        """The rest of the current epoch, then hold."""
+        self._forward("step_epoch")
+
+    def resume(self) -> None:
+        """Train on without holding."""
+        self._forward("resume")
+
+    def _forward(self, command: str) -> None:
+        with self._lock:
+            if self._stopping or self.done is not None:
+                return
+            self.paused = command != "resume"
+            if not self._sent:
+                self._held.append(command)
+                return
+            with contextlib.suppress(Exception):
+                getattr(self.worker, command)()
 
     def close(self, reason: str = "the app closed while the run went on") -> None:
         """End the run now (the app exits, the learner leaves the screen): the worker is stopped

@@ -116,12 +116,15 @@ def read_run(
         elif isinstance(event, View):
             views.append(event)
         if isinstance(event, (Progress, EpochEnd, View)):
-            if time.monotonic() - flushed >= POINT_BATCH_S:
+            # Paused, each event is a step the learner asked for: shown at once (the next one
+            # may not come until they press n again).
+            if session.paused or time.monotonic() - flushed >= POINT_BATCH_S:
                 flush()
             continue
         flush()
         if isinstance(event, Start):
             post(RunStarted(event))
+            flushed = 0.0  # the run's first points cross at once, not a batch later
         elif isinstance(event, Log):
             post(LogArrived(event.text))
         elif isinstance(event, Done):

@@ -97,7 +97,7 @@ def test_every_declarative_experiment_exports_a_distributed_script_that_runs(
         if not exp.train:
             continue
         run_spec = build_run_spec(entry, epochs=2)
-        run_spec["data_cache"] = str(cache)
+        run_spec = run_spec.model_copy(update={"data_cache": str(cache)})
         text = export_script(run_spec, distributed=True)
         path = tmp_path / f"{exp.id.replace('-', '_')}_ddp.py"
         path.write_text(text)

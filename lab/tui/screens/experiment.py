@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import re
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -31,8 +30,11 @@ from lab.tui.run_reader import (
     ViewsArrived,
     read_run,
 )
+from lab.tui.screens.confirm import Confirm
+from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
+from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
@@ -54,20 +56,6 @@ def freeze_long_lived() -> None:
         _frozen = True
 
 
-def condense_summary(summary: str) -> str:
-    """torchinfo's 90-column table cut to its layer rows (`Linear: 1-1 [1, 1] 2`), so it
-    fits a narrow column; any other text is kept as it is."""
-    lines = summary.strip().splitlines()
-    bars = [i for i, line in enumerate(lines) if line.startswith("====")]
-    if len(bars) < 3:
-        return summary.strip() or "(no summary)"
-    rows = []
-    for line in lines[bars[1] + 1 : bars[2]]:
-        cells = [c.strip() for c in re.split(r"\s{2,}", line.strip()) if c.strip()]
-        rows.append(" ".join(cells))
-    return "\n".join(rows) or "(no layers)"
-
-
 class ExperimentScreen(Screen):
     """One experiment: read it, change settings, run it, watch and compare the curves.
 
@@ -77,23 +65,34 @@ class ExperimentScreen(Screen):
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
+        Binding("p", "pause", "Pause"),
+        # n and N are named by the paused status line and the help: the footer fits 80 columns
+        Binding("n", "step", "Step", show=False),
+        Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
         Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
         Binding("l", "log_scale", "Log"),
         Binding("c", "compare", "Compare"),
+        Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
         Binding("v", "next_view", "View"),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, experiment_id: str | ExperimentEntry) -> None:
+    def __init__(
+        self, experiment_id: str | ExperimentEntry, settings: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self._entry_or_id = experiment_id
+        self._settings = settings or {}  # `lab open ID --set`: the form starts with these
         self.entry: ExperimentEntry | None = None
         self.state = "idle"
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
+        self.paused = False
+        """The learner paused the run (p, n or N) and has not resumed it."""
         self._hook_registered = False
+        self.prediction = PredictionStep(self)
 
     # --- state the app reads ----------------------------------------------------------------
 
@@ -132,15 +131,16 @@ class ExperimentScreen(Screen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(reflow(exp.description), id="exp-description", markup=False)
+                yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = Text("Try this:\n", style="bold")
-                    for tip in exp.try_this:
-                        tips.append(f"• {reflow(tip)}\n", style="")
-                    yield Static(tips.rstrip() or tips, id="exp-try")
+                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
+                    yield Static(
+                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
+                        id="exp-try",
+                    )
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield Label("Settings", classes="exp-heading")
-                yield ParamForm(exp, id="exp-form")
+                yield ParamForm(exp, self._settings, id="exp-form")
                 yield Label("Earlier runs (space: overlay)", classes="exp-heading")
                 yield EarlierRuns(self.store, exp.id, id="exp-runs")
                 yield Label("Model", classes="exp-heading")
@@ -203,16 +203,25 @@ class ExperimentScreen(Screen):
     # --- actions ----------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self.run_in_progress:
-            self.notify("A run is going: press s to stop it first.", severity="warning")
+        if not self.run_in_progress:
+            self.app.pop_screen()
             return
-        self.app.pop_screen()
+
+        def answered(stop: bool | None) -> None:
+            if stop and self.app.screen is self:  # leaving stops the run (on_unmount)
+                self.app.pop_screen()
+                self.app.notify("The run was stopped and kept in its experiment's runs.")
+
+        question = "A run is going. Stop it and go back?"
+        self.app.push_screen(Confirm(question, yes="Stop, go back", no="Keep running"), answered)
 
     def action_run(self) -> None:
         if self.entry is None:
             return
         if self.run_in_progress:
             self.notify("A run is already going (s stops it).", severity="warning")
+            return
+        if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
             return
         form = self.query_one(ParamForm)
         settings = form.settings()
@@ -225,7 +234,7 @@ class ExperimentScreen(Screen):
         except SettingError as exc:
             status.set_state("failed", str(exc))
             return
-        self.state = "starting"
+        self._set_state("starting")
         self.last_metrics = {}
         form.set_locked(True)
         self.query_one(GoalLine).reset()
@@ -250,9 +259,48 @@ class ExperimentScreen(Screen):
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
-        self.state = "stopping"
+        self._set_state("stopping")
         self.query_one(RunStatus).set_state("stopping", "")
         self.session.stop()
+
+    STEPPING = ("pause", "step", "step_epoch")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Pausing and stepping mean something only while a run goes: hidden otherwise.
+        if action in self.STEPPING:
+            return self.state in ("starting", "running")
+        return True
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if state not in ("starting", "running"):
+            self._set_paused(False)
+        self.refresh_bindings()
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.query_one(RunStatus).set_paused(paused)
+
+    def action_pause(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        if self.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self._set_paused(not self.paused)
+
+    def action_step(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step()
+        self._set_paused(True)
+
+    def action_step_epoch(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step_epoch()
+        self._set_paused(True)
 
     def action_smoothing(self, direction: int) -> None:
         plot = self.query_one("#loss-plot", CurvePlot)
@@ -289,6 +337,38 @@ class ExperimentScreen(Screen):
         else:
             view.cycle()
 
+    def action_export(self) -> None:
+        """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
+        if self.entry is None:
+            return
+        settings = self.query_one(ParamForm).settings()
+        if settings is None:
+            self.notify("Fix the setting marked in red first.", severity="error")
+            return
+        try:
+            run = build_run_spec(self.entry, settings)
+        except SettingError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.write_export(run)
+
+    @work(thread=True, group="export")
+    def write_export(self, run) -> None:
+        """Off the event loop: the script goes through `ruff format` and onto the disk."""
+        from lab.export import ExportError, default_path, export_script
+
+        path = default_path(run.experiment)
+        try:
+            text = export_script(run)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except (ExportError, OSError) as exc:
+            why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
+            self.app.call_from_thread(self.notify, why, severity="error", markup=False)
+            return
+        message = f"Wrote {path}\nrun it with: python {path}"
+        self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
+
     def action_compare(self) -> None:
         runs = self.query_one(EarlierRuns)
         if runs.option_count == 0:
@@ -315,15 +395,15 @@ class ExperimentScreen(Screen):
     def on_run_started(self, message: RunStarted) -> None:
         start = message.start
         if self.state == "starting":
-            self.state = "running"
+            self._set_state("running")
         status = self.query_one(RunStatus)
         epochs = self.session.run.epochs if self.session is not None else None
         status.begin(start.device, epochs or 0)
         if self.state == "stopping":
             status.set_state("stopping", "")
-        summary = condense_summary(start.summary)
+        size = f"{start.parameters:,} parameters · " if start.parameters else ""
         self.query_one("#exp-summary", Static).update(
-            f"{summary}\n{start.parameters:,} parameters · torch {start.torch_version}"
+            f"{start.summary.strip()}\n{size}torch {start.torch_version}"
         )
 
     def on_points_arrived(self, message: PointsArrived) -> None:
@@ -366,7 +446,7 @@ class ExperimentScreen(Screen):
         done = message.done
         if self.session is not None:
             self.last_metrics = dict(self.session.metrics)
-        self.state = done.status
+        self._set_state(done.status)
         status = self.query_one(RunStatus)
         reason = done.reason
         if done.status == "failed" and done.traceback and not reason:
@@ -384,6 +464,7 @@ class ExperimentScreen(Screen):
             self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
             warm_workers(self.app).warm_up()
+        self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:
         self.notify(f"This run: {message.text}", severity="warning", markup=False)
