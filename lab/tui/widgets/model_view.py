@@ -87,10 +87,7 @@ class ModelView(Widget):
 
     def _draw(self) -> tuple[tuple[int, int], Text, list[tuple]]:
         text = self.picture()
-        rows = [
-            (line.plain, tuple((span.start, span.end, str(span.style)) for span in line.spans))
-            for line in text.split("\n", allow_blank=True)
-        ]
+        rows = [(line.plain, tuple(line.spans)) for line in text.split("\n", allow_blank=True)]
         return tuple(self.size), text, rows
 
     def picture(self) -> Text:
