@@ -192,11 +192,13 @@ class Worker:
                 event = from_json(line)
             except (ValueError, KeyError, TypeError):
                 continue  # not an event: ignore rather than crash the reader
-            yield event
             if isinstance(event, Done):
+                # Closed (and reaped) before the Done is handed on: a reader may stop at it.
                 self._finished = True
                 self.close()
+                yield event
                 return
+            yield event
         yield self._death()
 
     async def aevents(self) -> AsyncIterator[Event]:
@@ -415,6 +417,7 @@ class ForkServer:
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.stderr.append(line)
+        self.process.wait()  # it ended (its stderr closed): no zombie while the app goes on
 
     def _receive(self) -> str:
         try:
