@@ -32,6 +32,11 @@ SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
 }
 
 
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam"}
+"""Scripts that call `ctx.show_model` before their first event, a log line that comes before
+any update (so a run paused from the start still waits for its first step)."""
+
+
 def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
     spec = run.scripted
     set_threads(big=False)
@@ -39,17 +44,12 @@ def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
     device = pick_device("cpu" if spec.device == "auto" else spec.device)
     ctx = Context(device, run.smoke, control, run)
     script = SCRIPTS[spec.name](spec.resolved_args(), ctx)
-    # The script's first event is drawn before the start is told: by then it has named the
-    # model it trains (Context.show_model), whose summary and size the start carries.
-    first, metrics = None, {}
-    try:
-        first = next(script)
-    except StopIteration as end:
-        metrics = end.value
+    # A script that names its model is drawn to its first event (a log line) before the start
+    # is told, so the start carries the model's summary and size.
+    first = [next(script)] if spec.name in NAME_THEIR_MODEL else []
     yield start_event(run, str(device), ctx)
-    if first is not None:
-        yield first
-        metrics = yield from script
+    yield from first
+    metrics = yield from script
     yield Done("completed", f"{spec.name} finished", {k: float(v) for k, v in metrics.items()})
 
 
