@@ -106,6 +106,28 @@ CORRECT = {
         "        self.best, self.since_best = val_loss, 0\n"
         "        return False\n",
     ],
+    "ex-accuracy": [
+        "import torch\n"
+        "def accuracy(logits, y):\n"
+        "    probs = torch.softmax(logits, dim=-1)\n"
+        "    _, predicted = torch.max(probs, 1)\n"
+        "    return float((predicted == y).sum()) / len(y)\n",
+    ],
+    "ex-precision-recall": [
+        "def precision_recall(y_hat, y):\n"
+        "    pairs = list(zip(y_hat.tolist(), y.tolist()))\n"
+        "    tp = pairs.count((1, 1))\n"
+        "    fp = pairs.count((1, 0))\n"
+        "    fn = pairs.count((0, 1))\n"
+        "    return tp / (tp + fp), tp / (tp + fn)\n",
+    ],
+    "ex-diagnose-fit": [
+        "def diagnose(train, val, target):\n"
+        "    best = min(val)\n"
+        "    if train[len(train) - 1] <= target:\n"
+        "        return 'overfitting' if val[-1] != best else 'good fit'\n"
+        "    return 'underfitting'\n",
+    ],
 }
 
 NEAR_MISSES = {
@@ -398,6 +420,67 @@ NEAR_MISSES = {
             "        else:\n"
             "            self.bad += 1\n"
             "        return self.bad >= self.patience\n"
+        ),
+    },
+    "ex-accuracy": {
+        "argmax of the whole tensor": (
+            "def accuracy(logits, y):\n    return (logits.argmax() == y).float().mean().item()\n"
+        ),
+        "argmax down the columns": (
+            "def accuracy(logits, y):\n"
+            "    return (logits.argmax(dim=0) == y).float().mean().item()\n"
+        ),
+        "a count, not a fraction": (
+            "def accuracy(logits, y):\n    return (logits.argmax(dim=1) == y).sum().item()\n"
+        ),
+        "a tensor returned": (
+            "def accuracy(logits, y):\n    return (logits.argmax(dim=1) == y).float().mean()\n"
+        ),
+    },
+    "ex-precision-recall": {
+        "precision and recall swapped": (
+            "def precision_recall(y_hat, y):\n"
+            "    tp = ((y_hat == 1) & (y == 1)).sum().item()\n"
+            "    fp = ((y_hat == 1) & (y == 0)).sum().item()\n"
+            "    fn = ((y_hat == 0) & (y == 1)).sum().item()\n"
+            "    return tp / (tp + fn), tp / (tp + fp)\n"
+        ),
+        "accuracy for precision": (
+            "def precision_recall(y_hat, y):\n"
+            "    tp = ((y_hat == 1) & (y == 1)).sum().item()\n"
+            "    fn = ((y_hat == 0) & (y == 1)).sum().item()\n"
+            "    return (y_hat == y).float().mean().item(), tp / (tp + fn)\n"
+        ),
+        "scikit-learn's functions": (
+            "from sklearn.metrics import precision_score, recall_score\n"
+            "def precision_recall(y_hat, y):\n"
+            "    return float(precision_score(y, y_hat)), float(recall_score(y, y_hat))\n"
+        ),
+    },
+    "ex-diagnose-fit": {
+        "the gap between the losses for overfitting": (
+            "def diagnose(train, val, target):\n"
+            "    if train[-1] > target:\n"
+            "        return 'underfitting'\n"
+            "    if val[-1] > 2 * train[-1]:\n"
+            "        return 'overfitting'\n"
+            "    return 'good fit'\n"
+        ),
+        "the first losses instead of the last": (
+            "def diagnose(train, val, target):\n"
+            "    if train[0] > target:\n"
+            "        return 'underfitting'\n"
+            "    if val[0] > min(val):\n"
+            "        return 'overfitting'\n"
+            "    return 'good fit'\n"
+        ),
+        "overfitting tested first": (
+            "def diagnose(train, val, target):\n"
+            "    if val[-1] > min(val):\n"
+            "        return 'overfitting'\n"
+            "    if train[-1] > target:\n"
+            "        return 'underfitting'\n"
+            "    return 'good fit'\n"
         ),
     },
 }
