@@ -128,6 +128,36 @@ CORRECT = {
         "        return 'overfitting' if val[-1] != best else 'good fit'\n"
         "    return 'underfitting'\n",
     ],
+    "ex-l2-penalty": [
+        "import torch\n"
+        "from torch import nn\n"
+        "def penalized_loss(model, X, y, lam):\n"
+        "    mse = nn.MSELoss()(model(X), y)\n"
+        "    squares = torch.stack([p.pow(2).sum() for p in model.parameters()])\n"
+        "    return mse + lam * squares.sum()\n",
+        "def penalized_loss(model, X, y, lam):\n"
+        "    loss = ((model(X) - y) ** 2).mean()\n"
+        "    for name, p in model.named_parameters():\n"
+        "        loss = loss + lam * p.norm() ** 2\n"
+        "    return loss\n",
+    ],
+    "ex-grad-norms": [
+        "import torch\n"
+        "def grad_norms(model, X, y):\n"
+        "    loss = ((model(X) - y) ** 2).mean()\n"
+        "    loss.backward()\n"
+        "    norms = []\n"
+        "    for name, p in model.named_parameters():\n"
+        "        if name.endswith('weight'):\n"
+        "            norms.append(float(torch.sqrt((p.grad ** 2).sum())))\n"
+        "    return norms\n",
+    ],
+    "ex-cosine-lr": [
+        "import numpy as np\n"
+        "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+        "    progress = epoch / epochs\n"
+        "    return lr_max - (lr_max - lr_min) * (1 - np.cos(np.pi * progress)) / 2\n",
+    ],
 }
 
 NEAR_MISSES = {
@@ -481,6 +511,88 @@ NEAR_MISSES = {
             "    if train[-1] > target:\n"
             "        return 'underfitting'\n"
             "    return 'good fit'\n"
+        ),
+    },
+    "ex-l2-penalty": {
+        "absolute values (L1) instead of squares": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum(p.abs().sum() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the norm, not squared": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum(p.norm() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the biases left out": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum((m.weight ** 2).sum() for m in model if hasattr(m, 'weight'))\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the penalty as a Python number": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum((p ** 2).sum().item() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+    },
+    "ex-grad-norms": {
+        "the weights measured, not their gradients": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.norm().item() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+        "the biases measured too": (
+            "import torch.nn.functional as F\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [p.grad.norm().item() for p in model.parameters()]\n"
+        ),
+        "a sum of the gradient, not its norm": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.grad.sum().item() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+        "tensors in the list": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.grad.norm() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+    },
+    "ex-cosine-lr": {
+        "lr_min forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_max * (1 + math.cos(math.pi * epoch / epochs)) / 2\n"
+        ),
+        "pi forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_min + (lr_max - lr_min) * (1 + math.cos(epoch / epochs)) / 2\n"
+        ),
+        "the halving forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * epoch / epochs))\n"
+        ),
+        "PyTorch's scheduler": (
+            "import torch\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr_max)\n"
+            "    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, lr_min)\n"
+            "    for _ in range(epoch):\n"
+            "        opt.step()\n"
+            "        sched.step()\n"
+            "    return opt.param_groups[0]['lr']\n"
         ),
     },
 }
