@@ -158,6 +158,34 @@ CORRECT = {
         "    progress = epoch / epochs\n"
         "    return lr_max - (lr_max - lr_min) * (1 - np.cos(np.pi * progress)) / 2\n",
     ],
+    "ex-save-load": [
+        "import io\n"
+        "import torch\n"
+        "def restore(model, fresh):\n"
+        "    with io.BytesIO() as f:\n"
+        "        torch.save(model.state_dict(), f)\n"
+        "        f.seek(0)\n"
+        "        fresh.load_state_dict(torch.load(f, weights_only=True, map_location='cpu'))\n"
+        "    return fresh.eval()\n",
+        "import os\n"
+        "import tempfile\n"
+        "import torch\n"
+        "def restore(model, fresh):\n"
+        "    with tempfile.TemporaryDirectory() as folder:\n"
+        "        path = os.path.join(folder, 'model.pt')\n"
+        "        torch.save(model.state_dict(), path)\n"
+        "        state = torch.load(path, weights_only=True)\n"
+        "    fresh.load_state_dict(state)\n"
+        "    fresh.train(False)\n"
+        "    return fresh\n",
+    ],
+    "ex-rank-indices": [
+        "def rank_indices(n, rank, world_size):\n"
+        "    indices = list(range(n))\n"
+        "    while len(indices) % world_size:\n"
+        "        indices.append(indices[len(indices) - n])\n"
+        "    return [indices[i] for i in range(rank, len(indices), world_size)]\n",
+    ],
 }
 
 NEAR_MISSES = {
@@ -593,6 +621,86 @@ NEAR_MISSES = {
             "        opt.step()\n"
             "        sched.step()\n"
             "    return opt.param_groups[0]['lr']\n"
+        ),
+    },
+    "ex-save-load": {
+        "load_state_dict's report returned": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    fresh.eval()\n"
+            "    return fresh.load_state_dict(torch.load(buffer, weights_only=True))\n"
+        ),
+        "the trained model returned": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    torch.load(buffer, weights_only=True)\n"
+            "    return model.eval()\n"
+        ),
+        "copied without saving": (
+            "def restore(model, fresh):\n"
+            "    fresh.load_state_dict(model.state_dict())\n"
+            "    return fresh.eval()\n"
+        ),
+        "eval forgotten": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    fresh.load_state_dict(torch.load(buffer, weights_only=True))\n"
+            "    return fresh\n"
+        ),
+        "the whole model pickled": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model, buffer)\n"
+            "    buffer.seek(0)\n"
+            "    loaded = torch.load(buffer, weights_only=True)\n"
+            "    fresh.load_state_dict(loaded.state_dict())\n"
+            "    return fresh.eval()\n"
+        ),
+    },
+    "ex-rank-indices": {
+        "a block of neighbours per rank": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    size = math.ceil(n / world_size)\n"
+            "    return [i % n for i in range(rank * size, (rank + 1) * size)]\n"
+        ),
+        "no padding": (
+            "def rank_indices(n, rank, world_size):\n    return list(range(rank, n, world_size))\n"
+        ),
+        "padded with the last index": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    total = math.ceil(n / world_size) * world_size\n"
+            "    indices = list(range(n)) + [n - 1] * (total - n)\n"
+            "    return indices[rank::world_size]\n"
+        ),
+        "padded only once": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    total = math.ceil(n / world_size) * world_size\n"
+            "    indices = list(range(n))\n"
+            "    indices += indices[: total - n]\n"
+            "    return indices[rank::world_size]\n"
+        ),
+        "PyTorch's sampler": (
+            "from torch.utils.data import DistributedSampler\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    s = DistributedSampler(range(n), num_replicas=world_size, rank=rank, shuffle=False)\n"
+            "    return list(s)\n"
         ),
     },
 }
