@@ -69,9 +69,10 @@ class ExperimentScreen(Screen):
         # n and N are named by the paused status line and the help: the footer fits 80 columns
         Binding("n", "step", "Step", show=False),
         Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
-        Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
-        Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
-        Binding("l", "log_scale", "Log"),
+        # [ ] and l are named on the status line (and in help): the footer keeps 80 columns
+        Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="[", show=False),
+        Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]", show=False),
+        Binding("l", "log_scale", "Log", show=False),
         Binding("c", "compare", "Compare"),
         Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
