@@ -70,12 +70,16 @@ async def test_earlier_runs_are_numbered_per_experiment_with_their_result_uncut(
         # Each label is shown whole at 80 columns: wrapped, never cut with an ellipsis.
         screen.query_one("#exp-side").scroll_to_widget(runs, animate=False)
         await pilot.pause()
-        shown = "\n".join(line.text for line in runs.render_lines(runs.region.reset_offset))
-        assert "…" not in shown
-        flat = " ".join(shown.split())
-        for label in labels:
-            assert " ".join(label.split()) in flat or all(w in flat for w in label.split())
-        assert "97.2%" in flat and "0.0123" in flat
+        rendered = [line.text for line in runs.render_lines(runs.region.reset_offset)]
+        shown = [line[2:].rstrip().removesuffix("▎").rstrip() for line in rendered[1:-1]]
+        assert not any("…" in line for line in shown)
+        # A box on each run's first line only, ticked for the one drawn (without colour too);
+        # a label's second line is indented under its first.
+        boxes = [line[:4] for line in shown]
+        assert boxes.count("▐X▌ ") == 1 and boxes.count("▐ ▌ ") == 2
+        assert boxes[0] == "▐X▌ " and set(boxes) == {"▐X▌ ", "▐ ▌ ", "    "}
+        flat = " ".join(line[4:].strip() for line in shown)
+        assert flat == " ".join(labels)
 
 
 async def test_the_model_summary_has_a_header_and_per_sample_shapes(lessons, store):

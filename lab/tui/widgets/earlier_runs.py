@@ -6,9 +6,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.message import Message
-from textual.widgets import SelectionList
+from textual.strip import Strip
+from textual.widgets import OptionList, SelectionList
+from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from lab.runs.session import describe_tweaks
@@ -53,6 +57,36 @@ class EarlierRuns(SelectionList[Any]):
         self.display = self.option_count > 0
         if self._overlaid:
             self._chosen()
+
+    def render_line(self, y: int) -> Strip:
+        # SelectionList draws a box on every line and takes line y to be option y: a label
+        # wrapped onto a second line would get a box, another option's. Here the box is drawn
+        # on an option's first line only, and ticked or not shows without colour too.
+        line = OptionList.render_line(self, y)
+        _, scroll_y = self.scroll_offset
+        lines = self._lines
+        if not 0 <= scroll_y + y < len(lines):
+            return line
+        index, offset = lines[scroll_y + y]
+        base = next(iter(line)).style or self.rich_style
+        if offset:
+            return Strip([Segment(" " * self._get_left_gutter_width(), base), *line])
+        selection = self.get_option_at_index(index)
+        ticked = selection.value in self._selected
+        component = "selection-list--button" + ("-selected" if ticked else "")
+        if self.highlighted == index:
+            component += "-highlighted"
+        button = self.get_component_rich_style(component) + Style(meta={"option": index})
+        side = Style.from_color(button.bgcolor, base.bgcolor) + Style(meta={"option": index})
+        return Strip(
+            [
+                Segment(ToggleButton.BUTTON_LEFT, side),
+                Segment("X" if ticked else " ", button),
+                Segment(ToggleButton.BUTTON_RIGHT, side),
+                Segment(" ", base),
+                *line,
+            ]
+        )
 
     @on(SelectionList.SelectedChanged)
     def _selected_changed(self, event: SelectionList.SelectedChanged) -> None:
