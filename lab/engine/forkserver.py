@@ -79,6 +79,7 @@ def _rehearse() -> None:
     """One tiny run, so that what torch, torchinfo and scikit-learn set up on first use (the
     meta device's tables, the summary's hooks, the generators) is done once, here, and not in
     every child before its first point."""
+    from lab.catalog.runspec import RunSpec
     from lab.catalog.schema import TrainSpec
     from lab.engine.loop import run_events
 
@@ -92,7 +93,7 @@ def _rehearse() -> None:
             "device": "cpu",
         }
     )
-    run = {"kind": "train", "spec": spec.model_dump(mode="json"), "lesson_dir": "."}
+    run = RunSpec(experiment="rehearsal", kind="train", spec=spec)
     for event in run_events(run, lambda: False):
         if event.__class__.__name__ == "Done" and event.status != "completed":
             raise RuntimeError(f"the rehearsal run {event.status}: {event.reason}")

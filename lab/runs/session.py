@@ -143,12 +143,16 @@ class RunSession:
             yield from self._handle(Done("failed", "the worker ended without a result"))
 
     def _send(self) -> None:
-        with self._lock:  # a stop() from now on signals the worker, or is seen here
-            if not self._sent:
-                self._sent = True
-                self.worker.send(self.run.to_json())
-                if self._stopping:
-                    self.worker.stop()
+        with self._lock:  # a stop() from now on signals the worker, or was seen here
+            if self._sent:
+                return
+            self._sent = True
+            stopping = self._stopping
+        if stopping:
+            self.worker.stop()  # before its process exists: it never starts
+        # Not under the lock: a worker whose torch is still loading waits in send() until it
+        # is ready or stopped, and stop() (the learner's `s`) must reach it meanwhile.
+        self.worker.send(self.run.to_json())
 
     def _handle(self, event: Event) -> Iterator[Event]:
         if self.done is not None:

@@ -123,6 +123,7 @@ def _in_process(monkeypatch) -> None:
     monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
 
 
+@pytest.mark.serial  # measures the memory and time of this process: alone
 def test_a_model_too_big_for_memory_is_refused_before_anything_is_allocated():
     done_of(run_all(train_run(digits_mlp(epochs=1), smoke=True)))  # imports, digits: paid once
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
