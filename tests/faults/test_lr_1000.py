@@ -34,7 +34,11 @@ WITHOUT_LR = {
 # Experiments that train at a learning rate the learner cannot set (`--set lr=...` is refused
 # as no such setting): the lesson compares something else at one fixed step size.
 FIXED_LR = {
-    "circles-activation": "compares activations at adam 0.01; the settings are activation and epochs",
+    "circles-activation": "compares activations: activation and epochs are its settings",
+    "circles-capacity": "compares widths: width, activation and epochs are its settings",
+    "dropout-train-vs-eval": "compares dropout's two modes: p and epochs are its settings",
+    "moons-weight-decay": "compares weight decay and dropout at one step size",
+    "digits-checkpoint-best": "keeps the best epoch: device, patience and epochs are its settings",
 }
 REASON = re.compile(
     r"(?:blew up to (?P<loss>\S+) at step (?P<step>\d+)"

@@ -177,7 +177,8 @@ class ExperimentScreen(Screen):
         # Each second of a run: the time left, and numbers that arrived since the last showing
         # (both lines show at most twice a second); an unchanged line is not repainted.
         status = self.query_one(RunStatus)
-        if self.state == "starting" and status.loading and getattr(self.worker, "ready", True):
+        ready = getattr(self.worker, "ready", True)
+        if self.state == "starting" and status.torch_loading and ready:
             status.starting(loading=False)
         if self.state == "running":
             status.show()

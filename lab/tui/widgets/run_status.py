@@ -81,7 +81,7 @@ class RunStatus(QuietStatic):
         self.step = 0
         self.samples_per_s = 0.0
         self.reason = ""
-        self.loading = False
+        self.torch_loading = False  # not `loading`: Textual's reactive of that name covers a widget
         self.started_at: float | None = None
         self.finished_in: float | None = None
         self._shown_at = 0.0
@@ -100,7 +100,7 @@ class RunStatus(QuietStatic):
         is still importing torch."""
         self.device, self.epoch, self.epochs, self.step, self.samples_per_s = "", 0, 0, 0, 0.0
         self.started_at = self.finished_in = None
-        self.loading = loading
+        self.torch_loading = loading
         self.set_state("starting")
 
     def set_state(self, state: str, reason: str = "") -> None:
@@ -135,7 +135,7 @@ class RunStatus(QuietStatic):
         self._shown_at = time.monotonic()
         text = Text()
         word = STATUS_WORDS.get(self.state, self.state)
-        if self.state == "starting" and self.loading:
+        if self.state == "starting" and self.torch_loading:
             word = "loading PyTorch..."
         style = {
             "completed": "bold green",
