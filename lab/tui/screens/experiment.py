@@ -177,8 +177,11 @@ class ExperimentScreen(Screen):
         # Each second of a run: the time left, and numbers that arrived since the last showing
         # (both lines show at most twice a second); an unchanged line is not repainted.
         status = self.query_one(RunStatus)
-        ready = getattr(self.worker, "ready", True)
-        if self.state == "starting" and status.torch_loading and ready:
+        if (
+            self.state == "starting"
+            and status.torch_loading
+            and getattr(self.worker, "ready", True)
+        ):
             status.starting(loading=False)
         if self.state == "running":
             status.show()

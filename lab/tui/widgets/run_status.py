@@ -81,7 +81,7 @@ class RunStatus(QuietStatic):
         self.step = 0
         self.samples_per_s = 0.0
         self.reason = ""
-        self.torch_loading = False  # not `loading`: Textual's reactive of that name covers a widget
+        self.torch_loading = False
         self.started_at: float | None = None
         self.finished_in: float | None = None
         self._shown_at = 0.0
