@@ -4,7 +4,9 @@
 
 Starts `lab open bench-moons` under a pseudo-terminal of 100x30 (TERM=xterm-256color, UTF-8),
 counts every byte it writes: idle on the experiment screen, then while a run trains at full
-speed (the loss plot redrawing), and prints bytes per second for both. A slow SSH link has
+speed (the loss plot redrawing, and under it the model view's decision boundary, the heaviest
+view: a shaded plane of some 66x12 cells, new about 4 times a second), and prints bytes per
+second for both. A slow SSH link has
 to carry exactly these bytes.
 """
 

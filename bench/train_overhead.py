@@ -8,6 +8,7 @@ process can take the core mid-run). On a CPU the worker is forked by the fork se
 does; `--worker spawn` measures a spawned one. Not a test: figures only.
 
     .venv/bin/python bench/train_overhead.py [--device cpu|cuda] [--repeats 3] [--worker fork]
+        [--model mlp]
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", choices=("fork", "spawn"), default=None)
+    parser.add_argument("--model", choices=tuple(CASES), action="append", help="default: all")
     args = parser.parse_args()
     how = args.worker or ("fork" if args.device == "cpu" and can_fork() else "spawn")
     print(
@@ -165,6 +167,8 @@ def main() -> None:
     cells = f"{'plain':>10s} {'engine':>10s} {'ratio':>6s}"
     print(f"{'model':10s} {cells} {cells}")
     for name, (model, epochs) in CASES.items():
+        if args.model and name not in args.model:
+            continue
         spec = run_spec(model, epochs, args.device)
         steps = epochs * math.ceil(1257 / 32)
         plain, eng, plain_cpu, eng_cpu = 0.0, 0.0, 0.0, 0.0

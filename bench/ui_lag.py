@@ -51,6 +51,7 @@ async def main(idle_s: float, train_s: float) -> None:
     from lab.tui.screens.experiment import ExperimentScreen
     from lab.tui.warm import warm_workers
     from lab.tui.widgets.loss_plot import CurvePlot
+    from lab.tui.widgets.model_view import ModelView
 
     folder = write_lesson(Path(tempfile.mkdtemp()) / "lessons")
     app = make_app(load_catalog([folder]), store=Store.open())
@@ -79,6 +80,8 @@ async def main(idle_s: float, train_s: float) -> None:
         redraws = plot.redraws - redraws
         points = plot.point_count
         rate = screen.query_one("#exp-status").samples_per_s
+        panel = screen.query_one(ModelView)
+        shown = panel.title if panel.display else "hidden"
         await pilot.press("s")
         while screen.run_in_progress:
             await pilot.pause(0.05)
@@ -90,6 +93,7 @@ async def main(idle_s: float, train_s: float) -> None:
         f"run: started in {first_point:.2f} s after r, {rate:,.0f} samples/s, {points} points, "
         f"{redraws / train_s:.1f} plot redraws/s, app {cpu:.0%} of a core"
     )
+    print(f"model view: {shown}")
 
 
 if __name__ == "__main__":

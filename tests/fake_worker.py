@@ -17,12 +17,46 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from lab.engine.client import death_reason
+from lab.engine.control import Control
 from lab.engine.events import Done, Event, from_json, to_json
+
+
+class QueueControl(Control):
+    """A run's control fed from another thread: `tell(word)` is a command line on a real
+    worker's stdin, `stop()` its SIGINT; a paused run blocks on the queue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.stop_event = threading.Event()
+
+    def tell(self, word: str) -> None:
+        self.commands.put(word)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.commands.put(None)  # wakes a paused run
+
+    def stopped(self) -> bool:
+        return self.stop_event.is_set()
+
+    def receive(self, wait: bool) -> list[str]:
+        words = []
+        try:
+            word = self.commands.get(block=wait)
+            while True:
+                if word is not None:
+                    words.append(word)
+                word = self.commands.get_nowait()
+        except queue.Empty:
+            pass
+        return words
 
 
 class InProcessWorker:
     """The engine on a thread: `stop()` is the SIGINT, `kill()` the SIGKILL, `close()` the
-    closed stdin of a real worker."""
+    closed stdin of a real worker; `pause()`, `step()`, `step_epoch()` and `resume()` its
+    command lines."""
 
     pid = None
 
@@ -30,7 +64,8 @@ class InProcessWorker:
         self.gate = gate
         """When given, training waits for it to be set (a test looks at the run's start)."""
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._stop = threading.Event()
+        self.control = QueueControl()
+        self._stop = self.control.stop_event
         self._thread: threading.Thread | None = None
         self.killed = False
         self.sent: dict[str, Any] | None = None
@@ -47,7 +82,7 @@ class InProcessWorker:
     def _produce(self, spec: dict) -> Iterable[Event]:
         from lab.engine.loop import run_events
 
-        return run_events(spec, self._stop.is_set)
+        return run_events(spec, self.control)
 
     def _train(self) -> None:
         if self.gate is not None:
@@ -73,14 +108,26 @@ class InProcessWorker:
                 return
 
     def stop(self) -> None:
-        self._stop.set()
+        self.control.stop()
 
     def kill(self) -> None:
         self.killed = True
-        self._stop.set()
+        self.control.stop()
 
     def close(self) -> None:
-        self._stop.set()
+        self.control.stop()
+
+    def pause(self) -> None:
+        self.control.tell("pause")
+
+    def step(self) -> None:
+        self.control.tell("step")
+
+    def step_epoch(self) -> None:
+        self.control.tell("epoch")
+
+    def resume(self) -> None:
+        self.control.tell("resume")
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self._thread is not None:

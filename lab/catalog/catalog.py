@@ -75,6 +75,7 @@ class Catalog:
         self._names: dict[str, str] = {}  # casefolded term, alias or translation -> term
         self._experiments: dict[str, ExperimentEntry] = {}
         self._question_lesson: dict[str, str] = {}
+        self._predictions: dict[str, str] = {}  # prediction's question id -> experiment id
         self._exercises: dict[str, ExerciseEntry] = {}
         self._index()
         self._cross_check()
@@ -130,6 +131,22 @@ class Catalog:
                     )
                     continue
                 self._question_lesson[q.id] = lesson.id
+            for i, exp in enumerate(lesson.experiments):
+                # A prediction is answered like a quiz question: its id shares their namespace.
+                q = exp.predict
+                if q is None or self._experiments[exp.id].experiment is not exp:
+                    continue  # no prediction, or a duplicate experiment (already reported)
+                if q.id in self._question_lesson:
+                    other = self._question_lesson[q.id]
+                    self.problems.append(
+                        item.problem(
+                            ("experiments", i, "predict", "id"),
+                            f"question id {q.id!r} is also used in lesson {other!r}",
+                        )
+                    )
+                    continue
+                self._question_lesson[q.id] = lesson.id
+                self._predictions[q.id] = exp.id
             for i, ex in enumerate(lesson.exercises):
                 if ex.id in self._exercises:
                     other = self._exercises[ex.id].lesson
@@ -143,6 +160,8 @@ class Catalog:
                 self._exercises[ex.id] = ExerciseEntry(ex, lesson.id, i, item)
 
     def _cross_check(self) -> None:
+        from lab.catalog.runspec import SettingError, parse_setting  # runspec imports us
+
         for item in self._loaded.values():
             lesson = item.lesson
             for i, prereq in enumerate(lesson.prerequisites):
@@ -158,6 +177,17 @@ class Catalog:
                                 ("sections", i, "body"), f"[[{link}]] links to no glossary term"
                             )
                         )
+            for i, exp in enumerate(lesson.experiments):
+                if exp.predict is not None:
+                    for name, value in exp.predict.settings.items():
+                        try:
+                            parse_setting(exp, name, value)
+                        except SettingError as exc:
+                            self.problems.append(
+                                item.problem(
+                                    ("experiments", i, "predict", "settings", name), str(exc)
+                                )
+                            )
             for i, term in enumerate(lesson.glossary):
                 for j, other in enumerate(term.see_also):
                     if not self.term(other):
@@ -205,6 +235,15 @@ class Catalog:
 
     def lesson_of_question(self, question_id: str) -> str | None:
         return self._question_lesson.get(question_id)
+
+    def prediction(self, question_id: str) -> ExperimentEntry | None:
+        """The experiment whose prediction has this question id."""
+        experiment = self._predictions.get(question_id)
+        return self._experiments[experiment] if experiment else None
+
+    def predictions(self) -> list[ExperimentEntry]:
+        """Experiments that ask a prediction, in teaching order."""
+        return [self._experiments[e] for e in self._predictions.values()]
 
     def search_terms(self, query: str, limit: int = 8) -> list[tuple[TermEntry, float]]:
         """Terms best matching `query` on term, aliases and translations, best first."""

@@ -170,6 +170,29 @@ Question = Annotated[
     Field(discriminator="kind"),
 ]
 
+
+class PredictSettings(Strict):
+    settings: dict[str, Any] = {}
+    """The experiment's settings for the run the prediction is about (the rest stay default)."""
+
+
+class PredictSingle(SingleChoice, PredictSettings):
+    pass
+
+
+class PredictTrueFalse(TrueFalse, PredictSettings):
+    pass
+
+
+class PredictNumeric(Numeric, PredictSettings):
+    pass
+
+
+Prediction = Annotated[
+    PredictSingle | PredictTrueFalse | PredictNumeric, Field(discriminator="kind")
+]
+"""A question asked before an experiment's first run; the run shows whether it was right."""
+
 # --- experiments -------------------------------------------------------------------------
 
 
@@ -419,6 +442,7 @@ class Experiment(Strict):
     scripted: ScriptedSpec | None = None
     goal: Goal | None = None
     params: dict[str, Param] = {}
+    predict: Prediction | None = None
 
     @field_validator("goal")
     @classmethod

@@ -10,14 +10,15 @@ import typer
 from lab.cli import app, state
 
 
-def open_app(target: str | None = None) -> None:
-    """Run the full-screen app, at `target` when given (a lesson, an experiment, `quiz[:LESSON]`).
+def open_app(target: str | None = None, settings: dict[str, str] | None = None) -> None:
+    """Run the full-screen app, at `target` when given (a lesson, an experiment, `quiz[:LESSON]`),
+    an experiment's form filled with `settings`.
 
     Textual and the app are imported here, not at the top: `lab glossary` and friends stay quick.
     """
     from lab.tui.app import make_app
 
-    lab_app = make_app(state.catalog(), target=target)
+    lab_app = make_app(state.catalog(), target=target, settings=settings)
     try:
         lab_app.run()
     finally:
@@ -36,13 +37,40 @@ def known_targets(catalog) -> list[str]:
 @app.command("open")
 def open_cmd(
     target: Annotated[str, typer.Argument(metavar="ID", help="A lesson id or an experiment id.")],
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="KEY=VALUE: an experiment's setting, filled in its form (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     """Open the app straight at a lesson or an experiment (ids as `lab lessons` and
-    `lab experiments` print them)."""
+    `lab experiments` print them); `lab open gd-diverge --set lr=1.5` fills in the settings."""
     catalog = state.catalog()
     if not (catalog.lesson(target) or catalog.experiment(target)):
         close = difflib.get_close_matches(target, known_targets(catalog), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `lab lessons`"
         typer.echo(f"lab: no lesson or experiment {target!r}{hint}", err=True)
         raise typer.Exit(1)
-    open_app(target)
+    open_app(target, checked_settings(catalog, target, settings or []) or None)
+
+
+def checked_settings(catalog, target: str, settings: list[str]) -> dict[str, str]:
+    """`--set` values as typed, each checked as `lab run --set` checks it; a bad one ends the
+    command in one line with status 2."""
+    from lab.catalog.runspec import SettingError, parse_setting
+    from lab.cli.run_cmds import _key_value
+
+    if not settings:
+        return {}
+    entry = catalog.experiment(target)
+    try:
+        if entry is None:
+            raise SettingError(f"--set fills an experiment's settings; {target!r} is a lesson")
+        pairs = dict(_key_value(s) for s in settings)
+        for name, raw in pairs.items():
+            parse_setting(entry.experiment, name, raw)
+    except SettingError as exc:
+        typer.echo(f"lab open: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return pairs

@@ -13,6 +13,7 @@ import typer
 
 from lab.cli import app, state
 from lab.table import table
+from lab.text import plural
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 POLL_S = 0.1
@@ -114,7 +115,7 @@ def exercise(
         return
     if hint is not None:
         if hint > len(ex.hints):
-            _fail(f"{ex.id} has {len(ex.hints)} hint(s)", 1)
+            _fail(f"{ex.id} has {plural(len(ex.hints), 'hint')}", 1)
         typer.echo(f"hint {hint} of {len(ex.hints)}: {ex.hints[hint - 1]}")
         return
     if reset:

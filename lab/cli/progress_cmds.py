@@ -273,6 +273,7 @@ def progress(
     if ctx.invoked_subcommand is not None:
         return
     from lab.exercises.session import progress as exercise_progress
+    from lab.quiz.predict import progress as prediction_progress
     from lab.quiz.progress import progress as figures
     from lab.table import table
 
@@ -281,9 +282,11 @@ def progress(
     with store:
         data = figures(catalog, store)
         exercises = exercise_progress(catalog, store)
+        predictions = prediction_progress(catalog, store)
         read = store.lessons_read()
     if as_json:
-        typer.echo(json.dumps({**data.to_json(), "exercises": exercises}, indent=2))
+        output = {**data.to_json(), "exercises": exercises, "predictions": predictions}
+        typer.echo(json.dumps(output, indent=2))
         return
     rows = [
         [

@@ -12,6 +12,7 @@ import typer
 from lab.cli import app, state
 
 EPOCH_LINES = 30  # a longer run prints about this many epoch lines, evenly spaced
+VIEW_ROWS = 16  # the final picture of the model under the loss chart
 
 
 @app.command()
@@ -93,9 +94,10 @@ class _Printer:
         self.transient = False  # a line the next output replaces is on the terminal
         self.epoch_rows: list[tuple[int, dict]] = []
         self.points: list[tuple[int, str, float]] = []
+        self.views = None  # a ViewState once the run sends a picture of the model
 
     def show(self, event, session) -> None:
-        from lab.engine.events import Done, EpochEnd, Log, Progress, Start, to_json
+        from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View, to_json
 
         if isinstance(event, Progress):
             self.points.append((event.step, event.series, event.loss))
@@ -104,6 +106,8 @@ class _Printer:
         if self.as_json:
             typer.echo(to_json(event))
             return
+        if isinstance(event, View):
+            self._keep_view(event)
         if isinstance(event, Start):
             self._clear()
             typer.echo(f"{event.experiment} on {event.device}: {event.parameters:,} parameters")
@@ -123,6 +127,8 @@ class _Printer:
             chart = self._chart()
             if chart:
                 typer.echo(chart)
+            if self.views is not None and event.status != "failed":
+                typer.echo(self._final_view())
             typer.echo(f"{event.status}: {event.reason}")
             if event.metrics:
                 typer.echo("  ".join(f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()))
@@ -131,6 +137,25 @@ class _Printer:
                 typer.echo(self._goal_line(session.metrics))
             if event.traceback and event.status == "failed":
                 typer.echo(event.traceback.rstrip(), err=True)
+
+    def _keep_view(self, event) -> None:
+        from lab.tui.view_drawing import ViewState
+
+        if self.views is None:
+            self.views = ViewState()
+        self.views.add(event.kind, event.step, event.data)
+
+    def _final_view(self) -> str:
+        """The last picture of the run's first kind (its boundary, fit, ...) as plain text."""
+        from lab.tui.view_drawing import describe, draw, legend
+
+        kind = self.views.kinds()[0]
+        width = min(shutil.get_terminal_size((80, 24)).columns, 80)
+        ascii = "utf" not in (sys.stdout.encoding or "").casefold()
+        picture = draw(self.views, kind, width, VIEW_ROWS, ascii).plain
+        lines = [describe(kind, self.views.latest[kind]["step"])]
+        lines += [line.rstrip() for line in picture.splitlines()]
+        return "\n".join([*lines, legend(kind, ascii)]).rstrip()
 
     def _goal_line(self, metrics: dict) -> str:
         value = metrics.get(self.goal.metric)  # shown as the goal is written: 0.95, not 95%

@@ -77,7 +77,9 @@ class Worker:
         self._start: Callable[[dict, Callable[[], bool]], Worker] | None = None
         self._probe: Callable[[], bool] = lambda: True
         self._early: str | None = None  # "stop" or "kill" asked before the process existed
+        self._spec: dict | None = None  # sent to a worker made `later`, before it was made
         self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
         if process is not None:
             self._drain_stderr()
 
@@ -141,15 +143,24 @@ class Worker:
         return self._ready_seen or self.process.poll() is not None
 
     def send(self, run_spec: dict) -> None:
-        """Hand the worker its run; stdin stays open (closing it means: the parent is gone)."""
-        if self.process is None and not self._launch(run_spec):
-            return  # stopped before it began: events() says so
+        """Hand the worker its run; stdin stays open (closing it means: the parent is gone).
+
+        A worker made `later` keeps the spec, and is made when its events are first read: the
+        caller may hold a lock around `send` that `stop()` needs, so `send` must not wait."""
+        if self.process is None:
+            self._spec = run_spec
+            return
+        self._write(run_spec)
+
+    def _write(self, run_spec: dict) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(run_spec) + "\n")
         self.process.stdin.flush()
 
     def _launch(self, run_spec: dict) -> bool:
         assert self._start is not None
+        if self._early is not None:
+            return False
         try:
             made = self._start(run_spec, lambda: self._early is not None)
         except StartCancelled:
@@ -167,9 +178,11 @@ class Worker:
     def events(self) -> Iterator[Event]:
         """The run's events, ending with exactly one Done, even if the process dies."""
         if self.process is None:
-            self._finished = True
-            yield Done("stopped", "stopped before the run began")
-            return
+            if self._spec is None or not self._launch(self._spec):
+                self._finished = True
+                yield Done("stopped", "stopped before the run began")
+                return
+            self._write(self._spec)
         assert self.process.stdout is not None
         for line in self.process.stdout:
             line = line.strip()
@@ -179,11 +192,13 @@ class Worker:
                 event = from_json(line)
             except (ValueError, KeyError, TypeError):
                 continue  # not an event: ignore rather than crash the reader
-            yield event
             if isinstance(event, Done):
+                # Closed (and reaped) before the Done is handed on: a reader may stop at it.
                 self._finished = True
                 self.close()
+                yield event
                 return
+            yield event
         yield self._death()
 
     async def aevents(self) -> AsyncIterator[Event]:
@@ -220,6 +235,32 @@ class Worker:
             return
         self._signal(signal.SIGINT)
 
+    def pause(self) -> None:
+        """Hold the run before its next update (it waits without using the CPU)."""
+        self._command("pause")
+
+    def step(self) -> None:
+        """One more update, then hold (pauses a running run after one more update)."""
+        self._command("step")
+
+    def step_epoch(self) -> None:
+        """The rest of the current epoch, then hold."""
+        self._command("epoch")
+
+    def resume(self) -> None:
+        """Train on without holding."""
+        self._command("resume")
+
+    def _command(self, word: str) -> None:
+        # A line on stdin, after the spec (the session sends commands only once it is sent).
+        with self._lock:
+            stdin = self.process.stdin if self.process is not None else None
+            if stdin is None or stdin.closed:
+                return
+            with contextlib.suppress(OSError, ValueError):
+                stdin.write(word + "\n")
+                stdin.flush()
+
     def kill(self) -> None:
         """End the process now (no Done will come from it)."""
         if self._before_process("kill"):
@@ -235,13 +276,19 @@ class Worker:
         return False
 
     def close(self) -> None:
-        """Close our end of stdin: an idle worker exits, a running one stops."""
+        """Close our end of stdin: an idle worker exits, a running one stops; its exit is
+        collected on a thread, so that no finished worker stays a zombie while the app runs."""
         if self.process is None:
             self._before_process("stop")
             return
         with contextlib.suppress(OSError):
             if self.process.stdin and not self.process.stdin.closed:
                 self.process.stdin.close()
+        with self._lock:
+            if self._reaper is not None:
+                return
+            self._reaper = threading.Thread(target=self.wait, name="lab-reap-worker", daemon=True)
+        self._reaper.start()
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.process is None:
@@ -370,6 +417,7 @@ class ForkServer:
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.stderr.append(line)
+        self.process.wait()  # it ended (its stderr closed): no zombie while the app goes on
 
     def _receive(self) -> str:
         try:

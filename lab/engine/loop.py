@@ -1,4 +1,4 @@
-"""Provides the training loop as a generator of events: `run_events(run_spec, should_stop)`.
+"""Provides the training loop as a generator of events: `run_events(run_spec, control)`.
 
 It knows nothing of who listens: the worker writes the events as JSON lines, tests read them
 in-process. Exactly one `Done` ends every run, whatever happens.
@@ -20,6 +20,7 @@ from torch import nn
 
 from lab.catalog.runspec import RunSpec, spec_error
 from lab.catalog.schema import OptimizerSpec, ScheduleSpec
+from lab.engine.control import Control, as_control
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
@@ -34,6 +35,7 @@ from lab.engine.models import (
     summary,
 )
 from lab.engine.scripted.base import ScriptError, Stopped
+from lab.engine.views import ViewMaker
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
@@ -42,10 +44,12 @@ START_SAMPLES = 256  # the loss at the start (divergence is judged against it) a
 
 
 def run_events(
-    run_spec: RunSpec | dict[str, Any], should_stop: Callable[[], bool]
+    run_spec: RunSpec | dict[str, Any], control: Control | Callable[[], bool]
 ) -> Iterator[Event]:
     """Every event of one run, ending with exactly one `Done`; never raises. A run spec that
-    arrives as JSON data is validated into the typed `RunSpec` first."""
+    arrives as JSON data is validated into the typed `RunSpec` first. `control` says when to
+    stop (a plain `should_stop()` will do) and, for a `Control` fed commands, when to step."""
+    control = as_control(control)
     done = False
     try:
         try:
@@ -57,9 +61,9 @@ def run_events(
         if run.scripted:
             from lab.engine.scripted import run_scripted
 
-            events = run_scripted(run, should_stop)
+            events = run_scripted(run, control)
         else:
-            events = train(run, should_stop)
+            events = train(run, control)
         for event in events:
             done = isinstance(event, Done)
             yield event
@@ -249,7 +253,7 @@ def start_loss(model: nn.Module, X, y, loss_fn, seed: int) -> float:
 # --- the loop -------------------------------------------------------------------------------
 
 
-def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
+def train(run: RunSpec, control: Control) -> Iterator[Event]:
     """A declarative training run (`run.spec`: a TrainSpec), top to bottom."""
     spec = run.train
     num_epochs = run.epochs
@@ -291,6 +295,7 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
         torch_version=torch.__version__,
     )
     loss_fn = LOSSES[loss_name]()
+    views = ViewMaker(model, X_train, y_train, loss_name, classify)
     watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))
     torch.manual_seed(seed)  # the summary's and start loss's passes must not shift the stream
 
@@ -308,6 +313,8 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
     reporter = Reporter()
     metrics: dict[str, float] = {}
     step = 0
+    if control.should_stop():  # also takes a pause sent with the spec: no update goes first
+        raise Stopped(metrics, "stopped before the first step")
 
     for epoch in range(1, num_epochs + 1):
         model.train()
@@ -317,6 +324,14 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
         else:
             batches = tensor_batches(X_train, y_train, batch_size, spec.shuffle, shuffle_gen)
         for X, y in batches:  # X: [batch, *sample shape], y: [batch] or [batch, targets]
+            if control.holding():  # paused: the curve and views show every update, then wait
+                progress = reporter.flush(epoch, step)
+                if progress is not None:
+                    yield progress
+                if step and views.shown_step != step:
+                    yield from views.views(step)
+            if control.wait_turn():
+                raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
             # forward
             y_hat = model(X)
             # loss
@@ -338,7 +353,10 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
             progress = reporter.add(epoch, step, value, len(X))
             if progress is not None:
                 yield progress
-            if should_stop():
+            # views (at a bounded rate: a picture every VIEW_EVERY_S at most)
+            if views.due():
+                yield from views.views(step)
+            if control.should_stop():
                 raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
 
         progress = reporter.flush(epoch, step)
@@ -361,6 +379,8 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
             if val_acc is not None:
                 metrics["val_accuracy"] = val_acc
         yield EpochEnd(epoch, metrics)
+        if views.due():
+            yield from views.views(step)
         if schedule is not None:
             schedule.step()
 
@@ -371,7 +391,8 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
             elif epoch - best["epoch"] >= stopping.patience:
                 yield Log(f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}")
                 break
-        if should_stop():
+        control.epoch_done()
+        if control.should_stop():
             raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
 
     # with early stopping on, the run ends on its best epoch's weights whether patience ran out
@@ -380,6 +401,7 @@ def train(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
     if restore and best["epoch"] != epoch:
         model.load_state_dict(best["state"])
         yield Log(f"restored epoch {best['epoch']}'s weights, the best of the run")
+    yield from views.views(step)  # the picture of the finished model, whatever the rate
 
     # final metrics: the finished model on every split
     final: dict[str, float] = {}

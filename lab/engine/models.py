@@ -141,10 +141,15 @@ def output_size(y: torch.Tensor, loss: str, classes: int | None) -> int:
     return int(y.shape[1]) if y.ndim == 2 else 1
 
 
-def summary(model: nn.Module, X: torch.Tensor, device: torch.device) -> str:
-    """torchinfo's table: layers, output shapes, parameter counts (falls back to repr).
+SUMMARY_HEADER = ("layer", "output", "params")
+"""Short enough for the experiment screen's side panel (29 columns) with a CNN's rows."""
+SUMMARY_NOTE = "output: shape for one sample"
 
-    Shapes are shown for a batch of two samples."""
+
+def summary(model: nn.Module, X: torch.Tensor, device: torch.device) -> str:
+    """The model as a beginner reads it: under a header, the input's shape, then a row per
+    layer with its output's shape for one sample (no batch dimension) and its parameter count.
+    torchinfo runs one sample through a copy; its text (or the model's repr) if that fails."""
     try:
         import copy
 
@@ -152,10 +157,32 @@ def summary(model: nn.Module, X: torch.Tensor, device: torch.device) -> str:
 
         # On a copy: the summary's hooks and forward pass leave the model that trains untouched.
         twin = copy.deepcopy(model)
-        stats = info(twin, input_data=X[:2].to(device), verbose=0, device=device, depth=3)
-        return str(stats)
+        sample = X[:1].to(device)
+        stats = info(twin, input_data=sample, verbose=0, device=device, depth=3)
+        rows = [("input", _per_sample(list(sample.shape)), "")]
+        for layer in stats.summary_list:
+            if layer.depth < 1:
+                continue
+            shape = _per_sample(layer.output_size) if layer.output_size else ""
+            params = f"{layer.num_params:,}" if layer.is_leaf_layer else ""
+            rows.append(("  " * (layer.depth - 1) + layer.class_name, shape, params))
+        return summary_table(rows)
     except Exception:  # the summary is a nicety; never fail a run over it
         return repr(model)
+
+
+def summary_table(rows: list[tuple[str, str, str]]) -> str:
+    """`layer  output  params` over the rows, parameters aligned right, then what the shapes
+    are."""
+    table = [SUMMARY_HEADER, *rows]
+    name_w, shape_w, params_w = (max(len(r[i]) for r in table) for i in range(3))
+    lines = [f"{n:<{name_w}}  {s:<{shape_w}}  {p:>{params_w}}".rstrip() for n, s, p in table]
+    return "\n".join([*lines, SUMMARY_NOTE])
+
+
+def _per_sample(shape: list[int]) -> str:
+    """`[16, 8, 8]`: a batch of one's shape without its batch dimension."""
+    return "[" + ", ".join(str(s) for s in shape[1:]) + "]"
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -198,6 +198,7 @@ class ViewMaker:
         self.sent: set[str] = set()
         self.clock = clock
         self.last = -math.inf
+        self.shown_step: int | None = None  # the step the last views showed
         self.span: dict = {}
 
     def due(self) -> bool:
@@ -205,7 +206,7 @@ class ViewMaker:
 
     def views(self, step: int) -> list[View]:
         """One view of each kind, now (the caller decides when: `due()` or at an epoch's end)."""
-        self.last = self.clock()
+        self.last, self.shown_step = self.clock(), step
         out = []
         for kind in self.kinds:
             first = kind not in self.sent

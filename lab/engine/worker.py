@@ -2,8 +2,9 @@
 
 Started ahead of time: it imports torch at once, then waits for its spec. It stops with
 `done: stopped` on SIGINT, SIGTERM or SIGHUP, and when its stdin closes (the parent is gone),
-so a dropped SSH session never leaves a run training on a shared GPU. One thread: training
-looks at stdin itself, a few times a second.
+so a dropped SSH session never leaves a run training on a shared GPU. After the spec, stdin
+carries step-by-step commands (`lab.engine.control`): pause, step, epoch, resume. One thread:
+training looks at stdin itself, a few times a second, and a paused run blocks on it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import select
 import signal
 import sys
 import time
+
+from lab.engine.control import Control
 
 
 class _Stop:
@@ -34,33 +37,88 @@ def _on_signal(signum, frame) -> None:
         raise _Interrupted
 
 
-STDIN_POLL_S = 0.1  # how often a run looks whether its stdin closed (the parent is gone)
+STDIN_POLL_S = 0.1  # how often a running run looks at its stdin (commands, or the parent gone)
 
 
-class _ShouldStop:
-    """The loop's `should_stop()`: a signal came, or stdin closed. Stdin is looked at from the
-    training thread itself, with a zero-timeout select at most every STDIN_POLL_S, so the worker
-    runs no second thread beside training."""
+class _Stdin:
+    """The worker's stdin read raw, so no buffered reader hides a line from select: first the
+    run spec, then command lines (`pause`, `step`, `epoch`, `resume`). End of file means the
+    parent is gone."""
+
+    fd = 0
 
     def __init__(self) -> None:
+        self.pending = b""
+        self.closed = False
+
+    def read(self) -> None:
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:
+            chunk = b""
+        self.closed = not chunk
+        self.pending += chunk
+
+    def readline(self) -> str:
+        """The next line, blocking until it is whole (or stdin closes)."""
+        while b"\n" not in self.pending and not self.closed:
+            self.read()
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode("utf-8", "replace")
+
+    def lines(self) -> list[str]:
+        """The whole lines read so far (a command split across reads waits for its end)."""
+        *whole, self.pending = self.pending.split(b"\n")
+        return [line.decode("utf-8", "replace").strip() for line in whole]
+
+
+class _PipeControl(Control):
+    """The loop's control: commands from stdin; a signal or stdin closing stops the run.
+
+    One thread: the training thread itself looks at stdin, with a zero-timeout select at most
+    every STDIN_POLL_S while running. Paused, it blocks in select on stdin and on the signal
+    wake-up pipe, so it uses no CPU and still stops at once on a signal or the parent going."""
+
+    def __init__(self, stdin: _Stdin, wake: int) -> None:
+        super().__init__()
+        self.stdin, self.wake = stdin, wake
         self.next_look = 0.0
 
-    def __call__(self) -> bool:
-        if not _Stop.requested:
-            now = time.monotonic()
-            if now >= self.next_look:
-                self.next_look = now + STDIN_POLL_S
-                _Stop.requested = _stdin_closed()
+    def stopped(self) -> bool:
         return _Stop.requested
 
+    def receive(self, wait: bool) -> list[str]:
+        if _Stop.requested:
+            return []
+        if b"\n" in self.stdin.pending:  # commands that came with the spec
+            return self.stdin.lines()
+        if not wait:
+            now = time.monotonic()
+            if now < self.next_look:
+                return []
+            self.next_look = now + STDIN_POLL_S
+        try:
+            readable, _, _ = select.select([self.stdin.fd, self.wake], [], [], None if wait else 0)
+        except (OSError, ValueError):
+            _Stop.requested = True
+            return []
+        if self.wake in readable:  # a signal: its handler has set _Stop.requested
+            with contextlib.suppress(OSError):
+                os.read(self.wake, 512)
+        if self.stdin.fd in readable:
+            self.stdin.read()
+            if self.stdin.closed:
+                _Stop.requested = True
+        return self.stdin.lines()
 
-def _stdin_closed() -> bool:
-    # After the spec, stdin stays open (and silent) for as long as the parent lives.
-    try:
-        readable, _, _ = select.select([sys.stdin], [], [], 0)
-        return bool(readable) and not os.read(sys.stdin.fileno(), 4096)
-    except (OSError, ValueError):
-        return True
+
+def _wake_on_signal() -> int:
+    """A pipe the C signal handler writes to, so a select waiting on it wakes at a signal."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    return read_end
 
 
 # What some runs need beyond torch, most common first: imported while the worker waits for its
@@ -79,7 +137,7 @@ def preload(until=lambda: False) -> None:
 
 
 def _spec_waiting() -> bool:
-    readable, _, _ = select.select([sys.stdin], [], [], 0)
+    readable, _, _ = select.select([_Stdin.fd], [], [], 0)
     return bool(readable)
 
 
@@ -100,6 +158,7 @@ def main() -> int:
     # Events go to the real stdout; anything a library prints goes to stderr instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     sys.stdout = sys.stderr
+    wake = _wake_on_signal()
     from lab.engine.events import Done, to_json
 
     def emit(event) -> None:
@@ -116,7 +175,8 @@ def main() -> int:
         _say_ready()
         preload(until=_spec_waiting)
 
-        line = sys.stdin.readline()
+        stdin = _Stdin()
+        line = stdin.readline()
         _Stop.waiting = False
     except _Interrupted:
         emit(Done("stopped", "stopped before the run began"))
@@ -131,7 +191,7 @@ def main() -> int:
     if _Stop.requested:
         emit(Done("stopped", "stopped before the run began"))
         return 0
-    for event in run_events(run_spec, _ShouldStop()):
+    for event in run_events(run_spec, _PipeControl(stdin, wake)):
         emit(event)
     return 0
 

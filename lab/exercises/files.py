@@ -32,15 +32,21 @@ def ensure_file(entry) -> bool:
 
 def reset_file(entry) -> Path | None:
     """Put the starter back; the learner's file is kept beside it. Returns the backup's path."""
-    path = exercise_path(entry)
-    backup = None
-    if path.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = path.with_name(f"{path.stem}.bak-{stamp}.py")
-        n = 1
-        while backup.exists():
-            n += 1
-            backup = path.with_name(f"{path.stem}.bak-{stamp}-{n}.py")
-        os.replace(path, backup)
+    backup = keep_aside(exercise_path(entry))
     ensure_file(entry)
+    return backup
+
+
+def keep_aside(path: Path) -> Path | None:
+    """Move the learner's file (if there is one) to `NAME.bak-STAMP.py` beside it, so that
+    what replaces it loses nothing. Returns the backup's path."""
+    if not path.exists():
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.stem}.bak-{stamp}.py")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.stem}.bak-{stamp}-{n}.py")
+    os.replace(path, backup)
     return backup

@@ -22,6 +22,7 @@ import torch
 from lab.catalog.exercise_schema import Check, Exercise, Input, parse_path
 from lab.engine.models import build_model
 from lab.exercises.syntax import static_check, static_name
+from lab.text import plural
 
 LEARNER_MODULE = "exercise"
 SOLUTION_MODULE = "solution"
@@ -482,7 +483,7 @@ def partition(value: Any, n: int) -> None:
     missing = [i for i in range(n) if i not in seen]
     if missing:
         raise Failed(
-            f"parts that leave out {len(missing)} sample(s) (index {missing[0]}, ...), "
+            f"parts that leave out {plural(len(missing), 'sample')} (index {missing[0]}, ...), "
             "expected every sample in one part"
         )
 

@@ -7,37 +7,34 @@ same per-epoch metrics and early stopping, the same evaluation at the end.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lab.export import pieces
 from lab.export.pieces import Imports
 
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
+    from lab.catalog.schema import TrainSpec
 
-def train_script(run_spec: dict[str, Any]) -> str:
-    spec = run_spec["spec"]
+
+def train_script(run: RunSpec) -> str:
+    spec = run.train
     imports = Imports()
     imports.add("torch")
-    experiment = run_spec.get("experiment", "experiment")
+    experiment = run.experiment
     head = pieces.header(
-        run_spec,
+        run,
         f"Run it with `python {experiment.replace('-', '_')}.py`. On the CPU it ends with the\n"
         f"same metrics as `lab run {experiment}` with the same settings.",
     )
-    data = pieces.data_code(run_spec, imports)
+    data = pieces.data_code(run, imports)
     model = pieces.model_code(spec, imports)
     loop = _loop(spec, imports)
-    dataloader = spec.get("loader") == "dataloader"
-    stopping = spec.get("early_stopping")
-    extra = []
-    if stopping:
-        extra = [
-            f"patience = {int(stopping['patience'])}  # epochs without a better val loss",
-            f"min_delta = {pieces.literal(float(stopping.get('min_delta', 0.0)))}",
-        ]
+    dataloader = spec.loader == "dataloader"
     parts = [
         head,
         imports.text(),
-        pieces.settings_code(spec, extra),
+        pieces.settings_code(spec),
         "# --- data ---\n" + data,
         "# --- model, loss, optimizer ---\n" + model,
         pieces.device_code(spec),
@@ -57,13 +54,13 @@ def train_script(run_spec: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _loop(spec: dict[str, Any], imports: Imports) -> str:
-    shuffle = bool(spec.get("shuffle", True))
-    dataloader = spec.get("loader") == "dataloader"
-    stopping = spec.get("early_stopping")
+def _loop(spec: TrainSpec, imports: Imports) -> str:
+    shuffle = spec.shuffle
+    dataloader = spec.loader == "dataloader"
+    stopping = spec.early_stopping
     splits = pieces.splits_of(spec)
     watched = "val_loss" if "val" in splits else "train_loss"
-    classify = pieces.classify(spec)
+    classify = spec.classification
     imports.add("math")
 
     if dataloader:
@@ -127,32 +124,19 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
         else:
             epoch_end += '    metrics["val_loss"], _ = evaluate(*splits["val"])\n'
     epoch_end += '    print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
-    if spec.get("schedule"):
+    if spec.schedule:
         epoch_end += "    schedule.step()\n"
     if stopping:
         imports.add("copy")
-        restore = bool(stopping.get("restore_best", True))
         epoch_end += (
             f"    # early stopping on the {watched.replace('_', ' ')}\n"
             f'    if metrics["{watched}"] < best_loss - min_delta:\n'
             f'        best_loss, best_epoch = metrics["{watched}"], epoch\n'
             "        best_state = copy.deepcopy(model.state_dict())\n"
             "    elif epoch - best_epoch >= patience:\n"
+            '        print(f"early stopping at epoch {epoch}: no better than epoch {best_epoch}")\n'
+            "        break\n"
         )
-        if restore:
-            epoch_end += (
-                "        model.load_state_dict(best_state)\n"
-                "        print(\n"
-                '            f"early stopping at epoch {epoch}: no better than epoch "\n'
-                '            f"{best_epoch}; restored epoch {best_epoch}\'s weights"\n'
-                "        )\n"
-            )
-        else:
-            epoch_end += (
-                '        print(f"early stopping at epoch {epoch}: "\n'
-                '              f"no better than epoch {best_epoch}")\n'
-            )
-        epoch_end += "        break\n"
     start = "step = 0\n"
     if stopping:
         start += "best_loss, best_epoch, best_state = math.inf, 0, None\n"
@@ -164,7 +148,7 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
         "        for k, v in metrics.items()\n"
         "    )"
     )
-    final = (
+    final = pieces.restore_code(spec) + (
         "# --- the trained model on every split ---\n"
         "final = {}\n"
         "for name, (X, y) in splits.items():\n"

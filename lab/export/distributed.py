@@ -8,33 +8,36 @@ lab's ranks (lab/engine/scripted/ddp_rank.py) step for step: same data, same sta
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+from typing import TYPE_CHECKING
 
+from lab.catalog.schema import DatasetSpec, ModelSpec, OptimizerSpec, TrainSpec
 from lab.export import pieces
 from lab.export.pieces import Imports
+
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
 
 SCRIPTED = {"ddp-digits"}
 
 
-def scripted_script(run_spec: dict[str, Any]) -> str:
-    """ddp-digits as a declarative digits run, trained the way its ranks train."""
-    args = run_spec["spec"]["args"]
-    spec = {
-        "dataset": {"name": "digits"},
-        "model": {"builder": "mlp", "args": {"hidden": [64]}},
-        "loss": "cross_entropy",
-        "optimizer": {"name": "sgd", "lr": float(args["lr"])},
-        "epochs": int(args["epochs"]),
-        "batch_size": int(args["batch_size"]),
-        "seed": int(args["seed"]),
-        "shuffle": True,
-    }
-    return train_script({**run_spec, "spec": spec}, drop_last=True)
+def scripted_script(run: RunSpec) -> str:
+    """ddp-digits as a declarative digits run, trained the way its ranks train
+    (lab/engine/scripted/ddp_rank.py: the digits MLP, plain SGD, the 70/15/15 split)."""
+    args = run.scripted.resolved_args()
+    spec = TrainSpec(
+        dataset=DatasetSpec(name="digits"),
+        model=ModelSpec(builder="mlp", args={"hidden": [64]}),
+        loss="cross_entropy",
+        optimizer=OptimizerSpec(name="sgd", lr=float(args["lr"])),
+        epochs=int(args["epochs"]),
+        batch_size=int(args["batch_size"]),
+        seed=int(args["seed"]),
+    )
+    return train_script(run.model_copy(update={"kind": "train", "spec": spec}), drop_last=True)
 
 
-def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
-    spec = copy.deepcopy(run_spec["spec"])
+def train_script(run: RunSpec, drop_last: bool = False) -> str:
+    spec = run.train
     imports = Imports()
     for module in ("os", "math", "torch"):
         imports.add(module)
@@ -43,26 +46,19 @@ def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
     imports.add("torch.utils.data", "DataLoader")
     imports.add("torch.utils.data", "DistributedSampler")
     imports.add("torch.utils.data", "TensorDataset")
-    name = run_spec.get("experiment", "experiment").replace("-", "_") + "_ddp.py"
+    name = run.experiment.replace("-", "_") + "_ddp.py"
     head = pieces.header(
-        run_spec,
+        run,
         f"Run it on this machine with 2 processes: `torchrun --nproc_per_node=2 {name}`.\n"
         "On several machines, run on each: `torchrun --nnodes=2 --nproc_per_node=2\n"
         f"--rdzv_backend=c10d --rdzv_endpoint=HOST:29500 --rdzv_id=1 {name}`,\n"
         "HOST being one machine every other machine can reach.",
         "a PyTorch script for torchrun",
     )
-    data = pieces.data_code(run_spec, imports)
+    data = pieces.data_code(run, imports)
     model = pieces.model_code(spec, imports)
     loop = _loop(spec, imports)  # before the imports are written: it may add one
-    extra = []
-    stopping = spec.get("early_stopping")
-    if stopping:
-        extra = [
-            f"patience = {int(stopping['patience'])}  # epochs without a better val loss",
-            f"min_delta = {pieces.literal(float(stopping.get('min_delta', 0.0)))}",
-        ]
-    settings = pieces.settings_code(spec, extra).replace(
+    settings = pieces.settings_code(spec).replace(
         "batch_size = ",
         "# per process: one step averages batch_size x world_size samples\nbatch_size = ",
     )
@@ -105,8 +101,8 @@ def train_script(run_spec: dict[str, Any], drop_last: bool = False) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _loader(spec: dict[str, Any], drop_last: bool) -> str:
-    shuffle = bool(spec.get("shuffle", True))
+def _loader(spec: TrainSpec, drop_last: bool) -> str:
+    shuffle = spec.shuffle
     why = "every step averages the same number of samples" if drop_last else ""
     return (
         "# All processes shuffle with the same seed (plus the epoch), then process r takes\n"
@@ -119,10 +115,10 @@ def _loader(spec: dict[str, Any], drop_last: bool) -> str:
     )
 
 
-def _loop(spec: dict[str, Any], imports: Imports) -> str:
+def _loop(spec: TrainSpec, imports: Imports) -> str:
     splits = pieces.splits_of(spec)
-    classify = pieces.classify(spec)
-    stopping = spec.get("early_stopping")
+    classify = spec.classification
+    stopping = spec.early_stopping
     watched = "val_loss" if "val" in splits else "train_loss"
     val = ""
     if "val" in splits:
@@ -138,14 +134,12 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
     stop = ""
     if stopping:
         imports.add("copy")
-        restore = bool(stopping.get("restore_best", True))
         stop = (
             f'    if metrics["{watched}"] < best_loss - min_delta:\n'
             f'        best_loss, best_epoch = metrics["{watched}"], epoch\n'
             "        best_state = copy.deepcopy(model.state_dict())\n"
             "    elif epoch - best_epoch >= patience:\n"
-            + ("        model.load_state_dict(best_state)\n" if restore else "")
-            + "        if rank == 0:\n"
+            "        if rank == 0:\n"
             '            print(f"early stopping at epoch {epoch}: '
             'no better than epoch {best_epoch}")\n'
             "        break\n"
@@ -192,10 +186,11 @@ def _loop(spec: dict[str, Any], imports: Imports) -> str:
         f"{val}"
         "    if rank == 0:\n"
         '        print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
-        + ("    schedule.step()\n" if spec.get("schedule") else "")
+        + ("    schedule.step()\n" if spec.schedule else "")
         + stop
         + "\n"
-        "# --- the trained model on every split, reported by rank 0 ---\n"
+        + pieces.restore_code(spec, distributed=True)
+        + "# --- the trained model on every split, reported by rank 0 ---\n"
         "if rank == 0:\n"
         "    final = {}\n"
         "    for name, (X, y) in eval_splits.items():\n"

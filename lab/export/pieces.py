@@ -12,11 +12,14 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.catalog import allowlists as allow
 
-CLASSIFY = set(allow.CLASSIFICATION_LOSSES)
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
+    from lab.catalog.schema import LayerSpec, TrainSpec
+
 LOSS_CLASSES = {
     "mse": "MSELoss",
     "l1": "L1Loss",
@@ -37,18 +40,6 @@ DOWNLOAD_FOLDERS = {
     "mnist": "MNIST",
     "fashion-mnist": "FashionMNIST",
     "cifar10": "cifar-10-batches-py",
-}
-# The engine's defaults for the synthetic sets (lab.engine.datasets.SYNTHETIC_ARGS, which
-# imports torch; the app exports without it). tests/export checks that the two agree.
-SYNTHETIC_DEFAULTS: dict[str, dict[str, Any]] = {
-    "linear-tiny": {},
-    "linear": {"n": 100, "w": 2.0, "b": 1.0, "noise": 0.5},
-    "hours-pass": {"n": 100, "noise": 1.0},
-    "moons": {"n": 200, "noise": 0.1},
-    "circles": {"n": 200, "noise": 0.05, "factor": 0.5},
-    "spirals": {"n": 300, "noise": 0.2, "turns": 1.5},
-    "xor": {"n": 200, "noise": 0.2},
-    "random-regression": {"n": 100, "features": 1000, "targets": 10},
 }
 EVAL_BATCH = 4096  # the engine's evaluation batch: the same sums in the same order
 PARTS = f"zip(X.split({EVAL_BATCH}), y.split({EVAL_BATCH}), strict=True)"
@@ -88,15 +79,9 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
-def classify(spec: dict[str, Any]) -> bool:
-    return spec["loss"] in CLASSIFY
-
-
-def header(run_spec: dict[str, Any], how: str, what: str = "a plain PyTorch script") -> str:
-    experiment = run_spec.get("experiment", "experiment")
-    lesson = run_spec.get("lesson")
-    tweaks = run_spec.get("tweaks") or {}
-    settings = ", ".join(f"{k}={v}" for k, v in tweaks.items())
+def header(run: RunSpec, how: str, what: str = "a plain PyTorch script") -> str:
+    experiment, lesson = run.experiment, run.lesson
+    settings = ", ".join(f"{k}={v}" for k, v in run.tweaks.items())
     lines = [f'"""{experiment}: the lab\'s experiment as {what}.', ""]
     where = f"From the lesson {lesson}; exported" if lesson else "Exported"
     lines.append(f"{where} by `lab export {experiment}`")
@@ -108,41 +93,38 @@ def header(run_spec: dict[str, Any], how: str, what: str = "a plain PyTorch scri
 # --- data -----------------------------------------------------------------------------------
 
 
-def data_code(run_spec: dict[str, Any], imports: Imports) -> str:
+def data_code(run: RunSpec, imports: Imports) -> str:
     """numpy arrays X_train, y_train (X_val, X_test, ... where the split has them), as the
     engine's `load_data` makes them, then `as_tensors` for the loss."""
-    spec = run_spec["spec"]
-    ds = spec["dataset"]
-    name, args = ds["name"], ds.get("args", {})
-    split = ds.get("split", {})
-    val, test = float(split.get("val", 0.15)), float(split.get("test", 0.15))
-    stratify = classify(spec) and split.get("stratify", True)
+    spec = run.train
+    ds = spec.dataset
+    name, args = ds.name, ds.args
+    val, test = float(ds.split.val), float(ds.split.test)
+    stratify = spec.classification and ds.split.stratify
     imports.add("numpy")
-    parts = [_load(name, args, run_spec, imports)]
+    parts = [_load(name, args, run, imports)]
     official_test = name in DOWNLOAD_CLASSES or (name == "csv" and bool(args.get("test")))
-    limit = ds.get("subset")
+    limit = ds.subset
     if limit:
         parts.append(_take_code(limit, official_test, test))
     if val > 0 or (test > 0 and not official_test):
         imports.add("sklearn.model_selection", "train_test_split")
         parts.append(_split_helper(stratify))
     parts.append(_split_code(val, test, official_test))
-    names = ["train"] + (["val"] if val > 0 else []) + (["test"] if test > 0 else [])
-    normalize = ds.get("normalize", "none")
-    if normalize != "none":
-        parts.append(_normalize_code(normalize, names))
-    parts.append(_tensor_code(spec, name, args, names))
+    names = splits_of(spec)
+    if ds.normalize != "none":
+        parts.append(_normalize_code(ds.normalize, names))
+    parts.append(_tensor_code(spec, name, names))
     return "\n\n".join(parts)
 
 
-def splits_of(spec: dict[str, Any]) -> list[str]:
-    split = spec["dataset"].get("split", {})
-    val, test = float(split.get("val", 0.15)), float(split.get("test", 0.15))
+def splits_of(spec: TrainSpec) -> list[str]:
+    val, test = spec.dataset.split.val, spec.dataset.split.test
     return ["train"] + (["val"] if val > 0 else []) + (["test"] if test > 0 else [])
 
 
-def _load(name: str, args: dict[str, Any], run_spec: dict[str, Any], imports: Imports) -> str:
-    a = {**_synthetic_defaults(name), **args}
+def _load(name: str, args: dict[str, Any], run: RunSpec, imports: Imports) -> str:
+    a = {**allow.DATASET_ARGS[name], **args}  # the set's defaults, as the engine fills them in
     seed_expr = f"{int(args['seed'])}" if "seed" in args else "seed"
     n = int(a.get("n", 0))
     if name == "linear-tiny":
@@ -216,18 +198,14 @@ def _load(name: str, args: dict[str, Any], run_spec: dict[str, Any], imports: Im
             "y = digits.target.astype(np.int64)"
         )
     if name in DOWNLOAD_CLASSES:
-        return _download_code(name, run_spec, imports)
-    return _csv_code(args, run_spec, imports)
+        return _download_code(name, run, imports)
+    return _csv_code(args, run, imports)
 
 
-def _synthetic_defaults(name: str) -> dict[str, Any]:
-    return dict(SYNTHETIC_DEFAULTS.get(name, {}))
-
-
-def _download_code(name: str, run_spec: dict[str, Any], imports: Imports) -> str:
+def _download_code(name: str, run: RunSpec, imports: Imports) -> str:
     imports.add("torchvision")
     cls = DOWNLOAD_CLASSES[name]
-    root = data_root(name, run_spec)
+    root = data_root(name, run)
     if name == "cifar10":
         shape = "# [N, 32, 32, 3] uint8 -> [N, 3, 32, 32] floats in 0..1"
         images = "np.asarray(part.data).transpose(0, 3, 1, 2)"
@@ -248,22 +226,22 @@ def _download_code(name: str, run_spec: dict[str, Any], imports: Imports) -> str
     )
 
 
-def data_root(name: str, run_spec: dict[str, Any]) -> Path:
+def data_root(name: str, run: RunSpec) -> Path:
     """The folder holding the lab's copy of a download set (shared first), else the cache."""
-    roots = [Path(p) for p in (run_spec.get("data_shared"), run_spec.get("data_cache")) if p]
+    roots = run.data_roots()
     for root in roots:
         if (root / DOWNLOAD_FOLDERS[name]).is_dir():
             return root
     return roots[-1] if roots else Path("data")
 
 
-def _csv_code(args: dict[str, Any], run_spec: dict[str, Any], imports: Imports) -> str:
+def _csv_code(args: dict[str, Any], run: RunSpec, imports: Imports) -> str:
     imports.add("csv")
     label = str(args["label"])
-    lesson_dir = Path(run_spec.get("lesson_dir") or ".")
+    lesson_dir = Path(run.lesson_dir)
     train = (lesson_dir / str(args["train"])).resolve()
     test = (lesson_dir / str(args["test"])).resolve() if args.get("test") else None
-    classify_run = run_spec["spec"]["loss"] in CLASSIFY
+    classify_run = run.train.classification
     numeric = classify_run and _labels_are_numbers([train, test], label)
     if not classify_run:
         convert = "np.array([float(v) for v in y])"
@@ -402,8 +380,8 @@ def _normalize_code(how: str, names: list[str]) -> str:
     )
 
 
-def _tensor_code(spec: dict[str, Any], name: str, args: dict[str, Any], names: list[str]) -> str:
-    if spec["loss"] == "cross_entropy":
+def _tensor_code(spec: TrainSpec, name: str, names: list[str]) -> str:
+    if spec.loss == "cross_entropy":
         body = "    return torch.tensor(X), torch.tensor(y)"
         doc = "float32 features, class indices as int64"
     else:
@@ -418,16 +396,16 @@ def _tensor_code(spec: dict[str, Any], name: str, args: dict[str, Any], names: l
 # --- model, loss, optimizer -------------------------------------------------------------------
 
 
-def model_code(spec: dict[str, Any], imports: Imports) -> str:
+def model_code(spec: TrainSpec, imports: Imports) -> str:
     """`model = nn.Sequential(...)`, layer by layer, after `torch.manual_seed(seed)`."""
-    model = spec["model"]
+    model = spec.model
     imports.add("torch", "nn")
-    if model.get("builder") == "mlp":
-        layers, pre = _mlp(model.get("args", {}), spec)
-    elif model.get("builder") == "small-cnn":
-        layers, pre = _small_cnn(model.get("args", {}), spec)
+    if model.builder == "mlp":
+        layers, pre = _mlp(model.resolved_args(), spec)
+    elif model.builder == "small-cnn":
+        layers, pre = _small_cnn(model.resolved_args(), spec)
     else:
-        layers, pre = [(layer.get("name"), _layer(layer)) for layer in model["layers"]], ""
+        layers, pre = [(layer.name, _layer(layer)) for layer in model.layers], ""
     if layers and all(n for n, _ in layers):
         imports.add("collections", "OrderedDict")
         rows = "\n".join(f'            ("{n}", {code}),' for n, code in layers)
@@ -438,27 +416,26 @@ def model_code(spec: dict[str, Any], imports: Imports) -> str:
     return f"{pre}torch.manual_seed(seed)  # the same starting weights as `lab run`\nmodel = {body}"
 
 
-def _layer(layer: dict[str, Any]) -> str:
-    args = [literal(a) for a in layer.get("args", [])]
-    args += [f"{k}={literal(v)}" for k, v in layer.get("kwargs", {}).items()]
-    return f"nn.{layer['type']}({', '.join(args)})"
+def _layer(layer: LayerSpec) -> str:
+    args = [literal(a) for a in layer.args]
+    args += [f"{k}={literal(v)}" for k, v in layer.kwargs.items()]
+    return f"nn.{layer.type}({', '.join(args)})"
 
 
-def _outputs(spec: dict[str, Any]) -> str:
-    if spec["loss"] == "cross_entropy":
+def _outputs(spec: TrainSpec) -> str:
+    if spec.loss == "cross_entropy":
         return "num_classes"
     return "y_train.shape[1]"
 
 
-def _num_classes(spec: dict[str, Any]) -> str:
-    if spec["loss"] != "cross_entropy":
+def _num_classes(spec: TrainSpec) -> str:
+    if spec.loss != "cross_entropy":
         return 'X_train, y_train = splits["train"]\n'
     labels = "max(int(y.max()) for _, y in splits.values()) + 1"
     return f'X_train, y_train = splits["train"]\nnum_classes = {labels}\n'
 
 
-def _mlp(args: dict[str, Any], spec: dict[str, Any]):
-    a = {"hidden": [64], "activation": "relu", "dropout": 0.0, **args}
+def _mlp(a: dict[str, Any], spec: TrainSpec):
     act = ACTIVATIONS[a["activation"]]
     layers: list[tuple[str | None, str]] = [(None, "nn.Flatten()")]
     width = "X_train[0].numel()"
@@ -471,8 +448,7 @@ def _mlp(args: dict[str, Any], spec: dict[str, Any]):
     return layers, _num_classes(spec)
 
 
-def _small_cnn(args: dict[str, Any], spec: dict[str, Any]):
-    a = {"channels": [16, 32], "kernel_size": 3, "hidden": 64, **args}
+def _small_cnn(a: dict[str, Any], spec: TrainSpec):
     k = int(a["kernel_size"])
     layers: list[tuple[str | None, str]] = []
     channels = "channels"
@@ -495,18 +471,18 @@ def _small_cnn(args: dict[str, Any], spec: dict[str, Any]):
     return layers, pre
 
 
-def loss_code(spec: dict[str, Any]) -> str:
-    return f"loss_fn = nn.{LOSS_CLASSES[spec['loss']]}()"
+def loss_code(spec: TrainSpec) -> str:
+    return f"loss_fn = nn.{LOSS_CLASSES[spec.loss]}()"
 
 
-def optimizer_code(spec: dict[str, Any]) -> str:
-    opt = spec["optimizer"]
-    name = opt["name"]
+def optimizer_code(spec: TrainSpec) -> str:
+    opt = spec.optimizer
+    name = opt.name
     kwargs = ["lr=lr"]
-    momentum, wd = float(opt.get("momentum", 0.0)), float(opt.get("weight_decay", 0.0))
+    momentum, wd = float(opt.momentum), float(opt.weight_decay)
     if name in ("sgd", "rmsprop") and momentum:
         kwargs.append(f"momentum={literal(momentum)}")
-    if name == "sgd" and opt.get("nesterov"):
+    if name == "sgd" and opt.nesterov:
         kwargs.append("nesterov=True")
     if wd:
         kwargs.append(f"weight_decay={literal(wd)}")
@@ -514,18 +490,18 @@ def optimizer_code(spec: dict[str, Any]) -> str:
     return f"optimizer = torch.optim.{optimizer}(model.parameters(), {', '.join(kwargs)})"
 
 
-def schedule_code(spec: dict[str, Any]) -> str:
-    schedule = spec.get("schedule")
-    if not schedule:
+def schedule_code(spec: TrainSpec) -> str:
+    schedule = spec.schedule
+    if schedule is None:
         return ""
-    if schedule["name"] == "step":
-        return (
-            "# the learning rate times gamma every step_size epochs\n"
-            "schedule = torch.optim.lr_scheduler.StepLR(\n"
-            f"    optimizer, step_size={int(schedule.get('step_size', 10))}, "
-            f"gamma={literal(float(schedule.get('gamma', 0.5)))}\n"
-            ")"
+    if schedule.name == "step":
+        call = (
+            "torch.optim.lr_scheduler.StepLR(optimizer, "
+            f"step_size={schedule.step_size}, gamma={literal(float(schedule.gamma))})"
         )
+        if len(f"schedule = {call}") > 88:  # ruff's line length: it breaks the call
+            call = call.replace("(optimizer", "(\n    optimizer").removesuffix(")") + "\n)"
+        return f"# the learning rate times gamma every step_size epochs\nschedule = {call}"
     return (
         "# the learning rate follows half a cosine down to 0 over the epochs\n"
         "schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=num_epochs)"
@@ -540,10 +516,10 @@ def correct_expr(loss: str, y: str = "y") -> str:
     return f"((y_hat > {threshold}) == ({y} > 0.5)).sum().item()"
 
 
-def evaluate_code(spec: dict[str, Any], model: str = "model") -> str:
+def evaluate_code(spec: TrainSpec, model: str = "model") -> str:
     """`evaluate(X, y)`: mean loss (and accuracy) over a split, in eval mode, no gradients."""
-    loss = spec["loss"]
-    if classify(spec):
+    loss = spec.loss
+    if spec.classification:
         return (
             "@torch.no_grad()\n"
             "def evaluate(X, y):\n"
@@ -570,19 +546,42 @@ def evaluate_code(spec: dict[str, Any], model: str = "model") -> str:
     )
 
 
-def settings_code(spec: dict[str, Any], extra: list[str] | None = None) -> str:
+def settings_code(spec: TrainSpec) -> str:
     lines = [
-        f"seed = {int(spec['seed'])}",
-        f"num_epochs = {int(spec['epochs'])}",
-        f"batch_size = {int(spec['batch_size'])}",
-        f"lr = {literal(float(spec['optimizer']['lr']))}",
+        f"seed = {spec.seed}",
+        f"num_epochs = {spec.epochs}",
+        f"batch_size = {spec.batch_size}",
+        f"lr = {literal(float(spec.optimizer.lr))}",
     ]
-    return "# --- settings ---\n" + "\n".join(lines + (extra or []))
+    stopping = spec.early_stopping
+    if stopping:
+        lines += [
+            f"patience = {stopping.patience}  # epochs without a better val loss",
+            f"min_delta = {literal(float(stopping.min_delta))}",
+        ]
+    return "# --- settings ---\n" + "\n".join(lines)
 
 
-def device_code(spec: dict[str, Any]) -> str:
-    if spec.get("device", "auto") != "auto":
-        return f"device = torch.device({literal(spec['device'])})  # as the experiment asks"
+def restore_code(spec: TrainSpec, distributed: bool = False) -> str:
+    """After the loop: back to the best epoch's weights, as the engine ends a run with early
+    stopping (whether patience ran out or the epochs did)."""
+    stopping = spec.early_stopping
+    if not stopping or not stopping.restore_best:
+        return ""
+    say = 'print(f"restored epoch {best_epoch}\'s weights, the best of the run")'
+    if distributed:  # every process restores (their weights are the same); rank 0 says so
+        say = f"if rank == 0:\n        {say}"
+    return (
+        "# early stopping on: the run ends on its best epoch's weights\n"
+        "if best_state is not None and best_epoch != epoch:\n"
+        "    model.load_state_dict(best_state)\n"
+        f"    {say}\n\n"
+    )
+
+
+def device_code(spec: TrainSpec) -> str:
+    if spec.device != "auto":
+        return f"device = torch.device({literal(spec.device)})  # as the experiment asks"
     return (
         "# the GPU when there is one, as `lab run` picks it\n"
         'if torch.cuda.is_available():\n    device = torch.device("cuda")\n'

@@ -9,7 +9,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
 
 # ruff's defaults (line length 88), not this project's settings: the script is the learner's.
 RUFF_FORMAT = ["format", "--isolated", "--stdin-filename", "script.py", "-"]
@@ -19,21 +22,21 @@ class ExportError(ValueError):
     """An experiment that cannot be exported; one line saying why and what to do instead."""
 
 
-def export_script(run_spec: dict[str, Any], distributed: bool = False) -> str:
-    """The script for `run_spec` (what `build_run_spec` returns); `distributed`: for torchrun."""
+def export_script(run: RunSpec, distributed: bool = False) -> str:
+    """The script for `run` (what `build_run_spec` returns); `distributed`: for torchrun."""
     from lab.export import declarative, scripted
     from lab.export import distributed as ddp
 
-    experiment = run_spec.get("experiment", "experiment")
-    if run_spec.get("kind") == "train":
+    experiment = run.experiment
+    if run.train:
         write = ddp.train_script if distributed else declarative.train_script
-        text = write(run_spec)
+        text = write(run)
     else:
-        name = run_spec["spec"]["name"]
+        name = run.scripted.name
         if name in ddp.SCRIPTED:
-            text = ddp.scripted_script(run_spec)
+            text = ddp.scripted_script(run)
         elif name in scripted.BODIES and not distributed:
-            text = scripted.script(run_spec)
+            text = scripted.script(run)
         elif name in scripted.BODIES:
             raise ExportError(
                 f"{experiment} trains on one process by design; --distributed is for the "
@@ -92,7 +95,7 @@ def find_ruff() -> str | None:
 
 def default_path(experiment_id: str, distributed: bool = False) -> Path:
     """Where the app writes an exported script: beside the learner's exercises in LAB_HOME."""
-    from lab import paths
+    from lab.exercises.files import exercises_dir
 
     stem = experiment_id.replace("-", "_") + ("_ddp" if distributed else "")
-    return paths.lab_home() / "exercises" / f"{stem}.py"
+    return exercises_dir() / f"{stem}.py"

@@ -7,21 +7,21 @@ other scripted experiments demonstrate rather than train and are refused by `exp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.export import pieces
+
+if TYPE_CHECKING:
+    from lab.catalog.runspec import RunSpec
 
 HOW = "Run it with `python {name}.py`; it ends with the metrics of `lab run {experiment}`."
 
 
-def script(run_spec: dict[str, Any]) -> str:
-    spec = run_spec["spec"]
-    name = spec["name"]
-    experiment = run_spec.get("experiment", name)
-    head = pieces.header(
-        run_spec, HOW.format(name=experiment.replace("-", "_"), experiment=experiment)
-    )
-    body = BODIES[name](spec["args"])
+def script(run: RunSpec) -> str:
+    spec = run.scripted
+    experiment = run.experiment
+    head = pieces.header(run, HOW.format(name=experiment.replace("-", "_"), experiment=experiment))
+    body = BODIES[spec.name](spec.resolved_args())
     return f"{head}\n\n{body}"
 
 

@@ -70,13 +70,14 @@ def final_metrics(last_epoch: dict[str, Any], done: dict[str, Any] | None) -> di
 
 
 class RunSession:
-    """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`
-    and `close()` may come from any other.
+    """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`,
+    `close()` and the stepping calls may come from any other.
 
     `worker` has the `lab.engine.client.Worker` interface (`send`, `events`, `stop`, `kill`,
-    `close`, `wait`); the session sends it `run` when `events()` is first iterated, on the
-    thread that reads. `store` is a Store to record in (borrowed), or `open_store` a callable that
-    opens one on the writing thread (owned: closed at the end); with neither, nothing is kept.
+    `close`, `wait`, and for stepping `pause`, `step`, `step_epoch`, `resume`); the session
+    sends it `run` when `events()` is first iterated, on the thread that reads. `store` is a
+    Store to record in (borrowed), or `open_store` a callable that opens one on the writing
+    thread (owned: closed at the end); with neither, nothing is kept.
     """
 
     def __init__(
@@ -101,7 +102,12 @@ class RunSession:
         self._ended_at = 0.0
         self._lock = threading.Lock()
         self._stopping = False
-        self._sent = False
+        self._sending = False  # send() began: a stop() signals the worker
+        self._sent = False  # send() returned: stepping commands go to the worker
+        self._held: list[str] = []  # step-by-step commands given before the spec was sent
+        self.paused = False
+        """Paused or stepping (pause, step, step_epoch) and not resumed: a front-end shows each
+        event as it comes instead of batching."""
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -143,16 +149,21 @@ class RunSession:
             yield from self._handle(Done("failed", "the worker ended without a result"))
 
     def _send(self) -> None:
-        with self._lock:  # a stop() from now on signals the worker, or was seen here
-            if self._sent:
+        with self._lock:  # from here a stop() signals the worker (one before: seen below)
+            if self._sending:
                 return
-            self._sent = True
-            stopping = self._stopping
-        if stopping:
-            self.worker.stop()  # before its process exists: it never starts
+            self._sending = True
         # Not under the lock: a worker whose torch is still loading waits in send() until it
         # is ready or stopped, and stop() (the learner's `s`) must reach it meanwhile.
         self.worker.send(self.run.to_json())
+        with self._lock:  # stepping commands from now on go straight to the worker
+            self._sent = True
+            stopping = self._stopping
+            held, self._held = self._held, []
+        if stopping:  # asked before the spec went: the run ends as soon as it begins
+            self.worker.stop()
+        for command in held:
+            getattr(self.worker, command)()
 
     def _handle(self, event: Event) -> Iterator[Event]:
         if self.done is not None:
@@ -174,10 +185,37 @@ class RunSession:
         """Ask the run to stop; its events end with `done: stopped` within a second."""
         with self._lock:
             self._stopping = True
-            sent = self._sent
-        if sent:
+            sending = self._sending
+        if sending:
             with contextlib.suppress(Exception):
                 self.worker.stop()
+
+    def pause(self) -> None:
+        """Hold the run before its next update; the worker waits without using the CPU."""
+        self._forward("pause")
+
+    def step(self) -> None:
+        """One more update, then hold: its progress (and views) come at once."""
+        self._forward("step")
+
+    def step_epoch(self) -> None:
+        """The rest of the current epoch, then hold."""
+        self._forward("step_epoch")
+
+    def resume(self) -> None:
+        """Train on without holding."""
+        self._forward("resume")
+
+    def _forward(self, command: str) -> None:
+        with self._lock:
+            if self._stopping or self.done is not None:
+                return
+            self.paused = command != "resume"
+            if not self._sent:
+                self._held.append(command)
+                return
+            with contextlib.suppress(Exception):
+                getattr(self.worker, command)()
 
     def close(self, reason: str = "the app closed while the run went on") -> None:
         """End the run now (the app exits, the learner leaves the screen): the worker is stopped

@@ -45,6 +45,7 @@ class LabApp(App):
         store: Any = None,
         target: str | None = None,
         store_error: str | None = None,
+        settings: dict[str, str] | None = None,
         prewarm: bool = True,
         checker: Any = None,
     ) -> None:
@@ -55,6 +56,8 @@ class LabApp(App):
         self.store = store
         self.store_error = store_error
         self.target = target
+        self.settings = settings or {}
+        """`lab open ID --set KEY=VALUE`: the target experiment's form starts with these."""
         self.shutdown_hooks: list[Callable[[], Any]] = []
         """Called once each as the app exits (see the module docstring)."""
         self.checker = checker
@@ -175,7 +178,7 @@ class LabApp(App):
         elif self.catalog.lesson(target):
             self.open_lesson(target)
         elif self.catalog.experiment(target):
-            self.open_experiment(target)
+            self.open_experiment(target, self.settings)
         elif self.catalog.exercise(target):
             self.open_exercise(target)
         else:
@@ -186,13 +189,13 @@ class LabApp(App):
 
         self.push_screen(LessonScreen(lesson_id))
 
-    def open_experiment(self, experiment_id: str) -> None:
+    def open_experiment(self, experiment_id: str, settings: dict[str, str] | None = None) -> None:
         try:
             from lab.tui.screens.experiment import ExperimentScreen
         except ImportError:
             self.notify("The experiment screen is not available yet.", severity="warning")
             return
-        self.push_screen(ExperimentScreen(experiment_id))
+        self.push_screen(ExperimentScreen(experiment_id, settings))
 
     def open_exercise(self, exercise_id: str) -> None:
         from lab.tui.screens.exercise import ExerciseScreen
@@ -257,6 +260,12 @@ class LabApp(App):
         else:
             self.push_screen(GlossaryScreen(focus_search=True))
 
+    def action_help_quit(self) -> None:
+        # Ctrl+C (Textual's hint names ctrl+q): name the key that help and the footer name.
+        focused = self.focused
+        key = "ctrl+q" if isinstance(focused, TextArea) and not focused.read_only else "q"
+        self.notify(f"Press {key} to quit.", title="Do you want to quit?", markup=False)
+
     def action_quit_lab(self) -> None:
         if not self.run_in_progress:
             self.exit()
@@ -283,6 +292,7 @@ def make_app(
     target: str | None = None,
     prewarm: bool = True,
     checker: Any = None,
+    settings: dict[str, str] | None = None,
 ) -> LabApp:
     """The app for `catalog`; opens the learner's store unless one is given; the exercise
     checker is started on first use unless one is given (tests give a fake one).
@@ -298,5 +308,11 @@ def make_app(
         except Exception as exc:  # noqa: BLE001 - any failure leaves a usable read-only lab
             store, error = None, str(exc) or type(exc).__name__
     return LabApp(
-        catalog, store=store, target=target, store_error=error, prewarm=prewarm, checker=checker
+        catalog,
+        store=store,
+        target=target,
+        store_error=error,
+        prewarm=prewarm,
+        checker=checker,
+        settings=settings,
     )

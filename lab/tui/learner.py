@@ -18,6 +18,10 @@ class LessonProgress:
     mastery: float | None = None  # expected recall 0..1 (lab.quiz.progress); None before any answer
     runs: int = 0
     exercises_done: int = 0
+    due: int = 0
+    """Quiz questions due now."""
+    seen: int = 0
+    """Quiz questions answered at least once."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,38 @@ class HomeFigures:
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     due: int = 0
     next_due: datetime | None = None
+    done: frozenset[str] = frozenset()
+    """The ids of the exercises done."""
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What "Continue" opens: `target` as `LabApp.open_target` takes it, and what it says."""
+
+    target: str
+    text: str
+
+
+def next_step(catalog: Any, figures: HomeFigures) -> NextStep | None:
+    """The first unfinished step in course order: a lesson unread, a quiz due or never taken,
+    an exercise not done; reviews due in any lesson read come first. None when all is done."""
+    lessons = catalog.lessons
+    where = {x.id: f"lesson {i} of {len(lessons)}, {x.title}" for i, x in enumerate(lessons, 1)}
+    for lesson in lessons:
+        p = figures.lessons.get(lesson.id, LessonProgress())
+        if p.read and p.due:
+            return NextStep(f"quiz:{lesson.id}", f"review {where[lesson.id]} ({p.due} due)")
+    for lesson in lessons:
+        p = figures.lessons.get(lesson.id, LessonProgress())
+        if not p.read:
+            return NextStep(lesson.id, f"read {where[lesson.id]}")
+        if lesson.quiz and p.seen < len(lesson.quiz):
+            return NextStep(f"quiz:{lesson.id}", f"the quiz of {where[lesson.id]}")
+        for entry in catalog.exercises(lesson.id):
+            if entry.exercise.id not in figures.done:
+                title = entry.exercise.title
+                return NextStep(entry.exercise.id, f"exercise {title!r} of {where[lesson.id]}")
+    return None
 
 
 def home_figures(store: Any, catalog: Any) -> HomeFigures:
@@ -46,10 +82,12 @@ def home_figures(store: Any, catalog: Any) -> HomeFigures:
             mastery=x.mastery if x.seen else None,
             runs=runs.get(x.id, 0),
             exercises_done=sum(1 for e in catalog.exercises(x.id) if e.exercise.id in done),
+            due=x.due,
+            seen=x.seen,
         )
         for x in figures.lessons
     }
-    return HomeFigures(lessons, figures.due, figures.next_due)
+    return HomeFigures(lessons, figures.due, figures.next_due, frozenset(done))
 
 
 def exercises_done(store: Any, entries: list[Any]) -> set[str]:

@@ -14,8 +14,9 @@ from typing import Any
 
 from textual.message import Message
 
-from lab.engine.events import Done, EpochEnd, Log, Progress, Start
+from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View
 from lab.runs.session import Point, RunSession, RunTrack
+from lab.tui.view_drawing import ONCE_KEYS, PATH_KINDS
 
 POINT_BATCH_S = 0.1
 """Progress events are gathered this long before they cross to the screen as one message."""
@@ -42,6 +43,14 @@ class EpochFinished(Message):
     epochs: list[EpochEnd]
     val_points: list[Point]
     """Validation losses that came only with their epoch, placed at its last training step."""
+
+
+@dataclass
+class ViewsArrived(Message):
+    """Pictures of the model since the last batch: the latest of each kind, every point of a
+    path (cost, surface), and any view carrying data sent once (the training points)."""
+
+    views: list[View]
 
 
 @dataclass
@@ -82,15 +91,18 @@ def read_run(
     points: list[Progress] = []
     epochs: list[EpochEnd] = []
     val_points: list[Point] = []
+    views: list[View] = []
     flushed = time.monotonic()
 
     def flush() -> None:
-        nonlocal points, epochs, val_points, flushed
+        nonlocal points, epochs, val_points, views, flushed
         if points:
             post(PointsArrived(points))
         if epochs:
             post(EpochFinished(epochs, val_points))
-        points, epochs, val_points, flushed = [], [], [], time.monotonic()
+        if views:
+            post(ViewsArrived(worth_drawing(views)))
+        points, epochs, val_points, views, flushed = [], [], [], [], time.monotonic()
 
     for event in session.events():
         if cancelled():
@@ -101,15 +113,33 @@ def read_run(
         elif isinstance(event, EpochEnd):
             epochs.append(event)
             val_points.extend(added)
-        if isinstance(event, (Progress, EpochEnd)):
-            if time.monotonic() - flushed >= POINT_BATCH_S:
+        elif isinstance(event, View):
+            views.append(event)
+        if isinstance(event, (Progress, EpochEnd, View)):
+            # Paused, each event is a step the learner asked for: shown at once (the next one
+            # may not come until they press n again).
+            if session.paused or time.monotonic() - flushed >= POINT_BATCH_S:
                 flush()
             continue
         flush()
         if isinstance(event, Start):
             post(RunStarted(event))
+            flushed = 0.0  # the run's first points cross at once, not a batch later
         elif isinstance(event, Log):
             post(LogArrived(event.text))
         elif isinstance(event, Done):
             post(RunFinished(event))
     flush()
+
+
+def worth_drawing(views: list[View]) -> list[View]:
+    """The views of a batch the panel needs, in order: a view superseded by a later one of its
+    kind is dropped unless it is a path's point or carries data sent only once."""
+    last = {view.kind: i for i, view in enumerate(views)}
+    return [
+        view
+        for i, view in enumerate(views)
+        if i == last[view.kind]
+        or view.kind in PATH_KINDS
+        or any(key in view.data for key in ONCE_KEYS)
+    ]

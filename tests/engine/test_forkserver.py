@@ -144,12 +144,14 @@ def test_a_stop_before_the_process_exists_ends_the_run_stopped_without_one():
 
     worker = Worker.later(start, ready=lambda: False)
     assert not worker.ready
-    sender = threading.Thread(target=worker.send, args=({"spec": {}},))
-    sender.start()
-    asked.wait(5)
-    worker.stop()
-    sender.join(5)
-    [done] = list(worker.events())
+    worker.send({"spec": {}})  # kept: the process is made when the events are read
+    events = []
+    reader = threading.Thread(target=lambda: events.extend(worker.events()))
+    reader.start()
+    assert asked.wait(5)
+    worker.stop()  # at once, though the reader waits for the process to be made
+    reader.join(5)
+    [done] = events
     assert (done.status, done.reason) == ("stopped", "stopped before the run began")
     assert worker.process is None
 

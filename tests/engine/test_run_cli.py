@@ -15,6 +15,7 @@ from lab.cli import app, state
 from tests.fake_worker import InProcessWorker
 
 GOOD = str(Path(__file__).resolve().parents[1] / "fixtures" / "good")
+LONG = Path(GOOD).with_name("long")
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +53,37 @@ def test_json_prints_the_events_themselves():
     assert events[0]["type"] == "start" and events[-1]["type"] == "done"
     assert events[-1]["metrics"]["best_w"] == 2.0
     assert sum(e["type"] == "progress" for e in events) == 9
+
+
+def test_json_prints_the_views_of_a_declarative_run():
+    """y = 2x with one Linear(1, 1): the fit, the (w, b) cost surface and the weights, flat
+    JSON like every event; the surface comes once, the last view is the finished model."""
+    result = _lab("run", "gd-example-fit", "--json")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    views = [e for e in events if e["type"] == "view"]
+    assert {v["kind"] for v in views} == {"fit", "surface", "weights"}
+    surfaces = [v for v in views if v["kind"] == "surface"]
+    assert "cost" in surfaces[0] and all("cost" not in s for s in surfaces[1:])
+    assert surfaces[-1]["step"] == 200 and abs(surfaces[-1]["w"] - surfaces[0]["best"]["w"]) < 0.1
+    assert events[-1]["type"] == "done"
+    assert events.index(views[0]) > 0 and events[0]["type"] == "start"
+
+
+def test_the_final_view_is_drawn_under_the_chart():
+    """A classifier on the moons: after the loss chart, its last decision boundary, both
+    predicted classes shaded and the training points of both classes on top."""
+    result = CliRunner().invoke(
+        app, ["--lessons", str(LONG), "run", "long-moons", "--epochs", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    [at] = [i for i, line in enumerate(lines) if line.startswith("decision boundary at step")]
+    assert at > [i for i, line in enumerate(lines) if "loss" in line][0]  # under the chart
+    picture = "\n".join(lines[at + 1 : at + 17])
+    assert {"+", "o", "x"} <= set(picture) and ("·" in picture or "." in picture)
+    assert lines[at + 17].startswith("predicted class:")
+    assert lines[at + 18].startswith("completed: trained 20 epochs")
 
 
 def test_a_setting_out_of_range_is_refused_before_anything_runs():

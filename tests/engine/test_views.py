@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from lab.engine import views
-from lab.engine.events import View, from_json, to_json
-from tests.engine.conftest import run_all, scripted_run
+from lab.engine.events import Start, View, from_json, to_json
+from tests.engine.conftest import done_of, run_all, scripted_run, train_run
 
 
 def _xor(n=400, seed=0):
@@ -165,3 +165,35 @@ def test_the_cost_view_matches_the_mse_formula_and_marks_each_step():
     assert [c.step for c in costs] == [1, 2, 3, 4, 5]
     walked = [c.data["w"] for c in costs]
     assert walked[0] == 0.5 and all(a < b < 2 for a, b in zip(walked, walked[1:], strict=False))
+
+
+def test_a_declarative_run_on_xor_ends_with_a_boundary_that_is_xor():
+    """Through the real loop: views come while it trains, and the last boundary (the finished
+    model) predicts the XOR label at each quadrant's centre."""
+    spec = {
+        "dataset": {"name": "xor", "args": {"n": 400, "noise": 0.05}, "split": {"val": 0.2}},
+        "model": {"layers": [{"Linear": [2, 16]}, "ReLU", {"Linear": [16, 2]}]},
+        "loss": "cross_entropy",
+        "optimizer": {"name": "adam", "lr": 0.05},
+        "epochs": 30,
+        "batch_size": 32,
+        "seed": 0,
+    }
+    events = run_all(train_run(spec))
+    assert done_of(events).status == "completed"
+    shown = [e for e in events if isinstance(e, View)]
+    assert {v.kind for v in shown} == {"boundary", "weights"}
+    boundaries = [v for v in shown if v.kind == "boundary"]
+    assert "points" in boundaries[0].data and all("points" not in b.data for b in boundaries[1:])
+    last = boundaries[-1].data
+    assert boundaries[-1].step == max(v.step for v in shown)
+
+    def predicted(px, py):
+        col = min(range(len(last["x"])), key=lambda i: abs(last["x"][i] - px))
+        row = min(range(len(last["y"])), key=lambda i: abs(last["y"][i] - py))
+        return last["classes"][row][col]
+
+    for px, py in [(0.5, 0.5), (-0.5, 0.5), (-0.5, -0.5), (0.5, -0.5)]:
+        assert predicted(px, py) == int((px > 0) ^ (py > 0)), (px, py)
+    # each view comes after the Start and before the Done
+    assert isinstance(events[0], Start) and not isinstance(events[-2], Start)

@@ -86,7 +86,8 @@ def test_every_declarative_experiment_exports_a_script_that_ends_like_lab_run(
         if not exp.train:
             continue
         run_spec = build_run_spec(entry, epochs=few_epochs(entry))
-        run_spec["data_cache"] = str(download_cache)  # only the MNIST-style sets look there
+        # only the MNIST-style sets look in the cache
+        run_spec = run_spec.model_copy(update={"data_cache": str(download_cache)})
         started = time.perf_counter()
         done = list(run_events(run_spec, lambda: False))[-1]
         engine_s = time.perf_counter() - started
@@ -200,11 +201,12 @@ def test_scripted_experiments_that_train_export_their_own_code(shipped, tmp_path
     assert ruff(RUFF_CHECK, text).returncode == 0, ruff(RUFF_CHECK, text).stdout
 
 
-def test_the_exporter_knows_the_engines_defaults_for_synthetic_sets():
+def test_the_exporter_fills_in_the_engines_defaults_for_synthetic_sets():
+    """The script writes the schema's defaults (allowlists); the engine fills in its own."""
+    from lab.catalog.allowlists import DATASET_ARGS
     from lab.engine.datasets import SYNTHETIC_ARGS
-    from lab.export.pieces import SYNTHETIC_DEFAULTS
 
-    assert SYNTHETIC_DEFAULTS == SYNTHETIC_ARGS
+    assert {name: DATASET_ARGS[name] for name in SYNTHETIC_ARGS} == SYNTHETIC_ARGS
 
 
 def test_export_imports_no_torch(shipped):
@@ -237,3 +239,25 @@ def test_scripts_are_formatted_even_where_ruff_is_not_installed(shipped):
             assert ruff(RUFF_FORMAT, raw).stdout == raw, (entry.experiment.id, distributed)
             checked += 1
     assert checked >= 27  # 11 training experiments twice, ddp-digits, 4 scripted ones
+
+
+def test_early_stopping_restores_the_best_weights_when_the_epochs_run_out(shipped, tmp_path):
+    """The engine ends on the best epoch's weights whether patience ran out or the epochs did;
+    so does the script (12 epochs: moons's best is epoch 10, patience 5 never runs out)."""
+    run_spec = build_run_spec(shipped.experiment("early-stopping-moons"), epochs=12)
+    events = list(run_events(run_spec, lambda: False))
+    logs = [e.text for e in events if type(e).__name__ == "Log"]
+    assert any(text.startswith("restored epoch 10's weights") for text in logs), logs
+    path = tmp_path / "moons.py"
+    path.write_text(export_script(run_spec))
+    run = subprocess.run(
+        [sys.executable, "-I", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.strip().splitlines()
+    assert "restored epoch 10's weights, the best of the run" in lines
+    assert lines[-2] == "completed: trained 12 epochs"
+    words = lines[-1].split()
+    final = {k: float(v) for k, v in zip(words[::2], words[1::2], strict=True)}
+    assert sorted(final) == sorted(events[-1].metrics)
+    assert max(abs(final[k] - v) for k, v in events[-1].metrics.items()) <= TOLERANCE

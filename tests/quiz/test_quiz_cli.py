@@ -39,7 +39,7 @@ def test_plain_quiz_asks_every_kind_and_stores_each_answer():
     assert "Done: 4 of 5 right (80%)." in out
     assert "To look at again:\n- 60,000 samples, batch size 100. How many iterations in one" in out
     data = progress()
-    assert set(data) == {"reviews", "due", "next_due", "lessons", "exercises"}
+    assert set(data) == {"reviews", "due", "next_due", "lessons", "exercises", "predictions"}
     assert set(_lesson(data)) == {
         "id",
         "reviews",

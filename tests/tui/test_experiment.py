@@ -17,7 +17,7 @@ from textual.widgets import SelectionList
 from lab.catalog import load_catalog
 from lab.catalog.runspec import build_run_spec
 from lab.engine.client import Worker
-from lab.engine.events import Done, EpochEnd, Progress, Start
+from lab.engine.events import Done, EpochEnd, Progress, Start, View
 from lab.runs.session import RunSession, describe_tweaks
 from lab.tui.run_reader import (
     POINT_BATCH_S,
@@ -26,9 +26,10 @@ from lab.tui.run_reader import (
     RunFinished,
     RunStarted,
     read_run,
+    worth_drawing,
 )
-from lab.tui.screens.experiment import condense_summary
 from lab.tui.widgets.loss_plot import CurvePlot, ascii_by_default
+from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 from tests.fake_worker import InProcessWorker, ReplayWorker
@@ -215,7 +216,7 @@ async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store)
         assert runs.display
         label = str(runs.get_option_at_index(0).prompt)
         first = store.runs("long-moons")[0]
-        assert label.startswith(f"#{first.id} epochs=20 · completed")
+        assert label.startswith("#1 completed, ") and label.endswith(" · epochs=20")
         # The next run, at the defaults (10,000 epochs), with the first one drawn under it.
         screen.query_one("#param-epochs", ParamInput).value = "10000"
         await pilot.pause()
@@ -227,19 +228,19 @@ async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store)
         loss = screen.query_one("#loss-plot", CurvePlot)
         await wait_until(pilot, lambda: len(loss.overlays) == 1, 10)
         assert screen.state == "running"
-        assert loss.overlays[0].label == f"#{first.id} epochs=20"
+        assert loss.overlays[0].label == "#1 epochs=20"
         assert len(loss.overlays[0].curves["train"].xs) > 0
         acc = screen.query_one("#acc-plot", CurvePlot)
         assert len(acc.overlays[0].curves["val"].xs) == 20  # one accuracy a finished epoch
         await wait_until(pilot, lambda: loss.point_count > 20)
         await pilot.pause(0.5)  # the picture: both runs, drawn off the event loop
         picture = str(loss.render())
-        assert f"#{first.id} epochs=20" in picture and "train" in picture
+        assert "#1 epochs=20" in picture and "train" in picture
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.state == "stopped", 10)
         await wait_until(pilot, lambda: runs.option_count == 2, 10)
         labels = [str(runs.get_option_at_index(i).prompt) for i in range(2)]
-        assert labels[0].startswith(f"#{first.id + 1} defaults · stopped")  # newest first
+        assert labels[0].startswith("#2 stopped") and labels[0].endswith("defaults")  # newest
         assert list(runs.selected) == [first.id]  # still overlaid
 
 
@@ -259,7 +260,8 @@ def test_the_reader_posts_a_fast_run_as_a_few_batches_with_each_epochs_val_loss(
     read_run(RunSession(run, ReplayWorker(events)), posted.append)
     batches = (time.monotonic() - began) / POINT_BATCH_S + 1  # at most one a batch period
     assert isinstance(posted[0], RunStarted) and isinstance(posted[-1], RunFinished)
-    assert len(posted) <= 2 + 2 * batches < 20, [type(m).__name__ for m in posted]
+    # RunStarted, the first points at once, then a batch a period, RunFinished
+    assert len(posted) <= 3 + 2 * batches < 20, [type(m).__name__ for m in posted]
     points = [p for m in posted if isinstance(m, PointsArrived) for p in m.points]
     assert [p.step for p in points] == list(range(2, 401, 2))
     val = [v for m in posted if isinstance(m, EpochFinished) for v in m.val_points]
@@ -275,19 +277,55 @@ def test_ascii_default_follows_the_terminal():
     assert not ascii_by_default({"TERM": "linux", "LAB_ASCII": "0"})
 
 
-def test_labels_and_summary():
+def test_labels():
     assert describe_tweaks({}) == "defaults"
     assert describe_tweaks({"lr": 0.5, "epochs": 20}) == "lr=0.5 epochs=20"
-    table = "\n".join(
-        [
-            "=" * 90,
-            "Layer (type:depth-idx)                   Output Shape              Param #",
-            "=" * 90,
-            "Sequential                               [1, 1]                    --",
-            "├─Linear: 1-1                            [1, 1]                    2",
-            "=" * 90,
-            "Total params: 2",
-        ]
-    )
-    assert condense_summary(table) == "Sequential [1, 1] --\n├─Linear: 1-1 [1, 1] 2"
-    assert condense_summary("Linear(1, 1)") == "Linear(1, 1)"
+
+
+async def test_the_model_view_shows_the_boundary_and_v_cycles_to_the_accuracy(store):
+    """A classifier on two features: the panel under the loss plot shows the decision boundary
+    as the run sends it; `v` moves to the weights, then to the accuracy plot, then back."""
+    catalog = load_catalog([FIXTURES, LONG])
+    app = app_with_workers(catalog, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        view = screen.query_one(ModelView)
+        accuracy = screen.query_one("#acc-plot", CurvePlot)
+        assert not view.display and accuracy.display  # nothing to picture before a run
+        await pilot.press("v")  # says why there is nothing, changes nothing
+        assert not view.display
+        await pilot.press("r")
+        await wait_until(pilot, lambda: view.state.kinds() == ["boundary", "weights"], 30)
+        assert view.display and not accuracy.display and view.kind == "boundary"
+        assert "points" in view.state.fixed["boundary"]  # sent once, kept
+        await pilot.pause(0.1)
+        first_row = str(view.render()).splitlines()[0]
+        assert first_row.startswith("decision boundary at step") and "(v: next)" in first_row
+        await pilot.press("v")
+        assert view.kind == "weights" and view.display
+        assert "|grad|" in str(view.render())
+        await pilot.press("v")
+        assert accuracy.display and not view.display
+        await pilot.press("v")
+        assert view.display and view.kind == "boundary"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 30)
+
+
+def test_the_reader_keeps_the_latest_view_of_each_kind_and_every_path_point():
+    views = [
+        View("boundary", 1, {"classes": [[0]], "points": {"x": [0.0]}}),
+        View("surface", 1, {"w": 0.0, "b": 0.0}),
+        View("boundary", 2, {"classes": [[1]]}),
+        View("boundary", 3, {"classes": [[1]]}),
+        View("surface", 2, {"w": 0.5, "b": 0.1}),
+        View("weights", 3, {"layers": []}),
+    ]
+    kept = worth_drawing(views)
+    assert [(v.kind, v.step) for v in kept] == [
+        ("boundary", 1),  # carries the training points, sent only once
+        ("surface", 1),
+        ("boundary", 3),
+        ("surface", 2),
+        ("weights", 3),
+    ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
-from lab.engine.events import Done, EpochEnd, Progress, Start
+from lab.catalog import load_catalog
+from lab.engine.events import Done, EpochEnd, Progress, Start, View
+from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
@@ -13,6 +16,7 @@ from tests.fake_worker import ReplayWorker, Workers
 from tests.tui.pilot import wait_until
 
 SIZE = (80, 24)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
 
 SUMMARY = "\n".join(
     [
@@ -83,3 +87,69 @@ def test_experiment_ascii_markers(snap_compare, make, monkeypatch):
     monkeypatch.setenv("LAB_ASCII", "1")
     frozen_clock(monkeypatch)
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_fixed)
+
+
+def moons_run() -> list:
+    """A classifier on the moons as the worker reports it: 40 epochs, then its boundary (a
+    curve computed here, so the picture is the same on every machine) with the points."""
+    xs = [round(-1.5 + 4 * i / 39, 3) for i in range(40)]
+    ys = [round(-1.0 + 2.5 * j / 23, 3) for j in range(24)]
+
+    def edge(x: float) -> float:
+        return 0.25 - 0.6 * math.cos(1.4 * x - 0.7)
+
+    classes = [[int(y < edge(x)) for x in xs] for y in ys]
+    sure = [[round(min(1.0, 0.5 + 2 * abs(y - edge(x))), 2) for x in xs] for y in ys]
+    px = [round(-1.2 + 3.6 * ((i * 7) % 30) / 29, 3) for i in range(30)]
+    py = [round(edge(x) + (0.35 if i % 2 else -0.35), 3) for i, x in enumerate(px)]
+    points = {"x": px, "y": py, "label": [float(i % 2 == 0) for i in range(30)]}
+    events: list = [Start("long-moons", "cpu", SUMMARY, 82, {"epochs": 40, "seed": 0}, "2.x")]
+    for epoch in range(1, 41):
+        loss = 0.7 * math.exp(-epoch / 10) + 0.05
+        accuracy = 0.97 - 0.45 * math.exp(-epoch / 6)
+        events += [
+            Progress(epoch, epoch * 10, loss, 3000.0),
+            EpochEnd(epoch, {"train_loss": loss, "val_loss": loss, "val_accuracy": accuracy}),
+        ]
+    layers = [{"name": "0 Linear", "weight": 0.61, "grad": 0.012}]
+    first = {"x": xs, "y": ys, "classes": classes, "confidence": sure, "points": points}
+    events += [View("boundary", 400, first), View("weights", 400, {"layers": layers})]
+    events.append(Done("completed", "trained 40 epochs", {"val_accuracy": 0.97}))
+    return events
+
+
+def boundary_app(store):
+    catalog = load_catalog([FIXTURES, FIXTURES.with_name("long")])
+    return make_app(catalog, store=store, prewarm=False)
+
+
+async def run_moons(pilot):
+    app = pilot.app
+    app.warm_workers = Workers(lambda: ReplayWorker(moons_run()))
+    app.open_experiment("long-moons")
+    await pilot.pause()
+    screen = app.screen
+    await pilot.press("r")
+    await wait_until(pilot, lambda: screen.state == "completed", 10)
+    await wait_until(pilot, lambda: screen.query_one(EarlierRuns).option_count == 1, 10)
+    screen.query_one("#loss-plot", CurvePlot).redraw()
+    screen.set_focus(None)
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def test_experiment_boundary_view(snap_compare, store, monkeypatch):
+    """long-moons after a run: under the loss curve, the decision boundary at step 400: the
+    plane shaded `·` (class 0) above a cosine-shaped edge and `+` (class 1) below it, blank
+    cells along the edge where the model is unsure, the points `o` and `x` on their sides."""
+    monkeypatch.setenv("LAB_ASCII", "0")
+    frozen_clock(monkeypatch)
+    assert snap_compare(boundary_app(store), terminal_size=SIZE, run_before=run_moons)
+
+
+def test_experiment_boundary_view_ascii_no_color(snap_compare, store, monkeypatch):
+    """The same with ASCII markers and NO_COLOR: `.` and `+` regions, still apart."""
+    monkeypatch.setenv("LAB_ASCII", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    frozen_clock(monkeypatch)
+    assert snap_compare(boundary_app(store), terminal_size=SIZE, run_before=run_moons)

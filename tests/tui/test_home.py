@@ -11,6 +11,7 @@ from textual.widgets.data_table import ColumnKey
 
 from lab.tui.screens.home import HomeScreen
 from lab.tui.screens.lesson import LessonScreen
+from lab.tui.screens.quiz import QuizScreen
 
 
 async def test_home_lists_lessons(make):
@@ -62,12 +63,20 @@ async def test_enter_opens_the_lesson_and_escape_comes_back(make):
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_continue_opens_the_first_unread_lesson(make):
+async def test_continue_opens_the_next_unfinished_step(make, store):
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        assert "Continue (c): Gradient descent" in str(app.screen.query_one("#continue").render())
+        line = app.screen.query_one("#continue")
+        said = "Continue (c): read lesson 1 of 1, Gradient descent, by example"
+        assert said in str(line.render())
         await pilot.press("c")
         assert isinstance(app.screen, LessonScreen)
+        await pilot.press("m", "escape")  # the lesson was read: its quiz is next
+        await pilot.pause()
+        said = "Continue (c): the quiz of lesson 1 of 1, Gradient descent, by example"
+        assert said in str(line.render())
+        await pilot.press("c")
+        assert isinstance(app.screen, QuizScreen)
 
 
 async def test_progress_shows_read_and_mastery(make, store, catalog):
@@ -138,3 +147,12 @@ async def test_a_narrow_terminal_shortens_titles_not_the_progress(make):
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert table.columns[ColumnKey("title")].width == 42
+
+
+async def test_the_next_step_wraps_whole_at_60_columns(make):
+    app = make()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one("#continue")
+        shown = [strip.text.strip() for strip in line.render_lines(line.region.reset_offset)]
+        assert shown == ["Continue (c): read lesson 1 of 1, Gradient descent, by", "example"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.tui.widgets.model_view import (
+from lab.tui.view_drawing import (
     ViewState,
     render_boundary,
     render_cost,

@@ -22,6 +22,9 @@ class FakeProcess:
     def send_signal(self, sig) -> None:
         self.returncode = -sig
 
+    def wait(self, timeout=None):
+        return self.returncode  # a closed worker is reaped: the fake has nothing to collect
+
 
 class FakeServer:
     def __init__(self, fail: bool = False) -> None:

@@ -8,8 +8,10 @@ import torch
 
 from lab.catalog import allowlists as allow
 from lab.catalog.runspec import RunSpec
+from lab.engine.control import Control
 from lab.engine.device import pick_device, set_threads
 from lab.engine.events import Done, Event, Start
+from lab.engine.models import parameter_count, summary
 from lab.engine.scripted.base import Context
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
@@ -30,19 +32,40 @@ SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
 }
 
 
-def run_scripted(run: RunSpec, should_stop: Callable[[], bool]) -> Iterator[Event]:
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam"}
+"""Scripts that call `ctx.show_model` before their first event, a log line that comes before
+any update (so a run paused from the start still waits for its first step)."""
+
+
+def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
     spec = run.scripted
     set_threads(big=False)
     # Scripted experiments are small: the CPU is the clearest place to watch them.
     device = pick_device("cpu" if spec.device == "auto" else spec.device)
-    ctx = Context(device, run.smoke, should_stop, run)
-    yield Start(
+    ctx = Context(device, run.smoke, control, run)
+    script = SCRIPTS[spec.name](spec.resolved_args(), ctx)
+    # A script that names its model is drawn to its first event (a log line) before the start
+    # is told, so the start carries the model's summary and size.
+    first = [next(script)] if spec.name in NAME_THEIR_MODEL else []
+    yield start_event(run, str(device), ctx)
+    yield from first
+    metrics = yield from script
+    yield Done("completed", f"{spec.name} finished", {k: float(v) for k, v in metrics.items()})
+
+
+def start_event(run: RunSpec, device: str, ctx: Context) -> Start:
+    """The run's start: the summary and size of the model the script named, else what the
+    experiment does."""
+    spec = run.scripted
+    text, parameters = f"{spec.name}: {allow.SCRIPTED[spec.name]['about']}", 0
+    if ctx.model is not None:
+        model, inputs = ctx.model
+        text, parameters = summary(model, inputs, ctx.device), parameter_count(model)
+    return Start(
         experiment=run.experiment,
-        device=str(device),
-        summary=f"{spec.name}: {allow.SCRIPTED[spec.name]['about']}",
-        parameters=0,
+        device=device,
+        summary=text,
+        parameters=parameters,
         spec=run.spec_json(),
         torch_version=torch.__version__,
     )
-    metrics = yield from SCRIPTS[spec.name](spec.resolved_args(), ctx)
-    yield Done("completed", f"{spec.name} finished", {k: float(v) for k, v in metrics.items()})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lab.catalog.runspec import RunSpec
+    from lab.engine.control import Control
 
 
 class Stopped(Exception):
@@ -29,14 +29,34 @@ class Context:
 
     device: Any
     smoke: bool
-    should_stop: Callable[[], bool]
+    control: Control
     run: RunSpec | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     """The latest values, reported if the run is stopped."""
+    model: tuple[Any, Any] | None = None
+    """(model, one input batch) once `show_model` is called: the run's summary describes it."""
+
+    def show_model(self, model: Any, inputs: Any) -> None:
+        """Name the model the experiment trains, before its first event, so that the run's
+        start shows its layers and parameter count (one model of each kind it trains)."""
+        self.model = (model, inputs)
+
+    def should_stop(self) -> bool:
+        return self.control.should_stop()
 
     def check(self) -> None:
-        if self.should_stop():
+        """Before each update: stop if asked; while paused, wait for the next step."""
+        if self.control.should_stop() or self.control.wait_turn():
             raise Stopped(self.metrics)
+
+    def epoch_done(self) -> None:
+        """An epoch (or what a script counts as one) ended: `N` while paused steps to here."""
+        self.control.epoch_done()
+
+    @property
+    def stepping(self) -> bool:
+        """True while paused: each update is reported as it is taken."""
+        return self.control.paused
 
     def limit(self, n: int, smoke_n: int = 5) -> int:
         """`n` steps, or a few under --smoke."""

@@ -122,6 +122,7 @@ def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
         yield Progress(epoch=epoch, step=epoch, loss=cost, samples_per_s=0.0)
         yield EpochEnd(epoch, {"train_loss": cost, "w": w})
         yield Log(f"epoch {epoch}: w={w:.4f} loss={cost:.4g}")
+        ctx.epoch_done()
     return {"w": w, "train_loss": mse_cost(w)}
 
 
@@ -180,6 +181,7 @@ def autograd(args: dict, ctx: Context) -> Iterator[Event]:
         yield Progress(epoch=epoch, step=epoch, loss=value, samples_per_s=0.0)
         yield EpochEnd(epoch, {"train_loss": value, "w": w.item(), "b": b.item()})
         yield Log(f"epoch {epoch}: w={w.item():.4f} b={b.item():.4f} loss={value:.4g}")
+        ctx.epoch_done()
     with torch.no_grad():
         final = ((w * x + b - y) ** 2).mean().item()
     return {"w": w.item(), "b": b.item(), "train_loss": final}

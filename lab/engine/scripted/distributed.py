@@ -119,6 +119,7 @@ def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float):
     steps: dict[tuple[str, int, int], dict[int, float]] = collections.defaultdict(dict)
     epochs: dict[tuple[str, int], dict[int, dict]] = collections.defaultdict(dict)
     counters = dict.fromkeys(sizes, 0)
+    rank_steps: dict[tuple[str, int], int] = collections.Counter()
     watches = {name: DivergenceWatch() for name in sizes}
     result, done, epoch = Result(), set(), 0
     while len(done) < world:
@@ -150,7 +151,10 @@ def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float):
             key = (name, epoch, message["step"])
             steps[key][rank] = message["loss"]
             if not several:
-                step = counters[name] + 1  # the run's step count, as the averaged series has it
+                # the run's step count, as the averaged series has it: counted per rank, since
+                # one rank's lines may arrive a step or two before another's
+                rank_steps[name, rank] += 1
+                step = rank_steps[name, rank]
                 yield Progress(epoch, step, message["loss"], 0.0, series=f"rank {rank}")
             if len(steps[key]) == sizes[name]:
                 values = steps.pop(key).values()

@@ -28,6 +28,7 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
     for mode in modes:
         torch.manual_seed(seed)  # the same starting weights for every mode
         models[mode] = nn.Linear(1, 1)
+    ctx.show_model(models["full"], X)
     optimizers = {mode: torch.optim.SGD(m.parameters(), lr=lr) for mode, m in models.items()}
     loss_fn = nn.MSELoss()
     yield Log(
@@ -54,6 +55,9 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
                 loss.backward()
                 optimizer.step()
                 steps[mode] += 1
+                if ctx.stepping:  # the curves move once an epoch: say what each update did
+                    what = f"{LABELS[mode]} update {steps[mode]}"
+                    yield Log(f"{what}: loss {loss.item():.4g} on its batch (epoch {epoch})")
             # report: every mode's loss on the whole data set, so the curves compare
             with torch.no_grad():
                 losses[mode] = loss_fn(model(X), y).item()
@@ -65,6 +69,7 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
         metrics = {f"{mode}_loss": value for mode, value in losses.items()}
         ctx.metrics.update(metrics, train_loss=losses["minibatch"])
         yield EpochEnd(epoch, metrics)
+        ctx.epoch_done()
         if len(blown) == len(modes):
             raise Diverged(f"every mode diverged; {blown['full']}", ctx.metrics)
     return {**{f"{m}_loss": v for m, v in losses.items()}, "train_loss": losses["minibatch"]}
@@ -90,6 +95,7 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
                 ]
             )
         )
+        ctx.show_model(models, x)
         optimizer = torch.optim.Adam(models.parameters(), lr=lr) if series == "adam" else None
         yield Log(f"{series}: lr={lr:g}" + (", optim.Adam" if optimizer else ", param -= lr*grad"))
         watch = DivergenceWatch()
@@ -121,6 +127,7 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
             yield Progress(1, step, value, 100.0, series=series)
         if series not in blown:
             yield Log(f"{series}: loss after {steps} steps = {results[series]:.4f}")
+        ctx.epoch_done()  # each series counts as an epoch for stepping (N runs the rest of it)
     if len(blown) == 2:
         ctx.metrics["train_loss"] = results["adam"]
         raise Diverged(f"both diverged; {blown['manual']}", ctx.metrics)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import re
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -28,12 +27,17 @@ from lab.tui.run_reader import (
     RunFinished,
     RunRecorded,
     RunStarted,
+    ViewsArrived,
     read_run,
 )
+from lab.tui.screens.confirm import Confirm
+from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
+from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
+from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 
@@ -52,20 +56,6 @@ def freeze_long_lived() -> None:
         _frozen = True
 
 
-def condense_summary(summary: str) -> str:
-    """torchinfo's 90-column table cut to its layer rows (`Linear: 1-1 [1, 1] 2`), so it
-    fits a narrow column; any other text is kept as it is."""
-    lines = summary.strip().splitlines()
-    bars = [i for i, line in enumerate(lines) if line.startswith("====")]
-    if len(bars) < 3:
-        return summary.strip() or "(no summary)"
-    rows = []
-    for line in lines[bars[1] + 1 : bars[2]]:
-        cells = [c.strip() for c in re.split(r"\s{2,}", line.strip()) if c.strip()]
-        rows.append(" ".join(cells))
-    return "\n".join(rows) or "(no layers)"
-
-
 class ExperimentScreen(Screen):
     """One experiment: read it, change settings, run it, watch and compare the curves.
 
@@ -75,22 +65,35 @@ class ExperimentScreen(Screen):
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
-        Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="["),
-        Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]"),
+        Binding("p", "pause", "Pause"),
+        # n and N are named by the paused status line, [ ] by the idle one, all by the help:
+        # the footer fits 80 columns
+        Binding("n", "step", "Step", show=False),
+        Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
+        Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="[", show=False),
+        Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]", show=False),
         Binding("l", "log_scale", "Log"),
         Binding("c", "compare", "Compare"),
+        Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
-        Binding("escape", "back", "Back"),
+        Binding("v", "next_view", "View"),
+        Binding("escape", "back", "Back", show=False),  # as on a lesson: no room at 80 columns
     ]
 
-    def __init__(self, experiment_id: str | ExperimentEntry) -> None:
+    def __init__(
+        self, experiment_id: str | ExperimentEntry, settings: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self._entry_or_id = experiment_id
+        self._settings = settings or {}  # `lab open ID --set`: the form starts with these
         self.entry: ExperimentEntry | None = None
         self.state = "idle"
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
+        self.paused = False
+        """The learner paused the run (p, n or N) and has not resumed it."""
         self._hook_registered = False
+        self.prediction = PredictionStep(self)
 
     # --- state the app reads ----------------------------------------------------------------
 
@@ -129,15 +132,16 @@ class ExperimentScreen(Screen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(reflow(exp.description), id="exp-description", markup=False)
+                yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = Text("Try this:\n", style="bold")
-                    for tip in exp.try_this:
-                        tips.append(f"• {reflow(tip)}\n", style="")
-                    yield Static(tips.rstrip() or tips, id="exp-try")
+                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
+                    yield Static(
+                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
+                        id="exp-try",
+                    )
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield Label("Settings", classes="exp-heading")
-                yield ParamForm(exp, id="exp-form")
+                yield ParamForm(exp, self._settings, id="exp-form")
                 yield Label("Earlier runs (space: overlay)", classes="exp-heading")
                 yield EarlierRuns(self.store, exp.id, id="exp-runs")
                 yield Label("Model", classes="exp-heading")
@@ -147,14 +151,18 @@ class ExperimentScreen(Screen):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
+                yield ModelView(id="model-view")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.entry is None:
             return
         self.title = self.entry.experiment.title
-        train = self.entry.experiment.train
-        self.query_one("#acc-plot", CurvePlot).display = bool(train and train.classification)
+        self.query_one("#acc-plot", CurvePlot).display = self._has_accuracy
+        view = self.query_one(ModelView)
+        view.display = False  # until a run sends a picture
+        view.ascii = self.query_one("#loss-plot", CurvePlot).ascii
+        view.more_after_last = self._has_accuracy
         runs = self.query_one(EarlierRuns)
         runs.display = False
         runs.reload()
@@ -187,19 +195,38 @@ class ExperimentScreen(Screen):
             status.show()
             self.query_one(GoalLine).show()
 
+    @property
+    def _has_accuracy(self) -> bool:
+        train = self.entry.experiment.train if self.entry is not None else None
+        return bool(train and train.classification)
+
+    def _show_below_loss(self, which: str) -> None:
+        """The pane under the loss plot shows the model view or the accuracy plot."""
+        self.query_one(ModelView).display = which == "view"
+        self.query_one("#acc-plot", CurvePlot).display = which == "accuracy"
+
     # --- actions ----------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self.run_in_progress:
-            self.notify("A run is going: press s to stop it first.", severity="warning")
+        if not self.run_in_progress:
+            self.app.pop_screen()
             return
-        self.app.pop_screen()
+
+        def answered(stop: bool | None) -> None:
+            if stop and self.app.screen is self:  # leaving stops the run (on_unmount)
+                self.app.pop_screen()
+                self.app.notify("The run was stopped and kept in its experiment's runs.")
+
+        question = "A run is going. Stop it and go back?"
+        self.app.push_screen(Confirm(question, yes="Stop, go back", no="Keep running"), answered)
 
     def action_run(self) -> None:
         if self.entry is None:
             return
         if self.run_in_progress:
             self.notify("A run is already going (s stops it).", severity="warning")
+            return
+        if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
             return
         form = self.query_one(ParamForm)
         settings = form.settings()
@@ -212,7 +239,7 @@ class ExperimentScreen(Screen):
         except SettingError as exc:
             status.set_state("failed", str(exc))
             return
-        self.state = "starting"
+        self._set_state("starting")
         self.last_metrics = {}
         form.set_locked(True)
         self.query_one(GoalLine).reset()
@@ -221,6 +248,7 @@ class ExperimentScreen(Screen):
             plot.clear_run()
             plot.set_note(f"this run: {label}")
         self.query_one("#exp-log", Static).update("")
+        self.query_one(ModelView).reset()
         freeze_long_lived()
         worker = warm_workers(self.app).take()
         status.starting(loading=not getattr(worker, "ready", True))
@@ -236,9 +264,48 @@ class ExperimentScreen(Screen):
     def action_stop(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
-        self.state = "stopping"
+        self._set_state("stopping")
         self.query_one(RunStatus).set_state("stopping", "")
         self.session.stop()
+
+    STEPPING = ("pause", "step", "step_epoch")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Pausing and stepping mean something only while a run goes: hidden otherwise.
+        if action in self.STEPPING:
+            return self.state in ("starting", "running")
+        return True
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if state not in ("starting", "running"):
+            self._set_paused(False)
+        self.refresh_bindings()
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.query_one(RunStatus).set_paused(paused)
+
+    def action_pause(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        if self.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self._set_paused(not self.paused)
+
+    def action_step(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step()
+        self._set_paused(True)
+
+    def action_step_epoch(self) -> None:
+        if self.state not in ("starting", "running") or self.session is None:
+            return
+        self.session.step_epoch()
+        self._set_paused(True)
 
     def action_smoothing(self, direction: int) -> None:
         plot = self.query_one("#loss-plot", CurvePlot)
@@ -252,6 +319,67 @@ class ExperimentScreen(Screen):
     def action_ascii(self) -> None:
         for plot in self.query(CurvePlot):
             plot.set_view(ascii=not plot.ascii)
+        self.query_one(ModelView).set_ascii(self.query_one("#loss-plot", CurvePlot).ascii)
+
+    def action_next_view(self) -> None:
+        """The next picture of the model; after the last, the accuracy plot (where there is one)."""
+        view = self.query_one(ModelView)
+        kinds = view.state.kinds()
+        if not kinds:
+            started = self.state != "idle"
+            self.notify(
+                "This run sends no picture of the model."
+                if started and self.state not in ACTIVE
+                else "The picture of the model appears once a run starts.",
+                timeout=2,
+            )
+            return
+        if not view.display:
+            view.choose(kinds[0])
+            self._show_below_loss("view")
+        elif view.kind == kinds[-1] and self._has_accuracy:
+            self._show_below_loss("accuracy")
+        else:
+            view.cycle()
+
+    def action_export(self) -> None:
+        """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
+        if self.entry is None:
+            return
+        settings = self.query_one(ParamForm).settings()
+        if settings is None:
+            self.notify("Fix the setting marked in red first.", severity="error")
+            return
+        try:
+            run = build_run_spec(self.entry, settings)
+        except SettingError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.write_export(run)
+
+    @work(thread=True, group="export")
+    def write_export(self, run) -> None:
+        """Off the event loop: the script goes through `ruff format` and onto the disk; a
+        script the learner has changed since is kept beside it."""
+        from lab.exercises.files import keep_aside
+        from lab.export import ExportError, default_path, export_script
+
+        path = default_path(run.experiment)
+        kept = None
+        try:
+            text = export_script(run)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.read_text(encoding="utf-8") != text:
+                kept = keep_aside(path)
+            path.write_text(text, encoding="utf-8")
+        except (ExportError, OSError) as exc:
+            why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
+            self.app.call_from_thread(self.notify, why, severity="error", markup=False)
+            return
+        message = f"Wrote {path}\nrun it with: python {path}"
+        if kept is not None:
+            message += f"\nthe earlier one is kept as {kept.name}"
+        self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
 
     def action_compare(self) -> None:
         runs = self.query_one(EarlierRuns)
@@ -279,15 +407,15 @@ class ExperimentScreen(Screen):
     def on_run_started(self, message: RunStarted) -> None:
         start = message.start
         if self.state == "starting":
-            self.state = "running"
+            self._set_state("running")
         status = self.query_one(RunStatus)
         epochs = self.session.run.epochs if self.session is not None else None
         status.begin(start.device, epochs or 0)
         if self.state == "stopping":
             status.set_state("stopping", "")
-        summary = condense_summary(start.summary)
+        size = f"{start.parameters:,} parameters · " if start.parameters else ""
         self.query_one("#exp-summary", Static).update(
-            f"{summary}\n{start.parameters:,} parameters · torch {start.torch_version}"
+            f"{start.summary.strip()}\n{size}torch {start.torch_version}"
         )
 
     def on_points_arrived(self, message: PointsArrived) -> None:
@@ -313,6 +441,16 @@ class ExperimentScreen(Screen):
         self.query_one(RunStatus).epoch_done(message.epochs[-1].epoch)
         self.query_one(GoalLine).check(self.last_metrics)
 
+    def on_views_arrived(self, message: ViewsArrived) -> None:
+        view = self.query_one(ModelView)
+        first = not view.state.kinds()
+        for event in message.views:
+            view.add(event.kind, event.step, event.data)
+        # A run's first picture takes the pane, unless it is only the weights' sizes of a
+        # classifier: its accuracy teaches more.
+        if first and not view.display and (view.kind != "weights" or not self._has_accuracy):
+            self._show_below_loss("view")
+
     def on_log_arrived(self, message: LogArrived) -> None:
         self.query_one("#exp-log", Static).update(message.text)
 
@@ -320,7 +458,7 @@ class ExperimentScreen(Screen):
         done = message.done
         if self.session is not None:
             self.last_metrics = dict(self.session.metrics)
-        self.state = done.status
+        self._set_state(done.status)
         status = self.query_one(RunStatus)
         reason = done.reason
         if done.status == "failed" and done.traceback and not reason:
@@ -338,6 +476,7 @@ class ExperimentScreen(Screen):
             self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
             warm_workers(self.app).warm_up()
+        self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:
         self.notify(f"This run: {message.text}", severity="warning", markup=False)

@@ -21,6 +21,7 @@ from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession, Rated
 from lab.text import plural
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.code_text import with_code
 
 DECK_SIZE = 20
 REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
@@ -105,9 +106,9 @@ class FlashcardsScreen(Screen):
         head.update(
             Content(f"card {session.position + 1} of {len(session.queue)}  ·  lesson {card.lesson}")
         )
-        front.update(Content(card.front))
+        front.update(with_code(card.front))
         if self.revealed:
-            back.update(Content(card.back))
+            back.update(with_code(card.back))
             for name, interval in session.intervals().items():
                 n = list(scheduler.GRADES).index(name) + 1
                 self.query_one(f"#grade-{name}", Button).label = f"{n} {name} {interval}"

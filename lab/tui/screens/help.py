@@ -69,11 +69,15 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("r", "run"),
             ("s", "stop"),
+            ("p", "pause the run; again: resume"),
+            ("n", "one step (one update), then paused"),
+            ("N", "one epoch, then paused"),
             ("tab", "between the hyperparameter fields"),
             ("[ / ]", "less / more smoothing of the curve"),
             ("l", "log scale on or off"),
             ("c", "compare: overlay earlier runs (space ticks one)"),
             ("a", "plain ASCII plot markers on or off"),
+            ("x", "export: the current settings as a plain PyTorch script"),
         ],
     ),
     (

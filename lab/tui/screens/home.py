@@ -11,9 +11,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
+from lab.quiz.predict import due_predictions
 from lab.text import plural
-from lab.tui.learner import LessonProgress, home_figures
+from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.code_text import with_code
 
 TITLE_WIDTH = 42
 
@@ -32,7 +34,8 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
 
 class HomeScreen(Screen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
-    continues."""
+    continues: a missed prediction that is due first, then the next unfinished step
+    (`lab.tui.learner.next_step`)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDINGS = [
@@ -61,11 +64,15 @@ class HomeScreen(Screen):
         table.add_column("runs", width=4, key="runs")
         table.add_column("code", width=5, key="code")
         self.refresh_progress()
+        # a prediction missed a minute ago falls due while the learner looks at this screen
+        self.set_interval(20, self.refresh_continue, name="continue-clock")
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
             note.update(
-                Content(f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`.")
+                with_code(
+                    f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`."
+                )
             )
         else:
             note.display = False
@@ -108,23 +115,29 @@ class HomeScreen(Screen):
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        nxt = self.continue_lesson()
-        line = self.query_one("#continue", Static)
-        if nxt is None:
-            line.update(Content("No lessons found. Add lesson files, then run `lab validate`."))
-        else:
-            line.update(Content(f"Continue (c): {nxt.title}"))
+        self._next = next_step(self.app.catalog, figures)
         reviews = self.query_one("#reviews", Static)
         reviews.display = self.app.store is not None
         reviews.update(Content(reviews_line(figures.due, figures.next_due)))
+        self.refresh_continue()
 
-    def continue_lesson(self):
-        """The first lesson not yet read; the last one when all are read."""
-        lessons = self.app.catalog.lessons
-        for lesson in lessons:
-            if not self._progress.get(lesson.id, LessonProgress()).read:
-                return lesson
-        return lessons[-1] if lessons else None
+    def refresh_continue(self) -> None:
+        """Where `c` goes: a missed prediction that is due, else the next unfinished step."""
+        line = self.query_one("#continue", Static)
+        missed = self.due_prediction()
+        if missed is not None:
+            line.update(Content(f"Continue (c): predict again: {missed.experiment.title}"))
+        elif not self.app.catalog.lessons:
+            line.update(with_code("No lessons found. Add lesson files, then run `lab validate`."))
+        elif self._next is None:
+            line.update(Content("Every lesson read, quiz taken and exercise done."))
+        else:
+            line.update(Content(f"Continue (c): {self._next.text}"))
+
+    def due_prediction(self):
+        """The experiment of the most overdue missed prediction: continuing goes there first."""
+        found = due_predictions(self.app.catalog, self.app.store)
+        return found[0] if found else None
 
     def selected_lesson(self) -> str | None:
         table = self.query_one("#lessons", DataTable)
@@ -144,7 +157,7 @@ class HomeScreen(Screen):
             f"{plural(len(lesson.experiments), 'experiment')} · "
             f"{plural(len(lesson.exercises), 'exercise')}"
         )
-        summary.update(Content(f"{' '.join(lesson.summary.split())}\n{counts}"))
+        summary.update(with_code(f"{' '.join(lesson.summary.split())}\n{counts}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -156,9 +169,11 @@ class HomeScreen(Screen):
             self.app.open_lesson(lesson)
 
     def action_continue(self) -> None:
-        lesson = self.continue_lesson()
-        if lesson:
-            self.app.open_lesson(lesson.id)
+        missed = self.due_prediction()
+        if missed is not None:
+            self.app.open_experiment(missed.experiment.id)
+        elif self._next is not None:
+            self.app.open_target(self._next.target)
 
     def action_quiz(self) -> None:
         self.app.open_quiz(None)

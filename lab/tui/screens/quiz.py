@@ -23,6 +23,7 @@ from lab.quiz import grading
 from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.code_text import with_code
 
 KIND_NAMES = {
     "single": "one answer",
@@ -60,7 +61,7 @@ class ChoiceBoxes(OptionList):
 
     def _label(self, index: int) -> Content:
         box = TICKED if index in self.ticked else UNTICKED
-        return Content(f"{box} {index + 1}. {self.choices[index]}")
+        return with_code(f"{box} {index + 1}. {self.choices[index]}")
 
     def toggle(self, index: int) -> None:
         self.ticked ^= {index}
@@ -143,12 +144,15 @@ class QuizScreen(Screen):
         head += f"{session.current_lesson}  ·  {KIND_NAMES[q.kind]}"
         widgets = [
             Static(Content(head), id="quiz-head"),
-            Static(Content(reflow(q.prompt)), id="quiz-prompt"),
+            Static(with_code(reflow(q.prompt)), id="quiz-prompt"),
         ]
         if q.kind == "single":
             widgets.append(
                 OptionList(
-                    *[Option(Content(f"{i + 1}. {c}"), id=str(i)) for i, c in enumerate(q.choices)],
+                    *[
+                        Option(with_code(f"{i + 1}. {c}"), id=str(i))
+                        for i, c in enumerate(q.choices)
+                    ],
                     id="quiz-choices",
                 )
             )
@@ -200,10 +204,10 @@ class QuizScreen(Screen):
             text = summary.describe()
             if self.app.store is not None and not summary.unsaved:
                 text += "\n\nYour answers are saved; questions come back when they are due."
-            summary_widget.update(Content(text + "\n\nPress escape to go back."))
+            summary_widget.update(with_code(text + "\n\nPress escape to go back."))
             return
         await scroll.mount(
-            Static(Content(text + "\n\nPress escape to go back."), id="quiz-summary")
+            Static(with_code(text + "\n\nPress escape to go back."), id="quiz-summary")
         )
 
     # --- answering ----------------------------------------------------------------------
@@ -235,7 +239,7 @@ class QuizScreen(Screen):
         mark = "✓ " if correct else "✗ "
         can_overrule = outcome.can_overrule and not overruled
         hint = "o: I was right  ·  enter: next question" if can_overrule else "enter: next"
-        feedback.update(Content(f"{mark}{verdict}\n{reflow(explanation)}\n\n({hint})"))
+        feedback.update(with_code(f"{mark}{verdict}\n{reflow(explanation)}\n\n({hint})"))
         feedback.set_class(correct, "right")
         feedback.set_class(not correct, "wrong")
         feedback.display = True

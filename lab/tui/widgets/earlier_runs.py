@@ -29,23 +29,37 @@ class EarlierRuns(SelectionList[Any]):
         super().__init__(**kwargs)
         self.store, self.experiment = store, experiment
         self._overlaid: set[Any] = set()
+        self._loaded = False
+        self.numbers: dict[Any, int] = {}
+        """Store id -> the run's number in this experiment (#1 is its first run)."""
 
     def reload(self) -> None:
-        """Read the list again (a run was just recorded); what was overlaid stays chosen."""
+        """Read the list again (a run was just recorded); what was overlaid stays chosen. The
+        first time, the newest run is overlaid, so the screen opens with its curves."""
         if self.store is None:
             return
         try:
             runs = list(self.store.runs(self.experiment))
         except Exception:  # noqa: BLE001 - no history is no reason to fail the screen
             return
+        if not self._loaded and runs:
+            self._overlaid = {runs[0].id}
+        self._loaded = True
+        self.numbers = {run.id: len(runs) - i for i, run in enumerate(runs)}  # newest first
         self.clear_options()
         for run in runs:
-            self.add_option(Selection(run_label(run), run.id, run.id in self._overlaid))
+            label = run_label(run, self.numbers[run.id])
+            self.add_option(Selection(label, run.id, run.id in self._overlaid))
         self.display = self.option_count > 0
+        if self._overlaid:
+            self._chosen()
 
     @on(SelectionList.SelectedChanged)
-    def _chosen(self, event: SelectionList.SelectedChanged) -> None:
+    def _selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
+        self._chosen()
+
+    def _chosen(self) -> None:
         self._overlaid = set(self.selected)
         loss: list[Overlay] = []
         accuracy: list[Overlay] = []
@@ -56,7 +70,7 @@ class EarlierRuns(SelectionList[Any]):
                 continue
             if run is None:
                 continue
-            label = f"#{run_id} {describe_tweaks(run.tweaks)}"
+            label = f"#{self.numbers.get(run_id, run_id)} {describe_tweaks(run.tweaks)}"
             loss_curves, acc_curves = curves_of(run)
             loss.append(Overlay(label, loss_curves))
             if acc_curves:
@@ -64,11 +78,32 @@ class EarlierRuns(SelectionList[Any]):
         self.post_message(self.OverlaysChosen(loss, accuracy))
 
 
-def run_label(run: Any) -> str:
-    """`#3 lr=0.5 · completed 0.0123`: id, settings, how it ended, its final training loss."""
-    loss = (run.metrics or {}).get("train_loss")
-    shown = f" {loss:.3g}" if isinstance(loss, (int, float)) and math.isfinite(loss) else ""
-    return f"#{run.id} {describe_tweaks(run.tweaks)} · {run.status or '?'}{shown}"
+RESULTS = (
+    ("val_accuracy", "val acc"),
+    ("test_accuracy", "test acc"),
+    ("train_accuracy", "acc"),
+    ("val_loss", "val loss"),
+    ("train_loss", "loss"),
+)
+"""The figure that says how a run went, the first a run has: accuracy, else loss."""
+
+
+def run_result(metrics: dict[str, Any] | None) -> str:
+    """`val acc 97.2%` or `loss 0.0123`: the final figure that best says how a run went."""
+    for key, name in RESULTS:
+        value = (metrics or {}).get(key)
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            shown = f"{value:.1%}" if key.endswith("accuracy") else f"{value:.3g}"
+            return f"{name} {shown}"
+    return ""
+
+
+def run_label(run: Any, number: int) -> str:
+    """`#2 completed, val acc 97.2% · lr=0.5`: its number in the experiment, how it ended, its
+    result, then the settings it changed (the list wraps a long label rather than cut it)."""
+    result = run_result(run.metrics) if run.status in ("completed", "stopped") else ""
+    head = f"#{number} {run.status or '?'}" + (f", {result}" if result else "")
+    return f"{head} · {describe_tweaks(run.tweaks)}"
 
 
 def curves_of(run: Any) -> tuple[dict[str, Curve], dict[str, Curve]]:

@@ -1,257 +1,26 @@
-"""Provides ModelView: the picture of the model while it trains (a decision boundary, the fit,
-the cost surface with the parameters' path, a computational graph, weight and gradient sizes).
-
-The worker sends each view as data (`lab.engine.views`); this widget keeps the latest of each
-kind and draws the one chosen (`v` cycles) as characters, so it reads the same without colour
-and over any terminal. Colour, where there is some, only adds a tint.
+"""Provides ModelView: the panel of the experiment screen that shows the picture of the model
+while it trains. It keeps every view the run sends (`ViewState`) and draws the chosen kind
+(`v` cycles) with `lab.tui.view_drawing`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widget import Widget
 
-TITLES = {
-    "boundary": "decision boundary",
-    "fit": "fit",
-    "surface": "cost over (w, b)",
-    "cost": "cost over w",
-    "graph": "computational graph",
-    "weights": "weights and gradients",
-}
-REGION_CHARS = "·+=~-:"
-REGION_ASCII = ".+=~-:"
-POINT_CHARS = "ox*#@%"
-CLASS_TINTS = ("#1d3557", "#6b2d12", "#2d5016", "#4a1d57", "#57501d", "#1d5750")
-SHADES = " .:-=+*#%@"
-SPARK = "▁▂▃▄▅▆▇█"
-SPARK_ASCII = "_.-~=^"
-
-
-@dataclass
-class ViewState:
-    """The latest data of each view kind, with what came only once (points, surfaces) kept."""
-
-    latest: dict[str, dict] = field(default_factory=dict)
-    fixed: dict[str, dict] = field(default_factory=dict)
-    path: list[tuple[float, float]] = field(default_factory=list)  # surface/cost: (w, b|cost)
-    weights: list[dict] = field(default_factory=list)  # one entry per weights view
-
-    def add(self, kind: str, step: int, data: dict[str, Any]) -> None:
-        once = {
-            k: data[k] for k in ("points", "cost", "w_axis", "b_axis", "best", "curve") if k in data
-        }
-        if once:
-            self.fixed.setdefault(kind, {}).update(once)
-        self.latest[kind] = {"step": step, **data}
-        if kind == "surface":
-            self.path.append((data["w"], data["b"]))
-        elif kind == "cost" and "w" in data:
-            self.path.append((data["w"], data.get("value", math.nan)))
-        elif kind == "weights":
-            self.weights.append(data)
-            del self.weights[:-200]
-
-    def kinds(self) -> list[str]:
-        return list(self.latest)
-
-
-def _nearest(axis: list[float], value: float) -> int:
-    return min(range(len(axis)), key=lambda i: abs(axis[i] - value))
-
-
-def _resample(n_in: int, n_out: int) -> list[int]:
-    return [min(n_in - 1, int((i + 0.5) * n_in / n_out)) for i in range(n_out)]
-
-
-def render_boundary(data: dict, points: dict | None, width: int, height: int, ascii: bool) -> Text:
-    """The input plane, top row = largest y: each cell's predicted class as a shade, the
-    training points as their class's marker."""
-    regions = REGION_ASCII if ascii else REGION_CHARS
-    xs, ys, classes = data["x"], data["y"], data["classes"]
-    confidence = data.get("confidence")
-    cols, rows = _resample(len(xs), width), _resample(len(ys), height)[::-1]
-    marks: dict[tuple[int, int], int] = {}
-    if points:
-        x_lo, x_hi, y_lo, y_hi = xs[0], xs[-1], ys[0], ys[-1]
-        for px, py, label in zip(points["x"], points["y"], points["label"], strict=True):
-            col = int((px - x_lo) / (x_hi - x_lo or 1) * (width - 1) + 0.5)
-            row = height - 1 - int((py - y_lo) / (y_hi - y_lo or 1) * (height - 1) + 0.5)
-            if 0 <= col < width and 0 <= row < height:
-                marks[(row, col)] = int(label)
-    text = Text()
-    for r, grid_row in enumerate(rows):
-        for c, grid_col in enumerate(cols):
-            k = int(classes[grid_row][grid_col])
-            sure = confidence[grid_row][grid_col] if confidence else 1.0
-            tint = CLASS_TINTS[k % len(CLASS_TINTS)]
-            style = f"on {tint}" if sure >= 0.75 else "on grey15"
-            if (r, c) in marks:
-                label = marks[(r, c)]
-                text.append(POINT_CHARS[label % len(POINT_CHARS)], style=f"bold white {style}")
-            else:
-                char = regions[k % len(regions)] if sure >= 0.6 else " "
-                text.append(char, style=f"dim {style}")
-        if r < height - 1:
-            text.append("\n")
-    return text
-
-
-class _Canvas:
-    """A character grid with data coordinates: what plotext would do, for a few hundred points."""
-
-    def __init__(self, width: int, height: int, x_range, y_range):
-        self.width, self.height = width, height
-        self.x_lo, self.x_hi = x_range
-        self.y_lo, self.y_hi = y_range
-        self.cells: dict[tuple[int, int], tuple[str, str]] = {}
-
-    def cell(self, x: float, y: float) -> tuple[int, int] | None:
-        if not (math.isfinite(x) and math.isfinite(y)):
-            return None
-        col = int((x - self.x_lo) / (self.x_hi - self.x_lo or 1) * (self.width - 1) + 0.5)
-        row = (
-            self.height
-            - 1
-            - int((y - self.y_lo) / (self.y_hi - self.y_lo or 1) * (self.height - 1) + 0.5)
-        )
-        if 0 <= col < self.width and 0 <= row < self.height:
-            return row, col
-        return None
-
-    def put(self, x: float, y: float, char: str, style: str = "") -> None:
-        where = self.cell(x, y)
-        if where is not None:
-            self.cells[where] = (char, style)
-
-    def text(self) -> Text:
-        text = Text()
-        for r in range(self.height):
-            for c in range(self.width):
-                char, style = self.cells.get((r, c), (" ", ""))
-                text.append(char, style=style)
-            if r < self.height - 1:
-                text.append("\n")
-        return text
-
-
-def _range(values: list[float]) -> tuple[float, float]:
-    finite = [v for v in values if math.isfinite(v)]
-    if not finite:
-        return 0.0, 1.0
-    lo, hi = min(finite), max(finite)
-    pad = (hi - lo) * 0.05 or 1.0
-    return lo - pad, hi + pad
-
-
-def render_fit(data: dict, points: dict | None, width: int, height: int, ascii: bool) -> Text:
-    """The data points and the model's current prediction line."""
-    xs, y_hat = data["x"], data["y_hat"]
-    ys = list(points["y"]) if points else []
-    canvas = _Canvas(width, height, (xs[0], xs[-1]), _range(ys or y_hat))
-    for x, y in zip(points["x"] if points else [], ys, strict=False):
-        canvas.put(x, y, "o" if ascii else "•", "cyan")
-    for x, y in zip(xs, y_hat, strict=True):
-        canvas.put(x, y, "*" if ascii else "━", "bold yellow")
-    return canvas.text()
-
-
-def render_surface(fixed: dict, path: list, width: int, height: int, ascii: bool) -> Text:
-    """The MSE cost over (w, b) as shades (darker = lower, on a log scale), the path of the
-    parameters as dots and where they are now as @; the least-squares bottom as +."""
-    w_axis, b_axis, cost = fixed["w_axis"], fixed["b_axis"], fixed["cost"]
-    flat = [c for row in cost for c in row if math.isfinite(c)]
-    lo, hi = math.log1p(min(flat)), math.log1p(max(flat))
-    cols, rows = _resample(len(w_axis), width), _resample(len(b_axis), height)[::-1]
-    canvas = _Canvas(width, height, (w_axis[0], w_axis[-1]), (b_axis[0], b_axis[-1]))
-    for r, i in enumerate(rows):
-        for c, j in enumerate(cols):
-            level = (math.log1p(cost[i][j]) - lo) / (hi - lo or 1)
-            canvas.cells[(r, c)] = (SHADES[min(len(SHADES) - 1, int(level * len(SHADES)))], "dim")
-    best = fixed.get("best")
-    if best:
-        canvas.put(best["w"], best["b"], "+", "bold green")
-    for w, b in path[:-1]:
-        canvas.put(w, b, "o" if ascii else "•", "yellow")
-    if path:
-        canvas.put(*path[-1], "@", "bold red")
-    return canvas.text()
-
-
-def render_cost(fixed: dict, path: list, width: int, height: int, ascii: bool) -> Text:
-    """Cost against w (the curve once), each gradient-descent step marked on it as it comes."""
-    curve = fixed["curve"]
-    ws, costs = curve["w"], curve["cost"]
-    steps = [(w, c) for w, c in path if math.isfinite(w) and math.isfinite(c)]
-    canvas = _Canvas(width, height, _range(ws + [w for w, _ in steps]), _range(costs))
-    for w, c in zip(ws, costs, strict=True):
-        canvas.put(w, c, "." if ascii else "·", "dim")
-    for n, (w, c) in enumerate(steps):
-        last = n == len(steps) - 1
-        canvas.put(w, c, "@" if last else str(n % 10), "bold red" if last else "yellow")
-    return canvas.text()
-
-
-def _number(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return "[" + ", ".join(f"{v:.3g}" for v in value) + "]"
-    return f"{value:.4g}"
-
-
-def render_graph(data: dict, width: int) -> Text:
-    """Each node of the expression, inputs first, with its value after the forward pass and
-    its gradient (d loss / d node) once backward has run."""
-    text = Text()
-    name_w = max(len(node["name"]) for node in data["nodes"])
-    for node in data["nodes"]:
-        has_grad = node.get("grad") is not None
-        text.append(f"{node['name']:<{name_w}}  value {_number(node['value'])}"[:width] + "\n")
-        text.append(
-            f"{'':<{name_w}}  grad  {_number(node.get('grad'))}"[:width] + "\n",
-            style="bold" if has_grad else "dim",
-        )
-    if data.get("phase"):
-        text.append(data["phase"], style="italic")
-    return text
-
-
-def render_weights(history: list[dict], width: int, height: int, ascii: bool) -> Text:
-    """Per layer: the size (root mean square) of its weights and gradients now, and a sparkline
-    of the gradient's size over the run on a log scale (vanishing: falls; exploding: climbs)."""
-    spark = SPARK_ASCII if ascii else SPARK
-    text = Text()
-    if not history:
-        return text
-    layers = history[-1]["layers"]
-    name_w = min(max((len(layer["name"]) for layer in layers), default=4), 16)
-    head = f"{'layer':<{name_w}}  {'|w|':>8}  {'|grad|':>8}  grad over the run"
-    text.append(head[:width] + "\n", style="bold")
-    room = max(width - name_w - 24, 4)
-    for i, layer in enumerate(layers[: max(height - 1, 1)]):
-        grads = [h["layers"][i]["grad"] for h in history if i < len(h["layers"])]
-        grads = [g for g in grads if g is not None and g > 0][-room:]
-        line = f"{layer['name'][:name_w]:<{name_w}}  {layer['weight']:>8.3g}  "
-        line += f"{layer['grad']:>8.3g}  " if layer["grad"] is not None else f"{'-':>8}  "
-        text.append(line)
-        if grads:
-            logs = [math.log10(g) for g in grads]
-            lo, hi = min(logs), max(logs)
-            text.append(
-                "".join(spark[int((v - lo) / (hi - lo or 1) * (len(spark) - 1))] for v in logs)
-            )
-        text.append("\n")
-    return text
+from lab.tui.view_drawing import ViewState, describe, draw
+from lab.tui.widgets.loss_plot import changed_rows
 
 
 class ModelView(Widget):
-    """The picture of the model; `cycle()` moves to the next kind the run sends."""
+    """The picture of the model; `cycle()` moves to the next kind the run sends.
+
+    A new view repaints only the rows whose characters or styles changed (as the loss plot
+    does): a boundary that has settled costs the terminal its title row, not the whole panel."""
 
     DEFAULT_CSS = """
     ModelView { height: 1fr; }
@@ -263,18 +32,29 @@ class ModelView(Widget):
         super().__init__(**kwargs)
         self.ascii = ascii
         self.state = ViewState()
+        self.more_after_last = False
+        """True where `v` goes on past the last kind (to the accuracy plot): the title says so."""
+        self._picture: tuple[tuple[int, int], Text, list[tuple]] | None = None
 
     def reset(self) -> None:
         self.state = ViewState()
         self.kind = None
-        self.refresh()
+        self.repaint()
 
     def add(self, kind: str, step: int, data: dict[str, Any]) -> None:
         self.state.add(kind, step, data)
         if self.kind is None:
             self.kind = kind
         if kind == self.kind:
-            self.refresh()
+            self.repaint(only_changed=True)
+
+    def set_ascii(self, ascii: bool) -> None:
+        self.ascii = ascii
+        self.repaint()
+
+    def choose(self, kind: str) -> None:
+        self.kind = kind
+        self.repaint()
 
     def cycle(self) -> str | None:
         kinds = self.state.kinds()
@@ -282,33 +62,43 @@ class ModelView(Widget):
             self.kind = (
                 kinds[(kinds.index(self.kind) + 1) % len(kinds)] if self.kind in kinds else kinds[0]
             )
-            self.refresh()
+            self.repaint()
         return self.kind
 
     @property
     def title(self) -> str:
         if self.kind is None:
             return "model view"
-        step = self.state.latest[self.kind].get("step")
-        more = "  (v: next view)" if len(self.state.kinds()) > 1 else ""
-        return f"{TITLES.get(self.kind, self.kind)} at step {step}{more}"
+        more = len(self.state.kinds()) > 1 or self.more_after_last
+        title = describe(self.kind, self.state.latest[self.kind].get("step"))
+        return title + ("  (v: next)" if more else "")
 
-    def render(self) -> Text:
+    def repaint(self, only_changed: bool = False) -> None:
+        """Draw the picture again; with `only_changed`, send the terminal only changed rows."""
+        shown = self._picture
+        if not only_changed or shown is None or shown[0] != tuple(self.size):
+            self._picture = None
+            self.refresh()
+            return
+        size, text, rows = self._draw()
+        self._picture = size, text, rows
+        for first, count in changed_rows(shown[2], rows):
+            self.refresh(Region(0, first, size[0], count))
+
+    def _draw(self) -> tuple[tuple[int, int], Text, list[tuple]]:
+        text = self.picture()
+        rows = [(line.plain, tuple(line.spans)) for line in text.split("\n", allow_blank=True)]
+        return tuple(self.size), text, rows
+
+    def picture(self) -> Text:
+        """The title row, then the chosen view drawn to the widget's size."""
         width, height = max(self.size.width, 10), max(self.size.height - 1, 3)
         text = Text(self.title[:width] + "\n", style="bold")
         if self.kind is None:
             return text + Text("appears once a run starts", style="dim")
-        data, fixed = self.state.latest[self.kind], self.state.fixed.get(self.kind, {})
-        if self.kind == "boundary":
-            body = render_boundary(data, fixed.get("points"), width, height, self.ascii)
-        elif self.kind == "fit":
-            body = render_fit(data, fixed.get("points"), width, height, self.ascii)
-        elif self.kind == "surface":
-            body = render_surface(fixed, self.state.path, width, height, self.ascii)
-        elif self.kind == "cost":
-            body = render_cost(fixed, self.state.path, width, height, self.ascii)
-        elif self.kind == "graph":
-            body = render_graph(data, width)
-        else:
-            body = render_weights(self.state.weights, width, height, self.ascii)
-        return text + body
+        return text + draw(self.state, self.kind, width, height, self.ascii)
+
+    def render(self) -> Text:
+        if self._picture is None or self._picture[0] != tuple(self.size):
+            self._picture = self._draw()
+        return self._picture[1]

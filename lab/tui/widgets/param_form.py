@@ -44,10 +44,14 @@ class ParamInput(Input):
 class ParamForm(Vertical):
     """The experiment's params with their defaults; `settings()` gives the checked values."""
 
-    def __init__(self, experiment: Experiment, **kwargs: Any) -> None:
+    def __init__(
+        self, experiment: Experiment, values: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.experiment = experiment
         self.defaults = experiment.defaults()
+        self.values = values or {}
+        """Text to start fields with instead of their defaults (`lab open ID --set`)."""
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -62,7 +66,8 @@ class ParamForm(Vertical):
                 label = Label(name, classes="param-name")
                 label.styles.width = name_width
                 yield label
-                field = ParamInput(name, _show(default), numeric, id=f"param-{name}")
+                shown = self.values.get(name, _show(default))
+                field = ParamInput(name, shown, numeric, id=f"param-{name}")
                 field.tooltip = f"{param.help + ' · ' if param.help else ''}{describe_range(param)}"
                 yield field
                 yield Static("", id=f"error-{name}", classes="param-error", markup=False)
@@ -103,6 +108,12 @@ class ParamForm(Vertical):
             self.query_one(f"#param-{first}", ParamInput).focus()
             return None
         return changed
+
+    def fill(self, settings: dict[str, Any]) -> None:
+        """Show these settings and every other field at its default (a prediction's run)."""
+        for name in self.experiment.params:
+            value = settings.get(name, self.defaults[name])
+            self.query_one(f"#param-{name}", ParamInput).value = _show(value)
 
     def set_locked(self, locked: bool) -> None:
         """Fields are read-only while a run goes: what runs is what the form shows."""

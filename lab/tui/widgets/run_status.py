@@ -82,6 +82,7 @@ class RunStatus(QuietStatic):
         self.samples_per_s = 0.0
         self.reason = ""
         self.torch_loading = False
+        self.paused = False
         self.started_at: float | None = None
         self.finished_in: float | None = None
         self._shown_at = 0.0
@@ -114,10 +115,15 @@ class RunStatus(QuietStatic):
             self.finished_in = time.monotonic() - self.started_at
         self.show()
 
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.show()
+
     def progress(self, epoch: int, step: int, samples_per_s: float) -> None:
-        # Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH).
+        # Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
+        # and at each step while paused.
         self.epoch, self.step, self.samples_per_s = epoch, step, samples_per_s
-        if time.monotonic() - self._shown_at >= 0.5:
+        if self.paused or time.monotonic() - self._shown_at >= 0.5:
             self.show()
 
     def epoch_done(self, epoch: int) -> None:
@@ -126,7 +132,13 @@ class RunStatus(QuietStatic):
             self.show()
 
     def time_left(self) -> float | None:
-        if self.state != "running" or not self.started_at or not self.epochs or self.epoch < 1:
+        if (
+            self.state != "running"
+            or self.paused
+            or not self.started_at
+            or not self.epochs
+            or self.epoch < 1
+        ):
             return None
         elapsed = time.monotonic() - self.started_at
         return elapsed / self.epoch * max(self.epochs - self.epoch, 0)
@@ -137,6 +149,9 @@ class RunStatus(QuietStatic):
         word = STATUS_WORDS.get(self.state, self.state)
         if self.state == "starting" and self.torch_loading:
             word = "loading PyTorch..."
+        paused = self.paused and self.state in ("starting", "running")
+        if paused:
+            word = f"paused at step {self.step:,} (n: one step, N: one epoch, p: resume)"
         style = {
             "completed": "bold green",
             "diverged": "bold red",
@@ -144,14 +159,17 @@ class RunStatus(QuietStatic):
             "stopped": "bold yellow",
             "running": "bold",
         }.get(self.state, "")
+        if paused:
+            style = "bold yellow"
         text.append(word, style=style)
         if self.state == "idle":
             text.append(" · r run · s stop · [ ] smoothing · l log scale")
-        elif self.state != "starting":
+        elif self.state != "starting" or paused:
             parts = []
             if self.epochs:
                 parts.append(f"epoch {self.epoch}/{self.epochs}")
-            parts.append(f"step {self.step:,}")
+            if not paused:  # (the word says it)
+                parts.append(f"step {self.step:,}")
             if self.samples_per_s:
                 parts.append(format_rate(self.samples_per_s))
             if self.device:
@@ -161,7 +179,8 @@ class RunStatus(QuietStatic):
                 parts.append(f"~{format_duration(left)} left")
             if self.finished_in is not None:
                 parts.append(f"took {format_duration(self.finished_in)}")
-            text.append(" · " + " · ".join(parts))
+            if parts:
+                text.append(" · " + " · ".join(parts))
         if self.reason:
             text.append("\n")
             bad = self.state in ("diverged", "failed")

@@ -1,0 +1,103 @@
+"""Step by step on the experiment screen: p pauses and resumes, n one update, N one epoch; the
+keys show only while a run goes; a paused real worker still stops at once on s."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from lab.catalog import load_catalog
+from lab.engine.client import Worker
+from lab.tui.widgets.loss_plot import CurvePlot
+from lab.tui.widgets.run_status import RunStatus
+from tests.tui.pilot import app_with_workers, open_experiment, wait_until
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+QUIET_S = 0.3
+
+
+@pytest.fixture
+def lessons():
+    catalog = load_catalog([FIXTURES / "good", FIXTURES / "long"])
+    assert not catalog.problems, catalog.problems
+    return catalog
+
+
+def _status(screen) -> str:
+    return str(screen.query_one(RunStatus).render())
+
+
+def _epochs_ended(plot) -> int:
+    val = plot.curves.get("val")  # one validation point at each epoch's end
+    return len(val.xs) if val is not None else 0
+
+
+def _shown_actions(app) -> set[str]:
+    return {active.binding.action for active in app.screen.active_bindings.values()}
+
+
+async def test_pause_step_epoch_and_resume(lessons, store):
+    app = app_with_workers(lessons, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        assert not {"pause", "step", "step_epoch"} & _shown_actions(app)  # no run: no keys
+        await pilot.press("r")
+        assert {"pause", "step", "step_epoch"} <= _shown_actions(app)
+        await wait_until(pilot, lambda: screen.state == "running", 120, "the run's start")
+        await pilot.press("p")
+        assert "(n: one step, N: one epoch, p: resume)" in _status(screen)
+        status = screen.query_one(RunStatus)
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        control = screen.session.worker.control
+        await wait_until(pilot, control.holding, 10, "the run to hold")
+        await pilot.pause(QUIET_S)
+        step, points = status.step, plot.point_count
+        await pilot.pause(QUIET_S)
+        assert (status.step, plot.point_count) == (step, points)  # a paused run does nothing
+
+        for _ in range(2):
+            await pilot.press("n")
+            await wait_until(pilot, lambda s=step: status.step == s + 1, 10, "one step")
+            step += 1
+            assert f"paused at step {step:,} " in _status(screen)
+            assert plot.curves["train"].xs[-1] == step  # the curve took the step at once
+
+        ends = []
+        for _ in range(2):  # the rest of this epoch, then a whole one; paused after each
+            epochs = _epochs_ended(plot)
+            await pilot.press("N")
+            await wait_until(pilot, lambda e=epochs: _epochs_ended(plot) == e + 1, 10, "an epoch")
+            await pilot.pause(QUIET_S)
+            ends.append(status.step)
+            await pilot.pause(QUIET_S)
+            assert status.step == ends[-1] and "paused" in _status(screen)
+        per_epoch = ends[1] - ends[0]
+        assert ends[0] > step and per_epoch > 2 and ends[0] % per_epoch == 0
+        after_epoch = ends[1]
+
+        await pilot.press("p")  # resume
+        await wait_until(pilot, lambda: status.step > after_epoch + 50, 10, "training again")
+        assert "paused" not in _status(screen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 10)
+        assert not {"pause", "step", "step_epoch"} & _shown_actions(app)
+
+
+@pytest.mark.slow
+async def test_a_paused_worker_stops_at_once(lessons, store):
+    app = app_with_workers(lessons, store, Worker.spawn)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        await pilot.press("r")
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        await wait_until(pilot, lambda: plot.point_count > 5, 120, "training")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: "paused at step" in _status(screen), 10, "paused")
+        await pilot.pause(QUIET_S)
+        await pilot.press("s")
+        asked = time.monotonic()
+        await wait_until(pilot, lambda: screen.state == "stopped", 10)
+        assert time.monotonic() - asked < 1.5
+    assert store.runs("long-moons")[0].status == "stopped"
