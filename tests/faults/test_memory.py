@@ -244,7 +244,8 @@ def test_a_real_allocation_failure_mid_training_fails_in_one_line(lessons, monke
     with Store.open() as store:
         [run] = store.runs()
         assert (run.experiment, run.status, run.reason) == ("wide-batch", "failed", line[8:])
-    monkeypatch.undo()  # the next run gets a plain worker, at once (the engine in-process)
+    # the next run gets a plain worker, at once (the engine in-process); not undo(), which
+    # would also take back the test's LAB_HOME and lessons (set on the same monkeypatch)
     _in_process(monkeypatch)
     again = time.perf_counter()
     result = _lab(lessons, "run", "gd-example-fit")
