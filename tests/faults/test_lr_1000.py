@@ -36,6 +36,7 @@ WITHOUT_LR = {
 FIXED_LR = {
     "circles-activation": "compares activations: activation and epochs are its settings",
     "circles-capacity": "compares widths: width, activation and epochs are its settings",
+    "moons-overfit": "overfits on purpose: width, n and epochs are its settings",
     "dropout-train-vs-eval": "compares dropout's two modes: p and epochs are its settings",
     "moons-weight-decay": "compares weight decay and dropout at one step size",
     "digits-checkpoint-best": "keeps the best epoch: device, patience and epochs are its settings",
