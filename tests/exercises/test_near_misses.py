@@ -106,6 +106,86 @@ CORRECT = {
         "        self.best, self.since_best = val_loss, 0\n"
         "        return False\n",
     ],
+    "ex-accuracy": [
+        "import torch\n"
+        "def accuracy(logits, y):\n"
+        "    probs = torch.softmax(logits, dim=-1)\n"
+        "    _, predicted = torch.max(probs, 1)\n"
+        "    return float((predicted == y).sum()) / len(y)\n",
+    ],
+    "ex-precision-recall": [
+        "def precision_recall(y_hat, y):\n"
+        "    pairs = list(zip(y_hat.tolist(), y.tolist()))\n"
+        "    tp = pairs.count((1, 1))\n"
+        "    fp = pairs.count((1, 0))\n"
+        "    fn = pairs.count((0, 1))\n"
+        "    return tp / (tp + fp), tp / (tp + fn)\n",
+    ],
+    "ex-diagnose-fit": [
+        "def diagnose(train, val, target):\n"
+        "    best = min(val)\n"
+        "    if train[len(train) - 1] <= target:\n"
+        "        return 'overfitting' if val[-1] != best else 'good fit'\n"
+        "    return 'underfitting'\n",
+    ],
+    "ex-l2-penalty": [
+        "import torch\n"
+        "from torch import nn\n"
+        "def penalized_loss(model, X, y, lam):\n"
+        "    mse = nn.MSELoss()(model(X), y)\n"
+        "    squares = torch.stack([p.pow(2).sum() for p in model.parameters()])\n"
+        "    return mse + lam * squares.sum()\n",
+        "def penalized_loss(model, X, y, lam):\n"
+        "    loss = ((model(X) - y) ** 2).mean()\n"
+        "    for name, p in model.named_parameters():\n"
+        "        loss = loss + lam * p.norm() ** 2\n"
+        "    return loss\n",
+    ],
+    "ex-grad-norms": [
+        "import torch\n"
+        "def grad_norms(model, X, y):\n"
+        "    loss = ((model(X) - y) ** 2).mean()\n"
+        "    loss.backward()\n"
+        "    norms = []\n"
+        "    for name, p in model.named_parameters():\n"
+        "        if name.endswith('weight'):\n"
+        "            norms.append(float(torch.sqrt((p.grad ** 2).sum())))\n"
+        "    return norms\n",
+    ],
+    "ex-cosine-lr": [
+        "import numpy as np\n"
+        "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+        "    progress = epoch / epochs\n"
+        "    return lr_max - (lr_max - lr_min) * (1 - np.cos(np.pi * progress)) / 2\n",
+    ],
+    "ex-save-load": [
+        "import io\n"
+        "import torch\n"
+        "def restore(model, fresh):\n"
+        "    with io.BytesIO() as f:\n"
+        "        torch.save(model.state_dict(), f)\n"
+        "        f.seek(0)\n"
+        "        fresh.load_state_dict(torch.load(f, weights_only=True, map_location='cpu'))\n"
+        "    return fresh.eval()\n",
+        "import os\n"
+        "import tempfile\n"
+        "import torch\n"
+        "def restore(model, fresh):\n"
+        "    with tempfile.TemporaryDirectory() as folder:\n"
+        "        path = os.path.join(folder, 'model.pt')\n"
+        "        torch.save(model.state_dict(), path)\n"
+        "        state = torch.load(path, weights_only=True)\n"
+        "    fresh.load_state_dict(state)\n"
+        "    fresh.train(False)\n"
+        "    return fresh\n",
+    ],
+    "ex-rank-indices": [
+        "def rank_indices(n, rank, world_size):\n"
+        "    indices = list(range(n))\n"
+        "    while len(indices) % world_size:\n"
+        "        indices.append(indices[len(indices) - n])\n"
+        "    return [indices[i] for i in range(rank, len(indices), world_size)]\n",
+    ],
 }
 
 NEAR_MISSES = {
@@ -398,6 +478,229 @@ NEAR_MISSES = {
             "        else:\n"
             "            self.bad += 1\n"
             "        return self.bad >= self.patience\n"
+        ),
+    },
+    "ex-accuracy": {
+        "argmax of the whole tensor": (
+            "def accuracy(logits, y):\n    return (logits.argmax() == y).float().mean().item()\n"
+        ),
+        "argmax down the columns": (
+            "def accuracy(logits, y):\n"
+            "    return (logits.argmax(dim=0) == y).float().mean().item()\n"
+        ),
+        "a count, not a fraction": (
+            "def accuracy(logits, y):\n    return (logits.argmax(dim=1) == y).sum().item()\n"
+        ),
+        "a tensor returned": (
+            "def accuracy(logits, y):\n    return (logits.argmax(dim=1) == y).float().mean()\n"
+        ),
+    },
+    "ex-precision-recall": {
+        "precision and recall swapped": (
+            "def precision_recall(y_hat, y):\n"
+            "    tp = ((y_hat == 1) & (y == 1)).sum().item()\n"
+            "    fp = ((y_hat == 1) & (y == 0)).sum().item()\n"
+            "    fn = ((y_hat == 0) & (y == 1)).sum().item()\n"
+            "    return tp / (tp + fn), tp / (tp + fp)\n"
+        ),
+        "accuracy for precision": (
+            "def precision_recall(y_hat, y):\n"
+            "    tp = ((y_hat == 1) & (y == 1)).sum().item()\n"
+            "    fn = ((y_hat == 0) & (y == 1)).sum().item()\n"
+            "    return (y_hat == y).float().mean().item(), tp / (tp + fn)\n"
+        ),
+        "scikit-learn's functions": (
+            "from sklearn.metrics import precision_score, recall_score\n"
+            "def precision_recall(y_hat, y):\n"
+            "    return float(precision_score(y, y_hat)), float(recall_score(y, y_hat))\n"
+        ),
+    },
+    "ex-diagnose-fit": {
+        "the gap between the losses for overfitting": (
+            "def diagnose(train, val, target):\n"
+            "    if train[-1] > target:\n"
+            "        return 'underfitting'\n"
+            "    if val[-1] > 2 * train[-1]:\n"
+            "        return 'overfitting'\n"
+            "    return 'good fit'\n"
+        ),
+        "the first losses instead of the last": (
+            "def diagnose(train, val, target):\n"
+            "    if train[0] > target:\n"
+            "        return 'underfitting'\n"
+            "    if val[0] > min(val):\n"
+            "        return 'overfitting'\n"
+            "    return 'good fit'\n"
+        ),
+        "overfitting tested first": (
+            "def diagnose(train, val, target):\n"
+            "    if val[-1] > min(val):\n"
+            "        return 'overfitting'\n"
+            "    if train[-1] > target:\n"
+            "        return 'underfitting'\n"
+            "    return 'good fit'\n"
+        ),
+    },
+    "ex-l2-penalty": {
+        "absolute values (L1) instead of squares": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum(p.abs().sum() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the norm, not squared": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum(p.norm() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the biases left out": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum((m.weight ** 2).sum() for m in model if hasattr(m, 'weight'))\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+        "the penalty as a Python number": (
+            "import torch.nn.functional as F\n"
+            "def penalized_loss(model, X, y, lam):\n"
+            "    penalty = sum((p ** 2).sum().item() for p in model.parameters())\n"
+            "    return F.mse_loss(model(X), y) + lam * penalty\n"
+        ),
+    },
+    "ex-grad-norms": {
+        "the weights measured, not their gradients": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.norm().item() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+        "the biases measured too": (
+            "import torch.nn.functional as F\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [p.grad.norm().item() for p in model.parameters()]\n"
+        ),
+        "a sum of the gradient, not its norm": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.grad.sum().item() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+        "tensors in the list": (
+            "import torch.nn.functional as F\n"
+            "from torch import nn\n"
+            "def grad_norms(model, X, y):\n"
+            "    F.mse_loss(model(X), y).backward()\n"
+            "    return [m.weight.grad.norm() for m in model if isinstance(m, nn.Linear)]\n"
+        ),
+    },
+    "ex-cosine-lr": {
+        "lr_min forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_max * (1 + math.cos(math.pi * epoch / epochs)) / 2\n"
+        ),
+        "pi forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_min + (lr_max - lr_min) * (1 + math.cos(epoch / epochs)) / 2\n"
+        ),
+        "the halving forgotten": (
+            "import math\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * epoch / epochs))\n"
+        ),
+        "PyTorch's scheduler": (
+            "import torch\n"
+            "def cosine_lr(epoch, epochs, lr_max, lr_min=0.0):\n"
+            "    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr_max)\n"
+            "    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, lr_min)\n"
+            "    for _ in range(epoch):\n"
+            "        opt.step()\n"
+            "        sched.step()\n"
+            "    return opt.param_groups[0]['lr']\n"
+        ),
+    },
+    "ex-save-load": {
+        "load_state_dict's report returned": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    fresh.eval()\n"
+            "    return fresh.load_state_dict(torch.load(buffer, weights_only=True))\n"
+        ),
+        "the trained model returned": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    torch.load(buffer, weights_only=True)\n"
+            "    return model.eval()\n"
+        ),
+        "copied without saving": (
+            "def restore(model, fresh):\n"
+            "    fresh.load_state_dict(model.state_dict())\n"
+            "    return fresh.eval()\n"
+        ),
+        "eval forgotten": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model.state_dict(), buffer)\n"
+            "    buffer.seek(0)\n"
+            "    fresh.load_state_dict(torch.load(buffer, weights_only=True))\n"
+            "    return fresh\n"
+        ),
+        "the whole model pickled": (
+            "import io\n"
+            "import torch\n"
+            "def restore(model, fresh):\n"
+            "    buffer = io.BytesIO()\n"
+            "    torch.save(model, buffer)\n"
+            "    buffer.seek(0)\n"
+            "    loaded = torch.load(buffer, weights_only=True)\n"
+            "    fresh.load_state_dict(loaded.state_dict())\n"
+            "    return fresh.eval()\n"
+        ),
+    },
+    "ex-rank-indices": {
+        "a block of neighbours per rank": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    size = math.ceil(n / world_size)\n"
+            "    return [i % n for i in range(rank * size, (rank + 1) * size)]\n"
+        ),
+        "no padding": (
+            "def rank_indices(n, rank, world_size):\n    return list(range(rank, n, world_size))\n"
+        ),
+        "padded with the last index": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    total = math.ceil(n / world_size) * world_size\n"
+            "    indices = list(range(n)) + [n - 1] * (total - n)\n"
+            "    return indices[rank::world_size]\n"
+        ),
+        "padded only once": (
+            "import math\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    total = math.ceil(n / world_size) * world_size\n"
+            "    indices = list(range(n))\n"
+            "    indices += indices[: total - n]\n"
+            "    return indices[rank::world_size]\n"
+        ),
+        "PyTorch's sampler": (
+            "from torch.utils.data import DistributedSampler\n"
+            "def rank_indices(n, rank, world_size):\n"
+            "    s = DistributedSampler(range(n), num_replicas=world_size, rank=rank, shuffle=False)\n"
+            "    return list(s)\n"
         ),
     },
 }

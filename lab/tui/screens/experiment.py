@@ -66,18 +66,18 @@ class ExperimentScreen(Screen):
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
         Binding("p", "pause", "Pause"),
-        # n and N are named by the paused status line, [ ] by the idle one, all by the help:
-        # the footer fits 80 columns
+        # n and N are named by the paused status line and the help: the footer fits 80 columns
         Binding("n", "step", "Step", show=False),
         Binding("N", "step_epoch", "Epoch", key_display="N", show=False),
+        # [ ] and l are named on the status line (and in help): the footer keeps 80 columns
         Binding("left_square_bracket", "smoothing(-1)", "Smooth-", key_display="[", show=False),
         Binding("right_square_bracket", "smoothing(1)", "Smooth+", key_display="]", show=False),
-        Binding("l", "log_scale", "Log"),
+        Binding("l", "log_scale", "Log", show=False),
         Binding("c", "compare", "Compare"),
         Binding("x", "export", "Export"),
         Binding("a", "ascii", "ASCII plot", show=False),
         Binding("v", "next_view", "View"),
-        Binding("escape", "back", "Back", show=False),  # as on a lesson: no room at 80 columns
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(
