@@ -16,8 +16,15 @@ lab: $(STAMP)
 
 test: $(STAMP) check
 
+# Two pytest calls: the suite on two processes (pytest-xdist), then alone what times itself or
+# counts processes (marker `serial`). Both always run; the first failure's status is the
+# result. Exit 5 is pytest's "nothing selected" (e.g. a -k that picks no serial test): no failure.
 check: lint
-	$(VENV)/bin/pytest -q
+	status=0; \
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal -m "not serial" $(PYTEST_ARGS) || status=$$?; \
+	$(VENV)/bin/pytest -q -m serial $(PYTEST_ARGS); serial=$$?; \
+	if [ $$status -eq 0 ] && [ $$serial -ne 5 ]; then status=$$serial; fi; \
+	exit $$status
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -102,7 +102,8 @@ class RunSession:
         self._ended_at = 0.0
         self._lock = threading.Lock()
         self._stopping = False
-        self._sent = False
+        self._sending = False  # send() began: a stop() signals the worker
+        self._sent = False  # send() returned: stepping commands go to the worker
         self._held: list[str] = []  # step-by-step commands given before the spec was sent
         self.paused = False
         """Paused or stepping (pause, step, step_epoch) and not resumed: a front-end shows each
@@ -148,14 +149,21 @@ class RunSession:
             yield from self._handle(Done("failed", "the worker ended without a result"))
 
     def _send(self) -> None:
-        with self._lock:  # a stop() from now on signals the worker, or is seen here
-            if not self._sent:
-                self._sent = True
-                self.worker.send(self.run.to_json())
-                if self._stopping:
-                    self.worker.stop()
-                for command in self._held:
-                    getattr(self.worker, command)()
+        with self._lock:  # from here a stop() signals the worker (one before: seen below)
+            if self._sending:
+                return
+            self._sending = True
+        # Not under the lock: a worker whose torch is still loading waits in send() until it
+        # is ready or stopped, and stop() (the learner's `s`) must reach it meanwhile.
+        self.worker.send(self.run.to_json())
+        with self._lock:  # stepping commands from now on go straight to the worker
+            self._sent = True
+            stopping = self._stopping
+            held, self._held = self._held, []
+        if stopping:  # asked before the spec went: the run ends as soon as it begins
+            self.worker.stop()
+        for command in held:
+            getattr(self.worker, command)()
 
     def _handle(self, event: Event) -> Iterator[Event]:
         if self.done is not None:
@@ -177,8 +185,8 @@ class RunSession:
         """Ask the run to stop; its events end with `done: stopped` within a second."""
         with self._lock:
             self._stopping = True
-            sent = self._sent
-        if sent:
+            sending = self._sending
+        if sending:
             with contextlib.suppress(Exception):
                 self.worker.stop()
 

@@ -75,6 +75,7 @@ def test_the_server_never_touches_cuda_and_keeps_one_thread():
     assert len(list(Path(f"/proc/{pid}/task").iterdir())) == 1  # still, after forking
 
 
+@pytest.mark.serial  # ends within a second: alone, not beside another test's training
 @pytest.mark.parametrize("how", ["sighup", "stdin"])
 def test_a_forked_run_stops_on_sighup_or_a_closed_pipe_and_ends(how):
     worker = Worker.fork()

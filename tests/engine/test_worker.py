@@ -66,6 +66,7 @@ def test_protocol_one_json_event_a_line_and_exactly_one_done(pool):
     assert worker.wait(5) == 0
 
 
+@pytest.mark.serial  # "within a second": alone, not beside another test's training
 @pytest.mark.parametrize("how", ["stop", "sighup", "stdin"])
 def test_stop_hangup_or_a_vanished_parent_end_the_run_as_stopped_within_a_second(pool, how):
     worker = pool.pop()

@@ -123,6 +123,7 @@ def _in_process(monkeypatch) -> None:
     monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
 
 
+@pytest.mark.serial  # measures the memory and time of this process: alone
 def test_a_model_too_big_for_memory_is_refused_before_anything_is_allocated():
     done_of(run_all(train_run(digits_mlp(epochs=1), smoke=True)))  # imports, digits: paid once
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -243,7 +244,8 @@ def test_a_real_allocation_failure_mid_training_fails_in_one_line(lessons, monke
     with Store.open() as store:
         [run] = store.runs()
         assert (run.experiment, run.status, run.reason) == ("wide-batch", "failed", line[8:])
-    monkeypatch.undo()  # the next run gets a plain worker, at once (the engine in-process)
+    # the next run gets a plain worker, at once (the engine in-process); not undo(), which
+    # would also take back the test's LAB_HOME and lessons (set on the same monkeypatch)
     _in_process(monkeypatch)
     again = time.perf_counter()
     result = _lab(lessons, "run", "gd-example-fit")

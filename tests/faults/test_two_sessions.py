@@ -16,7 +16,7 @@ import pytest
 
 from tests.faults.conftest import GOOD, lab_cmd, lab_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # counts processes alive at once
 
 QUIZ_ROUNDS = 3  # quiz processes one after another in each session, 5 answers each
 RUNS_AT_ONCE = 1  # a `lab run` in each session, beside its quizzes (a worker start is slow)

@@ -63,6 +63,11 @@ async def run_fixed(pilot):
     screen.query_one("#loss-plot", CurvePlot).redraw()
     screen.set_focus(None)
     app.clear_notifications()
+    # Every widget drawn afresh from its final state: the picture's segments (hence the SVG's
+    # text runs) do not depend on how the run's events happened to be batched into frames.
+    for widget in screen.query("*"):
+        widget.refresh()
+    await pilot.pause()
     await pilot.pause()
 
 

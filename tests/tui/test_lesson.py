@@ -216,7 +216,8 @@ async def test_footer_offers_what_the_lesson_has_and_the_next_lesson(tmp_path, s
     assert not catalog.problems, catalog.problems
     app = make_app(catalog, store=store, target="code-first", prewarm=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        # the footer is laid out a few frames after the screen: wait for it, not a fixed time
+        await wait_until(pilot, lambda: footer_keys(app.screen), 10, "the footer")
         screen = app.screen
         assert screen.sub_title == "lesson 1 of 2 · Code that is wide"
         keys = [k for k, *_ in footer_keys(screen)]
@@ -225,7 +226,14 @@ async def test_footer_offers_what_the_lesson_has_and_the_next_lesson(tmp_path, s
         assert "0 terms (t)" in bar and "1 question (z)" in bar and "experiment" not in bar
         assert "Next: lesson 2 of 2, The second lesson" in _visible_text(screen)
         await pilot.press("n")
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot,
+            lambda: (
+                getattr(app.screen, "lesson_id", None) == "code-second" and footer_keys(app.screen)
+            ),
+            10,
+            "the next lesson's footer",
+        )
         screen = app.screen
         assert isinstance(screen, LessonScreen) and screen.lesson_id == "code-second"
         keys = [k for k, *_ in footer_keys(screen)]

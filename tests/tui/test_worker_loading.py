@@ -46,6 +46,7 @@ async def test_the_status_says_loading_pytorch_then_starting_and_a_stop_ends_it(
         line = str(status.render())
         assert line.startswith("loading PyTorch...")
         assert "epoch" not in line and "step" not in line and "cpu" not in line
+        assert not status.loading  # Textual's own loading indicator would hide the line
         warm.loaded.set()  # torch is in: the screen's clock notices within a second
         await wait_until(pilot, lambda: str(status.render()).startswith("starting"), 5)
         await pilot.press("s")
