@@ -163,14 +163,15 @@ def _range(values: list[float]) -> tuple[float, float]:
 
 
 def render_fit(data: dict, points: dict | None, width: int, height: int, ascii: bool) -> Text:
-    """The data points and the model's current prediction line."""
+    """The model's current prediction line, and the data points drawn over it (a point the
+    line passes through must still show)."""
     xs, y_hat = data["x"], data["y_hat"]
     ys = list(points["y"]) if points else []
     canvas = _Canvas(width, height, (xs[0], xs[-1]), _range(ys or y_hat))
-    for x, y in zip(points["x"] if points else [], ys, strict=False):
-        canvas.put(x, y, "o" if ascii else "•", "cyan")
     for x, y in zip(xs, y_hat, strict=True):
         canvas.put(x, y, "*" if ascii else "━", "bold yellow")
+    for x, y in zip(points["x"] if points else [], ys, strict=False):
+        canvas.put(x, y, "o" if ascii else "•", "bold cyan")
     return canvas.text()
 
 

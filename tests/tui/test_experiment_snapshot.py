@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Progress, Start, View
 from lab.tui.app import make_app
@@ -153,3 +155,73 @@ def test_experiment_boundary_view_ascii_no_color(snap_compare, store, monkeypatc
     monkeypatch.setenv("NO_COLOR", "1")
     frozen_clock(monkeypatch)
     assert snap_compare(boundary_app(store), terminal_size=SIZE, run_before=run_moons)
+
+
+def _view_events(kind: str) -> list:
+    """Fixed view data of one kind, as the engine would send it for a y = 2x fit."""
+    if kind == "cost":
+        ws = [0.5 + 3 * i / 40 for i in range(41)]
+        curve = {"w": ws, "cost": [14 / 3 * (w - 2) ** 2 for w in ws]}
+        path, w = [], 0.5
+        for step in range(1, 9):
+            path.append(View("cost", step, {"w": w, "value": 14 / 3 * (w - 2) ** 2}))
+            w -= 0.1 * 28 / 3 * (w - 2)
+        path[0].data["curve"] = curve
+        return path
+    if kind == "graph":
+        nodes = [
+            {"name": "x", "value": [1.0, 2.0, 3.0], "grad": None},
+            {"name": "w", "value": 1.0, "grad": -9.333},
+            {"name": "y_hat = w*x", "value": [1.0, 2.0, 3.0], "grad": [-0.667, -1.333, -2.0]},
+            {"name": "loss", "value": 4.667, "grad": 1.0},
+        ]
+        return [View("graph", 1, {"phase": "after backward", "nodes": nodes})]
+    if kind == "fit":
+        points = {"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.0]}
+        xs = [0.8 + 2.4 * i / 59 for i in range(60)]
+        return [View("fit", 200, {"x": xs, "y_hat": [1.9 * x + 0.2 for x in xs], "points": points})]
+    if kind == "surface":
+        ws, bs = [i / 10 for i in range(41)], [-2 + i / 6 for i in range(25)]
+        cost = [[((w - 2) ** 2) * 14 / 3 + b * b + 4 * b * (w - 2) for w in ws] for b in bs]
+        fixed = {"w_axis": ws, "b_axis": bs, "cost": cost, "best": {"w": 2.0, "b": 0.0}}
+        walk = [(0.5, 1.5), (1.2, 1.0), (1.6, 0.6), (1.8, 0.3), (1.9, 0.15)]
+        events = [View("surface", s, {"w": w, "b": b}) for s, (w, b) in enumerate(walk, 1)]
+        events[0].data.update(fixed)
+        return events
+    layers = [
+        {"name": "0 Linear", "weight": 0.61, "grad": 0.012},
+        {"name": "2 Linear", "weight": 0.44, "grad": 0.35},
+    ]
+    return [View("weights", s, {"layers": layers}) for s in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("kind", ["cost", "graph", "fit", "surface", "weights"])
+def test_experiment_each_view(snap_compare, make, monkeypatch, kind):
+    """gd-example-fit after a run whose views are of one kind, in the panel under the loss:
+    cost: the parabola of cost over w in `·`, steps 0-6 walking down its left side, `@` at the
+    last; graph: x, w, y_hat and loss, each with its value and (bold) gradient; fit: the three
+    points and the prediction line through them; surface: shaded levels of the cost over
+    (w, b), `+` at the bottom, the path's dots ending in `@`; weights: two layers with |w|,
+    |grad| and a flat sparkline."""
+    monkeypatch.setenv("LAB_ASCII", "1")
+    frozen_clock(monkeypatch)
+    events = fixed_run()
+    events[-1:-1] = _view_events(kind)
+
+    async def run_with_views(pilot):
+        pilot.app.warm_workers = Workers(lambda: ReplayWorker(events))
+        pilot.app.open_experiment("gd-example-fit")
+        await pilot.pause()
+        screen = pilot.app.screen
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed", 10)
+        await wait_until(pilot, lambda: screen.query_one(EarlierRuns).option_count == 1, 10)
+        screen.query_one("#loss-plot", CurvePlot).redraw()
+        screen.set_focus(None)
+        pilot.app.clear_notifications()
+        for widget in screen.query("*"):
+            widget.refresh()
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_with_views)
