@@ -29,14 +29,18 @@ def open_app(target: str | None = None, settings: dict[str, str] | None = None) 
 
 
 def known_targets(catalog) -> list[str]:
-    return [lesson.id for lesson in catalog.lessons] + [
-        e.experiment.id for e in catalog.experiments()
-    ]
+    return (
+        [lesson.id for lesson in catalog.lessons]
+        + [e.experiment.id for e in catalog.experiments()]
+        + [e.exercise.id for e in catalog.exercises()]
+    )
 
 
 @app.command("open")
 def open_cmd(
-    target: Annotated[str, typer.Argument(metavar="ID", help="A lesson id or an experiment id.")],
+    target: Annotated[
+        str, typer.Argument(metavar="ID", help="A lesson, experiment or exercise id.")
+    ],
     settings: Annotated[
         list[str] | None,
         typer.Option(
@@ -44,13 +48,14 @@ def open_cmd(
         ),
     ] = None,
 ) -> None:
-    """Open the app straight at a lesson or an experiment (ids as `lab lessons` and
-    `lab experiments` print them); `lab open gd-diverge --set lr=1.5` fills in the settings."""
+    """Open the app straight at a lesson, an experiment or an exercise (ids as `lab lessons`,
+    `lab experiments` and `lab exercises` print them); `lab open gd-diverge --set lr=1.5` fills
+    in the settings."""
     catalog = state.catalog()
-    if not (catalog.lesson(target) or catalog.experiment(target)):
+    if target not in known_targets(catalog):
         close = difflib.get_close_matches(target, known_targets(catalog), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `lab lessons`"
-        typer.echo(f"lab: no lesson or experiment {target!r}{hint}", err=True)
+        typer.echo(f"lab: no lesson, experiment or exercise {target!r}{hint}", err=True)
         raise typer.Exit(1)
     open_app(target, checked_settings(catalog, target, settings or []) or None)
 
@@ -66,7 +71,9 @@ def checked_settings(catalog, target: str, settings: list[str]) -> dict[str, str
     entry = catalog.experiment(target)
     try:
         if entry is None:
-            raise SettingError(f"--set fills an experiment's settings; {target!r} is a lesson")
+            raise SettingError(
+                f"--set fills an experiment's settings; {target!r} is not an experiment"
+            )
         pairs = dict(_key_value(s) for s in settings)
         for name, raw in pairs.items():
             parse_setting(entry.experiment, name, raw)
