@@ -52,4 +52,4 @@ def test_a_bad_setting_is_refused_in_one_line(opened, setting, said):
 def test_settings_on_a_lesson_are_refused(opened):
     result = lab("open", "gd-example", "--set", "lr=0.3")
     assert result.exit_code == 2
-    assert "is a lesson" in result.stderr and opened == []
+    assert "is not an experiment" in result.stderr and opened == []
