@@ -27,11 +27,14 @@ def split(y, val, test, seed):
 """
 
 
-def wait_for(tmux, text: str, timeout: float) -> None:  # noqa: F811
-    """Like Tmux.wait_for, on the screen with wrapped lines joined (messages are long)."""
+def wait_for(tmux, text: str, timeout: float, history: bool = False) -> None:  # noqa: F811
+    """Like Tmux.wait_for, on the screen with wrapped lines joined (messages are long); with
+    `history`, also what scrolled off it (a failing check's messages can push the exercise's
+    title off an 80x24 screen at once)."""
+    since = ["-S", "-"] if history else []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if text in tmux.tmux("capture-pane", "-p", "-J", "-t", "lab", check=False):
+        if text in tmux.tmux("capture-pane", "-p", "-J", *since, "-t", "lab", check=False):
             return
         time.sleep(0.2)
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{tmux.screen()}")
@@ -54,7 +57,7 @@ def test_watch_sees_each_save_and_moves_on_when_an_exercise_passes(tmux, lab_hom
     wait_for(tmux, "so that every part keeps the class proportions", timeout=20)
 
     split.write_text(catalog.exercise("ex-stratified-split").exercise.solution)
-    wait_for(tmux, "Early stopping with patience", timeout=20)
+    wait_for(tmux, "Early stopping with patience", timeout=20, history=True)
     wait_for(tmux, "calls in a row did not beat the best loss", timeout=20)
 
     stopper = catalog.exercise("ex-early-stopper").exercise.solution
