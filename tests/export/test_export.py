@@ -201,14 +201,6 @@ def test_scripted_experiments_that_train_export_their_own_code(shipped, tmp_path
     assert ruff(RUFF_CHECK, text).returncode == 0, ruff(RUFF_CHECK, text).stdout
 
 
-def test_the_exporter_fills_in_the_engines_defaults_for_synthetic_sets():
-    """The script writes the schema's defaults (allowlists); the engine fills in its own."""
-    from lab.catalog.allowlists import DATASET_ARGS
-    from lab.engine.datasets import SYNTHETIC_ARGS
-
-    assert {name: DATASET_ARGS[name] for name in SYNTHETIC_ARGS} == SYNTHETIC_ARGS
-
-
 def test_export_imports_no_torch(shipped):
     code = (
         "import sys\n"

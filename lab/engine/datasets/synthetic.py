@@ -7,18 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from lab.catalog import allowlists as allow
 from lab.engine.datasets.base import Arrays, DataError
 
 SYNTHETIC_ARGS: dict[str, dict[str, Any]] = {
-    "linear-tiny": {},
-    "linear": {"n": 100, "w": 2.0, "b": 1.0, "noise": 0.5},
-    "hours-pass": {"n": 100, "noise": 1.0},
-    "moons": {"n": 200, "noise": 0.1},
-    "circles": {"n": 200, "noise": 0.05, "factor": 0.5},
-    "spirals": {"n": 300, "noise": 0.2, "turns": 1.5},
-    "xor": {"n": 200, "noise": 0.2},
-    "random-regression": {"n": 100, "features": 1000, "targets": 10},
+    name: allow.DATASET_ARGS[name] for name in allow.SYNTHETIC_DATASETS
 }
+"""Each generated set's arguments and defaults, as the lesson format lists them."""
 
 
 def synthetic(name: str, args: dict[str, Any], seed: int) -> Arrays:
