@@ -62,10 +62,6 @@ class ViewState:
         return list(self.latest)
 
 
-def _nearest(axis: list[float], value: float) -> int:
-    return min(range(len(axis)), key=lambda i: abs(axis[i] - value))
-
-
 def _resample(n_in: int, n_out: int) -> list[int]:
     return [min(n_in - 1, int((i + 0.5) * n_in / n_out)) for i in range(n_out)]
 
