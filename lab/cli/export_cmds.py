@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lab.cli import app, state
+from lab.cli import app
 
 
 @app.command()
@@ -30,19 +30,15 @@ def export(
     ] = None,
 ) -> None:
     """Write a plain PyTorch script that trains like `lab run` (no import of lab)."""
-    from lab.catalog.runspec import SettingError, build_run_spec
-    from lab.cli.run_cmds import _key_value
+    from lab.cli.run_cmds import cli_run_spec
     from lab.export import ExportError, export_script
 
-    entry = state.catalog().experiment(experiment)
-    if entry is None:
-        typer.echo(f"lab export: no experiment {experiment!r}; see `lab experiments`", err=True)
-        raise typer.Exit(2)
+    _, run_spec = cli_run_spec(
+        "export", experiment, settings, seed=seed, epochs=epochs, device=device
+    )
     try:
-        pairs = dict(_key_value(s) for s in settings or [])
-        run_spec = build_run_spec(entry, pairs, seed=seed, epochs=epochs, device=device)
         text = export_script(run_spec, distributed=distributed)
-    except (SettingError, ExportError) as exc:
+    except ExportError as exc:
         typer.echo(f"lab export: {exc}", err=True)
         raise typer.Exit(2) from None
     if output is None:

@@ -29,20 +29,9 @@ def run(
     smoke: Annotated[bool, typer.Option(help="Tiny subset, one epoch.")] = False,
 ) -> None:
     """Run an experiment: one line per epoch, then the loss chart and the run's id."""
-    from lab.catalog.runspec import SettingError, build_run_spec
-
-    entry = state.catalog().experiment(experiment)
-    if entry is None:
-        typer.echo(f"lab run: no experiment {experiment!r}; see `lab experiments`", err=True)
-        raise typer.Exit(2)
-    try:
-        pairs = dict(_key_value(s) for s in settings or [])
-        run_spec = build_run_spec(
-            entry, pairs, seed=seed, epochs=epochs, device=device, smoke=smoke
-        )
-    except SettingError as exc:
-        typer.echo(f"lab run: {exc}", err=True)
-        raise typer.Exit(2) from None
+    entry, run_spec = cli_run_spec(
+        "run", experiment, settings, seed=seed, epochs=epochs, device=device, smoke=smoke
+    )
 
     from lab.engine.client import Worker
     from lab.runs.session import RunSession
@@ -73,6 +62,24 @@ def run(
     if session.done.status == "completed":
         raise typer.Exit(0)
     raise typer.Exit(130 if interrupted or session.done.status == "stopped" else 1)
+
+
+def cli_run_spec(command: str, experiment: str, settings: list[str] | None, **options):
+    """The experiment and its run spec from `--set KEY=VALUE` and the options, as `lab run` and
+    `lab export` take them; an unknown id or a bad setting ends `lab COMMAND` in one line with
+    status 2."""
+    from lab.catalog.runspec import SettingError, build_run_spec
+
+    entry = state.catalog().experiment(experiment)
+    if entry is None:
+        typer.echo(f"lab {command}: no experiment {experiment!r}; see `lab experiments`", err=True)
+        raise typer.Exit(2)
+    try:
+        pairs = dict(_key_value(s) for s in settings or [])
+        return entry, build_run_spec(entry, pairs, **options)
+    except SettingError as exc:
+        typer.echo(f"lab {command}: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _key_value(text: str) -> tuple[str, str]:
