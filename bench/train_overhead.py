@@ -2,10 +2,13 @@
 
 Same model, same data, same batch size, same optimizer; both do what a typical loop does
 (`loss.item()` every step, validation loss and accuracy every epoch, every split's loss and
-accuracy at the end). Prints steps/s of each and the ratio engine/plain, for an MLP and a small
-CNN on digits, by the wall clock and by CPU time (steadier on a shared machine, where another
-process can take the core mid-run). On a CPU the worker is forked by the fork server, as the app
-does; `--worker spawn` measures a spawned one. Not a test: figures only.
+accuracy at the end). Each starts cold in a process of its own: the plain loop in a freshly
+spawned Python (as `python train.py` would), the engine in a fresh worker (as the app does: on a
+CPU forked by the fork server, `--worker spawn` measures a spawned one). Prints steps/s of each
+and the ratio engine/plain, for an MLP and a small CNN on digits: the whole run by the wall clock
+and by CPU time (steadier on a shared machine, where another process can take the core mid-run),
+and the steady rate after the first epoch (without one-off costs such as a GPU's first kernels).
+Not a test: figures only.
 
     .venv/bin/python bench/train_overhead.py [--device cpu|cuda] [--repeats 3] [--worker fork]
         [--model mlp]
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -23,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab.engine.client import Worker, can_fork  # noqa: E402
-from lab.engine.events import Done, Start  # noqa: E402
+from lab.engine.events import Done, EpochEnd, Start  # noqa: E402
 
 CASES = {
     "mlp": ({"builder": "mlp", "args": {"hidden": [64]}}, 60),
@@ -60,8 +64,9 @@ def run_spec(model: dict, epochs: int, device: str) -> dict:
     }
 
 
-def plain_loop(spec: dict) -> tuple[float, float]:
-    """The loop a person writes by hand; returns steps/s of wall time and of CPU time."""
+def plain_loop(spec: dict) -> tuple[float, float, float]:
+    """The loop a person writes by hand; returns steps/s of wall time, of CPU time, and of
+    wall time after the first epoch."""
     import torch
 
     from lab.engine.datasets import load_data
@@ -81,7 +86,8 @@ def plain_loop(spec: dict) -> tuple[float, float]:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     n, batch_size, steps = len(X_train), s["batch_size"], 0
     started, cpu = time.perf_counter(), time.process_time()
-    for _epoch in range(s["epochs"]):
+    first_epoch = (0.0, 0)  # the time and step count when the first epoch ended
+    for epoch in range(s["epochs"]):
         model.train()
         order = torch.randperm(n).to(device)
         running = 0.0
@@ -100,13 +106,28 @@ def plain_loop(spec: dict) -> tuple[float, float]:
             y_hat = model(X_val)
             _val_loss = loss_fn(y_hat, y_val).item()
             _val_acc = (y_hat.argmax(1) == y_val).float().mean().item()
+        if epoch == 0:
+            first_epoch = (time.perf_counter(), steps)
+        last_epoch = (time.perf_counter(), steps)
     with torch.no_grad():  # the final figures the engine reports: every split's loss and accuracy
         for X, y in ((X_train, y_train), (X_val, y_val), (X_test, y_test)):
             y_hat = model(X)
             _loss, _acc = loss_fn(y_hat, y).item(), (y_hat.argmax(1) == y).float().mean().item()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps / (time.perf_counter() - started), steps / (time.process_time() - cpu)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return steps / wall, steps / cpu, steady_rate(first_epoch, last_epoch)
+
+
+def steady_rate(first_epoch: tuple[float, int], last_epoch: tuple[float, int]) -> float:
+    """Steps/s between the end of the first epoch and the end of the last."""
+    return (last_epoch[1] - first_epoch[1]) / max(last_epoch[0] - first_epoch[0], 1e-9)
+
+
+def plain_in_fresh_process(spec: dict) -> tuple[float, float, float]:
+    """The plain loop in a newly spawned Python, cold as a script run from the shell is."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(plain_loop, (spec,))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -115,17 +136,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def engine(spec: dict, worker: Worker, steps: int) -> tuple[float, float]:
-    """The engine in its worker, every event read; steps/s (wall, CPU) from Start to Done."""
+def engine(spec: dict, worker: Worker, steps: int) -> tuple[float, float, float]:
+    """The engine in its worker, every event read; steps/s (wall, CPU) from Start to Done, and
+    by the wall clock from the first epoch's end to the last's."""
     worker.send(spec)
     began = cpu = None
+    epochs: list[tuple[float, int]] = []
+    per_epoch = steps // spec["spec"]["epochs"]
     for event in worker.events():
         if isinstance(event, Start):
             began, cpu = time.perf_counter(), cpu_seconds(worker.pid)
+        if isinstance(event, EpochEnd):
+            epochs.append((time.perf_counter(), event.epoch * per_epoch))
         if isinstance(event, Done):
             assert event.status == "completed", event.reason
             wall = time.perf_counter() - began
-            return steps / wall, steps / (cpu_seconds(worker.pid) - cpu)
+            steady = steady_rate(epochs[0], epochs[-1])
+            return steps / wall, steps / (cpu_seconds(worker.pid) - cpu), steady
     raise RuntimeError("no done event")
 
 
@@ -163,26 +190,23 @@ def main() -> None:
         f"device {args.device}; {how}ed worker; best of {args.repeats}; batch size 32; digits "
         f"(1,257 train); load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
     )
-    print(f"{'':10s} {'steps/s by the wall clock':^29s} {'steps/s by CPU time':^29s}")
+    heads = ("steps/s by the wall clock", "steps/s by CPU time", "after the first epoch")
+    print(f"{'':10s}" + "".join(f" {head:^29s}" for head in heads))
     cells = f"{'plain':>10s} {'engine':>10s} {'ratio':>6s}"
-    print(f"{'model':10s} {cells} {cells}")
+    print(f"{'model':10s} {cells} {cells} {cells}")
     for name, (model, epochs) in CASES.items():
         if args.model and name not in args.model:
             continue
         spec = run_spec(model, epochs, args.device)
         steps = epochs * math.ceil(1257 / 32)
-        plain, eng, plain_cpu, eng_cpu = 0.0, 0.0, 0.0, 0.0
+        plain, eng = [0.0] * 3, [0.0] * 3  # best wall, CPU and steady rates
         for _ in range(args.repeats):  # alternate, so a busy moment hurts both alike
-            wall, cpu = plain_loop(spec)
-            plain, plain_cpu = max(plain, wall), max(plain_cpu, cpu)
+            plain = [max(a, b) for a, b in zip(plain, plain_in_fresh_process(spec), strict=True)]
             worker = next_worker(how)
-            wall, cpu = engine(spec, worker, steps)
-            eng, eng_cpu = max(eng, wall), max(eng_cpu, cpu)
+            eng = [max(a, b) for a, b in zip(eng, engine(spec, worker, steps), strict=True)]
             worker.wait(10)
-        print(
-            f"{name:10s} {plain:10.0f} {eng:10.0f} {eng / plain:6.2f} "
-            f"{plain_cpu:10.0f} {eng_cpu:10.0f} {eng_cpu / plain_cpu:6.2f}"
-        )
+        cells = (f"{p:10.0f} {e:10.0f} {e / p:6.2f}" for p, e in zip(plain, eng, strict=True))
+        print(f"{name:10s} " + " ".join(cells))
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ class _Printer:
             self._keep_view(event)
         if isinstance(event, Start):
             self._clear()
-            typer.echo(f"{event.experiment} on {event.device}: {event.parameters:,} parameters")
+            # a scripted experiment with no one model of its own has no size to tell
+            size = f": {event.parameters:,} parameters" if event.parameters else ""
+            typer.echo(f"{event.experiment} on {event.device}{size}")
         elif isinstance(event, Progress) and self.tty:
             of = f"/{self.epochs}" if self.epochs else ""
             self._transient(f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}")

@@ -46,6 +46,13 @@ def test_a_smoke_run_prints_epochs_the_result_and_the_run_id():
     assert "run 1" in result.output.splitlines()[-1]
 
 
+def test_a_scripted_run_with_no_model_of_its_own_tells_no_size():
+    """The cost sweep trains no network: its first line says where it runs, not "0 parameters"."""
+    result = _lab("run", "gd-example-sweep", "--set", "w_step=0.5")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "gd-example-sweep on cpu"
+
+
 def test_json_prints_the_events_themselves():
     result = _lab("run", "gd-example-sweep", "--json", "--set", "w_step=0.5")
     assert result.exit_code == 0, result.output
