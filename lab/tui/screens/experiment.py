@@ -62,6 +62,10 @@ class ExperimentScreen(Screen):
     A run is a headless `RunSession` (the one `lab run` drives): the screen starts it, reads it
     through `read_run` on a thread and draws what arrives; the session records it."""
 
+    # A narrow terminal gives the side column less and a short one gives the loss curve more
+    # than the panel under it, so the curves keep room to be read.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
