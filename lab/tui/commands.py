@@ -31,11 +31,11 @@ class LabCommands(Provider):
                 (lesson.title, lesson.id),
             )
         for entry in catalog.experiments():
-            exp = entry.experiment
+            exp, lesson = entry.experiment, catalog.lesson(entry.lesson)
             yield (
                 f"experiment: {exp.title} ({exp.id})",
                 partial(app.open_experiment, exp.id),
-                f"in lesson {entry.lesson}",
+                f"in lesson {lesson.order}. {lesson.title}",
                 (exp.title, exp.id),
             )
         yield "quiz: review what is due", partial(app.open_quiz, None), "all lessons", ("quiz",)

@@ -123,11 +123,15 @@ async def test_each_term_is_one_line_and_its_lesson_has_number_and_title(store, 
 async def test_the_palette_finds_lessons_experiments_and_commands(store, shipped_lessons):
     from lab.catalog import load_catalog
     from lab.tui.app import make_app
+    from lab.tui.commands import LabCommands
     from lab.tui.screens.experiment import ExperimentScreen
     from lab.tui.screens.lesson import LessonScreen
 
     app = make_app(load_catalog(), store=store, prewarm=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        places = {text: help_text for text, _, help_text, _ in LabCommands(app.screen)._places()}
+        where = places["experiment: Push the learning rate until training diverges (gd-diverge)"]
+        assert where == "in lesson 4. Gradient descent", "the lesson by number and title"
         for query, screen, check in (
             ("tensors", LessonScreen, lambda s: s.lesson_id.endswith("tensors")),
             ("digits cnn", ExperimentScreen, lambda s: "cnn" in s.entry.experiment.id),
