@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from lab import __version__, paths
-from lab.table import table
+from lab.table import table, terminal_width
 from lab.text import cell_width, labelled, plural, reflow, wrap_cells
 
 INDEX_FORMAT = "2"
@@ -86,7 +85,7 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
         if as_json:
             print(json.dumps(terms, ensure_ascii=False, indent=2))
         else:
-            print(term_table(terms, shutil.get_terminal_size((80, 24)).columns))
+            print(term_table(terms, terminal_width()))
         return 0
     from lab.catalog.search import MATCH, rank
 
@@ -101,7 +100,7 @@ def show(query: str | None, as_json: bool, dirs: list[Path]) -> int:
     if as_json:
         print(json.dumps([term], ensure_ascii=False, indent=2))
     else:
-        width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+        width = min(terminal_width(), 100)
         print(format_term(term, width, data.get("lessons", {})))
     return 0
 

@@ -3,7 +3,8 @@ the terminal, no colour, safe over any terminal."""
 
 from __future__ import annotations
 
-import shutil
+import os
+import sys
 
 from lab.text import cell_width, wrap_cells
 
@@ -12,8 +13,17 @@ WORD_MAX = 20
 
 
 def terminal_width() -> int:
-    """Columns to fill: the terminal's (COLUMNS first), 80 when stdout is no terminal."""
-    return shutil.get_terminal_size((80, 24)).columns
+    """Columns to fill: COLUMNS, else the terminal's, also when stdout is a pipe (`lab runs |
+    head` still lands on it), else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
 
 
 def table(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import textwrap
@@ -16,6 +15,7 @@ import typer
 
 from lab.cli import app, state
 from lab.quiz import MASTERY_HELP
+from lab.table import terminal_width
 from lab.text import plural
 
 
@@ -139,7 +139,7 @@ def _say(text: str) -> None:
 
 def _echo_wrapped(lines: list[str]) -> None:
     """Print each line wrapped to the terminal; continuation lines hang under its text."""
-    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+    width = max(20, terminal_width() - 1)
     out = []
     for line in lines:
         body = line.lstrip()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from typing import Annotated
 
 import typer
 
 from lab.cli import app, state
+from lab.table import terminal_width
 
 EPOCH_LINES = 30  # a longer run prints about this many epoch lines, evenly spaced
 VIEW_ROWS = 16  # the final picture of the model under the loss chart
@@ -159,7 +159,7 @@ class _Printer:
         from lab.tui.view_drawing import describe, draw, legend
 
         kind = self.views.kinds()[0]
-        width = min(shutil.get_terminal_size((80, 24)).columns, 80)
+        width = min(terminal_width(), 80)
         ascii = "utf" not in (sys.stdout.encoding or "").casefold()
         picture = draw(self.views, kind, width, VIEW_ROWS, ascii).plain
         lines = [describe(kind, self.views.latest[kind]["step"])]
@@ -186,7 +186,7 @@ class _Printer:
             self._transient("starting: loading PyTorch and the data...")
 
     def _transient(self, line: str) -> None:
-        sys.stdout.write("\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K")
+        sys.stdout.write("\r" + line[: terminal_width() - 1] + "\x1b[K")
         sys.stdout.flush()
         self.transient = True
 
@@ -217,7 +217,7 @@ class _Printer:
             return ""
         plt.clear_figure()
         plt.theme("clear")
-        width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+        width = min(terminal_width(), 100)
         plt.plotsize(width, 18)
         for (name, (xs, ys)), marker in zip(curves.items(), "*+ox#@%", strict=False):
             plt.plot(xs, [min(y, 1e30) for y in ys], label=name, marker=marker)

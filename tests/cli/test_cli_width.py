@@ -115,3 +115,31 @@ def test_a_closed_pipe_ends_lab_quietly(tmp_path):
     os.close(write)
     assert proc.stderr == b"", proc.stderr.decode()
     assert proc.returncode == 141
+
+
+def test_a_piped_table_fits_the_terminal_it_lands_on(tmp_path):
+    """`lab lessons | head` in a 60-column terminal: stdout is a pipe, but the rows still land
+    on that terminal, so they fit its width rather than a fixed 80."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    terminal, side = pty.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 60, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LAB_SHIPPED_LESSONS")}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from lab.launch import main; main()", "lessons"],
+            stdout=subprocess.PIPE,
+            stdin=side,
+            stderr=side,
+            env={**env, "LAB_HOME": str(tmp_path)},
+            timeout=60,
+        )
+    finally:
+        os.close(side)
+        os.close(terminal)
+    text = proc.stdout.decode()
+    assert proc.returncode == 0 and "Tensors" in text
+    assert not too_wide(text, 60), too_wide(text, 60)
