@@ -125,6 +125,17 @@ def describe_range(param: Param) -> str:
     return "any value"
 
 
+def setting_pairs(settings: list[str]) -> dict[str, str]:
+    """`--set KEY=VALUE` options as {key: value text}; one without `=` or a key is refused."""
+    pairs = {}
+    for text in settings:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise SettingError(f"--set takes KEY=VALUE, not {text!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def parse_setting(experiment: Experiment, name: str, raw: Any) -> Any:
     """Turn a learner's value (text from a form or `--set`) into the parameter's type, checked."""
     if name not in experiment.params:

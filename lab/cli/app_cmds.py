@@ -63,8 +63,7 @@ def open_cmd(
 def checked_settings(catalog, target: str, settings: list[str]) -> dict[str, str]:
     """`--set` values as typed, each checked as `lab run --set` checks it; a bad one ends the
     command in one line with status 2."""
-    from lab.catalog.runspec import SettingError, parse_setting
-    from lab.cli.run_cmds import _key_value
+    from lab.catalog.runspec import SettingError, parse_setting, setting_pairs
 
     if not settings:
         return {}
@@ -74,7 +73,7 @@ def checked_settings(catalog, target: str, settings: list[str]) -> dict[str, str
             raise SettingError(
                 f"--set fills an experiment's settings; {target!r} is not an experiment"
             )
-        pairs = dict(_key_value(s) for s in settings)
+        pairs = setting_pairs(settings)
         for name, raw in pairs.items():
             parse_setting(entry.experiment, name, raw)
     except SettingError as exc:

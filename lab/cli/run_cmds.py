@@ -68,27 +68,17 @@ def cli_run_spec(command: str, experiment: str, settings: list[str] | None, **op
     """The experiment and its run spec from `--set KEY=VALUE` and the options, as `lab run` and
     `lab export` take them; an unknown id or a bad setting ends `lab COMMAND` in one line with
     status 2."""
-    from lab.catalog.runspec import SettingError, build_run_spec
+    from lab.catalog.runspec import SettingError, build_run_spec, setting_pairs
 
     entry = state.catalog().experiment(experiment)
     if entry is None:
         typer.echo(f"lab {command}: no experiment {experiment!r}; see `lab experiments`", err=True)
         raise typer.Exit(2)
     try:
-        pairs = dict(_key_value(s) for s in settings or [])
-        return entry, build_run_spec(entry, pairs, **options)
+        return entry, build_run_spec(entry, setting_pairs(settings or []), **options)
     except SettingError as exc:
         typer.echo(f"lab {command}: {exc}", err=True)
         raise typer.Exit(2) from None
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    from lab.catalog.runspec import SettingError
-
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise SettingError(f"--set takes KEY=VALUE, not {text!r}")
-    return key.strip(), value.strip()
 
 
 class _Printer:

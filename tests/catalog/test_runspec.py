@@ -9,7 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from lab.catalog import load_catalog
-from lab.catalog.runspec import RunSpec, SettingError, build_run_spec, parse_setting, spec_error
+from lab.catalog.runspec import (
+    RunSpec,
+    SettingError,
+    build_run_spec,
+    parse_setting,
+    setting_pairs,
+    spec_error,
+)
 
 GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "good"
 
@@ -128,3 +135,14 @@ def test_validate_refuses_unknown_data_set_and_builder_arguments(tmp_path, old, 
     _, problems = load_file(path)
     shown = [str(p).removeprefix(f"{path}:") for p in problems]
     assert len(shown) == 1 and shown[0].startswith(expected), shown
+
+
+def test_set_options_become_pairs_and_a_missing_equals_sign_is_refused():
+    assert setting_pairs([" lr = 1.5", "epochs=3", "note=a=b"]) == {
+        "lr": "1.5",
+        "epochs": "3",
+        "note": "a=b",
+    }
+    for bad in ("lr", "=1.5"):
+        with pytest.raises(SettingError, match="--set takes KEY=VALUE"):
+            setting_pairs([bad])
