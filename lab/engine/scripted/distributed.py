@@ -16,7 +16,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -198,9 +197,15 @@ class Ranks:
         self.processes: list[subprocess.Popen] = []
         self.lines: queue.Queue = queue.Queue()
         self.stderr = [collections.deque(maxlen=20) for _ in range(world)]
+        self.store = None
 
     def start(self, settings: dict[str, Any]) -> None:
-        port = _free_port()
+        # The ranks meet at a store this process serves (as torchrun's agent does), on a port
+        # the system picks and that stays bound: no port picked free can be taken before use.
+        import torch.distributed as dist
+
+        self.store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
+        port = self.store.port
         fork = settings["backend"] == "gloo" and can_fork()
         if fork:
             _import_once()
@@ -217,6 +222,7 @@ class Ranks:
                 ROLE_RANK=str(rank),
                 ROLE_WORLD_SIZE=str(self.world),
                 TORCHELASTIC_RESTART_COUNT="0",
+                TORCHELASTIC_USE_AGENT_STORE="True",  # every rank a client of the store above
                 OMP_NUM_THREADS="1",
                 PYTHONUNBUFFERED="1",
             )
@@ -284,6 +290,7 @@ class Ranks:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self.store = None  # the store's server closes with it
 
 
 def can_fork() -> bool:
@@ -366,9 +373,3 @@ class Forked:
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, sig)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
