@@ -352,3 +352,24 @@ async def test_flashcards_move_on_while_another_session_holds_the_write_lock(mak
             assert [r["question_id"] for r in store.reviews()] == ["term:gradient"]
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("target", ["quiz:gd-example", "flashcards"])
+async def test_a_save_that_fails_is_said_in_one_line_and_the_screen_goes_on(
+    make, store, monkeypatch, target
+):
+    from lab.store.files import StoreError
+
+    def full_disk(*args, **kwargs):
+        raise StoreError("the disk is full")
+
+    monkeypatch.setattr(store, "record_answer", full_disk)
+    app = make(target=target)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*(("2",) if target.startswith("quiz") else ("space", "3")))
+        await _saved(app, pilot)
+        said = [n.message for n in app._notifications]
+        what = "Could not save the answer" if target.startswith("quiz") else "Could not save"
+        assert said == [f"{what}: the disk is full"]
+    assert store.reviews() == []

@@ -18,9 +18,9 @@ from textual.widgets import Button, Footer, Header, Static
 
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
-from lab.quiz.session import FlashcardSession, Rated
+from lab.quiz.session import FlashcardSession
 from lab.text import plural
-from lab.tui.messages import ProgressChanged
+from lab.tui.saving import save_in_thread
 from lab.tui.widgets.code_text import with_code
 
 DECK_SIZE = 20
@@ -127,24 +127,13 @@ class FlashcardsScreen(Screen):
         if self.session.current_card is None or not self.revealed:
             return
         rated = self.session.rate(grade)
-        self._saves.append(self.run_worker(partial(self._write, rated), thread=True, group="save"))
+        saving = save_in_thread(
+            self, self.session, partial(self.session.save, rated), "Could not save"
+        )
+        self._saves.append(saving)
         self.revealed = False
         self._show()
         self.set_focus(None)
-
-    def _write(self, rated: Rated) -> None:
-        try:
-            stored = self.session.save(rated)
-        except Exception as exc:  # noqa: BLE001 - a failed save is said, never a crash
-            self.session.store_error, stored = str(exc) or type(exc).__name__, False
-        self.app.call_from_thread(self._saved, stored)
-
-    def _saved(self, stored: bool) -> None:
-        if stored:
-            self.post_message(ProgressChanged())
-        elif self.app.store is not None:
-            error = self.session.store_error or "unknown error"
-            self.notify(f"Could not save: {error}", severity="error", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

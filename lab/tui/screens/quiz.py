@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from lab.quiz import grading
 from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
-from lab.tui.messages import ProgressChanged
+from lab.tui.saving import save_in_thread
 from lab.tui.widgets.code_text import with_code
 
 KIND_NAMES = {
@@ -245,24 +245,11 @@ class QuizScreen(Screen):
         feedback.display = True
 
     def _save(self, write, outcome: Outcome) -> None:
-        """Run `write(outcome)` (a database write that may wait) on a thread."""
-        self._saves.append(
-            self.run_worker(partial(self._write, write, outcome), thread=True, group="save")
+        """Save `write(outcome)` (a database write that may wait) on a thread."""
+        saving = save_in_thread(
+            self, self.session, partial(write, outcome), "Could not save the answer"
         )
-
-    def _write(self, write, outcome: Outcome) -> None:
-        try:
-            stored = write(outcome)
-        except Exception as exc:  # noqa: BLE001 - a failed save is said, never a crash
-            self.session.store_error, stored = str(exc) or type(exc).__name__, False
-        self.app.call_from_thread(self._saved, stored)
-
-    def _saved(self, stored: bool) -> None:
-        if stored:
-            self.post_message(ProgressChanged())
-        elif self.app.store is not None:
-            error = self.session.store_error or "unknown error"
-            self.notify(f"Could not save the answer: {error}", severity="error", markup=False)
+        self._saves.append(saving)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
