@@ -78,6 +78,9 @@ class Worker:
         self._probe: Callable[[], bool] = lambda: True
         self._early: str | None = None  # "stop" or "kill" asked before the process existed
         self._spec: dict | None = None  # sent to a worker made `later`, before it was made
+        self._sent = False  # the spec is on the process's stdin: commands may follow it
+        self._stop_asked = False
+        self._heard = False  # an event came from the process
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         if process is not None:
@@ -156,6 +159,7 @@ class Worker:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(run_spec) + "\n")
         self.process.stdin.flush()
+        self._sent = True
 
     def _launch(self, run_spec: dict) -> bool:
         assert self._start is not None
@@ -192,6 +196,7 @@ class Worker:
                 event = from_json(line)
             except (ValueError, KeyError, TypeError):
                 continue  # not an event: ignore rather than crash the reader
+            self._heard = True
             if isinstance(event, Done):
                 # Closed (and reaped) before the Done is handed on: a reader may stop at it.
                 self._finished = True
@@ -218,6 +223,10 @@ class Worker:
             self._drain.join(timeout=1)
         tail = "".join(self._stderr) or None
         self._finished = True
+        if self._stop_asked and code != -signal.SIGKILL:
+            # The stop signal came before the worker could take it (it was still starting):
+            # it ended as asked, without saying so.
+            return Done("stopped", "stopped" if self._heard else "stopped before the run began")
         return Done("failed", death_reason(code), {}, tail)
 
     def _drain_stderr(self) -> None:
@@ -230,9 +239,14 @@ class Worker:
             self._stderr.append(line)
 
     def stop(self) -> None:
-        """Ask the run to stop: the worker answers `done: stopped` within a second."""
+        """Ask the run to stop: the worker answers `done: stopped` within a second. Asked twice:
+        by a signal, heard at once even mid-epoch, and on stdin after the spec, heard even when
+        the signal came while the worker was still starting."""
         if self._before_process("stop"):
             return
+        self._stop_asked = True
+        if self._sent:
+            self._command("stop")
         self._signal(signal.SIGINT)
 
     def pause(self) -> None:

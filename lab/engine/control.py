@@ -2,7 +2,7 @@
 may the next update go?
 
 Commands are words: `pause`, `step` (one more update, then paused), `epoch` (the rest of the
-current epoch, then paused) and `resume`. Where they come from is a subclass's business (the
+current epoch, then paused), `resume` and `stop`. Where they come from is a subclass's business (the
 worker reads them from its stdin); a plain `Control(should_stop)` never pauses. No torch here.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-COMMANDS = ("pause", "step", "epoch", "resume")
+COMMANDS = ("pause", "step", "epoch", "resume", "stop")
 
 
 class Control:
@@ -23,6 +23,7 @@ class Control:
         """True while stepping: the loop reports each update at once instead of batching."""
         self._steps = 0  # updates granted while paused
         self._epoch = False  # the rest of the current epoch granted while paused
+        self._stop_asked = False  # a `stop` command came
 
     # --- where commands come from: a subclass's part -------------------------------------------
 
@@ -32,7 +33,7 @@ class Control:
         return ()
 
     def stopped(self) -> bool:
-        return self._should_stop()
+        return self._stop_asked or self._should_stop()
 
     # --- what the loop asks --------------------------------------------------------------------
 
@@ -48,6 +49,8 @@ class Control:
             self._epoch = True
         elif word == "resume":
             self.paused, self._steps, self._epoch = False, 0, False
+        elif word == "stop":
+            self._stop_asked = True
 
     def should_stop(self) -> bool:
         for word in self.receive(wait=False):

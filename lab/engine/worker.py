@@ -80,12 +80,9 @@ class _PipeControl(Control):
     wake-up pipe, so it uses no CPU and still stops at once on a signal or the parent going."""
 
     def __init__(self, stdin: _Stdin, wake: int) -> None:
-        super().__init__()
+        super().__init__(lambda: _Stop.requested)
         self.stdin, self.wake = stdin, wake
         self.next_look = 0.0
-
-    def stopped(self) -> bool:
-        return _Stop.requested
 
     def receive(self, wait: bool) -> list[str]:
         if _Stop.requested:
