@@ -3,8 +3,9 @@
 Started ahead of time: it imports torch at once, then waits for its spec. It stops with
 `done: stopped` on SIGINT, SIGTERM or SIGHUP, and when its stdin closes (the parent is gone),
 so a dropped SSH session never leaves a run training on a shared GPU. After the spec, stdin
-carries step-by-step commands (`lab.engine.control`): pause, step, epoch, resume. One thread:
-training looks at stdin itself, a few times a second, and a paused run blocks on it.
+carries commands (`lab.engine.control`): pause, step, epoch, resume, and stop (a stop signal
+that came before the handlers were set is lost; the line is not). One thread: training looks
+at stdin itself, a few times a second, and a paused run blocks on it.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ STDIN_POLL_S = 0.1  # how often a running run looks at its stdin (commands, or t
 
 class _Stdin:
     """The worker's stdin read raw, so no buffered reader hides a line from select: first the
-    run spec, then command lines (`pause`, `step`, `epoch`, `resume`). End of file means the
-    parent is gone."""
+    run spec, then command lines (`pause`, `step`, `epoch`, `resume`, `stop`). End of file
+    means the parent is gone."""
 
     fd = 0
 
