@@ -101,7 +101,8 @@ TRAIN_METRICS = (
 )
 
 # Scripted experiments: what they teach, the arguments they take (with defaults) and the
-# metrics they report in their `done` event, which a goal may name.
+# metrics they report in their `done` event, which a goal may name. `"pausable": False` where
+# a run cannot pause or step (the processes of a distributed run wait on each other).
 SCRIPTED: dict[str, dict] = {
     "tensor-tour": {
         "about": "tensors, shapes, dtypes and broadcasting, checked against plain Python",
@@ -145,6 +146,7 @@ SCRIPTED: dict[str, dict] = {
     },
     "ddp-digits": {
         "about": "the digits MLP on several processes with DistributedDataParallel",
+        "pausable": False,
         "args": {
             "world_size": 2,
             "batch_size": 32,
@@ -157,6 +159,7 @@ SCRIPTED: dict[str, dict] = {
     },
     "ddp-batch-sizes": {
         "about": "one process with batch 64, two with 32 each, one with 32, on the digits",
+        "pausable": False,
         "args": {"lr": 0.1, "epochs": 10, "seed": 0, "backend": "gloo"},
         "metrics": (
             "loss_1x64",

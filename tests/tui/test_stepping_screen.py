@@ -10,8 +10,10 @@ import pytest
 
 from lab.catalog import load_catalog
 from lab.engine.client import Worker
+from lab.engine.events import Done, Start
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
+from tests.fake_worker import InProcessWorker
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -101,3 +103,33 @@ async def test_a_paused_worker_stops_at_once(lessons, store):
         await wait_until(pilot, lambda: screen.state == "stopped", 10)
         assert time.monotonic() - asked < 1.5
     assert store.runs("long-moons")[0].status == "stopped"
+
+
+class HeldDistributedRun(InProcessWorker):
+    """A ddp-digits run that has started and trains until stopped: the screen is the point."""
+
+    def _produce(self, spec):
+        yield Start("ddp-digits", "cpu", "", 0, spec["spec"], "")
+        self.control.stop_event.wait(30)
+        yield Done("stopped", "stopped at epoch 1")
+
+
+async def test_a_distributed_run_says_it_cannot_pause_and_trains_on(store, shipped_lessons):
+    """The ranks of a DDP run wait on each other: p, n and N say so instead of pretending."""
+    app = app_with_workers(load_catalog(), store, make=HeldDistributedRun)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_experiment(app, pilot, "ddp-digits")
+        await pilot.press("r")
+        await pilot.pause()
+        if app.screen is not screen:  # the experiment's prediction: skipped
+            await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.state == "running", 30, "the run's start")
+        for key in ("p", "n", "N"):
+            await pilot.press(key)
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said and all("cannot pause or step" in text for text in said), said
+        assert not screen.paused and not screen.session.worker.control.paused
+        assert "paused" not in _status(screen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 30, "the stop")

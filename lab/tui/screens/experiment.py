@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
+from lab.catalog import allowlists as allow
 from lab.catalog.catalog import ExperimentEntry
 from lab.catalog.runspec import SettingError, build_run_spec
 from lab.runs.session import RunSession, describe_tweaks
@@ -274,6 +275,17 @@ class ExperimentScreen(Screen):
 
     STEPPING = ("pause", "step", "step_epoch")
 
+    @property
+    def _pausable(self) -> bool:
+        scripted = self.entry.experiment.scripted if self.entry else None
+        return scripted is None or allow.SCRIPTED[scripted.name].get("pausable", True)
+
+    def _cannot_pause(self) -> None:
+        self.notify(
+            "A distributed run cannot pause or step: its processes wait on each other. s stops it.",
+            markup=False,
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pausing and stepping mean something only while a run goes: hidden otherwise.
         if action in self.STEPPING:
@@ -293,6 +305,8 @@ class ExperimentScreen(Screen):
     def action_pause(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
+        if not self._pausable:
+            return self._cannot_pause()
         if self.paused:
             self.session.resume()
         else:
@@ -302,12 +316,16 @@ class ExperimentScreen(Screen):
     def action_step(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
+        if not self._pausable:
+            return self._cannot_pause()
         self.session.step()
         self._set_paused(True)
 
     def action_step_epoch(self) -> None:
         if self.state not in ("starting", "running") or self.session is None:
             return
+        if not self._pausable:
+            return self._cannot_pause()
         self.session.step_epoch()
         self._set_paused(True)
 

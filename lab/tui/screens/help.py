@@ -69,7 +69,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("r", "run"),
             ("s", "stop"),
-            ("p", "pause the run; again: resume"),
+            ("p", "pause the run; again: resume (not a distributed run)"),
             ("n", "one step (one update), then paused"),
             ("N", "one epoch, then paused"),
             ("tab", "between the hyperparameter fields"),
