@@ -177,6 +177,8 @@ def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float):
 
 def epoch_end(name, epoch, per_rank: dict[int, dict], result: Result, several: bool, runs):
     """One EpochEnd per epoch: the mean train loss over the ranks, and each rank's own."""
+    # every rank trains on as many samples an epoch (DistributedSampler, drop_last), so the
+    # mean of the ranks' sample means is the mean over all the epoch's samples
     mean = sum(m["train_loss"] for m in per_rank.values()) / len(per_rank)
     result.last[name] = mean
     if not several:
