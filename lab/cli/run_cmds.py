@@ -97,7 +97,7 @@ class _Printer:
     def __init__(self, run_spec, as_json: bool, goal=None):
         self.as_json, self.goal = as_json, goal
         self.epochs = run_spec.epochs
-        self.declarative = run_spec.train is not None
+        self.spec = run_spec.spec_json() if run_spec.train is not None else None
         self.told_epoch_loss = False  # what an epoch's train_loss is, said once
         self.tty = sys.stdout.isatty() and not as_json
         self.transient = False  # a line the next output replaces is on the terminal
@@ -107,7 +107,7 @@ class _Printer:
 
     def show(self, event, session) -> None:
         from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View, to_json
-        from lab.runs.figures import EPOCH_TRAIN_LOSS, final_figures
+        from lab.runs.figures import epoch_train_loss, final_figures
 
         if isinstance(event, Progress):
             self.points.append((event.step, event.series, event.loss))
@@ -126,9 +126,9 @@ class _Printer:
             self._transient(f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}")
         elif isinstance(event, EpochEnd) and self._worth_a_line(event.epoch):
             self._clear()
-            if self.declarative and "train_loss" in event.metrics and not self.told_epoch_loss:
+            if self.spec and "train_loss" in event.metrics and not self.told_epoch_loss:
                 self.told_epoch_loss = True
-                self._echo_wrapped(EPOCH_TRAIN_LOSS)
+                self._echo_wrapped(epoch_train_loss(self.spec))
             of = f"/{self.epochs}" if self.epochs else ""
             cells = [f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]
             typer.echo(_pack([f"epoch {event.epoch}{of}", *cells]))
@@ -143,7 +143,7 @@ class _Printer:
             if self.views is not None and event.status != "failed":
                 typer.echo(self._final_view())
             typer.echo(f"{event.status}: {event.reason}")
-            what = final_figures(event.status, self.declarative)
+            what = final_figures(event.status, self.spec)
             if event.metrics and what:
                 typer.echo(what)
             if event.metrics:

@@ -122,7 +122,7 @@ def _show(run, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(_run_json(run, True), indent=2))
         return
-    from lab.runs.figures import EPOCH_TRAIN_LOSS, final_figures, trains_declaratively
+    from lab.runs.figures import epoch_train_loss, final_figures, trains_declaratively
     from lab.table import table, terminal_width
     from lab.text import labelled, plural, wrap_cells
 
@@ -142,18 +142,17 @@ def _show(run, as_json: bool) -> None:
     lines += field("device", f"{run.device} · torch {run.torch_version} · seed {run.seed}")
     if run.tweaks:
         lines += field("tweaks", ", ".join(f"{k}={v}" for k, v in run.tweaks.items()))
-    declarative = trains_declaratively(run.spec)
     if run.metrics:
         figures = ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items())
-        what = final_figures(run.status, declarative)
+        what = final_figures(run.status, run.spec)
         lines += field("metrics", f"{what} {figures}" if what else figures)
     typer.echo("\n".join(lines))
     if run.epochs:
         keys = sorted({k for _, m in run.epochs for k in m})
         rows = [[e, *[_fmt(m.get(k)) for k in keys]] for e, m in run.epochs]
         typer.echo("")
-        if declarative and "train_loss" in keys:
-            typer.echo("\n".join(wrap_cells(EPOCH_TRAIN_LOSS, width)))
+        if trains_declaratively(run.spec) and "train_loss" in keys:
+            typer.echo("\n".join(wrap_cells(epoch_train_loss(run.spec), width)))
         typer.echo(table(["epoch", *keys], rows))
     typer.echo(f"\n{plural(len(run.points), 'step loss point')} kept")
 

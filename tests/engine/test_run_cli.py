@@ -127,27 +127,34 @@ def test_lab_runs_shows_the_training_time_and_the_seed():
 
 
 def test_lab_run_and_runs_show_say_which_train_loss_each_figure_is():
-    """Each epoch's train_loss (a mean over its steps, in train mode) and the final one (the
-    finished model, in eval mode) share their key: both commands say which one they show."""
-    from lab.runs.figures import EPOCH_TRAIN_LOSS, FINISHED_MODEL, LAST_EPOCH
+    """Each epoch's train_loss (a mean over its steps as the weights change) and the final one
+    (the finished model) share their key: both commands say which one they show."""
+    from lab.runs.figures import epoch_train_loss, final_figures
 
     lines = _lab("run", "gd-example-fit", "--epochs", "3").output.splitlines()
-    assert lines.count(EPOCH_TRAIN_LOSS) == 1
-    assert lines[lines.index(EPOCH_TRAIN_LOSS) + 1].startswith("epoch 1/3  train_loss ")
+    with _store() as store:
+        spec = store.run(1).spec
+    told = epoch_train_loss(spec)
+    assert lines.count(told) == 1 and "train mode" not in told  # one Linear layer: no modes
+    assert lines[lines.index(told) + 1].startswith("epoch 1/3  train_loss ")
     done = lines.index("completed: trained 3 epochs")
-    assert lines[done + 1] == FINISHED_MODEL and lines[done + 2].startswith("train_loss ")
+    assert (
+        lines[done + 1] == final_figures("completed", spec) == "the finished model on each split:"
+    )
+    assert lines[done + 2].startswith("train_loss ")
     shown = _lab("runs", "show", "1").output
-    assert f"metrics   {FINISHED_MODEL} train_loss " in shown
-    assert f"{EPOCH_TRAIN_LOSS}\nepoch  train_loss" in shown
+    assert "metrics   the finished model on each split: train_loss " in shown
+    assert f"{told}\nepoch  train_loss" in shown
     # a stopped run's figures are its last epoch's
     with _store() as store:
-        run_id = store.start_run("gd-example-fit", "gd", store.run(1).spec, {}, 0, "cpu", "2")
+        run_id = store.start_run("gd-example-fit", "gd", spec, {}, 0, "cpu", "2")
         store.add_epoch(run_id, 1, {"train_loss": 0.5})
         store.finish_run(run_id, "stopped", "stopped at epoch 2, step 2", {"train_loss": 0.5}, 1.0)
-    assert f"metrics   {LAST_EPOCH} train_loss 0.5" in _lab("runs", "show", str(run_id)).output
-    # a scripted run's figures are named by what it measures: no words about train mode
+    shown = _lab("runs", "show", str(run_id)).output
+    assert "metrics   as of the last finished epoch: train_loss 0.5" in shown
+    # a scripted run's figures are named by what it measures
     assert _lab("run", "gd-example-sweep").exit_code == 0
-    assert EPOCH_TRAIN_LOSS not in _lab("runs", "show", "3").output
+    assert "each epoch's" not in _lab("runs", "show", "3").output
 
 
 def _store():
