@@ -200,3 +200,16 @@ def test_in_a_terminal_a_waiting_line_shows_at_once_and_gives_way_to_the_run():
     text = out.decode()
     assert text.startswith("\rstarting: loading PyTorch and the data...")
     assert "\r\x1b[Kgd-example-fit on cpu: 2 parameters" in text
+
+
+def test_metric_lines_wrap_between_whole_cells(monkeypatch):
+    import os
+    import shutil
+
+    from lab.cli.run_cmds import _pack
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((30, 24)))
+    cells = ["train_loss 0.1234", "train_accuracy 91.1%", "val_loss 0.705"]
+    assert _pack(cells) == "train_loss 0.1234\n  train_accuracy 91.1%\n  val_loss 0.705"
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((80, 24)))
+    assert _pack(cells) == "train_loss 0.1234  train_accuracy 91.1%  val_loss 0.705"
