@@ -87,6 +87,8 @@ class _Printer:
     def __init__(self, run_spec, as_json: bool, goal=None):
         self.as_json, self.goal = as_json, goal
         self.epochs = run_spec.epochs
+        self.spec = run_spec.spec_json() if run_spec.train is not None else None
+        self.told_epoch_loss = False  # what an epoch's train_loss is, said once
         self.tty = sys.stdout.isatty() and not as_json
         self.transient = False  # a line the next output replaces is on the terminal
         self.epoch_rows: list[tuple[int, dict]] = []
@@ -95,6 +97,7 @@ class _Printer:
 
     def show(self, event, session) -> None:
         from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View, to_json
+        from lab.runs.figures import epoch_train_loss, final_figures
 
         if isinstance(event, Progress):
             self.points.append((event.step, event.series, event.loss))
@@ -115,9 +118,12 @@ class _Printer:
             self._transient(f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}")
         elif isinstance(event, EpochEnd) and self._worth_a_line(event.epoch):
             self._clear()
+            if self.spec and "train_loss" in event.metrics and not self.told_epoch_loss:
+                self.told_epoch_loss = True
+                self._echo_wrapped(epoch_train_loss(self.spec))
             of = f"/{self.epochs}" if self.epochs else ""
             cells = [f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]
-            typer.echo(f"epoch {event.epoch}{of}  " + "  ".join(cells))
+            typer.echo(_pack([f"epoch {event.epoch}{of}", *cells]))
         elif isinstance(event, Log):
             self._clear()
             typer.echo(event.text)
@@ -129,13 +135,21 @@ class _Printer:
             if self.views is not None and event.status != "failed":
                 typer.echo(self._final_view())
             typer.echo(f"{event.status}: {event.reason}")
+            what = final_figures(event.status, self.spec)
+            if event.metrics and what:
+                typer.echo(what)
             if event.metrics:
-                typer.echo("  ".join(f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()))
+                typer.echo(_pack([f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]))
             # after a failure, only why it failed: the goal was never in reach
             if self.goal is not None and event.status != "failed":
                 typer.echo(self._goal_line(session.metrics))
             if event.traceback and event.status == "failed":
                 typer.echo(event.traceback.rstrip(), err=True)
+
+    def _echo_wrapped(self, text: str) -> None:
+        from lab.text import wrap_cells
+
+        typer.echo("\n".join(wrap_cells(text, shutil.get_terminal_size((80, 24)).columns)))
 
     def _keep_view(self, event) -> None:
         from lab.tui.view_drawing import ViewState
@@ -189,12 +203,15 @@ class _Printer:
         """The train/val loss per epoch, or the step losses of each series, with plotext."""
         import plotext as plt
 
+        from lab.runs.figures import EPOCH_TRAIN_CURVE
+
         curves: dict[str, tuple[list[float], list[float]]] = {}
         if len(self.epoch_rows) >= 2 and any("train_loss" in m for _, m in self.epoch_rows):
             for key in ("train_loss", "val_loss"):
                 rows = [(e, m[key]) for e, m in self.epoch_rows if key in m]
                 if rows:
-                    curves[key.removesuffix("_loss")] = ([e for e, _ in rows], [v for _, v in rows])
+                    name = EPOCH_TRAIN_CURVE if key == "train_loss" else "val"
+                    curves[name] = ([e for e, _ in rows], [v for _, v in rows])
             xlabel = "epoch"
         else:
             for step, series, loss in self.points:
@@ -214,6 +231,19 @@ class _Printer:
         plt.xlabel(xlabel)
         plt.title("loss")
         return re.sub(r"\x1b\[[0-9;]*m", "", plt.build()).rstrip()
+
+
+def _pack(cells: list[str]) -> str:
+    """Cells two spaces apart, on as many lines of the terminal's width as they need (a cell
+    is never split); lines after the first are indented."""
+    width = shutil.get_terminal_size((80, 24)).columns
+    lines = [cells[0]] if cells else [""]
+    for cell in cells[1:]:
+        if len(lines[-1]) + 2 + len(cell) > width:
+            lines.append("  " + cell)
+        else:
+            lines[-1] += "  " + cell
+    return "\n".join(lines)
 
 
 def _fmt(key: str, value) -> str:

@@ -122,6 +122,7 @@ def _show(run, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(_run_json(run, True), indent=2))
         return
+    from lab.runs.figures import epoch_train_loss, final_figures, trains_declaratively
     from lab.table import table, terminal_width
     from lab.text import labelled, plural, wrap_cells
 
@@ -142,12 +143,16 @@ def _show(run, as_json: bool) -> None:
     if run.tweaks:
         lines += field("tweaks", ", ".join(f"{k}={v}" for k, v in run.tweaks.items()))
     if run.metrics:
-        lines += field("metrics", ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items()))
+        figures = ", ".join(f"{k} {_fmt(v)}" for k, v in run.metrics.items())
+        what = final_figures(run.status, run.spec)
+        lines += field("metrics", f"{what} {figures}" if what else figures)
     typer.echo("\n".join(lines))
     if run.epochs:
         keys = sorted({k for _, m in run.epochs for k in m})
         rows = [[e, *[_fmt(m.get(k)) for k in keys]] for e, m in run.epochs]
         typer.echo("")
+        if trains_declaratively(run.spec) and "train_loss" in keys:
+            typer.echo("\n".join(wrap_cells(epoch_train_loss(run.spec), width)))
         typer.echo(table(["epoch", *keys], rows))
     typer.echo(f"\n{plural(len(run.points), 'step loss point')} kept")
 

@@ -318,7 +318,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
 
     for epoch in range(1, num_epochs + 1):
         model.train()
-        epoch_loss, epoch_steps = 0.0, 0
+        epoch_loss, epoch_samples = 0.0, 0  # the epoch's train loss: a mean over its samples
         if loader is not None:
             batches = loader_batches(loader, device)
         else:
@@ -348,8 +348,8 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
                 lr = optimizer.param_groups[0]["lr"]
                 yield Done("diverged", diverged_reason(value, step, lr), metrics)
                 return
-            epoch_loss += value
-            epoch_steps += 1
+            epoch_loss += value * len(X)  # a short last batch weighs only what it holds
+            epoch_samples += len(X)
             progress = reporter.add(epoch, step, value, len(X))
             if progress is not None:
                 yield progress
@@ -362,7 +362,9 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
         progress = reporter.flush(epoch, step)
         if progress is not None:
             yield progress
-        metrics = {"train_loss": epoch_loss / max(epoch_steps, 1)}
+        # measured while the weights changed, in train mode (dropout on): not the finished
+        # model's train loss, which the end measures in eval mode
+        metrics = {"train_loss": epoch_loss / max(epoch_samples, 1)}
         if watch.rose(metrics["train_loss"]):
             lr = optimizer.param_groups[0]["lr"]
             reason = rose_reason(watch.first, metrics["train_loss"], epoch, lr)

@@ -112,10 +112,14 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         '                f"the loss blew up to {loss.item()} at step {step}: "\n'
         '                "try a smaller learning rate"\n'
         "            )\n"
-        "        epoch_loss += loss.item()\n"
-        "        epoch_steps += 1\n"
+        "        epoch_loss += loss.item() * len(X)  # a short last batch weighs what it holds\n"
+        "        epoch_samples += len(X)\n"
     )
-    epoch_end = '    metrics = {"train_loss": epoch_loss / epoch_steps}\n'
+    epoch_end = (
+        "    # the mean loss over the epoch's samples, measured while the weights changed, in\n"
+        "    # train mode (dropout on); the end measures the finished model in eval mode\n"
+        '    metrics = {"train_loss": epoch_loss / epoch_samples}\n'
+    )
     if "val" in splits:
         if classify:
             epoch_end += (
@@ -168,7 +172,7 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         f"{start}"
         "for epoch in range(1, num_epochs + 1):\n"
         "    model.train()\n"
-        "    epoch_loss, epoch_steps = 0.0, 0\n"
+        "    epoch_loss, epoch_samples = 0.0, 0\n"
         f"{batches}{step}{epoch_end}\n"
         f"{final}"
     )

@@ -162,7 +162,7 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         + "for epoch in range(1, num_epochs + 1):\n"
         "    sampler.set_epoch(epoch)  # a new order each epoch, the same in every process\n"
         "    ddp_model.train()\n"
-        "    epoch_loss, epoch_steps = 0.0, 0\n"
+        "    epoch_loss, epoch_samples = 0.0, 0\n"
         "    for X, y in loader:\n"
         "        X, y = X.to(device), y.to(device)  # this process's part of the batch\n"
         "        # forward\n"
@@ -177,12 +177,13 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         "        # report\n"
         "        if not math.isfinite(loss.item()):\n"
         '            raise SystemExit(f"rank {rank}: the loss blew up to {loss.item()}")\n'
-        "        epoch_loss += loss.item()\n"
-        "        epoch_steps += 1\n"
-        "    # the train loss averaged over the processes (for the printout only)\n"
-        "    mean = torch.tensor([epoch_loss / epoch_steps], device=device)\n"
-        "    dist.all_reduce(mean)\n"
-        '    metrics = {"train_loss": mean.item() / world_size}\n'
+        "        epoch_loss += loss.item() * len(X)  # a short batch weighs what it holds\n"
+        "        epoch_samples += len(X)\n"
+        "    # the mean loss over every process's samples of the epoch, measured while the\n"
+        "    # weights changed, in train mode (for the printout only)\n"
+        "    sums = torch.tensor([epoch_loss, epoch_samples], dtype=torch.float64, device=device)\n"
+        "    dist.all_reduce(sums)\n"
+        '    metrics = {"train_loss": (sums[0] / sums[1]).item()}\n'
         f"{val}"
         "    if rank == 0:\n"
         '        print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'

@@ -24,6 +24,9 @@ from lab.runs.recorder import RunRecorder
 
 CLOSE_WAIT_S = 20.0
 """How long closing waits for the record to land (the store's busy timeout is 15 s)."""
+STOP_WAIT_S = 1.5
+"""How long closing waits for a stopped worker's own end, which carries the figures a scripted
+run keeps to itself (its events may hold none); a worker answers a stop within a second."""
 
 Point = tuple[int, str, float]
 """(step, series, loss): one point of a loss curve."""
@@ -102,6 +105,9 @@ class RunSession:
         self._ended_at = 0.0
         self._lock = threading.Lock()
         self._stopping = False
+        self._ended = threading.Event()  # the Done is handled
+        self._reader: int | None = None  # the thread reading the worker's events, while it does
+        self._close_reason: str | None = None
         self._sending = False  # send() began: a stop() signals the worker
         self._sent = False  # send() returned: stepping commands go to the worker
         self._held: list[str] = []  # step-by-step commands given before the spec was sent
@@ -135,6 +141,7 @@ class RunSession:
             return
         try:
             self._send()
+            self._reader = threading.get_ident()
             for event in self.worker.events():
                 yield from self._handle(event)
                 if self.done is not None:
@@ -145,6 +152,8 @@ class RunSession:
                 self.worker.kill()
             yield from self._handle(Done("failed", reason))
             return
+        finally:
+            self._reader = None  # also when the reader lets go of this generator
         if self.done is None:  # the worker's events end with a Done; be sure anyway
             yield from self._handle(Done("failed", "the worker ended without a result"))
 
@@ -174,7 +183,11 @@ class RunSession:
         if isinstance(event, Done):
             self.done = event
             self._ended_at = time.monotonic()
-            self.recorder.finish(event.status, event.reason, self.track.metrics, self.training_s)
+            # a run stopped by close() keeps close's reason (why it was stopped)
+            closed = event.status == "stopped" and self._close_reason is not None
+            reason = self._close_reason if closed else event.reason
+            self.recorder.finish(event.status, reason, self.track.metrics, self.training_s)
+            self._ended.set()
         else:
             self.recorder.add(event, points)
         yield event
@@ -222,8 +235,15 @@ class RunSession:
         and the run recorded as stopped, unless it had already ended. Waits for the record."""
         with self._lock:
             self._stopping = True
+            self._close_reason = reason
         with contextlib.suppress(Exception):
             self.worker.stop()
+        # Another thread reading the events gets the worker's own end, with every figure the
+        # run had (a scripted run's may be in no event before it): recorded with this reason.
+        reader = self._reader
+        if self.done is None and reader is not None and reader != threading.get_ident():
+            self._ended.wait(STOP_WAIT_S)
+        with contextlib.suppress(Exception):
             self.worker.close()
         if self.done is None:
             self.recorder.finish("stopped", reason, self.track.metrics, self.training_s)

@@ -89,6 +89,20 @@ def test_one_process_at_64_and_two_at_32_draw_the_same_curve():
     )
 
 
+def test_a_stopped_comparison_reports_the_train_loss_its_end_would():
+    """ddp-batch-sizes stopped after its first epoch: its train_loss is the 2x32 run's, as
+    at its end, so the earlier-runs list and `lab runs` show it."""
+    stop = {"now": False}
+    events = []
+    for event in run_events(scripted_run("ddp-batch-sizes", {"epochs": 50}), lambda: stop["now"]):
+        events.append(event)
+        stop["now"] = stop["now"] or isinstance(event, EpochEnd)
+    done = events[-1]
+    assert done.status == "stopped", done.reason
+    [first] = [e for e in events if isinstance(e, EpochEnd)]
+    assert done.metrics == {**first.metrics, "train_loss": first.metrics["loss_2x32"]}
+
+
 def until_both_ranks_train(stream) -> list:
     """The events up to the first step of each rank: the run is in the middle of training."""
     seen, events = set(), []

@@ -72,6 +72,45 @@ def test_same_spec_and_seed_give_the_same_losses_bit_for_bit():
     assert _losses(other)[1] != _losses(first)[1]
 
 
+def test_the_epoch_train_loss_weighs_each_sample_equally_when_the_last_batch_is_short(
+    monkeypatch,
+):
+    """Three samples in batches of 2: each epoch has a full batch and a short one. The epoch's
+    train_loss is the mean over its samples (each step's loss times its batch size), not the
+    mean of its two steps, which would count the lone sample as much as the pair."""
+    from lab.engine import loop
+
+    steps: list[tuple[float, int]] = []  # (loss, batch size) of every training step
+
+    class RecordingMSE(torch.nn.MSELoss):
+        def forward(self, y_hat, y):
+            value = super().forward(y_hat, y)
+            if torch.is_grad_enabled():  # a training step, not an evaluation
+                steps.append((value.item(), len(y)))
+            return value
+
+    monkeypatch.setitem(loop.LOSSES, "mse", RecordingMSE)
+    spec = {
+        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
+        "model": {"layers": [{"Linear": [1, 1]}]},
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "lr": 0.02},
+        "epochs": 3,
+        "batch_size": 2,
+        "shuffle": False,
+    }
+    events = run_all(train_run(spec))
+    assert done_of(events).status == "completed"
+    epochs = [e.metrics["train_loss"] for e in events if isinstance(e, EpochEnd)]
+    assert len(epochs) == 3 and [n for _, n in steps] == [2, 1] * 3
+    for number, reported in enumerate(epochs):
+        (first, n1), (second, n2) = steps[2 * number : 2 * number + 2]
+        by_sample = (first * n1 + second * n2) / (n1 + n2)
+        by_step = (first + second) / 2
+        assert reported == pytest.approx(by_sample, rel=1e-12)
+        assert abs(by_sample - by_step) > 1e-3 * by_sample  # the two means do differ here
+
+
 def test_a_learning_rate_of_100_diverges_with_advice():
     spec = digits_mlp(optimizer={"name": "sgd", "lr": 100}, epochs=3)
     done = done_of(run_all(train_run(spec)))

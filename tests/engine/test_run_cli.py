@@ -133,6 +133,44 @@ def test_lab_runs_shows_the_training_time_and_the_seed():
     assert len(json.loads(_lab("runs", "show", "1", "--json").output)["points"]) == 5
 
 
+def test_lab_run_and_runs_show_say_which_train_loss_each_figure_is():
+    """Each epoch's train_loss (a mean over its steps as the weights change) and the final one
+    (the finished model) share their key: both commands say which one they show."""
+    from lab.runs.figures import epoch_train_loss, final_figures
+
+    lines = _lab("run", "gd-example-fit", "--epochs", "3").output.splitlines()
+    with _store() as store:
+        spec = store.run(1).spec
+    told = epoch_train_loss(spec)
+    assert lines.count(told) == 1 and "train mode" not in told  # one Linear layer: no modes
+    assert lines[lines.index(told) + 1].startswith("epoch 1/3  train_loss ")
+    done = lines.index("completed: trained 3 epochs")
+    assert (
+        lines[done + 1] == final_figures("completed", spec) == "the finished model on each split:"
+    )
+    assert lines[done + 2].startswith("train_loss ")
+    shown = _lab("runs", "show", "1").output
+    assert "metrics   the finished model on each split: train_loss " in shown
+    assert f"{told}\nepoch  train_loss" in shown
+    # a stopped run's figures are its last epoch's
+    with _store() as store:
+        run_id = store.start_run("gd-example-fit", "gd", spec, {}, 0, "cpu", "2")
+        store.add_epoch(run_id, 1, {"train_loss": 0.5})
+        store.finish_run(run_id, "stopped", "stopped at epoch 2, step 2", {"train_loss": 0.5}, 1.0)
+    shown = _lab("runs", "show", str(run_id)).output
+    assert "metrics   as of the last finished epoch: train_loss 0.5" in shown
+    # a scripted run's figures are named by what it measures
+    assert _lab("run", "gd-example-sweep").exit_code == 0
+    assert "each epoch's" not in _lab("runs", "show", "3").output
+
+
+def _store():
+    from lab import paths
+    from lab.store import Store
+
+    return Store.open(paths.db_path())
+
+
 def test_data_fetch_refuses_built_in_sets():
     result = CliRunner().invoke(app, ["data", "fetch", "digits"])
     assert result.exit_code == 2 and "built in" in result.output
@@ -169,3 +207,16 @@ def test_in_a_terminal_a_waiting_line_shows_at_once_and_gives_way_to_the_run():
     text = out.decode()
     assert text.startswith("\rstarting: loading PyTorch and the data...")
     assert "\r\x1b[Kgd-example-fit on cpu: 2 parameters" in text
+
+
+def test_metric_lines_wrap_between_whole_cells(monkeypatch):
+    import os
+    import shutil
+
+    from lab.cli.run_cmds import _pack
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((30, 24)))
+    cells = ["train_loss 0.1234", "train_accuracy 91.1%", "val_loss 0.705"]
+    assert _pack(cells) == "train_loss 0.1234\n  train_accuracy 91.1%\n  val_loss 0.705"
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((80, 24)))
+    assert _pack(cells) == "train_loss 0.1234  train_accuracy 91.1%  val_loss 0.705"

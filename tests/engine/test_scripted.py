@@ -77,3 +77,35 @@ def test_a_scripted_run_can_be_stopped():
 
     done = done_of(run_all(scripted_run("manual-gd"), should_stop))
     assert done.status == "stopped" and "w" in done.metrics
+
+
+def _stopped_after(name: str, checks: int):
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] > checks
+
+    events = run_all(scripted_run(name), should_stop)
+    done = done_of(events)
+    assert done.status == "stopped", done.reason
+    last = {e.series: e.loss for e in events if isinstance(e, Progress)}  # each series' latest
+    return done, last
+
+
+def test_a_stopped_scripted_run_ends_with_the_figures_it_had():
+    """What a stop reports is what the run had measured, under the names its end would use:
+    the earlier-runs list and `lab runs` show them."""
+    done, last = _stopped_after("manual-vs-adam", 50)  # in the manual series
+    assert done.metrics == {"manual_loss": last["manual"]}
+    done, last = _stopped_after("manual-vs-adam", 400)  # in the Adam series (300 steps each)
+    assert set(done.metrics) == set(allow.SCRIPTED["manual-vs-adam"]["metrics"])
+    assert done.metrics["adam_loss"] == done.metrics["train_loss"] == last["adam"]
+    assert done.metrics["manual_loss"] == last["manual"]
+    # batch-modes, stopped inside its first epoch: the full batch mode has measured its loss,
+    # the others still have the loss they all started from
+    done, last = _stopped_after("batch-modes", 5)
+    assert set(done.metrics) == set(allow.SCRIPTED["batch-modes"]["metrics"])
+    assert set(last) == {"full"} and done.metrics["full_loss"] == last["full"]
+    assert done.metrics["minibatch_loss"] == done.metrics["stochastic_loss"]
+    assert done.metrics["train_loss"] == done.metrics["minibatch_loss"] > last["full"]

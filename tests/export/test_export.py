@@ -253,3 +253,25 @@ def test_early_stopping_restores_the_best_weights_when_the_epochs_run_out(shippe
     final = {k: float(v) for k, v in zip(words[::2], words[1::2], strict=True)}
     assert sorted(final) == sorted(events[-1].metrics)
     assert max(abs(final[k] - v) for k, v in events[-1].metrics.items()) <= TOLERANCE
+
+
+def test_the_scripts_epoch_train_loss_is_the_engines_when_the_last_batch_is_short(tmp_path):
+    """Both weigh each sample of the epoch equally: 3 samples in batches of 2 (one short)."""
+    from lab.catalog.runspec import RunSpec
+    from lab.engine.events import EpochEnd
+    from tests.engine.conftest import train_run
+
+    spec = {
+        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
+        "model": {"layers": [{"Linear": [1, 1]}]},
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "lr": 0.02},
+        "epochs": 3,
+        "batch_size": 2,
+    }
+    run_spec = RunSpec.model_validate(train_run(spec))
+    last_epoch = [e for e in run_events(run_spec, lambda: False) if isinstance(e, EpochEnd)][-1]
+    path = tmp_path / "tiny.py"
+    path.write_text(export_script(run_spec))
+    script = runpy.run_path(str(path), run_name="__main__")
+    assert script["metrics"]["train_loss"] == last_epoch.metrics["train_loss"]

@@ -120,6 +120,29 @@ def test_close_records_a_running_run_as_stopped_with_the_reason(catalog, store):
     assert session.worker._stop.is_set()  # the worker was told to stop
 
 
+def test_close_keeps_the_figures_a_stopped_scripted_run_reports_at_its_end(store):
+    """manual-vs-adam reports its losses only in its end (no epoch ends before it): closed
+    while another thread reads its events (the experiment screen's reader), the run is kept
+    with the figures the worker's end carries, and with close's reason."""
+    import threading
+
+    catalog = load_catalog([Path(__file__).resolve().parents[2] / "lessons"])
+    run = build_run_spec(catalog.experiment("manual-vs-adam"), {"steps": "2000"})
+    session = RunSession(run, InProcessWorker(), store=store)
+    seen: list = []
+    reader = threading.Thread(target=lambda: seen.extend(session.events()), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while sum(isinstance(e, Progress) for e in seen) < 5:
+        assert time.monotonic() < deadline and reader.is_alive()
+        time.sleep(0.01)
+    session.close("the learner left the experiment screen")
+    reader.join(5)
+    stored = store.run(session.run_id)
+    assert (stored.status, stored.reason) == ("stopped", "the learner left the experiment screen")
+    assert stored.metrics == pytest.approx(seen[-1].metrics) and "manual_loss" in stored.metrics
+
+
 def test_a_store_that_fails_loses_the_record_not_the_run(catalog):
     class Broken:
         def start_run(self, **_):

@@ -124,8 +124,8 @@ def train(settings: dict[str, Any], send) -> None:
         for name, (_run, model, net, sampler, loader, optimizer) in runs.items():
             sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
             net.train()
-            total, steps = 0.0, 0
-            for X, y in loader:
+            total, samples = 0.0, 0
+            for step, (X, y) in enumerate(loader, start=1):
                 X, y = X.to(device), y.to(device)  # X: [batch, 1, 8, 8], y: [batch]
                 # forward
                 loss = loss_fn(net(X), y)
@@ -135,11 +135,11 @@ def train(settings: dict[str, Any], send) -> None:
                 # update: the same step from the same gradients keeps the replicas identical
                 optimizer.step()
                 # report
-                steps += 1
                 value = loss.item()
-                total += value
-                send({"run": name, "rank": rank, "epoch": epoch, "step": steps, "loss": value})
-            metrics = {"train_loss": total / max(steps, 1)}
+                total += value * len(X)  # the epoch's figure is a mean over its samples
+                samples += len(X)
+                send({"run": name, "rank": rank, "epoch": epoch, "step": step, "loss": value})
+            metrics = {"train_loss": total / max(samples, 1)}
             if settings.get("validate") and rank == 0:
                 metrics["val_loss"], metrics["val_accuracy"] = evaluate(
                     model,

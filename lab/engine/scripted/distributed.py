@@ -38,7 +38,7 @@ def ddp_digits(args: dict, ctx: Context) -> Iterator[Event]:
     """The digits MLP on `world_size` processes with DistributedDataParallel."""
     world = int(args["world_size"])
     runs = [{"name": "train", "world": world, "batch_size": int(args["batch_size"])}]
-    result = yield from launch(args, ctx, runs, world, validate=True)
+    result = yield from launch(args, ctx, runs, world, validate=True, train_run="train")
     metrics = {k: v for k, v in result.final["train"].items() if k != "rank_weight_gap"}
     metrics["world_size"] = float(world)
     metrics["rank_weight_gap"] = result.final["train"].get("rank_weight_gap", 0.0)
@@ -52,14 +52,15 @@ def ddp_batch_sizes(args: dict, ctx: Context) -> Iterator[Event]:
         {"name": "2x32", "world": 2, "batch_size": 32},
         {"name": "1x32", "world": 1, "batch_size": 32},
     ]
-    result = yield from launch(args, ctx, runs, 2, validate=False)
+    parallel = runs[1]["name"]  # the run whose loss is the experiment's train_loss
+    result = yield from launch(args, ctx, runs, 2, validate=False, train_run=parallel)
     one, two = result.curves[runs[0]["name"]], result.curves[runs[1]["name"]]
     common = min(len(one), len(two))
     gap = max((abs(a - b) for a, b in zip(one[:common], two[:common], strict=True)), default=0.0)
     metrics = {f"loss_{r['name']}": result.last[r["name"]] for r in runs}
     metrics["curve_gap"] = gap
     metrics["rank_weight_gap"] = result.final[runs[1]["name"]].get("rank_weight_gap", 0.0)
-    metrics["train_loss"] = result.last[runs[1]["name"]]
+    metrics["train_loss"] = result.last[parallel]
     return metrics
 
 
@@ -82,8 +83,10 @@ def choose_backend(wanted: str, world: int) -> str:
 
 
 def launch(
-    args: dict, ctx: Context, runs: list[dict], world: int, validate: bool
+    args: dict, ctx: Context, runs: list[dict], world: int, validate: bool, train_run: str
 ) -> Iterator[Event]:
+    """Start the ranks and follow them; `train_run` names the run whose epoch loss is the
+    experiment's train_loss (what a stop reports)."""
     if not 1 <= world <= MAX_WORLD:
         raise ScriptError(f"world_size must be between 1 and {MAX_WORLD}, not {world}")
     backend = choose_backend(str(args.get("backend", "auto")), world)
@@ -105,13 +108,13 @@ def launch(
             f"{world} process{'es' if world > 1 else ''} (ranks 0-{world - 1}), backend "
             f"{backend}, pids {', '.join(str(p.pid) for p in ranks.processes)}"
         )
-        result = yield from follow(ranks, ctx, runs, world, lr)
+        result = yield from follow(ranks, ctx, runs, world, lr, train_run)
     finally:
         ranks.end()
     return result
 
 
-def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float):
+def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float, train_run: str):
     """The ranks' lines as the lab's events, until every rank is done."""
     sizes = {r["name"]: r["world"] for r in runs}
     several = len(runs) > 1
@@ -169,13 +172,15 @@ def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float):
         if len(epochs[name, epoch]) == sizes[name]:
             event = epoch_end(name, epoch, epochs.pop((name, epoch)), result, several, runs)
             if event is not None:
-                ctx.metrics.update(event.metrics)
+                ctx.metrics.update(event.metrics, train_loss=result.last[train_run])
                 yield event
     return result
 
 
 def epoch_end(name, epoch, per_rank: dict[int, dict], result: Result, several: bool, runs):
     """One EpochEnd per epoch: the mean train loss over the ranks, and each rank's own."""
+    # every rank trains on as many samples an epoch (DistributedSampler, drop_last), so the
+    # mean of the ranks' sample means is the mean over all the epoch's samples
     mean = sum(m["train_loss"] for m in per_rank.values()) / len(per_rank)
     result.last[name] = mean
     if not several:

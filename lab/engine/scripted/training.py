@@ -41,7 +41,9 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
     watches = {mode: DivergenceWatch(start_loss) for mode in modes}
     steps = dict.fromkeys(modes, 0)
     blown: dict[str, str] = {}
-    losses: dict[str, float] = {}
+    losses = dict.fromkeys(modes, start_loss)
+    # the figures so far, which a stop reports: every mode's latest loss on the whole data set
+    ctx.metrics.update({f"{mode}_loss": start_loss for mode in modes}, train_loss=start_loss)
     for epoch in range(1, num_epochs + 1):
         for mode, size in modes.items():
             model, optimizer = models[mode], optimizers[mode]
@@ -61,14 +63,15 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
             # report: every mode's loss on the whole data set, so the curves compare
             with torch.no_grad():
                 losses[mode] = loss_fn(model(X), y).item()
+            ctx.metrics[f"{mode}_loss"] = losses[mode]
+            if mode == "minibatch":
+                ctx.metrics["train_loss"] = losses[mode]
             yield Progress(epoch, epoch, losses[mode], 0.0, series=mode)
             if mode not in blown and watches[mode].diverged(losses[mode]):
                 what = f"the {LABELS[mode]} loss"
                 blown[mode] = diverged_reason(losses[mode], steps[mode], lr, what)
                 yield Log(blown[mode] + f" (epoch {epoch})")
-        metrics = {f"{mode}_loss": value for mode, value in losses.items()}
-        ctx.metrics.update(metrics, train_loss=losses["minibatch"])
-        yield EpochEnd(epoch, metrics)
+        yield EpochEnd(epoch, {f"{mode}_loss": value for mode, value in losses.items()})
         ctx.epoch_done()
         if len(blown) == len(modes):
             raise Diverged(f"every mode diverged; {blown['full']}", ctx.metrics)
@@ -124,6 +127,8 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
             value = loss.item()
             results[series] = value
             ctx.metrics[f"{series}_loss"] = value
+            if series == "adam":  # the run's train_loss, as at its end
+                ctx.metrics["train_loss"] = value
             yield Progress(1, step, value, 100.0, series=series)
         if series not in blown:
             yield Log(f"{series}: loss after {steps} steps = {results[series]:.4f}")

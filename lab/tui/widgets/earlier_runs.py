@@ -123,9 +123,16 @@ RESULTS = (
 
 
 def run_result(metrics: dict[str, Any] | None) -> str:
-    """`val acc 97.2%` or `loss 0.0123`: the final figure that best says how a run went."""
-    for key, name in RESULTS:
-        value = (metrics or {}).get(key)
+    """`val acc 97.2%` or `loss 0.0123`: the final figure that best says how a run went; else
+    the first loss a scripted run reports (`manual loss 1.06`: manual-vs-adam stopped before
+    its Adam series)."""
+    metrics = metrics or {}
+    named = [(key, name) for key, name in RESULTS if key in metrics]
+    named += [
+        (key, key[:-5].replace("_", " ") + " loss") for key in metrics if key.endswith("_loss")
+    ]
+    for key, name in named:
+        value = metrics[key]
         if isinstance(value, (int, float)) and math.isfinite(value):
             shown = f"{value:.1%}" if key.endswith("accuracy") else f"{value:.3g}"
             return f"{name} {shown}"
