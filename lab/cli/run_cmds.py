@@ -149,7 +149,7 @@ class _Printer:
     def _echo_wrapped(self, text: str) -> None:
         from lab.text import wrap_cells
 
-        typer.echo("\n".join(wrap_cells(text, shutil.get_terminal_size((80, 24)).columns)))
+        typer.echo("\n".join(wrap_cells(text, terminal_width())))
 
     def _keep_view(self, event) -> None:
         from lab.tui.view_drawing import ViewState
@@ -236,7 +236,7 @@ class _Printer:
 def _pack(cells: list[str]) -> str:
     """Cells two spaces apart, on as many lines of the terminal's width as they need (a cell
     is never split); lines after the first are indented."""
-    width = shutil.get_terminal_size((80, 24)).columns
+    width = terminal_width()
     lines = [cells[0]] if cells else [""]
     for cell in cells[1:]:
         if len(lines[-1]) + 2 + len(cell) > width:

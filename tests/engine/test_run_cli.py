@@ -210,13 +210,10 @@ def test_in_a_terminal_a_waiting_line_shows_at_once_and_gives_way_to_the_run():
 
 
 def test_metric_lines_wrap_between_whole_cells(monkeypatch):
-    import os
-    import shutil
-
     from lab.cli.run_cmds import _pack
 
-    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((30, 24)))
+    monkeypatch.setenv("COLUMNS", "30")
     cells = ["train_loss 0.1234", "train_accuracy 91.1%", "val_loss 0.705"]
     assert _pack(cells) == "train_loss 0.1234\n  train_accuracy 91.1%\n  val_loss 0.705"
-    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((80, 24)))
+    monkeypatch.setenv("COLUMNS", "80")
     assert _pack(cells) == "train_loss 0.1234  train_accuracy 91.1%  val_loss 0.705"
