@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
 from lab.catalog.catalog import ExperimentEntry
@@ -36,6 +36,7 @@ from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
+from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
@@ -126,7 +127,7 @@ class ExperimentScreen(Screen):
         yield Header(show_clock=False)
         if entry is None:
             yield Static(f"No experiment is called {self._entry_or_id!r}.", markup=False)
-            yield Footer()
+            yield LabFooter()
             return
         exp = entry.experiment
         with Horizontal(id="exp-body"):
@@ -152,7 +153,7 @@ class ExperimentScreen(Screen):
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
                 yield ModelView(id="model-view")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         if self.entry is None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
@@ -22,6 +22,7 @@ from lab.quiz.session import FlashcardSession, Rated
 from lab.text import plural
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 DECK_SIZE = 20
 REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
@@ -59,7 +60,7 @@ class FlashcardsScreen(Screen):
         with Horizontal(id="card-grades"):
             for n, name in enumerate(scheduler.GRADES, start=1):
                 yield Button(f"{n} {name}", id=f"grade-{name}")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.start()

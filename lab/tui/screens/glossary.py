@@ -7,12 +7,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
 from lab.text import reflow
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 
@@ -64,7 +65,7 @@ class GlossaryScreen(Screen):
                 yield Static(id="glossary-definition")
                 yield Static(Content("see also:"), id="see-also-label")
                 yield OptionList(id="see-also")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Glossary"

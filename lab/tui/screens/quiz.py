@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, OptionList, Static
+from textual.widgets import Button, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.quiz import grading
@@ -24,6 +24,7 @@ from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 KIND_NAMES = {
     "single": "one answer",
@@ -104,7 +105,7 @@ class QuizScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield VerticalScroll(id="quiz-scroll")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         await self.start()

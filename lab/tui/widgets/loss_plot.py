@@ -165,12 +165,15 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
     if high < low:
         return []
     wanted = max(2, width // 10)
-    spacing = next(
-        m * 10**k for k in range(20) for m in (1, 2, 5) if (high - low) / (m * 10**k) < wanted
-    )
-    first = math.ceil(low / spacing) * spacing
-    ticks = list(range(first, high + 1, spacing))
-    return ticks or [low]
+    finer: list[int] = []
+    for spacing in (m * 10**k for k in range(20) for m in (1, 2, 5)):
+        first = math.ceil(low / spacing) * spacing
+        ticks = list(range(first, high + 1, spacing))
+        if (high - low) / spacing < wanted:
+            # a spacing wider than the range may leave no multiple in it: one step finer then
+            return ticks or finer or [low]
+        finer = ticks
+    return [low]
 
 
 LEGEND_ROWS_MAX = 3
