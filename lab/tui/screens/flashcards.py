@@ -20,6 +20,7 @@ from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession, Rated
 from lab.text import plural
+from lab.tui.learner import lesson_name
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
@@ -67,7 +68,8 @@ class FlashcardsScreen(Screen):
 
     def start(self) -> None:
         reverse = f" + {', '.join(LANGUAGES[x] for x in self.languages)}" if self.languages else ""
-        self.sub_title = "Flashcards" + (f": {self.lesson}" if self.lesson else "") + reverse
+        named = lesson_name(self.app.catalog, self.lesson) if self.lesson else ""
+        self.sub_title = "Flashcards" + (f": {named}" if named else "") + reverse
         self.session = FlashcardSession(
             self.app.catalog,
             self.app.store,
@@ -105,7 +107,10 @@ class FlashcardsScreen(Screen):
             grades.display = False
             return
         head.update(
-            Content(f"card {session.position + 1} of {len(session.queue)}  ·  lesson {card.lesson}")
+            Content(
+                f"card {session.position + 1} of {len(session.queue)}  ·  "
+                f"{lesson_name(self.app.catalog, card.lesson)}"
+            )
         )
         front.update(with_code(card.front))
         if self.revealed:

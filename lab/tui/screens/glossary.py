@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
 from lab.text import reflow
+from lab.tui.learner import lesson_name
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -91,8 +92,7 @@ class GlossaryScreen(Screen):
 
     def _display(self, entry: TermEntry) -> None:
         self.current = entry
-        lesson = self.app.catalog.lesson(entry.lesson)
-        where = f"{lesson.order}. {lesson.title}" if lesson else None
+        where = lesson_name(self.app.catalog, entry.lesson) if entry.lesson else None
         self.query_one("#glossary-definition", Static).update(term_content(entry, where))
         see = self.query_one("#see-also", OptionList)
         see.clear_options()
