@@ -7,6 +7,7 @@ from textual.widgets import Input
 
 from lab.tui.screens.flashcards import FlashcardsScreen
 from lab.tui.screens.quiz import ChoiceBoxes, QuizScreen
+from lab.tui.widgets.footer import LabFooter
 
 IDS = ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]
 
@@ -127,6 +128,9 @@ async def test_flashcards_reveal_and_grade(make, store):
         assert "partial derivatives" in str(app.screen.query_one("#card-definition").render())
         assert str(app.screen.query_one("#grade-good").label) == "3 good 10m"
         assert str(app.screen.query_one("#grade-easy").label) == "4 easy 8d"
+        await pilot.pause()
+        grades, footer = app.screen.query_one("#card-grades"), app.screen.query_one(LabFooter)
+        assert grades.region.bottom <= footer.region.y, "the footer hides no part of a button"
         await pilot.press("4")  # easy
         await pilot.press("space", "1")  # again: it comes back in this session
         await pilot.pause()
