@@ -287,7 +287,7 @@ class ExerciseScreen(Screen):
         if self.save():
             self.check_now()
 
-    def action_hint(self) -> None:
+    async def action_hint(self) -> None:
         total = len(self.entry.exercise.hints)
         hint = self.session.next_hint()
         if hint is None:
@@ -300,7 +300,8 @@ class ExerciseScreen(Screen):
         self._hints.append(f"**Hint {len(self._hints) + 1} of {total}.** {hint}")
         hints = self.query_one("#ex-hints", Markdown)
         hints.display = True
-        hints.update("\n\n".join(self._hints))
+        await hints.update("\n\n".join(self._hints))
+        # once the hint is laid out: scrolled to before, a short task area stopped above it
         self.call_after_refresh(self.query_one("#ex-task").scroll_end, animate=False)
 
     def action_solution(self) -> None:
