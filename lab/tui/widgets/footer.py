@@ -37,7 +37,8 @@ class LabFooter(Footer):
 
     async def recompose(self) -> None:
         await super().recompose()
-        self.call_after_refresh(self.fit_keys)
+        self.fit_keys()  # before the keys are first drawn, so that none shows cut
+        self.call_after_refresh(self.fit_keys)  # a footer not laid out yet had no width
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.fit_keys)
