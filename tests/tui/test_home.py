@@ -172,8 +172,11 @@ async def test_a_cut_title_and_the_counts_show_whole_under_the_table(store, ship
         assert shown[1] == " 3. The linear model and its cost", shown
         assert shown[-1].strip().endswith("1 exercise"), "the counts stay on the last row"
         assert shown[-2].endswith("…"), "a summary cut short says so"
+        table = app.screen.query_one("#lessons", DataTable)
+        assert str(table.get_row_at(2)[1]) == "The linear model and its …", "cut, and says so"
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         await pilot.pause(0.1)
         shown = [strip.text.rstrip() for strip in box.render_lines(box.region.reset_offset)]
         assert "3. The linear model" not in "\n".join(shown), "a title the table shows whole"
+        assert str(table.get_row_at(2)[1]) == "The linear model and its cost"

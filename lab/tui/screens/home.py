@@ -111,8 +111,15 @@ class HomeScreen(Screen):
         column = table.columns.get(ColumnKey("title"))
         if column is not None and column.width != width:
             column.width = width
+            for lesson in self.app.catalog.lessons:
+                if lesson.id in table.rows:
+                    table.update_cell(lesson.id, "title", _title_cell(lesson.title, width))
             table.refresh(layout=True)
         self.call_after_refresh(self.show_summary)  # the summary's width changed too
+
+    def _title_width(self) -> int:
+        column = self.query_one("#lessons", DataTable).columns.get(ColumnKey("title"))
+        return column.width if column is not None else TITLE_WIDTH
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
@@ -132,7 +139,7 @@ class HomeScreen(Screen):
             mastery = "-" if progress.mastery is None else f"{round(progress.mastery * 100)}%"
             table.add_row(
                 Content(f"{lesson.order:>2}"),
-                Content(lesson.title),
+                _title_cell(lesson.title, self._title_width()),
                 Content("✓" if progress.read else "·"),
                 Content(mastery),
                 Content(str(progress.runs) if progress.runs else "·"),
@@ -208,6 +215,11 @@ class HomeScreen(Screen):
 
     def action_flashcards(self) -> None:
         self.app.open_flashcards(None)
+
+
+def _title_cell(title: str, width: int) -> Content:
+    """The title, cut with `…` where the column is narrower (the summary shows it whole)."""
+    return Content(title).truncate(width, ellipsis=True)
 
 
 def _exercises_cell(done: int, total: int) -> str:
