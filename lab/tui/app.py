@@ -32,6 +32,9 @@ class LabApp(App):
     CSS_PATH = "lab.tcss"
     TITLE = "lab"
     COMMANDS = App.COMMANDS | {LabCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (100, "-wide")]
+    """Classes for lab.tcss: under 100 columns the header gives its icon's and clock's room to
+    the title; under 70 the experiment's side column narrows for the plots."""
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_lab", "Quit"),

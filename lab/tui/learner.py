@@ -10,6 +10,12 @@ from typing import Any
 from lab.quiz.progress import progress
 
 
+def lesson_name(catalog: Any, lesson_id: str) -> str:
+    """`7. Linear regression with torch.nn`: how a screen names a lesson (its id if unknown)."""
+    lesson = catalog.lesson(lesson_id)
+    return f"{lesson.order}. {lesson.title}" if lesson else lesson_id
+
+
 @dataclass(frozen=True)
 class LessonProgress:
     """What the home screen shows for one lesson."""

@@ -203,6 +203,21 @@ async def test_hints_come_one_at_a_time(ex_app):
         assert any("No more hints" in n.message for n in app._notifications)
 
 
+async def test_a_hint_is_scrolled_into_view_at_60x20(store, shipped_lessons, checker):
+    app = make_app(
+        load_catalog(), store=store, target="ex-train-loop", prewarm=False, checker=checker
+    )
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_screen(pilot)
+        task = screen.query_one("#ex-task")
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.pause(0.1)
+        hints = screen.query_one("#ex-hints", Markdown)
+        shown = task.region.intersection(hints.region)
+        assert shown.height >= min(hints.region.height, task.region.height), (task, hints)
+
+
 async def test_solution_only_after_a_real_attempt(ex_app):
     app = ex_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -227,6 +227,11 @@ def test_step_ticks_are_whole_numbers():
         150,
     ]
     assert integer_ticks((Line((1.0, 3.0), (1.0, 2.0), "cyan", "*", "train"),), 44) == [1, 2, 3]
+    # a narrow plot (60 columns): the round spacing wider than the steps would leave none
+    assert integer_ticks((Line((1.0, 450.0), (1.0, 2.0), "cyan", "*", "train"),), 26) == [
+        200,
+        400,
+    ]
     text = figure_of(run_curves(True)).text.plain
     ticks = text.split("└")[1].splitlines()[1]
     assert ticks.split() == ["50", "100"], ticks

@@ -7,6 +7,7 @@ from textual.widgets import Input
 
 from lab.tui.screens.flashcards import FlashcardsScreen
 from lab.tui.screens.quiz import ChoiceBoxes, QuizScreen
+from lab.tui.widgets.footer import LabFooter
 
 IDS = ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]
 
@@ -121,10 +122,15 @@ async def test_flashcards_reveal_and_grade(make, store):
         assert isinstance(app.screen, FlashcardsScreen)
         assert [c.card_id for c in app.screen.deck] == ["term:gradient", "term:learning rate"]
         assert not app.screen.query_one("#card-grades").display
+        head = str(app.screen.query_one("#card-head").render())
+        assert head.endswith("·  1. Gradient descent, by example"), "the lesson, not its id"
         await pilot.press("space")
         assert "partial derivatives" in str(app.screen.query_one("#card-definition").render())
         assert str(app.screen.query_one("#grade-good").label) == "3 good 10m"
         assert str(app.screen.query_one("#grade-easy").label) == "4 easy 8d"
+        await pilot.pause()
+        grades, footer = app.screen.query_one("#card-grades"), app.screen.query_one(LabFooter)
+        assert grades.region.bottom <= footer.region.y, "the footer hides no part of a button"
         await pilot.press("4")  # easy
         await pilot.press("space", "1")  # again: it comes back in this session
         await pilot.pause()
@@ -309,7 +315,8 @@ async def test_z_asks_lessons_read_and_l_takes_any_lesson(make, store):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, QuizScreen) and _order(app) == IDS
-        assert "question 1 of 5" in str(app.screen.query_one("#quiz-head").render())
+        head = str(app.screen.query_one("#quiz-head").render())
+        assert head.startswith("question 1 of 5  ·  1. Gradient descent, by example  ·"), head
         await pilot.press("escape")
         store.mark_read("gd-example")
         await pilot.press("z")

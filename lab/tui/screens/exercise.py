@@ -23,7 +23,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static, TextArea
+from textual.widgets import Header, Markdown, Static, TextArea
 
 from lab.exercises.checker import SourceError
 from lab.exercises.result import Result
@@ -33,6 +33,7 @@ from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.solution import SolutionScreen
 from lab.tui.widgets.check_results import CheckResults
 from lab.tui.widgets.code_editor import CodeEditor
+from lab.tui.widgets.footer import LabFooter
 
 WATCH_S = 1.0
 """How often the learner's file is looked at for a save made in another editor."""
@@ -123,7 +124,7 @@ class ExerciseScreen(Screen):
             yield self.editor
             with VerticalScroll(id="ex-result"):
                 yield CheckResults(id="ex-checks")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         exercise = self.entry.exercise
@@ -286,7 +287,7 @@ class ExerciseScreen(Screen):
         if self.save():
             self.check_now()
 
-    def action_hint(self) -> None:
+    async def action_hint(self) -> None:
         total = len(self.entry.exercise.hints)
         hint = self.session.next_hint()
         if hint is None:
@@ -299,7 +300,8 @@ class ExerciseScreen(Screen):
         self._hints.append(f"**Hint {len(self._hints) + 1} of {total}.** {hint}")
         hints = self.query_one("#ex-hints", Markdown)
         hints.display = True
-        hints.update("\n\n".join(self._hints))
+        await hints.update("\n\n".join(self._hints))
+        # once the hint is laid out: scrolled to before, a short task area stopped above it
         self.call_after_refresh(self.query_one("#ex-task").scroll_end, animate=False)
 
     def action_solution(self) -> None:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
 from lab.catalog import allowlists as allow
@@ -37,6 +37,7 @@ from lab.tui.smoothing import step_smoothing
 from lab.tui.warm import warm_workers
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
+from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
@@ -63,9 +64,8 @@ class ExperimentScreen(Screen):
     A run is a headless `RunSession` (the one `lab run` drives): the screen starts it, reads it
     through `read_run` on a thread and draws what arrives; the session records it."""
 
-    # A narrow terminal gives the side column less and a short one gives the loss curve more
-    # than the panel under it, so the curves keep room to be read.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
+    # A short terminal gives the loss curve more rows than the panel under it (a narrow one
+    # narrows the side column: the app's breakpoints).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
         Binding("r", "run", "Run"),
@@ -131,7 +131,7 @@ class ExperimentScreen(Screen):
         yield Header(show_clock=False)
         if entry is None:
             yield Static(f"No experiment is called {self._entry_or_id!r}.", markup=False)
-            yield Footer()
+            yield LabFooter()
             return
         exp = entry.experiment
         with Horizontal(id="exp-body"):
@@ -157,7 +157,7 @@ class ExperimentScreen(Screen):
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
                 yield ModelView(id="model-view")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         if self.entry is None:

@@ -14,14 +14,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession
 from lab.text import plural
+from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 DECK_SIZE = 20
 REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
@@ -59,14 +61,15 @@ class FlashcardsScreen(Screen):
         with Horizontal(id="card-grades"):
             for n, name in enumerate(scheduler.GRADES, start=1):
                 yield Button(f"{n} {name}", id=f"grade-{name}")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.start()
 
     def start(self) -> None:
         reverse = f" + {', '.join(LANGUAGES[x] for x in self.languages)}" if self.languages else ""
-        self.sub_title = "Flashcards" + (f": {self.lesson}" if self.lesson else "") + reverse
+        named = lesson_name(self.app.catalog, self.lesson) if self.lesson else ""
+        self.sub_title = "Flashcards" + (f": {named}" if named else "") + reverse
         self.session = FlashcardSession(
             self.app.catalog,
             self.app.store,
@@ -104,7 +107,10 @@ class FlashcardsScreen(Screen):
             grades.display = False
             return
         head.update(
-            Content(f"card {session.position + 1} of {len(session.queue)}  ·  lesson {card.lesson}")
+            Content(
+                f"card {session.position + 1} of {len(session.queue)}  ·  "
+                f"{lesson_name(self.app.catalog, card.lesson)}"
+            )
         )
         front.update(with_code(card.front))
         if self.revealed:

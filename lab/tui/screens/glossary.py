@@ -7,12 +7,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
 from lab.text import reflow
+from lab.tui.learner import lesson_name
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 
@@ -64,7 +66,7 @@ class GlossaryScreen(Screen):
                 yield Static(id="glossary-definition")
                 yield Static(Content("see also:"), id="see-also-label")
                 yield OptionList(id="see-also")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Glossary"
@@ -90,8 +92,7 @@ class GlossaryScreen(Screen):
 
     def _display(self, entry: TermEntry) -> None:
         self.current = entry
-        lesson = self.app.catalog.lesson(entry.lesson)
-        where = f"{lesson.order}. {lesson.title}" if lesson else None
+        where = lesson_name(self.app.catalog, entry.lesson) if entry.lesson else None
         self.query_one("#glossary-definition", Static).update(term_content(entry, where))
         see = self.query_one("#see-also", OptionList)
         see.clear_options()

@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from lab.quiz import MASTERY_HELP
 from lab.text import wrap_cells
 from lab.tui.screens.confirm import Confirm
+from lab.tui.widgets.footer import LabFooter
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -143,7 +144,7 @@ class HelpScreen(Screen):
         yield Header(show_clock=False)
         with VerticalScroll(id="help-scroll", can_focus=True):
             yield Static(keys_text(), id="help-keys")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Keys"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
@@ -16,8 +17,31 @@ from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 TITLE_WIDTH = 42
+SUMMARY_LINES = 4
+"""Rows under the table for the highlighted lesson (lab.tcss: 5 with the border): its title
+when the table cuts it, as much of its summary as fits (ending in `…` when cut), its counts."""
+
+
+def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
+    """What the home screen says of `lesson` in `SUMMARY_LINES` rows of `width` cells."""
+    counts = (
+        f"{plural(len(lesson.glossary), 'term')} · {plural(len(lesson.quiz), 'question')} · "
+        f"{plural(len(lesson.experiments), 'experiment')} · "
+        f"{plural(len(lesson.exercises), 'exercise')}"
+    )
+    head = [Content.styled(f"{lesson.order}. {lesson.title}", "bold")] if title_cut else []
+    fixed = [line for part in head for line in part.wrap(width)]
+    tail = Content(counts).wrap(width)
+    lines = with_code(" ".join(lesson.summary.split())).wrap(width)
+    room = max(SUMMARY_LINES - len(fixed) - len(tail), 1)
+    if len(lines) > room:
+        lines = lines[:room]
+        last = lines[-1]
+        lines[-1] = last.truncate(width - 1).rstrip() + Content("…")
+    return Content("\n").join([*fixed, *lines, *tail])
 
 
 def reviews_line(due: int, next_due: datetime | None, now: datetime | None = None) -> str:
@@ -38,6 +62,7 @@ class HomeScreen(Screen):
     (`lab.tui.learner.next_step`)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
+    _lesson_shown: str | None = None
     BINDINGS = [
         Binding("enter", "open_lesson", "Open", show=False),
         Binding("c", "continue", "Continue"),
@@ -53,7 +78,7 @@ class HomeScreen(Screen):
         yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
         yield Static(id="lesson-summary")
         yield Static(id="home-problems")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#lessons", DataTable)
@@ -86,7 +111,15 @@ class HomeScreen(Screen):
         column = table.columns.get(ColumnKey("title"))
         if column is not None and column.width != width:
             column.width = width
+            for lesson in self.app.catalog.lessons:
+                if lesson.id in table.rows:
+                    table.update_cell(lesson.id, "title", _title_cell(lesson.title, width))
             table.refresh(layout=True)
+        self.call_after_refresh(self.show_summary)  # the summary's width changed too
+
+    def _title_width(self) -> int:
+        column = self.query_one("#lessons", DataTable).columns.get(ColumnKey("title"))
+        return column.width if column is not None else TITLE_WIDTH
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
@@ -106,7 +139,7 @@ class HomeScreen(Screen):
             mastery = "-" if progress.mastery is None else f"{round(progress.mastery * 100)}%"
             table.add_row(
                 Content(f"{lesson.order:>2}"),
-                Content(lesson.title),
+                _title_cell(lesson.title, self._title_width()),
                 Content("✓" if progress.read else "·"),
                 Content(mastery),
                 Content(str(progress.runs) if progress.runs else "·"),
@@ -147,17 +180,19 @@ class HomeScreen(Screen):
         return key.value
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        lesson = self.app.catalog.lesson(event.row_key.value) if event.row_key else None
+        self._lesson_shown = event.row_key.value if event.row_key else None
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        """The highlighted lesson's summary, under the table."""
+        lesson = self.app.catalog.lesson(self._lesson_shown) if self._lesson_shown else None
         summary = self.query_one("#lesson-summary", Static)
         if lesson is None:
             summary.update(Content(""))
             return
-        counts = (
-            f"{plural(len(lesson.glossary), 'term')} · {plural(len(lesson.quiz), 'question')} · "
-            f"{plural(len(lesson.experiments), 'experiment')} · "
-            f"{plural(len(lesson.exercises), 'exercise')}"
-        )
-        summary.update(with_code(f"{' '.join(lesson.summary.split())}\n{counts}"))
+        column = self.query_one("#lessons", DataTable).columns.get(ColumnKey("title"))
+        title_cut = column is not None and cell_len(lesson.title) > column.width
+        summary.update(lesson_summary(lesson, summary.content_size.width or 78, title_cut))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -180,6 +215,11 @@ class HomeScreen(Screen):
 
     def action_flashcards(self) -> None:
         self.app.open_flashcards(None)
+
+
+def _title_cell(title: str, width: int) -> Content:
+    """The title, cut with `…` where the column is narrower (the summary shows it whole)."""
+    return Content(title).truncate(width, ellipsis=True)
 
 
 def _exercises_cell(done: int, total: int) -> str:

@@ -7,12 +7,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from lab.text import plural
 from lab.tui.learner import exercises_done, mark_read
 from lab.tui.messages import LessonRead
 from lab.tui.screens.pick import PickScreen
+from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.lesson_text import LessonText
 
 
@@ -44,7 +45,7 @@ class LessonScreen(Screen):
         with VerticalScroll(id="lesson-scroll", can_focus=True):
             yield LessonText(self.lesson, id="lesson-text")
         yield Static(id="lesson-bar")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         lesson = self.lesson

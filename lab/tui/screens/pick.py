@@ -11,6 +11,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -30,6 +31,7 @@ class PickScreen(ModalScreen[str | None]):
                 *[Option(with_code(label), id=item_id) for item_id, label in self.items],
                 id="pick-list",
             )
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -23,6 +23,7 @@ from lab.quiz.grading import AnswerError, parse_answer
 from lab.quiz.predict import PredictionSession, Verdict
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
+from lab.tui.widgets.footer import LabFooter
 
 
 class PredictScreen(ModalScreen[Any]):
@@ -61,6 +62,7 @@ class PredictScreen(ModalScreen[Any]):
             else:
                 yield Input(placeholder="a number, then enter", id="predict-input")
             yield Static("", id="predict-error")
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.query_one("#predict").border_subtitle = "enter: answer and run · escape: skip"
@@ -123,6 +125,7 @@ class VerdictScreen(ModalScreen[None]):
         with VerticalScroll(id="verdict", classes="right" if v.correct else "wrong") as box:
             box.border_subtitle = "enter or escape: close"
             yield Static(Content(text), id="verdict-text")
+        yield LabFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

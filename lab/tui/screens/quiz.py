@@ -16,14 +16,16 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, OptionList, Static
+from textual.widgets import Button, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.quiz import grading
 from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
+from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
 from lab.tui.widgets.code_text import with_code
+from lab.tui.widgets.footer import LabFooter
 
 KIND_NAMES = {
     "single": "one answer",
@@ -104,13 +106,14 @@ class QuizScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield VerticalScroll(id="quiz-scroll")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         await self.start()
 
     async def start(self) -> None:
-        self.sub_title = "Quiz" + (f": {self.lesson}" if self.lesson else "")
+        named = lesson_name(self.app.catalog, self.lesson) if self.lesson else ""
+        self.sub_title = "Quiz" + (f": {named}" if named else "")
         self.session = QuizSession(
             self.app.catalog, self.app.store, self.lesson, practice=self.practice
         )
@@ -141,7 +144,8 @@ class QuizScreen(Screen):
             await self.show_summary()
             return
         head = f"question {session.position + 1} of {session.total}  ·  "
-        head += f"{session.current_lesson}  ·  {KIND_NAMES[q.kind]}"
+        head += f"{lesson_name(self.app.catalog, session.current_lesson)}  ·  "
+        head += KIND_NAMES[q.kind]
         widgets = [
             Static(Content(head), id="quiz-head"),
             Static(with_code(reflow(q.prompt)), id="quiz-prompt"),

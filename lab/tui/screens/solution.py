@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from lab.exercises.session import SOLUTION_NOTE
 from lab.tui.widgets.code_editor import CodeEditor
+from lab.tui.widgets.footer import LabFooter
 
 
 class SolutionScreen(Screen):
@@ -26,7 +27,7 @@ class SolutionScreen(Screen):
         yield Header(show_clock=False)
         yield Static(Content(SOLUTION_NOTE), id="solution-note")
         yield CodeEditor(self.code, read_only=True, id="solution-code")
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Solution: {self.exercise_title}"

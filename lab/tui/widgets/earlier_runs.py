@@ -16,7 +16,7 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from lab.runs.session import describe_tweaks
-from lab.tui.widgets.loss_plot import Curve, Overlay
+from lab.tui.widgets.loss_plot import MAX_OVERLAYS, Curve, Overlay
 
 
 class EarlierRuns(SelectionList[Any]):
@@ -91,6 +91,16 @@ class EarlierRuns(SelectionList[Any]):
     @on(SelectionList.SelectedChanged)
     def _selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
+        if len(self.selected) > MAX_OVERLAYS:
+            # Each earlier run drawn has markers of its own: no more runs than marker pairs.
+            for value in set(self.selected) - self._overlaid:
+                self.deselect(value)  # posts SelectedChanged again, with the runs kept
+            self.notify(
+                f"At most {MAX_OVERLAYS} earlier runs at once: untick one first (space).",
+                severity="warning",
+                markup=False,
+            )
+            return
         self._chosen()
 
     def _chosen(self) -> None:
@@ -106,9 +116,10 @@ class EarlierRuns(SelectionList[Any]):
                 continue
             label = f"#{self.numbers.get(run_id, run_id)} {describe_tweaks(run.tweaks)}"
             loss_curves, acc_curves = curves_of(run)
+            # Both plots get every run, in the same order, so that a run has the same markers
+            # in each (a run without accuracy draws nothing there).
             loss.append(Overlay(label, loss_curves))
-            if acc_curves:
-                accuracy.append(Overlay(label, acc_curves))
+            accuracy.append(Overlay(label, acc_curves))
         self.post_message(self.OverlaysChosen(loss, accuracy))
 
 

@@ -43,6 +43,8 @@ ASCII_MARKERS = {"train": "*", "val": "o"}
 # Not dots: a line of "·" reads as braille in a terminal font.
 BRAILLE_OVERLAY_MARKERS = (("+", "×"), ("#", "◇"), ("~", "□"), ("=", "△"), ("%", "▽"))
 ASCII_OVERLAY_MARKERS = (("+", "x"), ("-", "#"), ("~", "%"), (":", "="), (".", "@"))
+MAX_OVERLAYS = len(OVERLAY_COLORS)
+"""Earlier runs drawn at once: each has a colour and a marker pair no other series has."""
 POINT_SERIES = ("val",)
 """Series measured once an epoch: drawn as points, not joined by a line."""
 BRAILLE_SAMPLE = "⠤⠤"
@@ -165,12 +167,15 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
     if high < low:
         return []
     wanted = max(2, width // 10)
-    spacing = next(
-        m * 10**k for k in range(20) for m in (1, 2, 5) if (high - low) / (m * 10**k) < wanted
-    )
-    first = math.ceil(low / spacing) * spacing
-    ticks = list(range(first, high + 1, spacing))
-    return ticks or [low]
+    finer: list[int] = []
+    for spacing in (m * 10**k for k in range(20) for m in (1, 2, 5)):
+        first = math.ceil(low / spacing) * spacing
+        ticks = list(range(first, high + 1, spacing))
+        if (high - low) / spacing < wanted:
+            # a spacing wider than the range may leave no multiple in it: one step finer then
+            return ticks or finer or [low]
+        finer = ticks
+    return [low]
 
 
 LEGEND_ROWS_MAX = 3
@@ -188,22 +193,39 @@ def _sample(line: Line) -> str:
 def legend_rows(lines: tuple[Line, ...], xlabel: str, width: int) -> list[Text]:
     """The legend under the plot, where it covers no curve: each series' marker and label
     (an earlier run's train and val share one label), wrapped to the width, with the x axis's
-    name at the end of the last row."""
+    name at the end of the last row. Where the rows allowed cannot hold every label, earlier
+    runs are named by their number alone (`#3`), so that every marker still shows."""
     # The current run first (train, then val), then earlier runs in their order.
     ordered = sorted(lines, key=lambda line: line.label not in CURRENT_COLORS)
     by_label = {line.label: line for line in ordered}
-    entries = []
+    entries: list[tuple[Text, str]] = []  # (markers, label)
     for line in ordered:
         earlier = line.label not in CURRENT_COLORS
         if earlier and line.label.endswith(" val") and line.label[:-4] in by_label:
             continue  # shown with its run's train entry
         style = LEGEND_COLORS.get(line.color, line.color)
-        entry = Text(_sample(line), style=style)
+        markers = Text(_sample(line), style=style)
         val = by_label.get(f"{line.label} val")
         if val is not None and earlier:
-            entry.append(_sample(val), style=style)
-        entry.append(f" {line.label}")
-        entries.append(entry)
+            markers.append(_sample(val), style=style)
+        entries.append((markers, line.label))
+    rows = _legend_layout([m + f" {label}" for m, label in entries], xlabel, width)
+    if len(rows) > LEGEND_ROWS_MAX:
+        short = [label if label in CURRENT_COLORS else label.split()[0] for _, label in entries]
+        rows = _legend_layout(
+            [m + f" {s}" for (m, _), s in zip(entries, short, strict=True)], xlabel, width
+        )
+    if len(rows) > LEGEND_ROWS_MAX:
+        rows = rows[:LEGEND_ROWS_MAX]
+        rows[-1].truncate(width - 1)
+        rows[-1].append("…")
+    for row in rows:
+        row.truncate(width)
+    return rows
+
+
+def _legend_layout(entries: list[Text], xlabel: str, width: int) -> list[Text]:
+    """`entries` two spaces apart in rows of `width`, the x axis's name right-aligned last."""
     axis = Text(f"x: {xlabel}", style="dim")
     rows: list[Text] = []
     row = Text(" ")
@@ -220,12 +242,6 @@ def legend_rows(lines: tuple[Line, ...], xlabel: str, width: int) -> list[Text]:
     row.append(" " * max(width - len(row) - len(axis), 0))
     row.append_text(axis)
     rows.append(row)
-    if len(rows) > LEGEND_ROWS_MAX:
-        rows = rows[:LEGEND_ROWS_MAX]
-        rows[-1].truncate(width - 1)
-        rows[-1].append("…")
-    for row in rows:
-        row.truncate(width)
     return rows
 
 
