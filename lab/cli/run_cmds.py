@@ -97,7 +97,7 @@ class _Printer:
 
     def show(self, event, session) -> None:
         from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View, to_json
-        from lab.runs.figures import epoch_train_loss, final_figures
+        from lab.runs.figures import epoch_train_loss, figure, final_figures
 
         if isinstance(event, Progress):
             self.points.append((event.step, event.series, event.loss))
@@ -122,7 +122,7 @@ class _Printer:
                 self.told_epoch_loss = True
                 self._echo_wrapped(epoch_train_loss(self.spec))
             of = f"/{self.epochs}" if self.epochs else ""
-            cells = [f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]
+            cells = [figure(k, v) for k, v in event.metrics.items()]
             typer.echo(_pack([f"epoch {event.epoch}{of}", *cells]))
         elif isinstance(event, Log):
             self._clear()
@@ -139,7 +139,7 @@ class _Printer:
             if event.metrics and what:
                 typer.echo(what)
             if event.metrics:
-                typer.echo(_pack([f"{k} {_fmt(k, v)}" for k, v in event.metrics.items()]))
+                typer.echo(_pack([figure(k, v) for k, v in event.metrics.items()]))
             # after a failure, only why it failed: the goal was never in reach
             if self.goal is not None and event.status != "failed":
                 typer.echo(self._goal_line(session.metrics))
@@ -244,12 +244,6 @@ def _pack(cells: list[str]) -> str:
         else:
             lines[-1] += "  " + cell
     return "\n".join(lines)
-
-
-def _fmt(key: str, value) -> str:
-    if isinstance(value, float) and "accuracy" in key:
-        return f"{value:.1%}"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 data_app = typer.Typer(help="Data sets that need the network once: fetch them into the cache.")

@@ -20,6 +20,13 @@ EPOCH_TRAIN_CURVE = "train (steps' mean)"
 """The per-epoch train loss curve's name in a chart."""
 
 
+def figure(key: str, value: Any) -> str:
+    """One figure as a front-end shows it: `val_accuracy 94.4%`, `train_loss 0.2349`."""
+    if isinstance(value, float) and "accuracy" in key:
+        return f"{key} {value:.1%}"
+    return f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+
+
 def trains_declaratively(spec: dict[str, Any] | None) -> bool:
     """Whether a run's spec (as data) is a declarative training run, not a scripted one."""
     return bool(spec) and "model" in spec and "dataset" in spec
@@ -50,3 +57,40 @@ def final_figures(status: str, spec: dict[str, Any] | None) -> str | None:
         return "as of the last finished epoch:"
     mode = ", in eval mode" if has_modes(spec) else ""
     return f"the finished model on each split{mode}:"
+
+
+def end_of_run(status: str, spec: dict[str, Any] | None, final: dict, last_epoch: dict) -> str:
+    """A run's figures as a small table for the experiment screen: each split's loss (and
+    accuracy), what they were measured on and, under a completed run's, the last epoch's
+    train_loss (the two a learner compares). Empty when the run ended with no figures."""
+    if not final:
+        return ""
+    splits = [s for s in ("train", "val", "test") if f"{s}_loss" in final]
+    if not trains_declaratively(spec) or not splits:
+        return "\n".join(figure(k, v) for k, v in final.items())
+    modes = has_modes(spec)
+    if status == "completed":
+        title = "the finished model" + (", in eval mode:" if modes else ":")
+    else:
+        title = "as of the last finished epoch:"
+    rows = []
+    for split in splits:
+        accuracy = final.get(f"{split}_accuracy")
+        rows.append(
+            (split, f"{final[f'{split}_loss']:.4g}", "" if accuracy is None else f"{accuracy:.1%}")
+        )
+    note = ""
+    last = last_epoch.get("train_loss")
+    # (full-batch training ends where its last step was: one row says it)
+    final_train = final.get("train_loss")
+    if status == "completed" and last is not None and f"{last:.4g}" != f"{final_train:.4g}":
+        rows.append(("train, last epoch*", f"{last:.4g}", ""))
+        note = "* its steps' mean, " + ("in train mode" if modes else "as the weights changed")
+    wide = max(len(row[0]) for row in rows)
+    has_accuracy = any(row[2] for row in rows)
+    head = f"{'':{wide}} {'loss':>7}" + (f" {'accuracy':>8}" if has_accuracy else "")
+    lines = [title, head]
+    for label, loss, accuracy in rows:
+        row = f"{label:{wide}} {loss:>7}" + (f" {accuracy:>8}" if has_accuracy else "")
+        lines.append(row.rstrip())
+    return "\n".join([*lines, note] if note else lines)

@@ -241,8 +241,10 @@ def render_weights(history: list[dict], width: int, height: int, ascii: bool) ->
         return text
     layers = history[-1]["layers"]
     name_w = min(max((len(layer["name"]) for layer in layers), default=4), 16)
-    head = f"{'layer':<{name_w}}  {'|w|':>8}  {'|grad|':>8}  grad over the run"
-    text.append(head[:width] + "\n", style="bold")
+    head = f"{'layer':<{name_w}}  {'|w|':>8}  {'|grad|':>8}  "
+    # the sparkline's heading, as long as the width allows
+    trend = next((t for t in ("grad over the run", "grad history") if len(head + t) <= width), "")
+    text.append((head + trend)[:width] + "\n", style="bold")
     room = max(width - name_w - 24, 4)
     for i, layer in enumerate(layers[: max(height - 1, 1)]):
         grads = [h["layers"][i]["grad"] for h in history if i < len(h["layers"])]

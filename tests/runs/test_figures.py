@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.runs.figures import epoch_train_loss, final_figures, has_modes
+from lab.runs.figures import end_of_run, epoch_train_loss, figure, final_figures, has_modes
 
 
 def spec(*layers: str, **args) -> dict:
@@ -38,3 +38,31 @@ def test_every_line_fits_80_columns():
     for model in (spec("Linear", "Dropout"), spec("Linear")):
         assert len(epoch_train_loss(model)) <= 80
         assert len(final_figures("completed", model)) <= 80
+
+
+def test_the_end_of_a_run_is_a_table_of_splits_with_the_last_epochs_train_loss_beside():
+    final = {
+        "train_loss": 0.2349,
+        "train_accuracy": 0.957,
+        "val_loss": 0.2663,
+        "val_accuracy": 0.944,
+    }
+    text = end_of_run("completed", spec("Linear", "Dropout"), final, {"train_loss": 0.5125})
+    assert text.splitlines() == [
+        "the finished model, in eval mode:",
+        "                      loss accuracy",
+        "train               0.2349    95.7%",
+        "val                 0.2663    94.4%",
+        "train, last epoch*  0.5125",
+        "* its steps' mean, in train mode",
+    ]
+    stopped = end_of_run("stopped", spec("Linear"), {"train_loss": 0.3}, {"train_loss": 0.3})
+    assert stopped.splitlines() == [
+        "as of the last finished epoch:",
+        "         loss",
+        "train     0.3",
+    ]
+    scripted = end_of_run("completed", {"name": "manual-vs-adam"}, {"adam_loss": 0.0123}, {})
+    assert scripted == "adam_loss 0.0123" == figure("adam_loss", 0.0123)
+    assert end_of_run("failed", spec("Linear"), {}, {}) == ""
+    assert figure("test_accuracy", 0.93) == "test_accuracy 93.0%"

@@ -136,3 +136,36 @@ async def test_settings_given_on_the_command_line_fill_the_form(lessons, store):
         form = app.screen
         assert form.query_one("#param-lr", ParamInput).value == "0.3"
         assert form.query_one("#exp-form").settings() == {"lr": 0.3}
+
+
+async def test_a_finished_run_shows_its_figures_under_the_loss_and_v_goes_round(lessons, store):
+    """The final figures (the finished model on each split, and the last epoch's train loss
+    beside the final one) are a pane under the loss; the decision boundary being watched stays
+    there at the end, and v steps through it, the accuracy plot and the figures."""
+    from lab.tui.widgets.model_view import ModelView
+
+    app = app_with_workers(lessons, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_experiment("long-moons", {"epochs": "3"})
+        await wait_until(pilot, lambda: isinstance(app.screen, ExperimentScreen), 10)
+        screen = app.screen
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed", 60, "the run's end")
+        await pilot.pause()
+        results = screen.query_one("#exp-results")
+        assert screen.query_one(ModelView).display and not results.display
+        shown = []
+        for _ in range(len(screen._below_loss_panes())):
+            await pilot.press("v")
+            panes = ("model-view", "acc-plot", "exp-results")
+            shown.append(next(p for p in panes if screen.query_one(f"#{p}").display))
+        assert set(shown) == set(panes) and shown[-1] == "model-view"  # round again
+        while not results.display:
+            await pilot.press("v")
+        text = str(results.render())
+        assert "the finished model:" in text and "train, last epoch*" in text
+        assert "* its steps' mean, as the weights changed" in text
+        assert f"{screen.session.metrics['val_accuracy']:.1%}" in text
+        screen.action_run()  # the next run: the last run's figures give way at once
+        assert not results.display and screen.query_one("#acc-plot").display
+        await wait_until(pilot, lambda: screen.state == "completed", 60, "the next run's end")

@@ -78,3 +78,12 @@ def test_state_keeps_what_came_once():
     state.add("fit", 2, {"x": [0.0], "y_hat": [2.0]})
     assert state.fixed["fit"]["points"] == {"x": [0.0], "y": [1.0]}
     assert state.latest["fit"]["y_hat"] == [2.0] and state.latest["fit"]["step"] == 2
+
+
+def test_the_weights_heading_shortens_rather_than_being_cut():
+    layer = {"name": "1 Linear", "weight": 0.118, "grad": 0.0207}
+    history = [{"layers": [layer, {**layer, "name": "4 Linear"}]}] * 3
+    narrow = render_weights(history, 44, 6, ascii=False).plain.splitlines()[0]
+    wide = render_weights(history, 80, 6, ascii=False).plain.splitlines()[0]
+    assert narrow.endswith("grad history") and len(narrow) <= 44
+    assert wide.endswith("grad over the run")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.worker import get_current_worker
 from lab.catalog import allowlists as allow
 from lab.catalog.catalog import ExperimentEntry
 from lab.catalog.runspec import SettingError, build_run_spec
+from lab.runs.figures import end_of_run
 from lab.runs.session import RunSession, describe_tweaks
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
@@ -95,6 +97,9 @@ class ExperimentScreen(Screen):
         self.state = "idle"
         self.session: RunSession | None = None
         self.last_metrics: dict[str, float] = {}
+        self.last_epoch: dict[str, float] = {}
+        self.results = ""
+        """The figures the last run ended with (`lab.runs.figures.end_of_run`)."""
         self.paused = False
         """The learner paused the run (p, n or N) and has not resumed it."""
         self._hook_registered = False
@@ -157,6 +162,7 @@ class ExperimentScreen(Screen):
                 yield CurvePlot("loss", "step", id="loss-plot")
                 yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
                 yield ModelView(id="model-view")
+                yield Static("", id="exp-results", markup=False)
         yield LabFooter()
 
     def on_mount(self) -> None:
@@ -168,6 +174,7 @@ class ExperimentScreen(Screen):
         view.display = False  # until a run sends a picture
         view.ascii = self.query_one("#loss-plot", CurvePlot).ascii
         view.more_after_last = self._has_accuracy
+        self.query_one("#exp-results").display = False  # until a run ends with figures
         runs = self.query_one(EarlierRuns)
         runs.display = False
         runs.reload()
@@ -206,9 +213,27 @@ class ExperimentScreen(Screen):
         return bool(train and train.classification)
 
     def _show_below_loss(self, which: str) -> None:
-        """The pane under the loss plot shows the model view or the accuracy plot."""
+        """The pane under the loss plot shows the model view, the accuracy plot or the figures
+        a run ended with."""
         self.query_one(ModelView).display = which == "view"
         self.query_one("#acc-plot", CurvePlot).display = which == "accuracy"
+        self.query_one("#exp-results").display = which == "results"
+
+    def _titled_results(self) -> Text:
+        text = Text("the run's figures", style="bold")
+        text.append("  (v: next)\n", style="dim")
+        return text + Text(self.results)
+
+    def _below_loss_panes(self) -> list[tuple[str, str | None]]:
+        """What `v` steps through: each picture of the model, the accuracy plot, the figures."""
+        panes: list[tuple[str, str | None]] = [
+            ("view", kind) for kind in self.query_one(ModelView).state.kinds()
+        ]
+        if self._has_accuracy:
+            panes.append(("accuracy", None))
+        if self.results:
+            panes.append(("results", None))
+        return panes
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -245,7 +270,7 @@ class ExperimentScreen(Screen):
             status.set_state("failed", str(exc))
             return
         self._set_state("starting")
-        self.last_metrics = {}
+        self.last_metrics, self.last_epoch = {}, {}
         form.set_locked(True)
         self.query_one(GoalLine).reset()
         label = describe_tweaks(run.tweaks)
@@ -254,6 +279,9 @@ class ExperimentScreen(Screen):
             plot.set_note(f"this run: {label}")
         self.query_one("#exp-log", Static).update("")
         self.query_one(ModelView).reset()
+        self.results = ""
+        if self.query_one("#exp-results").display:  # the last run's figures give way
+            self._show_below_loss("accuracy" if self._has_accuracy else "none")
         freeze_long_lived()
         worker = warm_workers(self.app).take()
         status.starting(loading=not getattr(worker, "ready", True))
@@ -344,10 +372,10 @@ class ExperimentScreen(Screen):
         self.query_one(ModelView).set_ascii(self.query_one("#loss-plot", CurvePlot).ascii)
 
     def action_next_view(self) -> None:
-        """The next picture of the model; after the last, the accuracy plot (where there is one)."""
+        """The next pane under the loss: the model's pictures, the accuracy plot, the figures."""
         view = self.query_one(ModelView)
-        kinds = view.state.kinds()
-        if not kinds:
+        panes = self._below_loss_panes()
+        if not view.state.kinds() and len(panes) < 2:
             started = self.state != "idle"
             self.notify(
                 "This run sends no picture of the model."
@@ -356,13 +384,16 @@ class ExperimentScreen(Screen):
                 timeout=2,
             )
             return
-        if not view.display:
-            view.choose(kinds[0])
-            self._show_below_loss("view")
-        elif view.kind == kinds[-1] and self._has_accuracy:
-            self._show_below_loss("accuracy")
+        if view.display:
+            now = ("view", view.kind)
+        elif self.query_one("#acc-plot").display:
+            now = ("accuracy", None)
         else:
-            view.cycle()
+            now = ("results", None)
+        which, kind = panes[(panes.index(now) + 1) % len(panes)] if now in panes else panes[0]
+        if kind is not None:
+            view.choose(kind)
+        self._show_below_loss(which)
 
     def action_export(self) -> None:
         """Write the current settings as a plain PyTorch script (`lab export`) for the learner."""
@@ -456,7 +487,7 @@ class ExperimentScreen(Screen):
         if message.val_points:
             loss.add_points("val", [(step, value) for step, _, value in message.val_points])
         for epoch in message.epochs:
-            self.last_metrics = dict(epoch.metrics)
+            self.last_metrics = self.last_epoch = dict(epoch.metrics)
             for key, series in (("train_accuracy", "train"), ("val_accuracy", "val")):
                 if key in epoch.metrics:
                     acc.add_points(series, [(epoch.epoch, epoch.metrics[key])])
@@ -485,6 +516,14 @@ class ExperimentScreen(Screen):
         reason = done.reason
         if done.status == "failed" and done.traceback and not reason:
             reason = done.traceback.strip().splitlines()[-1]
+        spec = self.session.run.spec_json() if self.session is not None else None
+        self.results = end_of_run(done.status, spec, done.metrics, self.last_epoch)
+        self.query_one("#exp-results", Static).update(self._titled_results())
+        self.query_one(ModelView).more_after_last = self._has_accuracy or bool(self.results)
+        # the figures take the accuracy plot's place (it holds them now); a picture of the
+        # model, or a loss plot alone, stays: v shows them
+        if self.results and self.query_one("#acc-plot").display:
+            self._show_below_loss("results")
         status.set_state(done.status, reason)
         reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
         self.query_one(ParamForm).set_locked(False)

@@ -77,6 +77,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("[ / ]", "less / more smoothing of the curve"),
             ("l", "log scale on or off"),
             ("c", "compare: overlay earlier runs (space ticks one)"),
+            ("v", "under the loss: the model's pictures, the accuracy, the run's figures"),
             ("a", "plain ASCII plot markers on or off"),
             ("x", "export: the current settings as a plain PyTorch script"),
         ],
