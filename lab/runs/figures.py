@@ -60,14 +60,15 @@ def final_figures(status: str, spec: dict[str, Any] | None) -> str | None:
 
 
 def end_of_run(status: str, spec: dict[str, Any] | None, final: dict, last_epoch: dict) -> str:
-    """A run's figures as a small table for the experiment screen: each split's loss (and
-    accuracy), what they were measured on and, under a completed run's, the last epoch's
-    train_loss (the two a learner compares). Empty when the run ended with no figures."""
+    """A run's figures as a small table for the experiment screen, its first line a title
+    saying what they were measured on: each split's loss (and accuracy) and, under a completed
+    run's, the last epoch's train_loss (the two a learner compares). Empty when the run ended
+    with no figures."""
     if not final:
         return ""
     splits = [s for s in ("train", "val", "test") if f"{s}_loss" in final]
     if not trains_declaratively(spec) or not splits:
-        return "\n".join(figure(k, v) for k, v in final.items())
+        return "\n".join(["the run's figures:", *(figure(k, v) for k, v in final.items())])
     modes = has_modes(spec)
     if status == "completed":
         title = "the finished model" + (", in eval mode:" if modes else ":")

@@ -63,6 +63,7 @@ def test_the_end_of_a_run_is_a_table_of_splits_with_the_last_epochs_train_loss_b
         "train     0.3",
     ]
     scripted = end_of_run("completed", {"name": "manual-vs-adam"}, {"adam_loss": 0.0123}, {})
-    assert scripted == "adam_loss 0.0123" == figure("adam_loss", 0.0123)
+    assert scripted == "the run's figures:\nadam_loss 0.0123"
+    assert figure("adam_loss", 0.0123) == "adam_loss 0.0123"
     assert end_of_run("failed", spec("Linear"), {}, {}) == ""
     assert figure("test_accuracy", 0.93) == "test_accuracy 93.0%"

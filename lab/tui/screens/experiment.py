@@ -220,9 +220,10 @@ class ExperimentScreen(Screen):
         self.query_one("#exp-results").display = which == "results"
 
     def _titled_results(self) -> Text:
-        text = Text("the run's figures", style="bold")
+        title, _, table = self.results.partition("\n")
+        text = Text(title, style="bold")
         text.append("  (v: next)\n", style="dim")
-        return text + Text(self.results)
+        return text + Text(table)
 
     def _below_loss_panes(self) -> list[tuple[str, str | None]]:
         """What `v` steps through: each picture of the model, the accuracy plot, the figures."""
@@ -524,6 +525,8 @@ class ExperimentScreen(Screen):
         # model, or a loss plot alone, stays: v shows them
         if self.results and self.query_one("#acc-plot").display:
             self._show_below_loss("results")
+        if done.status == "completed" and self.results:
+            reason = ""  # "trained 8 epochs": the status line says as much; rows for figures
         status.set_state(done.status, reason)
         reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
         self.query_one(ParamForm).set_locked(False)
