@@ -525,7 +525,7 @@ class ExperimentScreen(Screen):
         # model, or a loss plot alone, stays: v shows them
         if self.results and self.query_one("#acc-plot").display:
             self._show_below_loss("results")
-        if done.status == "completed" and self.results:
+        if done.status == "completed" and self.query_one("#exp-results").display:
             reason = ""  # "trained 8 epochs": the status line says as much; rows for figures
         status.set_state(done.status, reason)
         reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
