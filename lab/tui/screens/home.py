@@ -28,7 +28,8 @@ when the table cuts it, as much of its summary as fits (ending in `…` when cut
 def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
     """What the home screen says of `lesson` in `SUMMARY_LINES` rows of `width` cells."""
     counts = (
-        f"{plural(len(lesson.glossary), 'term')} · {plural(len(lesson.quiz), 'question')} · "
+        # the terms the lesson defines (its own page's `t` also lists those it links)
+        f"{plural(len(lesson.glossary), 'new term')} · {plural(len(lesson.quiz), 'question')} · "
         f"{plural(len(lesson.experiments), 'experiment')} · "
         f"{plural(len(lesson.exercises), 'exercise')}"
     )
