@@ -82,11 +82,12 @@ def end_of_run(status: str, spec: dict[str, Any] | None, final: dict, last_epoch
         )
     note = ""
     last = last_epoch.get("train_loss")
-    # (full-batch training ends where its last step was: one row says it)
     final_train = final.get("train_loss")
+    # (full-batch training ends where its last step was: one row says it)
     if status == "completed" and last is not None and f"{last:.4g}" != f"{final_train:.4g}":
-        rows.append(("train, last epoch*", f"{last:.4g}", ""))
-        note = "* its steps' mean, " + ("in train mode" if modes else "as the weights changed")
+        rows.append(("train*", f"{last:.4g}", ""))
+        during = "in train mode" if modes else "as the weights changed"
+        note = f"* the last epoch's train_loss: its steps' mean, {during}"
     wide = max(len(row[0]) for row in rows)
     has_accuracy = any(row[2] for row in rows)
     head = f"{'':{wide}} {'loss':>7}" + (f" {'accuracy':>8}" if has_accuracy else "")

@@ -50,11 +50,11 @@ def test_the_end_of_a_run_is_a_table_of_splits_with_the_last_epochs_train_loss_b
     text = end_of_run("completed", spec("Linear", "Dropout"), final, {"train_loss": 0.5125})
     assert text.splitlines() == [
         "the finished model, in eval mode:",
-        "                      loss accuracy",
-        "train               0.2349    95.7%",
-        "val                 0.2663    94.4%",
-        "train, last epoch*  0.5125",
-        "* its steps' mean, in train mode",
+        "          loss accuracy",
+        "train   0.2349    95.7%",
+        "val     0.2663    94.4%",
+        "train*  0.5125",
+        "* the last epoch's train_loss: its steps' mean, in train mode",
     ]
     stopped = end_of_run("stopped", spec("Linear"), {"train_loss": 0.3}, {"train_loss": 0.3})
     assert stopped.splitlines() == [

@@ -163,8 +163,8 @@ async def test_a_finished_run_shows_its_figures_under_the_loss_and_v_goes_round(
         while not results.display:
             await pilot.press("v")
         text = str(results.render())
-        assert "the finished model:" in text and "train, last epoch*" in text
-        assert "* its steps' mean, as the weights changed" in text
+        assert "the finished model:" in text and "train*" in text
+        assert "* the last epoch's train_loss: its steps' mean, as the weights changed" in text
         assert f"{screen.session.metrics['val_accuracy']:.1%}" in text
         screen.action_run()  # the next run: the last run's figures give way at once
         assert not results.display and screen.query_one("#acc-plot").display

@@ -221,9 +221,7 @@ class ExperimentScreen(Screen):
 
     def _titled_results(self) -> Text:
         title, _, table = self.results.partition("\n")
-        text = Text(title, style="bold")
-        text.append("  (v: next)\n", style="dim")
-        return text + Text(table)
+        return Text(title + "\n", style="bold") + Text(table)
 
     def _below_loss_panes(self) -> list[tuple[str, str | None]]:
         """What `v` steps through: each picture of the model, the accuracy plot, the figures."""
