@@ -191,7 +191,8 @@ def test_read_look_up_answer_run_predict_quit_then_the_cli_has_it_all(tmux):
     assert runs.stdout.count("completed") == 2
 
 
-@pytest.mark.serial  # counts lab's processes and gives the hangup seconds to end them
+# Beside other tests: it counts lab's own processes (the pane's and their children) and gives
+# them 20 s to end, load or not.
 def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     """The SSH connection drops (tmux kills the pane: SIGHUP) while a long run trains."""
     lessons = tmp_path / "lessons"
