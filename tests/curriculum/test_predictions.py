@@ -3,43 +3,18 @@ settings, gives the keyed answer. A prediction the run contradicts is a bug in t
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from lab.catalog import load_catalog
+from lab.catalog.runspec import build_run_spec
+from lab.engine.client import Worker, can_fork
+from lab.engine.events import EpochEnd, Log
 
 COURSE = Path(__file__).resolve().parents[2] / "lessons"
-
-
-# The runs go in a child interpreter: the engine run here, in the test process, left the Pilot
-# tests that follow unable to finish their in-process runs.
-RUNNER = """
-import json, sys
-from pathlib import Path
-from lab.catalog import load_catalog
-from lab.catalog.runspec import build_run_spec
-from lab.engine.events import EpochEnd, Log
-from lab.engine.loop import run_events
-
-out = {}
-for entry in load_catalog([Path(sys.argv[1])]).predictions():
-    question = entry.experiment.predict
-    events = list(run_events(build_run_spec(entry, question.settings), lambda: False))
-    out[question.id] = {
-        "status": events[-1].status,
-        "metrics": events[-1].metrics or {},
-        "logs": "\\n".join(e.text for e in events if isinstance(e, Log)),
-        "epochs": [e.metrics for e in events if isinstance(e, EpochEnd)],
-    }
-print(json.dumps(out))
-"""
 
 
 def _val_losses(run) -> list[float]:
@@ -111,28 +86,27 @@ def test_every_prediction_in_the_course_has_a_check(course):
     assert {e.lesson for e in course.predictions()} == with_experiments
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    home = tmp_path_factory.mktemp("lab_home")
-    env = {**os.environ, "LAB_THREADS": "1", "LAB_HOME": str(home)}
-    done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(COURSE)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
+def _run(entry) -> SimpleNamespace:
+    """The prediction's run in a worker process, as the app runs it: forked by the fork server
+    (torch imported once per test process), spawned where runs are not forked. Not in the test
+    process: a run there once left the Pilot tests that followed unable to finish theirs."""
+    worker = Worker.fork() if can_fork() else Worker.spawn()
+    with worker:
+        worker.send(build_run_spec(entry, entry.experiment.predict.settings).to_json())
+        events = list(worker.events())
+    return SimpleNamespace(
+        status=events[-1].status,
+        metrics=events[-1].metrics or {},
+        logs="\n".join(e.text for e in events if isinstance(e, Log)),
+        epochs=[e.metrics for e in events if isinstance(e, EpochEnd)],
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return {qid: SimpleNamespace(**run) for qid, run in json.loads(done.stdout).items()}
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
 @pytest.mark.parametrize("prediction", sorted(OUTCOME))
-def test_the_run_bears_out_the_keyed_answer(course, runs, prediction):
-    run = runs[prediction]
+def test_the_run_bears_out_the_keyed_answer(course, prediction, monkeypatch):
+    monkeypatch.setenv("LAB_THREADS", "1")
+    entry = course.prediction(prediction)
+    run = _run(entry)
     assert run.status in ("completed", "diverged"), run
-    assert OUTCOME[prediction](run) == course.prediction(prediction).experiment.predict.answer, (
-        run.metrics
-    )
+    assert OUTCOME[prediction](run) == entry.experiment.predict.answer, run.metrics

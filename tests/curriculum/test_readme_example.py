@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.cli import app, state
+from lab.engine.client import Worker
+from tests.fake_worker import InProcessWorker
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def readme_lesson(tmp_path, monkeypatch, shipped_lessons):
     monkeypatch.setattr(state, "_catalog", None)
+    # `lab run` trains in this process: the lesson is the point here, not the worker process
+    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
     block = re.search(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert block, "the README shows a lesson"
     folder = tmp_path / "my-lessons"

@@ -159,8 +159,8 @@ def test_stopping_ends_every_rank():
 
 
 def test_sighup_to_the_worker_ends_every_rank():
-    """The real worker process, as the app and `lab run` start it; the terminal hangs up."""
-    with Worker.spawn() as worker:
+    """The real worker process, as the app forks it on a CPU; the terminal hangs up."""
+    with Worker.fork() as worker:
         worker.send(long_run())
         stream = worker.events()
         pids = rank_pids(until_both_ranks_train(stream))
@@ -175,7 +175,7 @@ def test_sighup_to_the_worker_ends_every_rank():
 
 def test_a_killed_worker_takes_its_ranks_with_it():
     """SIGKILL leaves the worker no chance to clean up: each rank sees its stdin close."""
-    worker = Worker.spawn()
+    worker = Worker.fork()
     worker.send(long_run())
     pids = rank_pids(until_both_ranks_train(worker.events()))
     worker.kill()

@@ -120,7 +120,9 @@ def _lab(env: dict[str, str], *args: str, lessons: Path = FIXTURES) -> subproces
     )
 
 
-def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
+# One start of `lab` for the whole session: each start imports Textual and warms a worker that
+# imports torch, the most of what an end-to-end test costs.
+def test_read_look_up_answer_run_predict_quit_then_the_cli_has_it_all(tmux):
     env = tmux.env
     tmux.start_lab(FIXTURES)
     tmux.wait_for("Continue (c)")
@@ -139,22 +141,9 @@ def test_read_look_up_answer_quit_then_progress_has_the_answer(tmux):
     tmux.wait_for("question 1 of 5")
     tmux.keys("2")
     tmux.wait_for("Right.")
-    # quit
     tmux.keys("Escape")
     tmux.wait_for("Continue (c)")
-    tmux.quit(timeout=10)
-    result = _lab(env, "progress", "--json")
-    assert result.returncode == 0, result.stderr
-    progress = json.loads(result.stdout)
-    assert progress["reviews"] == 1
-    lesson = next(x for x in progress["lessons"] if x["id"] == "gd-example")
-    assert lesson["reviews"] == 1
-
-
-def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
-    env = tmux.env
-    tmux.start_lab(FIXTURES)
-    tmux.wait_for("Continue (c)")
+    # run an experiment to completion and see the curve
     tmux.keys("Enter")
     tmux.wait_for("The update rule")
     tmux.keys("e")
@@ -166,16 +155,44 @@ def test_run_an_experiment_to_completion_and_see_the_curve(tmux):
     assert "train" in shown and "step" in shown  # the curve's legend and its axis
     tmux.keys("Escape")
     tmux.wait_for("The update rule")
+    # predict before a run, see the verdict after it
+    tmux.keys("e")
+    tmux.wait_for("The cost over w")
+    tmux.keys("Down", "Enter")
+    tmux.wait_for("Try every w from 0 to 4")
+    tmux.keys("r")
+    shown = tmux.wait_for("Predict, then run")
+    assert "this run: w_step = 0.3" in shown and "1. 2.0, the true best" in shown
+    tmux.keys("1")  # 2.0, the true best: the misconception
+    shown = tmux.wait_for("Not quite.", timeout=120)  # the verdict, once the run has ended
+    assert "You predicted: 2.0, the true best" in shown
+    assert "A sweep only knows the values it tries." in shown
     tmux.keys("Escape")
+    tmux.wait_for("(got 2.1)")  # the run, under the verdict, bears the key out: best_w 2.1
+    tmux.keys("Escape", "Escape")
     tmux.wait_for("Continue (c)")
+    # quit; the CLI sees the answer, the prediction and the runs
     tmux.quit(timeout=15)
+    result = _lab(env, "progress", "--json")
+    assert result.returncode == 0, result.stderr
+    progress = json.loads(result.stdout)
+    [prediction] = progress["predictions"]
+    assert prediction["id"] == "gd-example-sweep-predict"
+    assert prediction["experiment"] == "gd-example-sweep"
+    assert prediction["lesson"] == "gd-example"
+    assert prediction["last_correct"] is False and prediction["reviews"] == 1
+    # the quiz answer and the prediction, each a review scheduled by fsrs
+    assert progress["reviews"] == 2
+    lesson = next(x for x in progress["lessons"] if x["id"] == "gd-example")
+    assert lesson["reviews"] == 2
     runs = _lab(env, "runs")
     assert runs.returncode == 0, runs.stderr
-    assert "gd-example-fit" in runs.stdout
-    assert "completed" in runs.stdout
+    assert "gd-example-fit" in runs.stdout and "gd-example-sweep" in runs.stdout
+    assert runs.stdout.count("completed") == 2
 
 
-@pytest.mark.serial  # counts lab's processes and gives the hangup seconds to end them
+# Beside other tests: it counts lab's own processes (the pane's and their children) and gives
+# them 20 s to end, load or not.
 def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     """The SSH connection drops (tmux kills the pane: SIGHUP) while a long run trains."""
     lessons = tmp_path / "lessons"

@@ -233,20 +233,21 @@ def test_scripts_are_formatted_even_where_ruff_is_not_installed(shipped):
     assert checked >= 27  # 11 training experiments twice, ddp-digits, 4 scripted ones
 
 
-def test_early_stopping_restores_the_best_weights_when_the_epochs_run_out(shipped, tmp_path):
+def test_early_stopping_restores_the_best_weights_when_the_epochs_run_out(
+    shipped, tmp_path, capsys
+):
     """The engine ends on the best epoch's weights whether patience ran out or the epochs did;
-    so does the script (12 epochs: moons's best is epoch 10, patience 5 never runs out)."""
+    so does the script (12 epochs: moons's best is epoch 10, patience 5 never runs out). The
+    script runs in this process (as its own process: the test above)."""
     run_spec = build_run_spec(shipped.experiment("early-stopping-moons"), epochs=12)
     events = list(run_events(run_spec, lambda: False))
     logs = [e.text for e in events if type(e).__name__ == "Log"]
     assert any(text.startswith("restored epoch 10's weights") for text in logs), logs
     path = tmp_path / "moons.py"
     path.write_text(export_script(run_spec))
-    run = subprocess.run(
-        [sys.executable, "-I", str(path)], capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.strip().splitlines()
+    capsys.readouterr()
+    runpy.run_path(str(path), run_name="__main__")
+    lines = capsys.readouterr().out.strip().splitlines()
     assert "restored epoch 10's weights, the best of the run" in lines
     assert lines[-2] == "completed: trained 12 epochs"
     words = lines[-1].split()

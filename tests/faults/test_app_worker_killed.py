@@ -28,7 +28,7 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
     assert not catalog.problems, catalog.problems
     store = Store.open()
     try:
-        app = app_with_workers(catalog, store, Worker.spawn)  # no spare warming beside it
+        app = app_with_workers(catalog, store, Worker.fork)  # no spare warming beside it
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_experiment(app, pilot, "long-moons")
             await pilot.press("r")

@@ -28,7 +28,7 @@ async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:
 
 def app_with_workers(catalog, store, make=InProcessWorker):
     """The app as the CLI makes it, no spare worker warmed, each run's worker from `make`
-    (the engine in this process by default; `Worker.spawn` for a real process)."""
+    (the engine in this process by default; `Worker.fork` for a real process)."""
     app = make_app(catalog, store=store, prewarm=False)
     app.warm_workers = Workers(make)
     return app

@@ -89,7 +89,7 @@ async def test_pause_step_epoch_and_resume(lessons, store):
 
 @pytest.mark.slow
 async def test_a_paused_worker_stops_at_once(lessons, store):
-    app = app_with_workers(lessons, store, Worker.spawn)
+    app = app_with_workers(lessons, store, Worker.fork)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")
