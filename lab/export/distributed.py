@@ -198,5 +198,8 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         f"        {final_target} = evaluate(X, y)\n"
         "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
         '    print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))\n'
+        "# every process waits here for rank 0's report, then all leave the group together\n"
+        "# (one leaving while another still works can abort at exit)\n"
+        "dist.barrier()\n"
         "dist.destroy_process_group()"
     )
