@@ -39,7 +39,7 @@ def scripted_script(run: RunSpec) -> str:
 def train_script(run: RunSpec, drop_last: bool = False) -> str:
     spec = run.train
     imports = Imports()
-    for module in ("os", "math", "torch"):
+    for module in ("gc", "os", "math", "torch"):
         imports.add(module)
     imports.add("torch.distributed as dist")
     imports.add("torch.nn.parallel", "DistributedDataParallel")
@@ -198,8 +198,11 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         f"        {final_target} = evaluate(X, y)\n"
         "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
         '    print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))\n'
-        "# every process waits here for rank 0's report, then all leave the group together\n"
-        "# (one leaving while another still works can abort at exit)\n"
+        "# every process waits here for rank 0's report, lets go of what holds the group (the\n"
+        "# DDP wrapper and the last step's graph), then all leave it together: a group still\n"
+        "# held when Python exits can abort the process\n"
         "dist.barrier()\n"
+        "del ddp_model, optimizer, loss, y_hat\n"
+        "gc.collect()\n"
         "dist.destroy_process_group()"
     )

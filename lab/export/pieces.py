@@ -55,7 +55,7 @@ class Imports:
         self.names.add((module, name))
 
     def text(self) -> str:
-        stdlib = {"copy", "csv", "math", "os", "collections"}
+        stdlib = {"copy", "csv", "gc", "math", "os", "collections"}
         groups = []
         for is_std in (True, False):
             mine = [(m, n) for m, n in self.names if (m.split(".")[0] in stdlib) == is_std]

@@ -29,6 +29,7 @@ ALLOWED_IMPORTS = {
     "collections",
     "copy",
     "csv",
+    "gc",
     "math",
     "os",
     "numpy",
