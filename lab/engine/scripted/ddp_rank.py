@@ -17,6 +17,7 @@ When stdin closes (the launcher is gone) the process ends at once, even inside a
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -164,6 +165,11 @@ def train(settings: dict[str, Any], send) -> None:
             metrics["rank_weight_gap"] = weight_gap(model, run["world"])
         final[name] = metrics
     send({"rank": rank, "done": final})
+    # let go of what holds the group (the DDP wrappers, the last graphs) before leaving it: a
+    # group still held when Python exits can abort the process
+    runs.clear()
+    net = optimizer = loss = None  # noqa: F841 - dropped, not used
+    gc.collect()
     dist.destroy_process_group()
 
 
