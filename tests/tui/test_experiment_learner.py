@@ -169,3 +169,30 @@ async def test_a_finished_run_shows_its_figures_under_the_loss_and_v_goes_round(
         screen.action_run()  # the next run: the last run's figures give way at once
         assert not results.display and screen.query_one("#acc-plot").display
         await wait_until(pilot, lambda: screen.state == "completed", 60, "the next run's end")
+
+
+async def test_v_shows_the_figures_of_a_run_that_draws_no_picture(lessons, store):
+    """The cost sweep (scripted) sends no picture and has no accuracy: its figures are one v
+    away, not "this run sends no picture"."""
+    from lab.engine.events import Done, Progress, Start
+    from tests.fake_worker import ReplayWorker
+
+    events = [
+        Start("gd-example-sweep", "cpu", "", 0, {}, ""),
+        Progress(1, 1, 4.5, 0.0),
+        Done("completed", "cost-sweep finished", {"best_w": 2.0}),
+    ]
+    app = app_with_workers(lessons, store, make=lambda: ReplayWorker(events))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-sweep")
+        await pilot.press("r")
+        await pilot.pause()
+        if app.screen is not screen:  # the experiment's prediction: skipped
+            await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.state == "completed", 10, "the run's end")
+        results = screen.query_one("#exp-results")
+        assert not results.display  # the loss plot alone keeps the column
+        await pilot.press("v")
+        assert results.display and "best_w 2" in str(results.render())
+        await pilot.press("v")  # nothing else to show: it says so and stays
+        assert results.display

@@ -374,7 +374,15 @@ class ExperimentScreen(Screen):
         """The next pane under the loss: the model's pictures, the accuracy plot, the figures."""
         view = self.query_one(ModelView)
         panes = self._below_loss_panes()
-        if not view.state.kinds() and len(panes) < 2:
+        if view.display:
+            now: tuple[str, str | None] | None = ("view", view.kind)
+        elif self.query_one("#acc-plot").display:
+            now = ("accuracy", None)
+        elif self.query_one("#exp-results").display:
+            now = ("results", None)
+        else:
+            now = None
+        if not panes or panes == [now]:
             started = self.state != "idle"
             self.notify(
                 "This run sends no picture of the model."
@@ -383,12 +391,6 @@ class ExperimentScreen(Screen):
                 timeout=2,
             )
             return
-        if view.display:
-            now = ("view", view.kind)
-        elif self.query_one("#acc-plot").display:
-            now = ("accuracy", None)
-        else:
-            now = ("results", None)
         which, kind = panes[(panes.index(now) + 1) % len(panes)] if now in panes else panes[0]
         if kind is not None:
             view.choose(kind)
