@@ -89,6 +89,24 @@ def test_one_process_at_64_and_two_at_32_draw_the_same_curve():
     )
 
 
+def test_the_comparison_reports_an_epoch_once_every_run_finished_it_in_any_order():
+    """Rank 1's 2x32 line may arrive after rank 0's 1x32 line of the same epoch: the epoch is
+    reported when the last of its runs is in, with that epoch's losses (no KeyError)."""
+    from lab.engine.scripted.distributed import Result, epoch_end
+
+    runs = [{"name": "1x64"}, {"name": "2x32"}, {"name": "1x32"}]
+    result = Result()
+    arrivals = [
+        ("1x64", {0: {"train_loss": 0.9}}),
+        ("1x32", {0: {"train_loss": 0.8}}),  # before the 2x32 run's epoch is whole
+        ("2x32", {0: {"train_loss": 0.7}, 1: {"train_loss": 0.5}}),
+    ]
+    ends = [epoch_end(name, 1, per_rank, result, True, runs) for name, per_rank in arrivals]
+    assert ends[:2] == [None, None]
+    assert ends[2].metrics == {"loss_1x64": 0.9, "loss_2x32": 0.6, "loss_1x32": 0.8}
+    assert not result.by_epoch
+
+
 def test_a_stopped_comparison_reports_the_train_loss_its_end_would():
     """ddp-batch-sizes stopped after its first epoch: its train_loss is the 2x32 run's, as
     at its end, so the earlier-runs list and `lab runs` show it."""

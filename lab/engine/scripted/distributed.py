@@ -71,6 +71,8 @@ class Result:
         self.final: dict[str, dict[str, float]] = {}
         self.curves: dict[str, list[float]] = collections.defaultdict(list)
         self.last: dict[str, float] = {}
+        self.by_epoch: dict[int, dict[str, float]] = collections.defaultdict(dict)
+        """Each epoch's mean loss of each run, until every run has finished that epoch."""
 
 
 def choose_backend(wanted: str, world: int) -> str:
@@ -189,9 +191,14 @@ def epoch_end(name, epoch, per_rank: dict[int, dict], result: Result, several: b
             metrics |= {f"train_loss_rank{r}": m["train_loss"] for r, m in sorted(per_rank.items())}
         metrics |= {k: v for k, v in per_rank[0].items() if k != "train_loss"}
         return EpochEnd(epoch, metrics)
-    if name != runs[-1]["name"]:
-        return None  # the comparison reports once every run has finished this epoch
-    return EpochEnd(epoch, {f"loss_{r['name']}": result.last[r["name"]] for r in runs})
+    # The comparison reports once every run has finished this epoch, whatever the order the
+    # ranks' lines arrive in (rank 1's 2x32 line may come after rank 0's 1x32 one).
+    finished = result.by_epoch[epoch]
+    finished[name] = mean
+    if len(finished) < len(runs):
+        return None
+    del result.by_epoch[epoch]
+    return EpochEnd(epoch, {f"loss_{r['name']}": finished[r["name"]] for r in runs})
 
 
 class Ranks:
