@@ -2,7 +2,8 @@
 
 `InProcessWorker` has the `lab.engine.client.Worker` interface and runs the real engine
 (`run_events`) on a thread of the test process, its events crossing as the same JSON lines the
-process writes; `ReplayWorker` replays events recorded beforehand. `Workers` hands them out
+process writes; `ReplayWorker` replays events recorded beforehand; `HeldRun` starts and waits
+to be stopped. `Workers` hands them out
 where the app takes its workers (`app.warm_workers`: take, warm_up, shutdown), so the screen
 under test runs exactly the code it runs with a real process, minus a Python importing torch.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from lab.engine.client import death_reason
 from lab.engine.control import Control
-from lab.engine.events import Done, Event, from_json, to_json
+from lab.engine.events import Done, Event, Start, from_json, to_json
 
 
 class QueueControl(Control):
@@ -154,6 +155,17 @@ class ReplayWorker(InProcessWorker):
             yield from_json(to_json(event))
             if isinstance(event, Done):
                 return
+
+
+class HeldRun(InProcessWorker):
+    """A run that has started and goes on, using no CPU, until it is stopped: for screen
+    tests of what a learner does during a run (a training thread would hold the GIL and slow
+    every key the test presses)."""
+
+    def _produce(self, spec: dict) -> Iterable[Event]:
+        yield Start(spec["experiment"], "cpu", "", 0, spec["spec"], "")
+        self.control.stop_event.wait(60)
+        yield Done("stopped", "stopped at epoch 1, step 1")
 
 
 class Workers:

@@ -10,10 +10,9 @@ import pytest
 
 from lab.catalog import load_catalog
 from lab.engine.client import Worker
-from lab.engine.events import Done, Start
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
-from tests.fake_worker import InProcessWorker
+from tests.fake_worker import HeldRun
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -105,18 +104,9 @@ async def test_a_paused_worker_stops_at_once(lessons, store):
     assert store.runs("long-moons")[0].status == "stopped"
 
 
-class HeldDistributedRun(InProcessWorker):
-    """A ddp-digits run that has started and trains until stopped: the screen is the point."""
-
-    def _produce(self, spec):
-        yield Start("ddp-digits", "cpu", "", 0, spec["spec"], "")
-        self.control.stop_event.wait(30)
-        yield Done("stopped", "stopped at epoch 1")
-
-
 async def test_a_distributed_run_says_it_cannot_pause_and_trains_on(store, shipped_lessons):
     """The ranks of a DDP run wait on each other: p, n and N say so instead of pretending."""
-    app = app_with_workers(load_catalog(), store, make=HeldDistributedRun)
+    app = app_with_workers(load_catalog(), store, make=HeldRun)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "ddp-digits")
         await pilot.press("r")
