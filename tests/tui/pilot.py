@@ -26,6 +26,14 @@ async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:
     return app.screen
 
 
+async def press_run(app, pilot, screen: ExperimentScreen) -> None:
+    """Press r; where the experiment asks for a prediction first, skip it."""
+    await pilot.press("r")
+    await pilot.pause()
+    if app.screen is not screen:
+        await pilot.press("escape")
+
+
 def app_with_workers(catalog, store, make=InProcessWorker):
     """The app as the CLI makes it, no spare worker warmed, each run's worker from `make`
     (the engine in this process by default; `Worker.fork` for a real process)."""

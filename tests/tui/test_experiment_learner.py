@@ -17,7 +17,7 @@ from lab.tui.widgets.earlier_runs import run_result
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.param_form import ParamInput
 from tests.fake_worker import HeldRun
-from tests.tui.pilot import app_with_workers, open_experiment, wait_until
+from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
 LONG = FIXTURES.with_name("long")
@@ -186,10 +186,7 @@ async def test_v_shows_the_figures_of_a_run_that_draws_no_picture(lessons, store
     app = app_with_workers(lessons, store, make=lambda: ReplayWorker(events))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-sweep")
-        await pilot.press("r")
-        await pilot.pause()
-        if app.screen is not screen:  # the experiment's prediction: skipped
-            await pilot.press("escape")
+        await press_run(app, pilot, screen)
         await wait_until(pilot, lambda: screen.state == "completed", 10, "the run's end")
         results = screen.query_one("#exp-results")
         assert not results.display  # the loss plot alone keeps the column

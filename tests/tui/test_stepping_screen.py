@@ -13,7 +13,7 @@ from lab.engine.client import Worker
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
 from tests.fake_worker import HeldRun
-from tests.tui.pilot import app_with_workers, open_experiment, wait_until
+from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 QUIET_S = 0.3
@@ -109,10 +109,7 @@ async def test_a_distributed_run_says_it_cannot_pause_and_trains_on(store, shipp
     app = app_with_workers(load_catalog(), store, make=HeldRun)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "ddp-digits")
-        await pilot.press("r")
-        await pilot.pause()
-        if app.screen is not screen:  # the experiment's prediction: skipped
-            await pilot.press("escape")
+        await press_run(app, pilot, screen)
         await wait_until(pilot, lambda: screen.state == "running", 30, "the run's start")
         for key in ("p", "n", "N"):
             await pilot.press(key)
