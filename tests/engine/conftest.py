@@ -73,6 +73,20 @@ def digits_mlp(**overrides: Any) -> dict[str, Any]:
     return spec
 
 
+def short_last_batch(**overrides: Any) -> dict[str, Any]:
+    """y = 2x on three samples in batches of two: each epoch ends on a batch of one."""
+    spec = {
+        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
+        "model": {"layers": [{"Linear": [1, 1]}]},
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "lr": 0.02},
+        "epochs": 3,
+        "batch_size": 2,
+    }
+    spec.update(overrides)
+    return spec
+
+
 def run_all(run_spec: dict[str, Any], should_stop=lambda: False) -> list:
     from lab.engine.loop import run_events
 

@@ -10,7 +10,7 @@ import torch
 from lab.catalog import allowlists as allow
 from lab.engine.events import EpochEnd, Log, Progress, Start
 from lab.engine.loop import Reporter, run_events
-from tests.engine.conftest import digits_mlp, done_of, run_all, train_run
+from tests.engine.conftest import digits_mlp, done_of, run_all, short_last_batch, train_run
 
 
 def _losses(events):
@@ -90,16 +90,7 @@ def test_the_epoch_train_loss_weighs_each_sample_equally_when_the_last_batch_is_
             return value
 
     monkeypatch.setitem(loop.LOSSES, "mse", RecordingMSE)
-    spec = {
-        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
-        "model": {"layers": [{"Linear": [1, 1]}]},
-        "loss": "mse",
-        "optimizer": {"name": "sgd", "lr": 0.02},
-        "epochs": 3,
-        "batch_size": 2,
-        "shuffle": False,
-    }
-    events = run_all(train_run(spec))
+    events = run_all(train_run(short_last_batch(shuffle=False)))
     assert done_of(events).status == "completed"
     epochs = [e.metrics["train_loss"] for e in events if isinstance(e, EpochEnd)]
     assert len(epochs) == 3 and [n for _, n in steps] == [2, 1] * 3

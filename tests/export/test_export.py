@@ -261,17 +261,9 @@ def test_the_scripts_epoch_train_loss_is_the_engines_when_the_last_batch_is_shor
     """Both weigh each sample of the epoch equally: 3 samples in batches of 2 (one short)."""
     from lab.catalog.runspec import RunSpec
     from lab.engine.events import EpochEnd
-    from tests.engine.conftest import train_run
+    from tests.engine.conftest import short_last_batch, train_run
 
-    spec = {
-        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
-        "model": {"layers": [{"Linear": [1, 1]}]},
-        "loss": "mse",
-        "optimizer": {"name": "sgd", "lr": 0.02},
-        "epochs": 3,
-        "batch_size": 2,
-    }
-    run_spec = RunSpec.model_validate(train_run(spec))
+    run_spec = RunSpec.model_validate(train_run(short_last_batch()))
     last_epoch = [e for e in run_events(run_spec, lambda: False) if isinstance(e, EpochEnd)][-1]
     path = tmp_path / "tiny.py"
     path.write_text(export_script(run_spec))
