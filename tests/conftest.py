@@ -19,6 +19,15 @@ def lab_home(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def store(lab_home):
+    """A progress database of the test's own, in its LAB_HOME."""
+    from lab.store import Store
+
+    with Store.open(lab_home / "lab.db") as opened:
+        yield opened
+
+
+@pytest.fixture
 def shipped_lessons(monkeypatch):
     """Load the real course from lessons/."""
     monkeypatch.delenv("LAB_SHIPPED_LESSONS", raising=False)

@@ -6,14 +6,7 @@ import pytest
 
 from lab.exercises.session import DONE, FAILING, NOT_STARTED, ExerciseSession, SolutionLocked
 from lab.exercises.session import progress as exercise_progress
-from lab.store import Store
 from tests.exercises.conftest import SHIPPED
-
-
-@pytest.fixture
-def store(lab_home):
-    with Store.open(lab_home / "lab.db") as opened:
-        yield opened
 
 
 def session_for(exercise_id, store, checker):

@@ -19,15 +19,6 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def store(lab_home):
-    from lab.store import Store
-
-    s = Store.open(lab_home / "lab.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def entry(catalog):
     return catalog.experiment("gd-example-sweep")
 

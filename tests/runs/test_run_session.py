@@ -26,15 +26,6 @@ def catalog():
     return catalog
 
 
-@pytest.fixture
-def store(lab_home):
-    from lab.store import Store
-
-    s = Store.open(lab_home / "lab.db")
-    yield s
-    s.close()
-
-
 def run_through(session: RunSession) -> list:
     events = list(session.events())
     assert session.wait_recorded(10)

@@ -17,15 +17,6 @@ def catalog():
 
 
 @pytest.fixture
-def store(lab_home):
-    from lab.store import Store
-
-    s = Store.open(lab_home / "lab.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def make(catalog, store):
     """Build the app as the CLI does, with the test's own store."""
     from lab.tui.app import make_app
