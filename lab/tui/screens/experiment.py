@@ -302,16 +302,20 @@ class ExperimentScreen(Screen):
 
     STEPPING = ("pause", "step", "step_epoch")
 
-    @property
-    def _pausable(self) -> bool:
+    def _may_step(self) -> bool:
+        """Whether p, n and N may act now: a run is going and it can pause (a distributed
+        run's processes wait on each other: it says so instead)."""
+        if self.state not in ("starting", "running") or self.session is None:
+            return False
         scripted = self.entry.experiment.scripted if self.entry else None
-        return scripted is None or allow.SCRIPTED[scripted.name].get("pausable", True)
-
-    def _cannot_pause(self) -> None:
-        self.notify(
-            "A distributed run cannot pause or step: its processes wait on each other. s stops it.",
-            markup=False,
-        )
+        if scripted is not None and not allow.SCRIPTED[scripted.name].get("pausable", True):
+            self.notify(
+                "A distributed run cannot pause or step: its processes wait on each other. "
+                "s stops it.",
+                markup=False,
+            )
+            return False
+        return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pausing and stepping mean something only while a run goes: hidden otherwise.
@@ -330,10 +334,8 @@ class ExperimentScreen(Screen):
         self.query_one(RunStatus).set_paused(paused)
 
     def action_pause(self) -> None:
-        if self.state not in ("starting", "running") or self.session is None:
+        if not self._may_step():
             return
-        if not self._pausable:
-            return self._cannot_pause()
         if self.paused:
             self.session.resume()
         else:
@@ -341,18 +343,14 @@ class ExperimentScreen(Screen):
         self._set_paused(not self.paused)
 
     def action_step(self) -> None:
-        if self.state not in ("starting", "running") or self.session is None:
+        if not self._may_step():
             return
-        if not self._pausable:
-            return self._cannot_pause()
         self.session.step()
         self._set_paused(True)
 
     def action_step_epoch(self) -> None:
-        if self.state not in ("starting", "running") or self.session is None:
+        if not self._may_step():
             return
-        if not self._pausable:
-            return self._cannot_pause()
         self.session.step_epoch()
         self._set_paused(True)
 
