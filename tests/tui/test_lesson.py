@@ -272,3 +272,23 @@ async def test_footers_fit_80_columns(store, shipped_lessons):
                 assert left >= right, f"{key} overlaps the key before it: {shown}"
             # the key that would have been cut last: its description is there in full
             assert any(k == "q" for k, *_ in shown), shown
+
+
+async def test_every_lesson_ends_with_its_whole_last_paragraph_then_the_next_one(
+    store, shipped_lessons
+):
+    """The "Next" line once cut the lesson's last paragraph to its last source line."""
+    catalog = load_catalog()
+    first, second = catalog.lessons[0], catalog.lessons[1]
+    last_paragraph = first.sections[-1].body.strip().split("\n\n")[-1]
+    assert last_paragraph.startswith("Two things save us.")  # plain words, no markup
+    app = make_app(catalog, store=store, target=first.id, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), 10, "the lesson")
+        await pilot.pause()
+        blocks = [" ".join(str(b._content).split()) for b in app.screen.query("MarkdownBlock")]
+        assert f"Next: lesson 2 of {len(catalog.lessons)}, {second.title}" in blocks[-1]
+        assert any(b.startswith("Two things save us.") for b in blocks[-4:]), blocks[-4:]
+    for lesson in catalog.lessons:
+        md = lesson_markdown(lesson, "Next: somewhere.")
+        assert md.index(link_terms(lesson.sections[-1].body.strip())) < md.index("Next: somewhere")

@@ -41,9 +41,18 @@ class LessonScreen(Screen):
 
     def compose(self) -> ComposeResult:
         self.lesson = self.app.catalog.lesson(self.lesson_id)
+        lessons = self.app.catalog.lessons
+        place = lessons.index(self.lesson) + 1
+        self.next_lesson = lessons[place] if place < len(lessons) else None
+        ending = ""
+        if self.next_lesson is not None:
+            ending = (
+                f"Next: lesson {place + 1} of {len(lessons)}, {self.next_lesson.title}. "
+                "Press n to open it."
+            )
         yield Header(show_clock=False)
         with VerticalScroll(id="lesson-scroll", can_focus=True):
-            yield LessonText(self.lesson, id="lesson-text")
+            yield LessonText(self.lesson, ending, id="lesson-text")
         yield Static(id="lesson-bar")
         yield LabFooter()
 
@@ -52,7 +61,6 @@ class LessonScreen(Screen):
         lessons = self.app.catalog.lessons
         place = lessons.index(lesson) + 1
         self.sub_title = f"lesson {place} of {len(lessons)} · {lesson.title}"
-        self.next_lesson = lessons[place] if place < len(lessons) else None
         bits = [f"{plural(len(self.term_names()), 'term')} (t)"]
         bits.append(f"{plural(len(lesson.quiz), 'question')} (z)")
         if lesson.experiments:
@@ -60,11 +68,6 @@ class LessonScreen(Screen):
         if lesson.exercises:
             bits.append(f"{plural(len(lesson.exercises), 'exercise')} (x)")
         self.query_one("#lesson-bar", Static).update(Content("  ·  ".join(bits)))
-        if self.next_lesson is not None:
-            self.query_one(LessonText).add_ending(
-                f"Next: lesson {place + 1} of {len(lessons)}, {self.next_lesson.title}. "
-                "Press n to open it."
-            )
         self.refresh_bindings()
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()

@@ -83,12 +83,15 @@ def link_terms(body: str) -> str:
     return _LINK.sub(repl, body)
 
 
-def lesson_markdown(lesson: Lesson) -> str:
-    """The whole lesson as one Markdown document: summary, then each titled section."""
+def lesson_markdown(lesson: Lesson, ending: str = "") -> str:
+    """The whole lesson as one Markdown document: summary, then each titled section, then
+    `ending` (where to go next) as plain bold text after a rule."""
     parts = [f"*{_md_escape(lesson.summary.strip(), keep_code=True)}*"]
     for section in lesson.sections:
         parts.append(f"## {_md_escape(section.title)}")
         parts.append(link_terms(section.body.strip()))
+    if ending:
+        parts.append(f"---\n\n**{_md_escape(ending)}**")
     return "\n\n".join(parts) + "\n"
 
 
@@ -97,13 +100,11 @@ class LessonText(Markdown):
 
     BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
 
-    def __init__(self, lesson: Lesson, **kwargs) -> None:
-        super().__init__(lesson_markdown(lesson), open_links=False, **kwargs)
+    def __init__(self, lesson: Lesson, ending: str = "", **kwargs) -> None:
+        # The ending is part of the source from the start: `Markdown.append` re-parses from
+        # the last block's last line, which cut the lesson's last paragraph to that line.
+        super().__init__(lesson_markdown(lesson, ending), open_links=False, **kwargs)
         self.lesson = lesson
-
-    def add_ending(self, text: str) -> None:
-        """A last paragraph after the lesson (where to go next), shown as plain text."""
-        self.append(f"\n---\n\n**{_md_escape(text)}**\n")
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
