@@ -19,15 +19,15 @@ from typing import Any
 
 from lab.engine.client import death_reason
 from lab.engine.control import Control
-from lab.engine.events import Done, Event, Start, from_json, to_json
+from lab.engine.events import Done, Event, Held, Start, from_json, to_json
 
 
 class QueueControl(Control):
     """A run's control fed from another thread: `tell(word)` is a command line on a real
     worker's stdin, `stop()` its SIGINT; a paused run blocks on the queue."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, on_hold: Callable[[int], None] = lambda updates: None) -> None:
+        super().__init__(on_hold=on_hold)
         self.commands: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self.stop_event = threading.Event()
 
@@ -65,7 +65,7 @@ class InProcessWorker:
         self.gate = gate
         """When given, training waits for it to be set (a test looks at the run's start)."""
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self.control = QueueControl()
+        self.control = QueueControl(on_hold=lambda updates: self._lines.put(to_json(Held(updates))))
         self._stop = self.control.stop_event
         self._thread: threading.Thread | None = None
         self.killed = False

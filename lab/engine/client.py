@@ -79,6 +79,7 @@ class Worker:
         self._early: str | None = None  # "stop" or "kill" asked before the process existed
         self._spec: dict | None = None  # sent to a worker made `later`, before it was made
         self._sent = False  # the spec is on the process's stdin: commands may follow it
+        self._queued: list[str] = []  # commands given before the spec was written: go with it
         self._stop_asked = False
         self._heard = False  # an event came from the process
         self._lock = threading.Lock()
@@ -156,10 +157,15 @@ class Worker:
         self._write(run_spec)
 
     def _write(self, run_spec: dict) -> None:
+        # The spec and the commands given before it in one write: the worker reads them
+        # together, so a pause pressed while it loaded holds the run before its first update.
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(run_spec) + "\n")
-        self.process.stdin.flush()
-        self._sent = True
+        with self._lock:
+            lines = [json.dumps(run_spec), *self._queued]
+            self._queued = []
+            self.process.stdin.write("\n".join(lines) + "\n")
+            self.process.stdin.flush()
+            self._sent = True
 
     def _launch(self, run_spec: dict) -> bool:
         assert self._start is not None
@@ -266,8 +272,11 @@ class Worker:
         self._command("resume")
 
     def _command(self, word: str) -> None:
-        # A line on stdin, after the spec (the session sends commands only once it is sent).
+        # A line on stdin after the spec; before it is written, kept to go with it.
         with self._lock:
+            if not self._sent:
+                self._queued.append(word)
+                return
             stdin = self.process.stdin if self.process is not None else None
             if stdin is None or stdin.closed:
                 return

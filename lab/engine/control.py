@@ -17,8 +17,16 @@ class Control:
     """Stop and step-by-step for one run. The loop calls `wait_turn()` before each update (it
     blocks while paused), `should_stop()` after it, and `epoch_done()` at each epoch's end."""
 
-    def __init__(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_hold: Callable[[int], None] = lambda updates: None,
+    ) -> None:
         self._should_stop = should_stop
+        self._on_hold = on_hold
+        """Called with the number of updates taken so far as the run begins to wait."""
+        self.updates = 0
+        """Updates taken: turns `wait_turn()` granted."""
         self.paused = False
         """True while stepping: the loop reports each update at once instead of batching."""
         self._steps = 0  # updates granted while paused
@@ -66,6 +74,8 @@ class Control:
         """Before an update: wait while paused until a step, an epoch or resume comes. True when
         the run must stop instead (stop, a signal, the parent gone), at once, even while paused.
         Not paused, it returns at once: `should_stop()` after each update sees a stop."""
+        if self.holding() and not self.stopped():
+            self._on_hold(self.updates)
         while self.holding():
             if self.stopped():
                 return True
@@ -73,6 +83,7 @@ class Control:
                 self.take(word)
         if self.paused and not self._epoch:
             self._steps -= 1
+        self.updates += 1
         return False
 
     def epoch_done(self) -> None:

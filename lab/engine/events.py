@@ -58,6 +58,14 @@ class Done:
 
 
 @dataclass
+class Held:
+    """The run holds (paused) after `step` updates, waiting for a step, an epoch or resume:
+    sent each time it begins to wait, so that a front-end says "paused" only when it is."""
+
+    step: int
+
+
+@dataclass
 class View:
     """A picture of the model now, as data for a panel (`lab.engine.views` says each kind's
     fields); on the wire its data sits beside "type", "kind" and "step"."""
@@ -67,7 +75,7 @@ class View:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Start | Progress | EpochEnd | Log | Done | View
+Event = Start | Progress | EpochEnd | Log | Done | View | Held
 
 _TYPES: dict[str, type] = {
     "start": Start,
@@ -76,6 +84,7 @@ _TYPES: dict[str, type] = {
     "log": Log,
     "done": Done,
     "view": View,
+    "held": Held,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

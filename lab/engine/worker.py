@@ -17,6 +17,7 @@ import select
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from lab.engine.control import Control
 
@@ -38,7 +39,7 @@ def _on_signal(signum, frame) -> None:
         raise _Interrupted
 
 
-STDIN_POLL_S = 0.1  # how often a running run looks at its stdin (commands, or the parent gone)
+STDIN_POLL_S = 0.02  # how often a running run looks at its stdin (commands, or the parent gone)
 
 
 class _Stdin:
@@ -80,8 +81,8 @@ class _PipeControl(Control):
     every STDIN_POLL_S while running. Paused, it blocks in select on stdin and on the signal
     wake-up pipe, so it uses no CPU and still stops at once on a signal or the parent going."""
 
-    def __init__(self, stdin: _Stdin, wake: int) -> None:
-        super().__init__(lambda: _Stop.requested)
+    def __init__(self, stdin: _Stdin, wake: int, on_hold: Callable[[int], None]) -> None:
+        super().__init__(lambda: _Stop.requested, on_hold)
         self.stdin, self.wake = stdin, wake
         self.next_look = 0.0
 
@@ -157,7 +158,7 @@ def main() -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     sys.stdout = sys.stderr
     wake = _wake_on_signal()
-    from lab.engine.events import Done, to_json
+    from lab.engine.events import Done, Held, to_json
 
     def emit(event) -> None:
         try:
@@ -189,7 +190,8 @@ def main() -> int:
     if _Stop.requested:
         emit(Done("stopped", "stopped before the run began"))
         return 0
-    for event in run_events(run_spec, _PipeControl(stdin, wake)):
+    control = _PipeControl(stdin, wake, on_hold=lambda updates: emit(Held(updates)))
+    for event in run_events(run_spec, control):
         emit(event)
     return 0
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.message import Message
 
-from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View
+from lab.engine.events import Done, EpochEnd, Held, Log, Progress, Start, View
 from lab.runs.session import Point, RunSession, RunTrack
 from lab.tui.view_drawing import ONCE_KEYS, PATH_KINDS
 
@@ -58,6 +58,13 @@ class LogArrived(Message):
     """The worker said something for the learner."""
 
     text: str
+
+
+@dataclass
+class RunHeld(Message):
+    """The worker holds the run (paused) after `step` updates."""
+
+    step: int
 
 
 @dataclass
@@ -127,6 +134,8 @@ def read_run(
             flushed = 0.0  # the run's first points cross at once, not a batch later
         elif isinstance(event, Log):
             post(LogArrived(event.text))
+        elif isinstance(event, Held):
+            post(RunHeld(event.step))
         elif isinstance(event, Done):
             post(RunFinished(event))
     flush()

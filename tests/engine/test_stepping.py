@@ -12,7 +12,7 @@ import time
 import pytest
 
 from lab.engine.control import Control
-from lab.engine.events import Done, EpochEnd, Progress, Start, View
+from lab.engine.events import Done, EpochEnd, Held, Progress, Start, View
 from tests.engine.conftest import digits_mlp, scripted_run, train_run
 from tests.fake_worker import QueueControl
 
@@ -86,6 +86,53 @@ def test_plain_control_never_pauses_and_commands_follow_their_meaning():
     assert control.holding()
     control.take("resume")
     assert not control.paused and not control.holding()
+
+
+def test_control_tells_each_hold_with_the_updates_taken_so_far():
+    holds: list[int] = []
+    control = Control(on_hold=holds.append)
+    assert not control.wait_turn() and holds == []  # not paused: no hold
+    control.take("pause")
+    control.take("step")
+    assert not control.wait_turn() and holds == []  # a step granted: it goes without holding
+    control.take("stop")
+    assert control.wait_turn() and holds == []  # stopped while paused: no hold to tell
+
+    class OneStepAtATime(Control):
+        def receive(self, wait: bool) -> list[str]:
+            return ["step"] if wait else []
+
+    control = OneStepAtATime(on_hold=holds.append)
+    assert not control.wait_turn()
+    control.take("pause")
+    assert not control.wait_turn() and not control.wait_turn()
+    assert holds == [1, 2]  # held after each update taken so far, then given a step
+
+
+def test_a_pause_given_before_a_later_made_worker_exists_holds_it_before_its_first_update():
+    """`p` pressed while the worker was still loading was dropped: the run trained to the end
+    while the screen said "paused at step 0"."""
+    from lab.engine.client import Worker
+
+    made: list[Worker] = []
+
+    def start(spec, cancelled):
+        made.append(Worker.fork())
+        return made[-1]
+
+    worker = Worker.later(start, lambda: True)
+    try:
+        worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
+        worker.pause()  # before the process exists, as the session forwards a held `p`
+        events = worker.events()
+        assert isinstance(next(events), Start)
+        held = next(e for e in events if not isinstance(e, View))
+        assert held == Held(0)  # the worker says it holds, before any update
+        worker.step()
+        got = [next(e for e in events if not isinstance(e, View)) for _ in range(2)]
+        assert isinstance(got[0], Progress) and got[0].step == 1 and got[1] == Held(1)
+    finally:
+        worker.kill()
 
 
 def test_paused_run_waits_then_steps_one_update_and_one_epoch_at_a_time():
@@ -162,7 +209,7 @@ def test_a_paused_worker_process_uses_no_cpu_and_stops_on_sighup_or_its_parent_g
         events = worker.events()
         assert isinstance(next(events), Start)
         worker.step()
-        progress = next(e for e in events if not isinstance(e, View))
+        progress = next(e for e in events if not isinstance(e, (View, Held)))
         assert isinstance(progress, Progress) and progress.step == 1
         if how == "sighup":
             before = _cpu_s(worker.pid)
@@ -173,7 +220,7 @@ def test_a_paused_worker_process_uses_no_cpu_and_stops_on_sighup_or_its_parent_g
         else:
             worker.close()  # the app went: its end of the pipe closed
         asked = time.monotonic()
-        done = next(e for e in events if not isinstance(e, View))
+        done = next(e for e in events if not isinstance(e, (View, Held)))
         assert isinstance(done, Done) and done.status == "stopped", done
         assert time.monotonic() - asked < 1
         assert worker.wait(5) == 0

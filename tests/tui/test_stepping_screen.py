@@ -10,6 +10,8 @@ import pytest
 
 from lab.catalog import load_catalog
 from lab.engine.client import Worker
+from lab.tui.app import make_app
+from lab.tui.warm import WarmWorkers
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
 from tests.fake_worker import HeldRun
@@ -48,6 +50,7 @@ async def test_pause_step_epoch_and_resume(lessons, store):
         assert {"pause", "step", "step_epoch"} <= _shown_actions(app)
         await wait_until(pilot, lambda: screen.state == "running", 120, "the run's start")
         await pilot.press("p")
+        await wait_until(pilot, lambda: "paused at step" in _status(screen), 10, "the hold")
         assert "(n: one step, N: one epoch, p: resume)" in _status(screen)
         status = screen.query_one(RunStatus)
         plot = screen.query_one("#loss-plot", CurvePlot)
@@ -84,6 +87,30 @@ async def test_pause_step_epoch_and_resume(lessons, store):
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.state == "stopped", 10)
         assert not {"pause", "step", "step_epoch"} & _shown_actions(app)
+
+
+@pytest.mark.slow
+async def test_p_pressed_with_r_holds_a_real_worker_before_its_first_step(lessons, store):
+    """Pressed while the worker was being made (torch loading), p once said "paused at step
+    0" while the run trained to its end; now the screen says paused when the worker holds."""
+    app = make_app(lessons, store=store, prewarm=False)
+    app.warm_workers = WarmWorkers(fork=True)  # the app's own source: a worker made at `r`
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "long-moons")
+        await pilot.press("r", "p")
+        assert "paused at step" not in _status(screen)  # asked, not yet held
+        await wait_until(pilot, lambda: "paused at step 0 " in _status(screen), 120, "the hold")
+        plot = screen.query_one("#loss-plot", CurvePlot)
+        await pilot.pause(1.0)
+        assert plot.point_count == 0 and "paused at step 0 " in _status(screen)
+        for step in (1, 2, 3):
+            await pilot.press("n")
+            await wait_until(
+                pilot, lambda s=step: f"paused at step {s} " in _status(screen), 10, "a step"
+            )
+        assert plot.curves["train"].xs[-1] == 3
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state == "stopped", 10)
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from lab.tui.run_reader import (
     PointsArrived,
     RecordFailed,
     RunFinished,
+    RunHeld,
     RunRecorded,
     RunStarted,
     ViewsArrived,
@@ -502,6 +503,9 @@ class ExperimentScreen(Screen):
         # classifier: its accuracy teaches more.
         if first and not view.display and (view.kind != "weights" or not self._has_accuracy):
             self._show_below_loss("view")
+
+    def on_run_held(self, message: RunHeld) -> None:
+        self.query_one(RunStatus).held(message.step)
 
     def on_log_arrived(self, message: LogArrived) -> None:
         self.query_one("#exp-log", Static).update(message.text)

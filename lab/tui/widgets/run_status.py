@@ -83,6 +83,8 @@ class RunStatus(QuietStatic):
         self.reason = ""
         self.torch_loading = False
         self.paused = False
+        self.held_at: int | None = None
+        """The step the worker holds at, once it says so (paused is what the learner asked)."""
         self.started_at: float | None = None
         self.finished_in: float | None = None
         self._shown_at = 0.0
@@ -101,6 +103,7 @@ class RunStatus(QuietStatic):
         is still importing torch."""
         self.device, self.epoch, self.epochs, self.step, self.samples_per_s = "", 0, 0, 0, 0.0
         self.started_at = self.finished_in = None
+        self.held_at = None
         self.torch_loading = loading
         self.set_state("starting")
 
@@ -116,8 +119,15 @@ class RunStatus(QuietStatic):
         self.show()
 
     def set_paused(self, paused: bool) -> None:
-        self.paused = paused
+        """The learner paused (or stepped, or resumed): "pausing..." until the worker holds."""
+        self.paused, self.held_at = paused, None
         self.show()
+
+    def held(self, step: int) -> None:
+        """The worker holds the run after `step` updates."""
+        if self.paused:
+            self.held_at = self.step = step
+            self.show()
 
     def progress(self, epoch: int, step: int, samples_per_s: float) -> None:
         # Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
@@ -150,8 +160,10 @@ class RunStatus(QuietStatic):
         if self.state == "starting" and self.torch_loading:
             word = "loading PyTorch..."
         paused = self.paused and self.state in ("starting", "running")
-        if paused:
-            word = f"paused at step {self.step:,} (n: one step, N: one epoch, p: resume)"
+        if paused and self.held_at is None:
+            word = "pausing before the first step..." if self.state == "starting" else "pausing..."
+        elif paused:
+            word = f"paused at step {self.held_at:,} (n: one step, N: one epoch, p: resume)"
         style = {
             "completed": "bold green",
             "diverged": "bold red",
