@@ -57,6 +57,7 @@ def index(dirs: list[Path]) -> dict:
 
 def _save(cache: Path, data: dict) -> None:
     try:  # best effort: a read-only LAB_HOME only costs speed
+        paths.ensure_home()
         cache.parent.mkdir(parents=True, exist_ok=True)
         for old in cache.parent.glob("glossary-*.json"):
             old.unlink(missing_ok=True)

@@ -17,6 +17,16 @@ def lab_home() -> Path:
     return Path(user_data_dir("lab", appauthor=False))
 
 
+def ensure_home() -> Path:
+    """LAB_HOME, created private (0700, whatever the umask) if it is not there: on a shared
+    server a learner's answers, code and runs are theirs alone."""
+    home = lab_home()
+    if not home.is_dir():
+        home.mkdir(parents=True, exist_ok=True)
+        os.chmod(home, 0o700)
+    return home
+
+
 def db_path() -> Path:
     return lab_home() / "lab.db"
 

@@ -21,6 +21,7 @@ def exercise_path(entry) -> Path:
 def ensure_file(entry) -> bool:
     """Create the learner's file from the starter code unless it exists; True when created."""
     path = exercise_path(entry)
+    paths.ensure_home()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as f:  # "x": never replaces a file, even in a race
