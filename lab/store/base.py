@@ -120,12 +120,11 @@ class StoreBase:
     def _connect(cls, path: Path) -> Self:
         if path.exists() and not files.usable_file(path):
             raise Corrupt("it cannot be read or written")
-        try:
-            # Made 0600 whatever the umask (an empty file is an empty database); SQLite gives
-            # its -wal and -shm files the database's mode.
+        # Made 0600 whatever the umask (an empty file is an empty database); SQLite gives its
+        # -wal and -shm files the database's mode. There already, or not creatable: sqlite
+        # says which.
+        with suppress(OSError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except OSError:  # there already, or not creatable: sqlite says which
-            pass
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
