@@ -58,6 +58,7 @@ def main_callback(
 from lab.cli import (  # noqa: E402, F401
     app_cmds,
     catalog_cmds,
+    class_cmds,
     exercise_cmds,
     export_cmds,
     progress_cmds,

@@ -27,3 +27,12 @@ class ExerciseLog(StoreBase):
     def exercise_states(self) -> dict[str, str]:
         """Exercise id -> `done` or `failing` (never checked: absent)."""
         return dict(self._read("SELECT exercise, status FROM exercises"))
+
+    def exercise_log(self) -> list[dict]:
+        """Every checked exercise: id, lesson, status, when last checked, when first done."""
+        rows = self._read(
+            "SELECT exercise, lesson, status, checked_at, first_done_at FROM exercises"
+            " ORDER BY exercise"
+        )
+        keys = ("id", "lesson", "status", "checked_at", "first_done_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
