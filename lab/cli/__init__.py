@@ -64,4 +64,5 @@ from lab.cli import (  # noqa: E402, F401
     progress_cmds,
     run_cmds,
     runs_cmds,
+    serve_cmds,
 )
