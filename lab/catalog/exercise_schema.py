@@ -220,7 +220,16 @@ EXPECTATIONS = (
     "above",
     "partition",
     "stratified",
+    "changes",
 )
+
+
+class Again(Strict):
+    """A second call of the same function or class, with its own inputs (the `let` values are
+    the same) and a fresh random state."""
+
+    args: list[InputValue] = []
+    kwargs: dict[Identifier, InputValue] = {}
 
 
 class Check(Strict):
@@ -268,6 +277,14 @@ class Check(Strict):
     stratified: Identifier | None = None
     """A name of `let` holding class labels: each part of the value (index collections) keeps
     their proportions within one sample per class."""
+    shares: list[Annotated[Number, Field(ge=0, le=1)] | None] | None = None
+    """With `stratified`: the fraction of every class that each part holds, within one sample
+    (`[null, 0.15, 0.15]`: the first part is the rest)."""
+    again: Again | None = None
+    """A second call, compared with the first by `changes`."""
+    changes: bool | None = None
+    """With `again`: true when what is looked at must differ between the two calls (another
+    seed gives another split), false when it must be the same (the same seed, the same split)."""
 
     # read: the learner's syntax tree
     forbid: list[DottedName] = []
@@ -316,6 +333,8 @@ class Check(Strict):
                 if ref not in earlier:
                     raise ValueError(f"let: {ref!r} must be defined above its use")
         used = _refs(self.args) + _refs(list(self.kwargs.values()))
+        if self.again is not None:
+            used += _refs(self.again.args) + _refs(list(self.again.kwargs.values()))
         for step in self.then:
             used += _refs(next(iter(step.values())))
         for ref in used:
@@ -331,6 +350,10 @@ class Check(Strict):
                     raise ValueError("of: `returns` needs `then` (the methods' results)")
         if self.stratified is not None and self.stratified not in names:
             raise ValueError(f"stratified: {self.stratified!r} is not a name of this check's `let`")
+        if self.shares is not None and self.stratified is None:
+            raise ValueError("`shares` goes with `stratified`: the fractions of each class")
+        if (self.again is None) != (self.changes is None):
+            raise ValueError("`again` (a second call) and `changes` (true or false) go together")
         return self
 
     def given(self, name: str) -> bool:

@@ -240,6 +240,13 @@ def describe_call(check: Check) -> str:
     return f"{text}, then {', '.join(steps)}" if steps else text
 
 
+def describe_again(check: Check) -> str:
+    """The check's second call (`again`) written out."""
+    assert check.again is not None
+    update = {"args": check.again.args, "kwargs": check.again.kwargs, "name": None, "then": []}
+    return describe_call(check.model_copy(update=update))
+
+
 def plain(value: Any) -> Any:
     """Tensors, arrays, tuples, NumPy scalars -> lists and Python numbers, for comparing."""
     if isinstance(value, torch.Tensor):
@@ -380,6 +387,19 @@ def draw_inputs(check: Check) -> tuple:
     return lets, args, kwargs, steps
 
 
+def again_inputs(check: Check, inputs: tuple) -> tuple:
+    """The inputs of the check's second call (`again`): its own arguments, the same `let`."""
+    lets, _, _, steps = inputs
+    assert check.again is not None
+    args = [make_input(a, lets) for a in check.again.args]
+    kwargs = {k: make_input(v, lets) for k, v in check.again.kwargs.items()}
+    return lets, args, kwargs, steps
+
+
+def fresh_seed() -> int:
+    return int.from_bytes(os.urandom(4), "little")
+
+
 def run_check(
     check: Check, learner: types.ModuleType, source: str, filename: str, solution: Callable
 ) -> str | None:
@@ -393,7 +413,7 @@ def run_check(
     of = check.look_at
     path = parse_path(of)
     for _ in range(check.repeat):
-        seed = int.from_bytes(os.urandom(4), "little")
+        seed = fresh_seed()
         try:
             inputs = draw_inputs(check)
         except Exception as exc:  # noqa: BLE001 - e.g. ragged `tensor:` data
@@ -406,6 +426,14 @@ def run_check(
             actual = look(path, mine.scope)
         except Exception as exc:  # noqa: BLE001
             return f"{said}: cannot look at {of}: {_exception_line(exc)}"
+        second = None
+        if check.again is not None:
+            said_again = describe_again(check)
+            try:
+                # another random state: a split that shuffles with the global generator differs
+                second = look(path, Run(fn, check, again_inputs(check, inputs), fresh_seed()).scope)
+            except BaseException as exc:  # noqa: BLE001
+                return f"{said_again} raised an error:\n{trimmed_traceback(exc, filename)}"
         reference = None
         if check.same_as_solution:
             try:
@@ -417,7 +445,7 @@ def run_check(
                     f"the reference solution failed: {said}: {_exception_line(exc)}"
                 ) from None
         try:
-            expectations(check, actual, reference, inputs[0])
+            expectations(check, actual, reference, inputs[0], second)
         except Failed as exc:
             where = " returned" if of in ("result", "returns") else f": {of} is"
             text = f"{said}{where} {exc}"
@@ -425,7 +453,9 @@ def run_check(
     return None
 
 
-def expectations(check: Check, actual: Any, reference: Any, lets: dict[str, Any]) -> None:
+def expectations(
+    check: Check, actual: Any, reference: Any, lets: dict[str, Any], second: Any = None
+) -> None:
     """Raise Failed("4.0, expected 2.0") at the first expectation not met."""
     tol = check.tol
     if check.type is not None and not type_matches(actual, check.type):
@@ -455,7 +485,16 @@ def expectations(check: Check, actual: Any, reference: Any, lets: dict[str, Any]
     if check.partition is not None:
         partition(actual, check.partition)
     if check.stratified is not None:
-        stratified(actual, plain(lets[check.stratified]))
+        stratified(actual, plain(lets[check.stratified]), check.shares)
+    if check.changes is not None:
+        again = describe_again(check)
+        alike = same(plain(actual), plain(second), tol)
+        if check.changes and alike:
+            raise Failed(f"{short(actual)}, and the same again from {again}: expected a change")
+        if not check.changes and not alike:
+            raise Failed(
+                f"{short(actual)}, then {short(second)} from {again}: expected the same both times"
+            )
 
 
 def _parts(value: Any) -> list[list[int]]:
@@ -488,8 +527,10 @@ def partition(value: Any, n: int) -> None:
         )
 
 
-def stratified(value: Any, labels: list) -> None:
+def stratified(value: Any, labels: list, shares: list | None = None) -> None:
     classes = sorted(set(labels))
+    if shares is not None:
+        return _shares(_parts(value), labels, classes, shares)
     share = {c: labels.count(c) / len(labels) for c in classes}
     for p, part in enumerate(_parts(value)):
         counts = [labels[i] for i in part if 0 <= i < len(labels)]
@@ -500,6 +541,24 @@ def stratified(value: Any, labels: list) -> None:
                 raise Failed(
                     f"part {p} with {got} of its {len(part)} samples in class {c}, expected about "
                     f"{wanted:.1f} (class {c} is {share[c]:.0%} of all labels)"
+                )
+
+
+def _shares(parts: list[list[int]], labels: list, classes: list, shares: list) -> None:
+    if len(parts) != len(shares):
+        raise Failed(f"{len(parts)} parts, expected {len(shares)}")
+    size = {c: labels.count(c) for c in classes}
+    for p, (part, share) in enumerate(zip(parts, shares, strict=True)):
+        if share is None:  # the rest
+            continue
+        counts = [labels[i] for i in part if 0 <= i < len(labels)]
+        for c in classes:
+            wanted = size[c] * share
+            got = counts.count(c)
+            if abs(got - wanted) > 1 + 1e-9:
+                raise Failed(
+                    f"part {p} with {got} of the {size[c]} samples of class {c}, expected "
+                    f"{wanted:g} ({share:g} of them) give or take one"
                 )
 
 
