@@ -368,6 +368,39 @@ class Check(Strict):
         return self.of or ("returns" if self.then else "result")
 
 
+class Misconception(Strict):
+    """A mistake learners are known to make, recognised by what it gives: when a failing
+    check's result matches it, the check says `message` first."""
+
+    message: Text
+    """What the learner did and what the task asks, in the learner's words. `{times}` stands
+    for the learner's value divided by the expected one ("exactly 16 times")."""
+    solution: Text | None = None
+    """A variant of the reference solution that makes the mistake: it matches a failing check
+    when the learner's value equals the variant's on the same inputs."""
+    raises: OneLine | None = None
+    """Text of an error message: it matches a check whose call raised an error containing it
+    (`invalid index of a 0-dim tensor` for `loss.data[0]`)."""
+    uses: list[DottedName] = []
+    """Names: it matches any failing check when the learner's file uses one of them
+    (`torch.utils.data.DataLoader` where the task asks for the full batch)."""
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        given = [k for k in ("solution", "raises", "uses") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "a misconception is recognised one way: `solution` (a variant), `raises` or `uses`"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.solution is not None:
+            try:
+                ast.parse(self.solution)
+            except SyntaxError as exc:
+                raise ValueError(f"line {exc.lineno} of the solution: {exc.msg}") from None
+        return self
+
+
 class Exercise(Strict):
     """A small program the learner writes, checked by running it."""
 
@@ -384,6 +417,8 @@ class Exercise(Strict):
     checks: list[Check] = Field(min_length=1)
     time_limit: Annotated[Number, Field(ge=1, le=120)] = 10.0
     """Seconds the whole check may take before it is stopped."""
+    misconceptions: list[Misconception] = []
+    """Known mistakes, tried in order on a failing check; the first that matches is said."""
 
     @field_validator("starter", "solution")
     @classmethod

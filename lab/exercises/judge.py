@@ -7,6 +7,7 @@ check that hangs or crashes the process leaves the earlier outcomes behind.
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
 import os
@@ -21,7 +22,7 @@ import torch
 
 from lab.catalog.exercise_schema import Check, Exercise, Input, parse_path
 from lab.engine.models import build_model
-from lab.exercises.syntax import static_check, static_name
+from lab.exercises.syntax import references, static_check, static_name, uses
 from lab.text import plural
 
 LEARNER_MODULE = "exercise"
@@ -400,13 +401,117 @@ def fresh_seed() -> int:
     return int.from_bytes(os.urandom(4), "little")
 
 
-def run_check(
-    check: Check, learner: types.ModuleType, source: str, filename: str, solution: Callable
-) -> str | None:
+class Sides:
+    """One request's code: the learner's module and file, the reference solution (loaded on
+    first use) and the exercise's known mistakes."""
+
+    def __init__(self, exercise: Exercise, learner: types.ModuleType, source: str, filename: str):
+        self.exercise = exercise
+        self.learner = learner
+        self.source = source
+        self.filename = filename
+        self.mistakes = KnownMistakes(exercise, source)
+        self._solution: types.ModuleType | None = None
+
+    def solution(self, name: str) -> Any:
+        if self._solution is None:
+            self._solution = load_module(self.exercise.solution, SOLUTION_FILE, SOLUTION_MODULE)
+        return getattr(self._solution, name)
+
+
+class KnownMistakes:
+    """The exercise's `misconceptions`, tried in order on a failing check: the first whose
+    result matches the learner's is said first, in full once and "the same mistake" after."""
+
+    def __init__(self, exercise: Exercise, source: str):
+        self.items = exercise.misconceptions
+        self.source = source
+        self._variants: dict[int, types.ModuleType] = {}
+        self._names: dict[str, int] | None = None
+        self._said: set[int] = set()
+
+    def for_error(self, exc: BaseException) -> str | None:
+        """The mistake behind an error the learner's call raised, if a known one."""
+        text = f"{type(exc).__name__}: {exc}"
+        for i, item in enumerate(self.items):
+            if (item.raises and item.raises in text) or self._uses(item.uses):
+                return self._say(i, None, None)
+        return None
+
+    def for_value(
+        self, check: Check, inputs: tuple, seed: int, path: tuple, actual: Any, expected: Any
+    ) -> str | None:
+        """The mistake whose variant gives the learner's value on the same inputs, if any."""
+        for i, item in enumerate(self.items):
+            if item.solution is not None:
+                fn = getattr(self._variant(i), check.call or "", None)
+                if fn is None:
+                    continue
+                try:
+                    theirs = plain(look(path, Run(fn, check, inputs, seed).scope))
+                except Exception:  # noqa: BLE001 - a variant that cannot run this check says nothing
+                    continue
+                mine = plain(actual)
+                if same(mine, theirs, check.tol) and not (
+                    expected is not None and same(theirs, plain(expected), check.tol)
+                ):
+                    return self._say(i, actual, expected)
+            elif self._uses(item.uses):
+                return self._say(i, actual, expected)
+        return None
+
+    def _variant(self, i: int) -> types.ModuleType:
+        if i not in self._variants:
+            code = self.items[i].solution or ""
+            try:
+                self._variants[i] = load_module(code, f"<known mistake {i + 1}>", f"mistake{i}")
+            except LearnerError as exc:
+                raise LessonError(f"misconception {i + 1} fails: {exc.message}") from None
+        return self._variants[i]
+
+    def _uses(self, names: list[str]) -> bool:
+        if not names:
+            return False
+        if self._names is None:
+            self._names = references(ast.parse(self.source))
+        return any(uses(self._names, name) is not None for name in names)
+
+    def _say(self, i: int, actual: Any, expected: Any) -> str:
+        if i in self._said:
+            return "the same mistake as above"
+        self._said.add(i)
+        message = self.items[i].message.strip()
+        if "{times}" in message:
+            message = message.replace("{times}", times(actual, expected))
+        return message
+
+
+def times(actual: Any, expected: Any) -> str:
+    """The learner's first number divided by the expected one: `16`, `0.5`, or `several`."""
+    pairs = zip(_numbers(plain(actual)), _numbers(plain(expected)), strict=False)
+    for mine, wanted in pairs:
+        if wanted and math.isfinite(mine) and math.isfinite(wanted):
+            ratio = mine / wanted
+            whole = round(ratio)
+            return str(whole) if abs(ratio - whole) <= 1e-6 * abs(ratio) else f"{ratio:.3g}"
+    return "several"
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+def run_check(check: Check, sides: Sides) -> str | None:
     """None when the check passes, else the message the learner reads."""
     if check.call is None:
-        return static_check(check, source)
-    fn = getattr(learner, check.call, None)
+        return static_check(check, sides.source)
+    fn = getattr(sides.learner, check.call, None)
     if fn is None:
         return f"your file defines no {check.call!r}: the task asks for it by that name"
     said = describe_call(check)
@@ -421,23 +526,22 @@ def run_check(
         try:
             mine = Run(fn, check, inputs, seed)
         except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
-            return f"{said} raised an error:\n{trimmed_traceback(exc, filename)}"
+            return _raised(said, exc, sides)
         try:
             actual = look(path, mine.scope)
         except Exception as exc:  # noqa: BLE001
             return f"{said}: cannot look at {of}: {_exception_line(exc)}"
         second = None
         if check.again is not None:
-            said_again = describe_again(check)
             try:
                 # another random state: a split that shuffles with the global generator differs
                 second = look(path, Run(fn, check, again_inputs(check, inputs), fresh_seed()).scope)
             except BaseException as exc:  # noqa: BLE001
-                return f"{said_again} raised an error:\n{trimmed_traceback(exc, filename)}"
+                return _raised(describe_again(check), exc, sides)
         reference = None
         if check.same_as_solution:
             try:
-                reference = look(path, Run(solution(check.call), check, inputs, seed).scope)
+                reference = look(path, Run(sides.solution(check.call), check, inputs, seed).scope)
             except LearnerError as exc:
                 raise LessonError(f"the reference solution failed: {exc.message}") from None
             except Exception as exc:  # noqa: BLE001
@@ -449,8 +553,18 @@ def run_check(
         except Failed as exc:
             where = " returned" if of in ("result", "returns") else f": {of} is"
             text = f"{said}{where} {exc}"
+            expected = reference if check.same_as_solution else check.expect
+            mistake = sides.mistakes.for_value(check, inputs, seed, path, actual, expected)
+            if mistake:
+                return f"{mistake}\n{text}"
             return f"{text}: {check.message.strip()}" if check.message else text
     return None
+
+
+def _raised(said: str, exc: BaseException, sides: Sides) -> str:
+    text = f"{said} raised an error:\n{trimmed_traceback(exc, sides.filename)}"
+    mistake = sides.mistakes.for_error(exc)
+    return f"{mistake}\n{text}" if mistake else text
 
 
 def expectations(
@@ -576,18 +690,12 @@ def judge(request: dict, emit: Emit) -> None:
     except LearnerError as exc:
         emit({"error": exc.message})
         return
-    solutions: dict[str, Any] = {}
-
-    def solution(name: str) -> Any:
-        if "module" not in solutions:
-            solutions["module"] = load_module(exercise.solution, SOLUTION_FILE, SOLUTION_MODULE)
-        return getattr(solutions["module"], name)
-
+    sides = Sides(exercise, learner, source, filename)
     for i, check in enumerate(exercise.checks):
         name = describe_call(check) if check.call else static_name(check)
         emit({"running": i, "name": name})
         try:
-            message = run_check(check, learner, source, filename, solution)
+            message = run_check(check, sides)
         except LessonError as exc:
             message = f"this check is broken, not your code ({exc}); tell the lesson's author"
         emit({"check": i, "name": name, "passed": message is None, "message": message or ""})

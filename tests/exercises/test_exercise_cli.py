@@ -145,14 +145,37 @@ def test_validate_runs_solutions_and_starters(tmp_path):
         ),
         (
             "03-linear-model.yaml",
-            " exercises[0].checks[0]: the solution fails this check: mse([1, 2], [1, 4]) "
-            "returned 4.0, expected 2.0: did you take the mean?",
+            " exercises[0].checks[0]: the solution fails this check: your result is exactly "
+            "2 times the expected one: you added up the squared differences (as "
+            "`reduction='sum'` or `size_average=False` does) instead of averaging them; "
+            "the task asks for the mean",
         ),
     ]
     # each points at its place in the file (the lines move as lessons are edited)
     (starter, check) = [Path(path).read_text().splitlines()[int(n) - 1] for path, n, _, _ in found]
     assert starter == "    starter: |"
     assert check == "      - call: mse"
+
+
+def test_validate_reports_a_known_mistake_the_checks_do_not_tell_apart(tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    text = (ROOT / "lessons" / "03-linear-model.yaml").read_text()
+    harmless = text.replace(
+        "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).sum()\n",
+        "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).mean()\n",
+    )
+    assert harmless != text
+    (pack / "03-linear-model.yaml").write_text(harmless)
+    result = lab("validate", str(pack))
+    assert result.exit_code == 1, result.output
+    (line,) = result.stdout.splitlines()
+    path, n, _, rest = line.split(":", 3)
+    assert rest == (
+        " exercises[0].misconceptions[0].solution: this variant passes every check: "
+        "no check tells the mistake apart"
+    )
+    assert Path(path).read_text().splitlines()[int(n) - 1] == "      - solution: |"
 
 
 def test_reset_asks_first_and_keeps_the_learners_file(lab_home):
