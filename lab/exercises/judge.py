@@ -22,7 +22,14 @@ import torch
 
 from lab.catalog.exercise_schema import Check, Exercise, Input, parse_path
 from lab.engine.models import build_model
-from lab.exercises.syntax import references, static_check, static_name, uses
+from lab.exercises.syntax import references, static_check, uses
+from lab.exercises.wording import (
+    brief,
+    check_labels,
+    describe_again,
+    describe_call,
+    what_is_looked_at,
+)
 from lab.text import plural
 
 LEARNER_MODULE = "exercise"
@@ -202,52 +209,6 @@ def _finish(out: torch.Tensor, value: Input, default: str, numpy: bool = False) 
 # --- describing values for messages ---------------------------------------------------------
 
 
-def describe_input(value: Any) -> str:
-    if not isinstance(value, Input):
-        return short(value)
-    maker = value.maker
-    if maker in ("tensor", "array"):
-        return short(getattr(value, maker))
-    if maker in ("randn", "uniform", "randint"):
-        shape = getattr(value, maker)
-        what = "random integer" if maker == "randint" else "random"
-        if value.as_ == "float" or (not shape and value.as_ is None):
-            return f"a {what} number"
-        if value.as_ == "list":
-            return f"a {what} list of {shape[0] if len(shape) == 1 else shape}"
-        kind = "array" if value.as_ == "array" else "tensor"
-        return f"a {what} {'x'.join(str(s) for s in shape) or '0-d'} {kind}"
-    if maker == "labels":
-        return f"{sum(value.labels)} labels of {len(value.labels)} classes"
-    if maker == "module":
-        return "a model (" + ", ".join(layer.type for layer in value.module) + ")"
-    if maker in ("ref", "linear_of"):
-        return value.ref or f"y from {value.linear_of}"
-    return short(value.mapping)
-
-
-def describe_call(check: Check) -> str:
-    if check.name:
-        return check.name
-    parts = [describe_input(a) for a in check.args]
-    parts += [f"{k}={describe_input(v)}" for k, v in check.kwargs.items()]
-    text = f"{check.call}({', '.join(parts)})"
-    steps = []
-    for step in check.then[:4]:
-        ((method, args),) = step.items()
-        steps.append(f"{method}({', '.join(describe_input(a) for a in args)})")
-    if len(check.then) > 4:
-        steps.append(f"... ({len(check.then)} calls)")
-    return f"{text}, then {', '.join(steps)}" if steps else text
-
-
-def describe_again(check: Check) -> str:
-    """The check's second call (`again`) written out."""
-    assert check.again is not None
-    update = {"args": check.again.args, "kwargs": check.again.kwargs, "name": None, "then": []}
-    return describe_call(check.model_copy(update=update))
-
-
 def plain(value: Any) -> Any:
     """Tensors, arrays, tuples, NumPy scalars -> lists and Python numbers, for comparing."""
     if isinstance(value, torch.Tensor):
@@ -266,26 +227,7 @@ def plain(value: Any) -> Any:
 
 
 def short(value: Any, limit: int = 70) -> str:
-    text = _short(plain(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        text = f"{value:.6g}"
-        return text if any(c in text for c in ".e") else text + ".0"  # 4.0 reads as a float
-    if isinstance(value, list):
-        inner = [_short(v) for v in value[:8]]
-        if len(value) > 8:
-            inner.append(f"… {len(value)} items")
-        return "[" + ", ".join(inner) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in list(value.items())[:6]) + "}"
-    return repr(value) if isinstance(value, str) else str(value)
+    return brief(plain(value), limit)
 
 
 # --- looking at values ----------------------------------------------------------------------
@@ -515,8 +457,7 @@ def run_check(check: Check, sides: Sides) -> str | None:
     if fn is None:
         return f"your file defines no {check.call!r}: the task asks for it by that name"
     said = describe_call(check)
-    of = check.look_at
-    path = parse_path(of)
+    path = parse_path(check.look_at)
     for _ in range(check.repeat):
         seed = fresh_seed()
         try:
@@ -530,7 +471,8 @@ def run_check(check: Check, sides: Sides) -> str | None:
         try:
             actual = look(path, mine.scope)
         except Exception as exc:  # noqa: BLE001
-            return f"{said}: cannot look at {of}: {_exception_line(exc)}"
+            what = what_is_looked_at(check, sides.exercise) or "the result"
+            return f"{said}: cannot look at {what}: {_exception_line(exc)}"
         second = None
         if check.again is not None:
             try:
@@ -551,8 +493,8 @@ def run_check(check: Check, sides: Sides) -> str | None:
         try:
             expectations(check, actual, reference, inputs[0], second)
         except Failed as exc:
-            where = " returned" if of in ("result", "returns") else f": {of} is"
-            text = f"{said}{where} {exc}"
+            what = what_is_looked_at(check, sides.exercise)
+            text = f"{said}{f': {what} is' if what else ' returned'} {exc}"
             expected = reference if check.same_as_solution else check.expect
             mistake = sides.mistakes.for_value(check, inputs, seed, path, actual, expected)
             if mistake:
@@ -691,8 +633,7 @@ def judge(request: dict, emit: Emit) -> None:
         emit({"error": exc.message})
         return
     sides = Sides(exercise, learner, source, filename)
-    for i, check in enumerate(exercise.checks):
-        name = describe_call(check) if check.call else static_name(check)
+    for i, (check, name) in enumerate(zip(exercise.checks, check_labels(exercise), strict=True)):
         emit({"running": i, "name": name})
         try:
             message = run_check(check, sides)
