@@ -136,6 +136,9 @@ def exercise(
 
 
 def print_result(result, out=typer.echo) -> None:
+    """What the learner's code printed (capped), then each check, then the verdict, last."""
+    if result.output.strip():
+        out("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
     for outcome in result.checks:
         mark = "ok  " if outcome.passed else "FAIL"
         out(f"{mark} {outcome.name}")
@@ -143,9 +146,6 @@ def print_result(result, out=typer.echo) -> None:
             out("     " + outcome.message.replace("\n", "\n     "))
     if result.error:
         out(result.error)
-    if result.output.strip():
-        out("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
-    if result.error:
         out(f"({result.seconds:.2f} s)")
     else:
         out(("done: " if result.passed else "") + result.summary() + f" ({result.seconds:.2f} s)")
