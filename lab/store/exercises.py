@@ -25,5 +25,11 @@ class ExerciseLog(StoreBase):
             )
 
     def exercise_states(self) -> dict[str, str]:
-        """Exercise id -> `done` or `failing` (never checked: absent)."""
-        return dict(self._read("SELECT exercise, status FROM exercises"))
+        """Exercise id -> `done` (passed once: a later failing check keeps it done) or
+        `failing` (never passed); never checked: absent."""
+        return dict(
+            self._read(
+                "SELECT exercise, CASE WHEN first_done_at IS NULL THEN status ELSE 'done' END"
+                " FROM exercises"
+            )
+        )

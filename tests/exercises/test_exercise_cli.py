@@ -96,6 +96,44 @@ def test_check_a_given_file(tmp_path):
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
 
 
+def test_a_given_file_counts_as_an_attempt(lab_home, tmp_path):
+    locked = lab("exercise", "ex-gd-step", "--solution")
+    assert locked.exit_code == 1
+    mine = tmp_path / "gd.py"
+    mine.write_text("def gd_step(w, xs, ys, lr):\n    return w\n")
+    assert lab("check", "ex-gd-step", "--file", str(mine)).exit_code == 1
+    shown = lab("exercise", "ex-gd-step", "--solution")
+    assert shown.exit_code == 0 and "def gd_step" in shown.stdout
+
+
+def test_a_failing_check_after_a_pass_says_the_exercise_stays_done(lab_home, tmp_path):
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(solution_of("ex-gd-step"))
+    bad.write_text("def gd_step(w, xs, ys, lr):\n    return w\n")
+    assert lab("check", "ex-gd-step", "--file", str(good)).exit_code == 0
+    failed = lab("check", "ex-gd-step", "--file", str(bad))
+    assert failed.exit_code == 1
+    assert failed.stdout.splitlines()[-1] == (
+        "ex-gd-step is still done: it passed before; this version of your file fails the checks"
+    )
+    listed = {r["id"]: r for r in json.loads(lab("exercises", "--json").stdout)}
+    assert listed["ex-gd-step"]["done"] is True
+
+
+def test_the_verdict_comes_after_a_learners_many_prints(tmp_path):
+    noisy = tmp_path / "noisy.py"
+    noisy.write_text(
+        "for epoch in range(219):\n    print('epoch', epoch, 'loss', 1 / (epoch + 1))\n"
+        + solution_of("ex-gd-step")
+    )
+    result = lab("check", "ex-gd-step", "--file", str(noisy))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "your code printed:"
+    assert "  … 199 more lines not shown" in lines
+    assert lines[-1].startswith("done: all 3 checks passed")
+
+
 def test_the_solution_after_a_check_and_hints(lab_home):
     locked = lab("exercise", "ex-gd-step", "--solution")
     assert locked.exit_code == 1 and "check your own code once first" in locked.stderr
