@@ -220,7 +220,16 @@ EXPECTATIONS = (
     "above",
     "partition",
     "stratified",
+    "changes",
 )
+
+
+class Again(Strict):
+    """A second call of the same function or class, with its own inputs (the `let` values are
+    the same) and a fresh random state."""
+
+    args: list[InputValue] = []
+    kwargs: dict[Identifier, InputValue] = {}
 
 
 class Check(Strict):
@@ -268,6 +277,14 @@ class Check(Strict):
     stratified: Identifier | None = None
     """A name of `let` holding class labels: each part of the value (index collections) keeps
     their proportions within one sample per class."""
+    shares: list[Annotated[Number, Field(ge=0, le=1)] | None] | None = None
+    """With `stratified`: the fraction of every class that each part holds, within one sample
+    (`[null, 0.15, 0.15]`: the first part is the rest)."""
+    again: Again | None = None
+    """A second call, compared with the first by `changes`."""
+    changes: bool | None = None
+    """With `again`: true when what is looked at must differ between the two calls (another
+    seed gives another split), false when it must be the same (the same seed, the same split)."""
 
     # read: the learner's syntax tree
     forbid: list[DottedName] = []
@@ -316,6 +333,8 @@ class Check(Strict):
                 if ref not in earlier:
                     raise ValueError(f"let: {ref!r} must be defined above its use")
         used = _refs(self.args) + _refs(list(self.kwargs.values()))
+        if self.again is not None:
+            used += _refs(self.again.args) + _refs(list(self.again.kwargs.values()))
         for step in self.then:
             used += _refs(next(iter(step.values())))
         for ref in used:
@@ -331,6 +350,10 @@ class Check(Strict):
                     raise ValueError("of: `returns` needs `then` (the methods' results)")
         if self.stratified is not None and self.stratified not in names:
             raise ValueError(f"stratified: {self.stratified!r} is not a name of this check's `let`")
+        if self.shares is not None and self.stratified is None:
+            raise ValueError("`shares` goes with `stratified`: the fractions of each class")
+        if (self.again is None) != (self.changes is None):
+            raise ValueError("`again` (a second call) and `changes` (true or false) go together")
         return self
 
     def given(self, name: str) -> bool:
@@ -343,6 +366,39 @@ class Check(Strict):
     @property
     def look_at(self) -> str:
         return self.of or ("returns" if self.then else "result")
+
+
+class Misconception(Strict):
+    """A mistake learners are known to make, recognised by what it gives: when a failing
+    check's result matches it, the check says `message` first."""
+
+    message: Text
+    """What the learner did and what the task asks, in the learner's words. `{times}` stands
+    for the learner's value divided by the expected one ("exactly 16 times")."""
+    solution: Text | None = None
+    """A variant of the reference solution that makes the mistake: it matches a failing check
+    when the learner's value equals the variant's on the same inputs."""
+    raises: OneLine | None = None
+    """Text of an error message: it matches a check whose call raised an error containing it
+    (`invalid index of a 0-dim tensor` for `loss.data[0]`)."""
+    uses: list[DottedName] = []
+    """Names: it matches any failing check when the learner's file uses one of them
+    (`torch.utils.data.DataLoader` where the task asks for the full batch)."""
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        given = [k for k in ("solution", "raises", "uses") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "a misconception is recognised one way: `solution` (a variant), `raises` or `uses`"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.solution is not None:
+            try:
+                ast.parse(self.solution)
+            except SyntaxError as exc:
+                raise ValueError(f"line {exc.lineno} of the solution: {exc.msg}") from None
+        return self
 
 
 class Exercise(Strict):
@@ -361,6 +417,8 @@ class Exercise(Strict):
     checks: list[Check] = Field(min_length=1)
     time_limit: Annotated[Number, Field(ge=1, le=120)] = 10.0
     """Seconds the whole check may take before it is stopped."""
+    misconceptions: list[Misconception] = []
+    """Known mistakes, tried in order on a failing check; the first that matches is said."""
 
     @field_validator("starter", "solution")
     @classmethod

@@ -136,6 +136,9 @@ def exercise(
 
 
 def print_result(result, out=typer.echo) -> None:
+    """What the learner's code printed (capped), then each check, then the verdict, last."""
+    if result.output.strip():
+        out("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
     for outcome in result.checks:
         mark = "ok  " if outcome.passed else "FAIL"
         out(f"{mark} {outcome.name}")
@@ -143,9 +146,6 @@ def print_result(result, out=typer.echo) -> None:
             out("     " + outcome.message.replace("\n", "\n     "))
     if result.error:
         out(result.error)
-    if result.output.strip():
-        out("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
-    if result.error:
         out(f"({result.seconds:.2f} s)")
     else:
         out(("done: " if result.passed else "") + result.summary() + f" ({result.seconds:.2f} s)")
@@ -156,38 +156,41 @@ def check(
     exercise_id: Annotated[str, typer.Argument(metavar="ID", help="An exercise's id.")],
     file: Annotated[
         Path | None,
-        typer.Option("--file", metavar="PATH", help="Check this file instead of yours."),
+        typer.Option(
+            "--file", metavar="PATH", help="Check this file instead of yours (an attempt too)."
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check your file: exit 0 when every check passes, 1 when one fails, 2 when it cannot run."""
-    from lab.exercises.checker import Checker, SourceError, read_source
-    from lab.exercises.session import ExerciseSession
+    from lab.exercises.checker import SourceError, read_source
+    from lab.exercises.session import STILL_DONE, ExerciseSession
 
     entry = _entry(exercise_id)
+    session = ExerciseSession(entry, _store())
+    source = None
     if file is not None:
         try:
             source = read_source(file)
         except SourceError as exc:
             _fail(str(exc), 2)
-        with Checker() as checker:
-            result = checker.check(entry.exercise, file, source)
     else:
-        session = ExerciseSession(entry, _store())
         if session.open():
             typer.echo(f"created {session.path} from the starter code", err=True)
         try:
             session.source()
         except SourceError as exc:
             _fail(str(exc), 2)
-        try:
-            result = session.check()
-        finally:
-            session.close()
+    try:
+        result = session.check(source, file)
+    finally:
+        session.close()
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         print_result(result)
+        if session.latest_fails:
+            typer.echo(f"{entry.exercise.id} is {STILL_DONE}")
     raise typer.Exit(0 if result.passed else 1)
 
 

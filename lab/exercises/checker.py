@@ -24,6 +24,8 @@ from lab.exercises.worker import CHECKER_BUG  # the module imports torch only wh
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
 MAX_SOURCE_BYTES = 1_000_000
+OUTPUT_LINES = 20
+"""Lines of the learner's printed output shown: the verdict after them stays on the screen."""
 
 
 class SourceError(Exception):
@@ -207,12 +209,12 @@ def assemble(messages: list[dict]) -> Result:
     if end.get("finished") or result.error:
         return result
     if end.get("timed_out"):
-        limit = float(end.get("time_limit", 0))
-        text = f"took longer than {limit:g} s: is there a loop that never ends?"
+        text, stack = _still_running(end)
         if running:
-            result.checks.append(CheckOutcome(running, False, text, running_index))
-            text = f"{running} {text}"
-        result.error = text
+            result.checks.append(CheckOutcome(running, False, text + stack, running_index))
+            result.error = f"{running}: {text}"
+        else:
+            result.error = f"your file was {text} while loading{stack}"
         return result
     code = end.get("exit")
     if end.get("error"):
@@ -235,12 +237,33 @@ def assemble(messages: list[dict]) -> Result:
     return result
 
 
+def _still_running(end: dict) -> tuple[str, str]:
+    """("still running after 10 s at line 7", its call stack in the learner's file)."""
+    limit = float(end.get("time_limit", 0))
+    where = end.get("where") or []
+    text = f"still running after {limit:g} s"
+    if not where:
+        return text + " (slow, or a loop that never ends)", ""
+    text += f" at line {where[-1][0]}"
+    stack = "".join(
+        f"\n  line {line}, in {function}" + (f"\n    {code}" if code else "")
+        for line, function, code in where[-6:]
+    )
+    return text, ":" + stack
+
+
 def _output(end: dict) -> str:
+    """What the learner's code printed: its first OUTPUT_LINES lines, and how much was left."""
     text = end.get("output", "")
+    lines = text.splitlines()
+    total_lines = int(end.get("output_lines", len(lines)))
+    if total_lines > OUTPUT_LINES:
+        kept = "\n".join(lines[:OUTPUT_LINES])
+        return f"{kept}\n… {total_lines - OUTPUT_LINES:,} more lines not shown"
     total = int(end.get("output_bytes", 0))
-    kept = len(text.encode("utf-8", errors="replace"))
-    if total > kept:
-        text += f"\n… {total - kept:,} more bytes of output not shown"
+    kept_bytes = len(text.encode("utf-8", errors="replace"))
+    if total > kept_bytes:
+        text += f"\n… {total - kept_bytes:,} more bytes of output not shown"
     return text
 
 

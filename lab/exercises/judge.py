@@ -7,6 +7,7 @@ check that hangs or crashes the process leaves the earlier outcomes behind.
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
 import os
@@ -21,7 +22,14 @@ import torch
 
 from lab.catalog.exercise_schema import Check, Exercise, Input, parse_path
 from lab.engine.models import build_model
-from lab.exercises.syntax import static_check, static_name
+from lab.exercises.syntax import references, static_check, uses
+from lab.exercises.wording import (
+    brief,
+    check_labels,
+    describe_again,
+    describe_call,
+    what_is_looked_at,
+)
 from lab.text import plural
 
 LEARNER_MODULE = "exercise"
@@ -201,45 +209,6 @@ def _finish(out: torch.Tensor, value: Input, default: str, numpy: bool = False) 
 # --- describing values for messages ---------------------------------------------------------
 
 
-def describe_input(value: Any) -> str:
-    if not isinstance(value, Input):
-        return short(value)
-    maker = value.maker
-    if maker in ("tensor", "array"):
-        return short(getattr(value, maker))
-    if maker in ("randn", "uniform", "randint"):
-        shape = getattr(value, maker)
-        what = "random integer" if maker == "randint" else "random"
-        if value.as_ == "float" or (not shape and value.as_ is None):
-            return f"a {what} number"
-        if value.as_ == "list":
-            return f"a {what} list of {shape[0] if len(shape) == 1 else shape}"
-        kind = "array" if value.as_ == "array" else "tensor"
-        return f"a {what} {'x'.join(str(s) for s in shape) or '0-d'} {kind}"
-    if maker == "labels":
-        return f"{sum(value.labels)} labels of {len(value.labels)} classes"
-    if maker == "module":
-        return "a model (" + ", ".join(layer.type for layer in value.module) + ")"
-    if maker in ("ref", "linear_of"):
-        return value.ref or f"y from {value.linear_of}"
-    return short(value.mapping)
-
-
-def describe_call(check: Check) -> str:
-    if check.name:
-        return check.name
-    parts = [describe_input(a) for a in check.args]
-    parts += [f"{k}={describe_input(v)}" for k, v in check.kwargs.items()]
-    text = f"{check.call}({', '.join(parts)})"
-    steps = []
-    for step in check.then[:4]:
-        ((method, args),) = step.items()
-        steps.append(f"{method}({', '.join(describe_input(a) for a in args)})")
-    if len(check.then) > 4:
-        steps.append(f"... ({len(check.then)} calls)")
-    return f"{text}, then {', '.join(steps)}" if steps else text
-
-
 def plain(value: Any) -> Any:
     """Tensors, arrays, tuples, NumPy scalars -> lists and Python numbers, for comparing."""
     if isinstance(value, torch.Tensor):
@@ -258,26 +227,7 @@ def plain(value: Any) -> Any:
 
 
 def short(value: Any, limit: int = 70) -> str:
-    text = _short(plain(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        text = f"{value:.6g}"
-        return text if any(c in text for c in ".e") else text + ".0"  # 4.0 reads as a float
-    if isinstance(value, list):
-        inner = [_short(v) for v in value[:8]]
-        if len(value) > 8:
-            inner.append(f"… {len(value)} items")
-        return "[" + ", ".join(inner) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in list(value.items())[:6]) + "}"
-    return repr(value) if isinstance(value, str) else str(value)
+    return brief(plain(value), limit)
 
 
 # --- looking at values ----------------------------------------------------------------------
@@ -380,20 +330,136 @@ def draw_inputs(check: Check) -> tuple:
     return lets, args, kwargs, steps
 
 
-def run_check(
-    check: Check, learner: types.ModuleType, source: str, filename: str, solution: Callable
-) -> str | None:
+def again_inputs(check: Check, inputs: tuple) -> tuple:
+    """The inputs of the check's second call (`again`): its own arguments, the same `let`."""
+    lets, _, _, steps = inputs
+    assert check.again is not None
+    args = [make_input(a, lets) for a in check.again.args]
+    kwargs = {k: make_input(v, lets) for k, v in check.again.kwargs.items()}
+    return lets, args, kwargs, steps
+
+
+def fresh_seed() -> int:
+    return int.from_bytes(os.urandom(4), "little")
+
+
+class Sides:
+    """One request's code: the learner's module and file, the reference solution (loaded on
+    first use) and the exercise's known mistakes."""
+
+    def __init__(self, exercise: Exercise, learner: types.ModuleType, source: str, filename: str):
+        self.exercise = exercise
+        self.learner = learner
+        self.source = source
+        self.filename = filename
+        self.mistakes = KnownMistakes(exercise, source)
+        self._solution: types.ModuleType | None = None
+
+    def solution(self, name: str) -> Any:
+        if self._solution is None:
+            self._solution = load_module(self.exercise.solution, SOLUTION_FILE, SOLUTION_MODULE)
+        return getattr(self._solution, name)
+
+
+class KnownMistakes:
+    """The exercise's `misconceptions`, tried in order on a failing check: the first whose
+    result matches the learner's is said first, in full once and "the same mistake" after."""
+
+    def __init__(self, exercise: Exercise, source: str):
+        self.items = exercise.misconceptions
+        self.source = source
+        self._variants: dict[int, types.ModuleType] = {}
+        self._names: dict[str, int] | None = None
+        self._said: set[int] = set()
+
+    def for_error(self, exc: BaseException) -> str | None:
+        """The mistake behind an error the learner's call raised, if a known one."""
+        text = f"{type(exc).__name__}: {exc}"
+        for i, item in enumerate(self.items):
+            if (item.raises and item.raises in text) or self._uses(item.uses):
+                return self._say(i, None, None)
+        return None
+
+    def for_value(
+        self, check: Check, inputs: tuple, seed: int, path: tuple, actual: Any, expected: Any
+    ) -> str | None:
+        """The mistake whose variant gives the learner's value on the same inputs, if any."""
+        for i, item in enumerate(self.items):
+            if item.solution is not None:
+                fn = getattr(self._variant(i), check.call or "", None)
+                if fn is None:
+                    continue
+                try:
+                    theirs = plain(look(path, Run(fn, check, inputs, seed).scope))
+                except Exception:  # noqa: BLE001 - a variant that cannot run this check says nothing
+                    continue
+                mine = plain(actual)
+                if same(mine, theirs, check.tol) and not (
+                    expected is not None and same(theirs, plain(expected), check.tol)
+                ):
+                    return self._say(i, actual, expected)
+            elif self._uses(item.uses):
+                return self._say(i, actual, expected)
+        return None
+
+    def _variant(self, i: int) -> types.ModuleType:
+        if i not in self._variants:
+            code = self.items[i].solution or ""
+            try:
+                self._variants[i] = load_module(code, f"<known mistake {i + 1}>", f"mistake{i}")
+            except LearnerError as exc:
+                raise LessonError(f"misconception {i + 1} fails: {exc.message}") from None
+        return self._variants[i]
+
+    def _uses(self, names: list[str]) -> bool:
+        if not names:
+            return False
+        if self._names is None:
+            self._names = references(ast.parse(self.source))
+        return any(uses(self._names, name) is not None for name in names)
+
+    def _say(self, i: int, actual: Any, expected: Any) -> str:
+        if i in self._said:
+            return "the same mistake as above"
+        self._said.add(i)
+        message = self.items[i].message.strip()
+        if "{times}" in message:
+            message = message.replace("{times}", times(actual, expected))
+        return message
+
+
+def times(actual: Any, expected: Any) -> str:
+    """The learner's first number divided by the expected one: `16`, `0.5`, or `several`."""
+    pairs = zip(_numbers(plain(actual)), _numbers(plain(expected)), strict=False)
+    for mine, wanted in pairs:
+        if wanted and math.isfinite(mine) and math.isfinite(wanted):
+            ratio = mine / wanted
+            whole = round(ratio)
+            return str(whole) if abs(ratio - whole) <= 1e-6 * abs(ratio) else f"{ratio:.3g}"
+    return "several"
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+def run_check(check: Check, sides: Sides) -> str | None:
     """None when the check passes, else the message the learner reads."""
     if check.call is None:
-        return static_check(check, source)
-    fn = getattr(learner, check.call, None)
+        return static_check(check, sides.source)
+    fn = getattr(sides.learner, check.call, None)
     if fn is None:
         return f"your file defines no {check.call!r}: the task asks for it by that name"
     said = describe_call(check)
-    of = check.look_at
-    path = parse_path(of)
+    path = parse_path(check.look_at)
     for _ in range(check.repeat):
-        seed = int.from_bytes(os.urandom(4), "little")
+        seed = fresh_seed()
         try:
             inputs = draw_inputs(check)
         except Exception as exc:  # noqa: BLE001 - e.g. ragged `tensor:` data
@@ -401,15 +467,23 @@ def run_check(
         try:
             mine = Run(fn, check, inputs, seed)
         except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
-            return f"{said} raised an error:\n{trimmed_traceback(exc, filename)}"
+            return _raised(said, exc, sides)
         try:
             actual = look(path, mine.scope)
         except Exception as exc:  # noqa: BLE001
-            return f"{said}: cannot look at {of}: {_exception_line(exc)}"
+            what = what_is_looked_at(check, sides.exercise) or "the result"
+            return f"{said}: cannot look at {what}: {_exception_line(exc)}"
+        second = None
+        if check.again is not None:
+            try:
+                # another random state: a split that shuffles with the global generator differs
+                second = look(path, Run(fn, check, again_inputs(check, inputs), fresh_seed()).scope)
+            except BaseException as exc:  # noqa: BLE001
+                return _raised(describe_again(check), exc, sides)
         reference = None
         if check.same_as_solution:
             try:
-                reference = look(path, Run(solution(check.call), check, inputs, seed).scope)
+                reference = look(path, Run(sides.solution(check.call), check, inputs, seed).scope)
             except LearnerError as exc:
                 raise LessonError(f"the reference solution failed: {exc.message}") from None
             except Exception as exc:  # noqa: BLE001
@@ -417,15 +491,27 @@ def run_check(
                     f"the reference solution failed: {said}: {_exception_line(exc)}"
                 ) from None
         try:
-            expectations(check, actual, reference, inputs[0])
+            expectations(check, actual, reference, inputs[0], second)
         except Failed as exc:
-            where = " returned" if of in ("result", "returns") else f": {of} is"
-            text = f"{said}{where} {exc}"
+            what = what_is_looked_at(check, sides.exercise)
+            text = f"{said}{f': {what} is' if what else ' returned'} {exc}"
+            expected = reference if check.same_as_solution else check.expect
+            mistake = sides.mistakes.for_value(check, inputs, seed, path, actual, expected)
+            if mistake:
+                return f"{mistake}\n{text}"
             return f"{text}: {check.message.strip()}" if check.message else text
     return None
 
 
-def expectations(check: Check, actual: Any, reference: Any, lets: dict[str, Any]) -> None:
+def _raised(said: str, exc: BaseException, sides: Sides) -> str:
+    text = f"{said} raised an error:\n{trimmed_traceback(exc, sides.filename)}"
+    mistake = sides.mistakes.for_error(exc)
+    return f"{mistake}\n{text}" if mistake else text
+
+
+def expectations(
+    check: Check, actual: Any, reference: Any, lets: dict[str, Any], second: Any = None
+) -> None:
     """Raise Failed("4.0, expected 2.0") at the first expectation not met."""
     tol = check.tol
     if check.type is not None and not type_matches(actual, check.type):
@@ -455,7 +541,16 @@ def expectations(check: Check, actual: Any, reference: Any, lets: dict[str, Any]
     if check.partition is not None:
         partition(actual, check.partition)
     if check.stratified is not None:
-        stratified(actual, plain(lets[check.stratified]))
+        stratified(actual, plain(lets[check.stratified]), check.shares)
+    if check.changes is not None:
+        again = describe_again(check)
+        alike = same(plain(actual), plain(second), tol)
+        if check.changes and alike:
+            raise Failed(f"{short(actual)}, and the same again from {again}: expected a change")
+        if not check.changes and not alike:
+            raise Failed(
+                f"{short(actual)}, then {short(second)} from {again}: expected the same both times"
+            )
 
 
 def _parts(value: Any) -> list[list[int]]:
@@ -488,8 +583,10 @@ def partition(value: Any, n: int) -> None:
         )
 
 
-def stratified(value: Any, labels: list) -> None:
+def stratified(value: Any, labels: list, shares: list | None = None) -> None:
     classes = sorted(set(labels))
+    if shares is not None:
+        return _shares(_parts(value), labels, classes, shares)
     share = {c: labels.count(c) / len(labels) for c in classes}
     for p, part in enumerate(_parts(value)):
         counts = [labels[i] for i in part if 0 <= i < len(labels)]
@@ -500,6 +597,24 @@ def stratified(value: Any, labels: list) -> None:
                 raise Failed(
                     f"part {p} with {got} of its {len(part)} samples in class {c}, expected about "
                     f"{wanted:.1f} (class {c} is {share[c]:.0%} of all labels)"
+                )
+
+
+def _shares(parts: list[list[int]], labels: list, classes: list, shares: list) -> None:
+    if len(parts) != len(shares):
+        raise Failed(f"{len(parts)} parts, expected {len(shares)}")
+    size = {c: labels.count(c) for c in classes}
+    for p, (part, share) in enumerate(zip(parts, shares, strict=True)):
+        if share is None:  # the rest
+            continue
+        counts = [labels[i] for i in part if 0 <= i < len(labels)]
+        for c in classes:
+            wanted = size[c] * share
+            got = counts.count(c)
+            if abs(got - wanted) > 1 + 1e-9:
+                raise Failed(
+                    f"part {p} with {got} of the {size[c]} samples of class {c}, expected "
+                    f"{wanted:g} ({share:g} of them) give or take one"
                 )
 
 
@@ -517,18 +632,11 @@ def judge(request: dict, emit: Emit) -> None:
     except LearnerError as exc:
         emit({"error": exc.message})
         return
-    solutions: dict[str, Any] = {}
-
-    def solution(name: str) -> Any:
-        if "module" not in solutions:
-            solutions["module"] = load_module(exercise.solution, SOLUTION_FILE, SOLUTION_MODULE)
-        return getattr(solutions["module"], name)
-
-    for i, check in enumerate(exercise.checks):
-        name = describe_call(check) if check.call else static_name(check)
+    sides = Sides(exercise, learner, source, filename)
+    for i, (check, name) in enumerate(zip(exercise.checks, check_labels(exercise), strict=True)):
         emit({"running": i, "name": name})
         try:
-            message = run_check(check, learner, source, filename, solution)
+            message = run_check(check, sides)
         except LessonError as exc:
             message = f"this check is broken, not your code ({exc}); tell the lesson's author"
         emit({"check": i, "name": name, "passed": message is None, "message": message or ""})

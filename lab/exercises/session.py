@@ -14,6 +14,7 @@ from lab.exercises.checker import Checker, read_source
 from lab.exercises.result import Result
 
 NOT_STARTED, FAILING, DONE = "not started", "failing", "done"
+STILL_DONE = "still done: it passed before; this version of your file fails the checks"
 SOLUTION_NOTE = (
     "Looking at a solution after a real try is a good way to learn: compare it with yours line "
     "by line, then write the next exercise without looking."
@@ -48,6 +49,7 @@ class ExerciseSession:
                 self._stored = store.exercise_states().get(self.exercise.id)
             except Exception as exc:  # noqa: BLE001 - a broken store must not stop the exercise
                 self.store_error = str(exc)
+        self._passed_once = self._stored == DONE
 
     @property
     def id(self) -> str:
@@ -59,12 +61,18 @@ class ExerciseSession:
 
     @property
     def state(self) -> str:
-        """`not started`, `failing` or `done`: the last check's verdict, this session or before."""
-        if self.last_result is not None:
-            return DONE if self.last_result.passed else FAILING
-        if self._stored is not None:
-            return DONE if self._stored == "done" else FAILING
+        """`not started`, `failing` or `done`. Done stays done: a later failing check (a learner
+        trying something) does not undo a pass; `latest_fails` says that it failed."""
+        if self._passed_once:
+            return DONE
+        if self.last_result is not None or self._stored is not None:
+            return FAILING
         return NOT_STARTED
+
+    @property
+    def latest_fails(self) -> bool:
+        """Done before, and the check just made failed."""
+        return self._passed_once and self.last_result is not None and not self.last_result.passed
 
     @property
     def checker(self) -> Checker:
@@ -80,15 +88,17 @@ class ExerciseSession:
         """The learner's file as text (SourceError when it cannot be read)."""
         return read_source(self.path)
 
-    def check(self, source: str | None = None) -> Result:
-        """Check the file (or `source`, as if saved there); blocks: call it off the UI thread."""
-        result = self.checker.check(self.exercise, self.path, source)
+    def check(self, source: str | None = None, path: Path | None = None) -> Result:
+        """Check the learner's file, or `source` as if saved at `path` (default: the file);
+        either counts as an attempt. Blocks: call it off the UI thread."""
+        result = self.checker.check(self.exercise, path or self.path, source)
         self.last_result = result
         self.checks_run += 1
+        self._passed_once = self._passed_once or result.passed
         if self.store is not None:
             try:
                 self.store.record_exercise(self.id, self.lesson, result.passed)
-                self._stored = DONE if result.passed else FAILING
+                self._stored = DONE if self._passed_once else FAILING
             except Exception as exc:  # noqa: BLE001 - the result still stands
                 self.store_error = str(exc)
         return result

@@ -11,18 +11,26 @@ stdin closes (the app or CLI is gone).
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
+import re
 import resource
+import select
 import selectors
 import signal
 import sys
 import time
 
+from lab.exercises.reaper import become_subreaper, end_descendants
+
 OUTPUT_CAP = 8_000
 """Bytes of the learner's printed output kept; the rest is counted, not kept."""
 CHECKER_BUG = 70
 """The exit code of a child whose checking itself failed (its traceback is in the output)."""
+WHERE_SIGNAL = signal.SIGUSR1
+"""Sent to a check at its time limit: the child writes where its code is, then is killed."""
+WHERE_WAIT_S = 0.5
 MEMORY_CAP = 2 * 1000**3
 """Memory a check may allocate beyond what the process holds already (and never more than is
 free): an exercise needs megabytes; a mistake that asks for gigabytes fails fast and cleanly."""
@@ -70,10 +78,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def child(request: dict, result_fd: int, output_fd: int, allowance: int) -> None:
+def child(request: dict, result_fd: int, output_fd: int, stack_fd: int, allowance: int) -> None:
     """In the forked child: close what is not ours, limit it, judge, report on result_fd."""
     os.setpgid(0, 0)  # whatever the learner's code starts is killed with it
     _die_with_parent()
+    # at the time limit the server asks where the code is: a dump of the Python stacks, written
+    # from C, so it comes even from inside a long library call
+    faulthandler.register(WHERE_SIGNAL, file=os.fdopen(stack_fd, "w"), all_threads=True)
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         signal.signal(sig, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -104,14 +115,16 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
     time_limit = float(request.get("time_limit", 10))
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
+    stack_r, stack_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             os.close(result_r)
             os.close(output_r)
+            os.close(stack_r)
             os.close(protocol_fd)
-            child(request, result_w, output_w, allowance)
+            child(request, result_w, output_w, stack_w, allowance)
         except BaseException:  # noqa: BLE001 - report and end the child, never return
             import traceback
 
@@ -121,11 +134,13 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
             os._exit(code)
     os.close(result_w)
     os.close(output_w)
+    os.close(stack_w)
     deadline = time.monotonic() + time_limit
     output = bytearray()
-    seen = 0
+    seen = lines = 0
     pending = b""
     finished = timed_out = False
+    status = None
     sel = selectors.DefaultSelector()
     sel.register(result_r, selectors.EVENT_READ, "result")
     sel.register(output_r, selectors.EVENT_READ, "output")
@@ -135,7 +150,8 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
         if left <= 0:
             timed_out = True
             break
-        for key, _ in sel.select(timeout=left):
+        ready = sel.select(timeout=min(left, 0.05))
+        for key, _ in ready:
             data = os.read(key.fd, 65536)
             if not data:
                 sel.unregister(key.fd)
@@ -143,12 +159,13 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
                 continue
             if key.data == "output":
                 seen += len(data)
+                lines += data.count(b"\n")
                 if len(output) < OUTPUT_CAP:
                     output += data[: OUTPUT_CAP - len(output)]
                 continue
             pending += data
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
                 try:
                     message = json.loads(line)
                 except ValueError:
@@ -157,26 +174,73 @@ def handle(request: dict, emit, allowance: int, protocol_fd: int) -> None:
                     finished = True
                 else:
                     emit(message)
+        if not ready and status is None:
+            # the child may be gone while something it started holds the pipes open
+            done, status_now = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = status_now
+                open_fds = 0 if not sel.select(timeout=0) else open_fds
     sel.close()
+    where: list = []
     if timed_out:
+        where = _where(pid, stack_r, request)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
     _kill_group(pid)
-    _, status = os.waitpid(pid, 0)
+    if status is None:
+        _, status = os.waitpid(pid, 0)
     _kill_group(pid)  # whatever the learner's code started goes too
-    os.close(result_r)
-    os.close(output_r)
+    end_descendants()  # and what left the group (setsid) to live on
+    for fd in (result_r, output_r, stack_r):
+        os.close(fd)
+    if output and not output.endswith(b"\n"):
+        lines += 1
     emit(
         {
             "end": True,
             "finished": finished,
             "timed_out": timed_out,
             "time_limit": time_limit,
+            "where": where,
             "exit": os.waitstatus_to_exitcode(status),
             "output": output.decode("utf-8", errors="replace"),
             "output_bytes": seen,
+            "output_lines": lines,
         }
     )
+
+
+_FRAME = re.compile(rb'^\s*File "(.*)", line (\d+) in (.*)$')
+
+
+def _where(pid: int, stack_r: int, request: dict) -> list[list]:
+    """The learner's frames the child is in, outermost first: [[line, function, text], ...]."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, WHERE_SIGNAL)
+    dump = b""
+    deadline = time.monotonic() + WHERE_WAIT_S
+    while (left := deadline - time.monotonic()) > 0:
+        # the dump comes in a few writes: read until it pauses
+        ready, _, _ = select.select([stack_r], [], [], min(left, 0.1) if dump else left)
+        if not ready:
+            break
+        data = os.read(stack_r, 65536)
+        if not data:
+            break
+        dump += data
+    path = os.fsencode(request.get("path", ""))
+    source = request.get("source", "").splitlines()
+    frames = []
+    for block in dump.split(b"\n\n"):  # one block per thread; the learner's code is in one
+        for line in block.splitlines():
+            match = _FRAME.match(line)
+            if match and match.group(1) == path:
+                number = int(match.group(2))
+                text = source[number - 1].strip() if 0 < number <= len(source) else ""
+                frames.append([number, match.group(3).decode(errors="replace"), text])
+        if frames:
+            break
+    return frames[::-1]
 
 
 def _kill_group(pgid: int) -> None:
@@ -187,6 +251,7 @@ def _kill_group(pgid: int) -> None:
 def main() -> int:
     os.environ["CUDA_VISIBLE_DEVICES"] = ""  # exercises check on the CPU: same numbers everywhere
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c in a terminal reaches the parent
+    become_subreaper()  # what a check's code leaves running comes back here to be ended
     out_fd = os.dup(sys.stdout.fileno())
     out = open(out_fd, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
     sys.stdout = sys.stderr

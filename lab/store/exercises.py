@@ -7,6 +7,8 @@ from datetime import datetime
 from lab.store.base import StoreBase
 from lab.store.values import iso, utc_now
 
+_STATUS = "CASE WHEN first_done_at IS NULL THEN status ELSE 'done' END"
+
 
 class ExerciseLog(StoreBase):
     def record_exercise(
@@ -25,13 +27,15 @@ class ExerciseLog(StoreBase):
             )
 
     def exercise_states(self) -> dict[str, str]:
-        """Exercise id -> `done` or `failing` (never checked: absent)."""
-        return dict(self._read("SELECT exercise, status FROM exercises"))
+        """Exercise id -> `done` (passed once: a later failing check keeps it done) or
+        `failing` (never passed); never checked: absent."""
+        return dict(self._read(f"SELECT exercise, {_STATUS} FROM exercises"))
 
     def exercise_log(self) -> list[dict]:
-        """Every checked exercise: id, lesson, status, when last checked, when first done."""
+        """Every checked exercise: id, lesson, status (as `exercise_states` says it), when last
+        checked, when first done."""
         rows = self._read(
-            "SELECT exercise, lesson, status, checked_at, first_done_at FROM exercises"
+            f"SELECT exercise, lesson, {_STATUS}, checked_at, first_done_at FROM exercises"
             " ORDER BY exercise"
         )
         keys = ("id", "lesson", "status", "checked_at", "first_done_at")

@@ -96,6 +96,44 @@ def test_check_a_given_file(tmp_path):
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
 
 
+def test_a_given_file_counts_as_an_attempt(lab_home, tmp_path):
+    locked = lab("exercise", "ex-gd-step", "--solution")
+    assert locked.exit_code == 1
+    mine = tmp_path / "gd.py"
+    mine.write_text("def gd_step(w, xs, ys, lr):\n    return w\n")
+    assert lab("check", "ex-gd-step", "--file", str(mine)).exit_code == 1
+    shown = lab("exercise", "ex-gd-step", "--solution")
+    assert shown.exit_code == 0 and "def gd_step" in shown.stdout
+
+
+def test_a_failing_check_after_a_pass_says_the_exercise_stays_done(lab_home, tmp_path):
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(solution_of("ex-gd-step"))
+    bad.write_text("def gd_step(w, xs, ys, lr):\n    return w\n")
+    assert lab("check", "ex-gd-step", "--file", str(good)).exit_code == 0
+    failed = lab("check", "ex-gd-step", "--file", str(bad))
+    assert failed.exit_code == 1
+    assert failed.stdout.splitlines()[-1] == (
+        "ex-gd-step is still done: it passed before; this version of your file fails the checks"
+    )
+    listed = {r["id"]: r for r in json.loads(lab("exercises", "--json").stdout)}
+    assert listed["ex-gd-step"]["done"] is True
+
+
+def test_the_verdict_comes_after_a_learners_many_prints(tmp_path):
+    noisy = tmp_path / "noisy.py"
+    noisy.write_text(
+        "for epoch in range(219):\n    print('epoch', epoch, 'loss', 1 / (epoch + 1))\n"
+        + solution_of("ex-gd-step")
+    )
+    result = lab("check", "ex-gd-step", "--file", str(noisy))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "your code printed:"
+    assert "  … 199 more lines not shown" in lines
+    assert lines[-1].startswith("done: all 3 checks passed")
+
+
 def test_the_solution_after_a_check_and_hints(lab_home):
     locked = lab("exercise", "ex-gd-step", "--solution")
     assert locked.exit_code == 1 and "check your own code once first" in locked.stderr
@@ -145,14 +183,37 @@ def test_validate_runs_solutions_and_starters(tmp_path):
         ),
         (
             "03-linear-model.yaml",
-            " exercises[0].checks[0]: the solution fails this check: mse([1, 2], [1, 4]) "
-            "returned 4.0, expected 2.0: did you take the mean?",
+            " exercises[0].checks[0]: the solution fails this check: your result is exactly "
+            "2 times the expected one: you added up the squared differences (as "
+            "`reduction='sum'` or `size_average=False` does) instead of averaging them; "
+            "the task asks for the mean",
         ),
     ]
     # each points at its place in the file (the lines move as lessons are edited)
     (starter, check) = [Path(path).read_text().splitlines()[int(n) - 1] for path, n, _, _ in found]
     assert starter == "    starter: |"
     assert check == "      - call: mse"
+
+
+def test_validate_reports_a_known_mistake_the_checks_do_not_tell_apart(tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    text = (ROOT / "lessons" / "03-linear-model.yaml").read_text()
+    harmless = text.replace(
+        "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).sum()\n",
+        "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).mean()\n",
+    )
+    assert harmless != text
+    (pack / "03-linear-model.yaml").write_text(harmless)
+    result = lab("validate", str(pack))
+    assert result.exit_code == 1, result.output
+    (line,) = result.stdout.splitlines()
+    path, n, _, rest = line.split(":", 3)
+    assert rest == (
+        " exercises[0].misconceptions[0].solution: this variant passes every check: "
+        "no check tells the mistake apart"
+    )
+    assert Path(path).read_text().splitlines()[int(n) - 1] == "      - solution: |"
 
 
 def test_reset_asks_first_and_keeps_the_learners_file(lab_home):

@@ -57,3 +57,17 @@ def test_reset_puts_the_starter_back_and_keeps_the_old_file(checker):
     assert backup.parent == session.path.parent and backup.suffix == ".py"
     second = session.reset()
     assert second != backup and backup.exists()
+
+
+def test_done_stays_done_after_a_later_failing_check_which_is_said(store, checker):
+    session = session_for("ex-gd-step", store, checker)
+    session.open()
+    session.path.write_text(session.exercise.solution)
+    assert session.check().passed and session.state == DONE and not session.latest_fails
+    session.path.write_text("def gd_step(w, xs, ys, lr):\n    return w\n")
+    assert not session.check().passed
+    assert session.state == DONE and session.latest_fails
+    assert store.exercise_states() == {"ex-gd-step": "done"}
+    again = session_for("ex-gd-step", store, checker)
+    assert again.state == DONE and not again.latest_fails
+    assert exercise_progress(SHIPPED, store)["done"] == 1

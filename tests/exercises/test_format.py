@@ -89,6 +89,16 @@ def test_a_good_exercise_loads(tmp_path):
             ":20:16: exercises[0].checks[0].args[0]: ",
             "randn: 100,000,000 numbers is more than 1,000,000",
         ),
+        (
+            "      - call: double\n        args: [1]\n        again: {args: [2]}\n        expect: 2\n",
+            ":19:9: exercises[0].checks[0]: ",
+            "`again` (a second call) and `changes` (true or false) go together",
+        ),
+        (
+            "      - call: double\n        args: [1]\n        shares: [0.5, 0.5]\n        expect: 2\n",
+            ":19:9: exercises[0].checks[0]: ",
+            "`shares` goes with `stratified`",
+        ),
     ],
 )
 def test_a_broken_check_is_reported_at_its_line(tmp_path, checks, where, message):

@@ -723,9 +723,19 @@ def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
     assert all(c.message for c in result.failed_checks)
 
 
-def test_the_sum_instead_of_the_mean_is_named(checker):
+def test_the_sum_instead_of_the_mean_is_named_as_the_known_mistake(checker):
     source = NEAR_MISSES["ex-mse"]["a sum instead of a mean"]
     result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
     assert result.failed_checks[0].message == (
-        "mse([1, 2], [1, 4]) returned 4.0, expected 2.0: did you take the mean?"
+        "your result is exactly 2 times the expected one: you added up the squared differences "
+        "(as `reduction='sum'` or `size_average=False` does) instead of averaging them; the "
+        "task asks for the mean\nmse([1, 2], [1, 4]) returned 4.0, expected 2.0"
+    )
+
+
+def test_a_mistake_no_misconception_matches_keeps_the_checks_message(checker):
+    source = NEAR_MISSES["ex-mse"]["the root of it"]
+    result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
+    assert result.failed_checks[0].message == (
+        "mse([1, 2], [1, 4]) returned 1.41421, expected 2.0: did you take the mean?"
     )

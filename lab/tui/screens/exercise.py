@@ -196,6 +196,8 @@ class ExerciseScreen(Screen):
     def update_info(self) -> None:
         state = "checking…" if self.checking else self.session.state
         parts = [Content.assemble("state: ", (state, _state_style(state)))]
+        if not self.checking and self.session.latest_fails:
+            parts.append(Content.styled(" (passed before; this version fails)", "$text-warning"))
         if self.unsaved:
             parts.append(Content.styled("  ● unsaved", "$text-warning"))
         parts.append(Content(f"  file: {shown_path(self.session.path)}"))
