@@ -156,14 +156,16 @@ class Optimizer:
     state: tuple[str, ...] = ()
     """What it keeps per weight, by torch's names: each a tensor the size of the weights
     (with `momentum` on, a `momentum_buffer` too). The memory check counts them."""
+    keeps: str = ""
+    """The same in words, for the memory check's message (`adam's two moment estimates`)."""
 
 
 OPTIMIZERS = {
     "sgd": Optimizer("SGD", ("momentum", "nesterov", "weight_decay")),
-    "adam": Optimizer("Adam", state=("exp_avg", "exp_avg_sq")),
-    "adamw": Optimizer("AdamW", state=("exp_avg", "exp_avg_sq")),
-    "rmsprop": Optimizer("RMSprop", ("momentum", "weight_decay"), ("square_avg",)),
-    "adagrad": Optimizer("Adagrad", state=("sum",)),
+    "adam": Optimizer("Adam", state=("exp_avg", "exp_avg_sq"), keeps="two moment estimates"),
+    "adamw": Optimizer("AdamW", state=("exp_avg", "exp_avg_sq"), keeps="two moment estimates"),
+    "rmsprop": Optimizer("RMSprop", ("momentum", "weight_decay"), ("square_avg",), "averages"),
+    "adagrad": Optimizer("Adagrad", state=("sum",), keeps="sums"),
 }
 
 

@@ -48,10 +48,10 @@ def optimizer_copies(optimizer: OptimizerSpec | dict[str, Any]) -> tuple[int, st
     """How many tensors the size of the weights the optimizer keeps, and what they are."""
     optimizer = OptimizerSpec.model_validate(optimizer)
     entry = allow.OPTIMIZERS[optimizer.name]
-    state = list(entry.state)
+    copies, keeps = len(entry.state), entry.keeps
     if optimizer.momentum and "momentum" in entry.settings:
-        state.append("momentum_buffer")
-    return len(state), (f"{optimizer.name}'s {' and '.join(state)}" if state else "")
+        copies, keeps = copies + 1, f"{keeps} and momentum" if keeps else "momentum"
+    return copies, (f"{optimizer.name}'s {keeps}" if copies else "")
 
 
 def estimate(
