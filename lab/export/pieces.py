@@ -1,8 +1,10 @@
 """Provides the parts every exported training script shares: imports, settings, data, model.
 
-Each part is code text that replays what the engine does in the same order (numpy's and
-scikit-learn's seeded draws for the data, then `torch.manual_seed(seed)` and the layers built
-in order), so an exported script starts from the same data and the same weights as `lab run`.
+Each part replays what the engine does in the same order (the seeded draws for the data, then
+`torch.manual_seed(seed)` and the layers built in order), so an exported script starts from the
+same data and the same weights as `lab run`. The names come from the catalog's vocabulary
+(lab/catalog/allowlists.py), and where the engine has a plain function (a generated data set,
+`evaluate`), the script carries that function's source (source.py) rather than a copy.
 """
 
 from __future__ import annotations
