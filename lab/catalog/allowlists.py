@@ -1,12 +1,16 @@
 """Provides the names a lesson may use: data sets, layers, losses, optimizers, scripted experiments.
 
-Plain data, importable without torch: the catalog checks lesson files against it, and the engine
-has a test that it implements every name listed here.
+Plain data, importable without torch: the catalog checks lesson files against it, the engine
+builds from it (`getattr(torch.optim, OPTIMIZERS[name].torch_name)`), the memory estimate reads
+what each optimizer keeps, and the export writes the same names into its scripts. Adding a loss,
+an optimizer, an activation or a download is one entry here (and a row in
+docs/lesson-format.md); tests/engine/test_vocabulary.py resolves every entry in torch.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 # Data sets. `csv` reads a learner's or a lesson's own files; the three download ones need
 # the network once (or LAB_DATA_DIR).
@@ -24,15 +28,41 @@ REAL_DATASETS = {
     "digits": "scikit-learn's 8x8 handwritten digits (1,797 images, offline)",
     "csv": "a CSV file: feature columns and a label column",
 }
-DOWNLOAD_DATASETS = {
-    "mnist": "MNIST handwritten digits (28x28, 60,000 + 10,000)",
-    "fashion-mnist": "Fashion-MNIST clothing images (28x28, 60,000 + 10,000)",
-    "cifar10": "CIFAR-10 colour images (32x32x3, 50,000 + 10,000)",
+
+
+@dataclass(frozen=True)
+class Download:
+    torch_name: str
+    """The class in torchvision.datasets."""
+    folder: str
+    """The folder it unpacks into under its root (torchvision's own name for it)."""
+    title: str
+    about: str
+
+
+DOWNLOADS = {
+    "mnist": Download(
+        "MNIST", "MNIST", "MNIST", "MNIST handwritten digits (28x28, 60,000 + 10,000)"
+    ),
+    "fashion-mnist": Download(
+        "FashionMNIST",
+        "FashionMNIST",
+        "Fashion-MNIST",
+        "Fashion-MNIST clothing images (28x28, 60,000 + 10,000)",
+    ),
+    "cifar10": Download(
+        "CIFAR10",
+        "cifar-10-batches-py",
+        "CIFAR-10",
+        "CIFAR-10 colour images (32x32x3, 50,000 + 10,000)",
+    ),
 }
+DOWNLOAD_DATASETS = {name: download.about for name, download in DOWNLOADS.items()}
 DATASETS = {**SYNTHETIC_DATASETS, **REAL_DATASETS, **DOWNLOAD_DATASETS}
 
 # The arguments each data set takes, with their defaults (None: required, no default). The
-# generated sets also take `seed` (else the run's seed is used).
+# generated sets also take `seed` (else the run's seed is used); each is made by the function of
+# its name in lab/engine/datasets/synthetic.py (`hours-pass`: `hours_pass(n, noise, seed)`).
 DATASET_ARGS: dict[str, dict[str, Any]] = {
     "linear-tiny": {},
     "linear": {"n": 100, "w": 2.0, "b": 1.0, "noise": 0.5},
@@ -82,13 +112,90 @@ BUILDER_ARGS: dict[str, dict[str, Any]] = {
     "mlp": {"hidden": [64], "activation": "relu", "dropout": 0.0},
     "small-cnn": {"channels": [16, 32], "kernel_size": 3, "hidden": 64},
 }
-MLP_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
+# The mlp builder's `activation`: its name -> the class in torch.nn.
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU"}
 
-LOSSES = ("mse", "l1", "bce", "bce_with_logits", "cross_entropy")
-CLASSIFICATION_LOSSES = ("bce", "bce_with_logits", "cross_entropy")
+Output = Literal["value", "probability", "logit", "classes"]
+OUTPUTS: dict[str, str] = {
+    "value": "the model outputs values (regression): no accuracy",
+    "probability": "one probability of class 1: above 0.5 means class 1",
+    "logit": "one logit of class 1: above 0 means class 1",
+    "classes": "a score per class: the largest is the prediction",
+}
+"""What a model trained with a loss outputs, which says how its accuracy is counted."""
 
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-SCHEDULES = ("step", "cosine")
+
+@dataclass(frozen=True)
+class Loss:
+    torch_name: str
+    """The class in torch.nn."""
+    output: Output = "value"
+
+    @property
+    def classify(self) -> bool:
+        """A classification loss: the run reports accuracy."""
+        return self.output != "value"
+
+
+LOSSES = {
+    "mse": Loss("MSELoss"),
+    "l1": Loss("L1Loss"),
+    "bce": Loss("BCELoss", "probability"),
+    "bce_with_logits": Loss("BCEWithLogitsLoss", "logit"),
+    "cross_entropy": Loss("CrossEntropyLoss", "classes"),
+}
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    torch_name: str
+    """The class in torch.optim."""
+    settings: tuple[str, ...] = ("weight_decay",)
+    """The `optimizer:` fields it is given beside `lr` (the spec's names are torch's; an
+    exported script writes those that are not off, 0 or false, which are torch's defaults)."""
+    state: tuple[str, ...] = ()
+    """What it keeps per weight, by torch's names: each a tensor the size of the weights
+    (with `momentum` on, a `momentum_buffer` too). The memory check counts them."""
+    keeps: str = ""
+    """The same in words, for the memory check's message (`adam's two moment estimates`)."""
+
+
+OPTIMIZERS = {
+    "sgd": Optimizer("SGD", ("momentum", "nesterov", "weight_decay")),
+    "adam": Optimizer("Adam", state=("exp_avg", "exp_avg_sq"), keeps="two moment estimates"),
+    "adamw": Optimizer("AdamW", state=("exp_avg", "exp_avg_sq"), keeps="two moment estimates"),
+    "rmsprop": Optimizer("RMSprop", ("momentum", "weight_decay"), ("square_avg",), "averages"),
+    "adagrad": Optimizer("Adagrad", state=("sum",), keeps="sums"),
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    torch_name: str
+    """The class in torch.optim.lr_scheduler."""
+    settings: tuple[str, ...] = ()
+    """The `schedule:` fields it is given (the spec's names are torch's)."""
+    epochs_as: str | None = None
+    """The argument that takes the run's number of epochs, if any."""
+    about: str = ""
+
+
+SCHEDULES = {
+    "step": Schedule(
+        "StepLR",
+        ("step_size", "gamma"),
+        about="the learning rate times gamma every step_size epochs",
+    ),
+    "cosine": Schedule(
+        "CosineAnnealingLR",
+        epochs_as="T_max",
+        about="the learning rate follows half a cosine down to 0 over the epochs",
+    ),
+}
+
+EVAL_BATCH = 4096
+"""Samples per evaluation step (fewer when a wide model would not fit): the engine and the
+exported scripts sum the same batches in the same order."""
 
 # Metrics every declarative training run reports at its end.
 TRAIN_METRICS = (
@@ -193,6 +300,22 @@ def unknown_arg(owner: str, args: dict[str, Any], known: dict[str, Any] | tuple)
     if not extra:
         return None
     return f"{owner} takes no argument {extra[0]!r}; it takes {', '.join(known) or 'no arguments'}"
+
+
+def dataset_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A data set's arguments with its defaults filled in (not `seed`), whole numbers as int:
+    what the engine calls its function with, and the export writes into the script."""
+    out = {}
+    for key, default in DATASET_ARGS[name].items():
+        value = args.get(key, default)
+        whole = isinstance(default, int) and not isinstance(default, bool)
+        out[key] = int(value) if whole else value
+    return out
+
+
+def synthetic_function(name: str) -> str:
+    """The function in lab/engine/datasets/synthetic.py that makes a generated set."""
+    return name.replace("-", "_")
 
 
 def metrics_for_scripted(name: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from lab import paths
 from lab.catalog.exercise_schema import Exercise
 from lab.catalog.loader import LoadedLesson, Problem, load_file
 from lab.catalog.schema import LINK, Experiment, Lesson, Term
+from lab.catalog.settings import SettingError, parse_setting
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,6 @@ class Catalog:
                 self._exercises[ex.id] = ExerciseEntry(ex, lesson.id, i, item)
 
     def _cross_check(self) -> None:
-        from lab.catalog.runspec import SettingError, parse_setting  # runspec imports us
-
         for item in self._loaded.values():
             lesson = item.lesson
             for i, prereq in enumerate(lesson.prerequisites):

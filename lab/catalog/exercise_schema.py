@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from lab.catalog import allowlists as allow
-from lab.catalog.schema import LayerSpec, Number, OneLine, Slug, Strict, Text
+from lab.catalog.fields import LayerSpec, Number, OneLine, Slug, Strict, Text
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=80)]

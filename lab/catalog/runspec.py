@@ -1,15 +1,15 @@
 """Provides the run spec: an experiment plus the learner's settings, checked, as a typed record.
 
-The CLI's `--set` and the TUI's form both come through `parse_setting` and `build_run_spec`, so a
-value outside its range is refused the same way everywhere, with the same message. `RunSpec` is
-what crosses to the worker (as JSON) and what the engine validates again at its entry, so the
-engine reads `run.spec.optimizer.lr` with the schema's defaults, never a default of its own.
+The CLI's `--set` and the TUI's form both come through `parse_setting` (lab/catalog/settings.py)
+and `build_run_spec`, so a value outside its range is refused the same way everywhere, with the
+same message. `RunSpec` is what crosses to the worker (as JSON) and what the engine validates
+again at its entry, so the engine reads `run.spec.optimizer.lr` with the schema's defaults, never
+a default of its own.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError,
 
 from lab import paths
 from lab.catalog.dotted import assign, dotted
-from lab.catalog.schema import Experiment, Param, ScriptedSpec, TrainSpec
+from lab.catalog.schema import ScriptedSpec, TrainSpec
+from lab.catalog.settings import SettingError, parse_setting
 
 if TYPE_CHECKING:
     from lab.catalog.catalog import ExperimentEntry
@@ -107,83 +108,6 @@ def spec_error(exc: ValidationError) -> str:
     loc = [part for part in err["loc"] if part not in ("train", "scripted")]  # union tags
     where = dotted(loc)
     return f"{where}: {message}" if where else message
-
-
-class SettingError(ValueError):
-    """A setting the learner gave that cannot be used; the message says why and what fits."""
-
-
-def describe_range(param: Param) -> str:
-    if param.choices is not None:
-        return "one of " + ", ".join(str(c) for c in param.choices)
-    if param.min is not None and param.max is not None:
-        return f"between {param.min:g} and {param.max:g}"
-    if param.min is not None:
-        return f"at least {param.min:g}"
-    if param.max is not None:
-        return f"at most {param.max:g}"
-    return "any value"
-
-
-def setting_pairs(settings: list[str]) -> dict[str, str]:
-    """`--set KEY=VALUE` options as {key: value text}; one without `=` or a key is refused."""
-    pairs = {}
-    for text in settings:
-        key, sep, value = text.partition("=")
-        if not sep or not key.strip():
-            raise SettingError(f"--set takes KEY=VALUE, not {text!r}")
-        pairs[key.strip()] = value.strip()
-    return pairs
-
-
-def parse_setting(experiment: Experiment, name: str, raw: Any) -> Any:
-    """Turn a learner's value (text from a form or `--set`) into the parameter's type, checked."""
-    if name not in experiment.params:
-        known = ", ".join(experiment.params) or "none"
-        raise SettingError(f"{experiment.id} has no setting {name!r}; settings: {known}")
-    param = experiment.params[name]
-    default = experiment.defaults()[name]
-    value = _coerce(name, raw, default)
-    if param.choices is not None:
-        if value not in param.choices:
-            raise SettingError(f"{name} must be {describe_range(param)}, not {raw!r}")
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        low = param.min is not None and value < param.min
-        high = param.max is not None and value > param.max
-        if low or high:
-            raise SettingError(f"{name} must be {describe_range(param)}, not {raw}")
-    return value
-
-
-def _coerce(name: str, raw: Any, default: Any) -> Any:
-    text = str(raw).strip()
-    if isinstance(default, bool):
-        folded = text.casefold()
-        if folded in ("true", "yes", "on", "1"):
-            return True
-        if folded in ("false", "no", "off", "0"):
-            return False
-        raise SettingError(f"{name} must be true or false, not {text!r}")
-    if isinstance(default, int):
-        try:
-            number = float(text)
-        except ValueError:
-            raise SettingError(f"{name} must be a whole number, not {text!r}") from None
-        if not math.isfinite(number) or number != int(number):
-            raise SettingError(f"{name} must be a whole number, not {text!r}")
-        return int(number)
-    if isinstance(default, float):
-        try:
-            number = float(text)
-        except ValueError:
-            raise SettingError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(number):
-            raise SettingError(f"{name} must be a finite number, not {text!r}")
-        return number
-    if not text:
-        raise SettingError(f"{name} cannot be empty")
-    return text
 
 
 def build_run_spec(

@@ -11,10 +11,6 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -23,58 +19,18 @@ from pydantic import (
 
 from lab.catalog import allowlists as allow
 from lab.catalog.dotted import MISSING, lookup
+from lab.catalog.exercise_schema import Exercise
+from lab.catalog.fields import (
+    LayerSpec,
+    Number,
+    OneLine,
+    Slug,
+    Strict,
+    Text,
+    allowed,
+)
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|[^\[\]]*)?\]\]")
-
-
-def _scalar_to_text(value: Any) -> Any:
-    # A plain `2024` or `1.5` where text is expected is read as text, as the author meant.
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_scalar_to_text), Field(min_length=1)]
-Slug = Annotated[str, Field(pattern=SLUG, max_length=80)]
-
-
-def _one_line(value: str) -> str:
-    if "\n" in value.strip():
-        raise ValueError("must be a single line")
-    return value.strip()
-
-
-OneLine = Annotated[Text, AfterValidator(_one_line)]
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
-Number = Annotated[float, AfterValidator(_finite)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _unknown(kind: str, name: str, known) -> ValueError:
-    return ValueError(f"unknown {kind} {name!r}; known: {', '.join(sorted(known))}")
-
-
-def allowed(kind: str, known) -> AfterValidator:
-    """A field validator: the value must be one of `known` (an allow-list)."""
-
-    def check(name: str) -> str:
-        if name not in known:
-            raise _unknown(kind, name, known)
-        return name
-
-    return AfterValidator(check)
-
 
 # --- lessons -----------------------------------------------------------------------------
 
@@ -236,49 +192,6 @@ class DatasetSpec(Strict):
         return args
 
 
-class LayerSpec(Strict):
-    """One `torch.nn` layer: its allow-listed type, positional and keyword arguments, a name."""
-
-    type: str
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    name: Slug | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_yaml_shape(cls, data: Any) -> Any:
-        # Authors write `- ReLU`, `- Linear: [64, 10]`, `- Dropout: {p: 0.2}`, with `name:` beside.
-        if isinstance(data, str):
-            return {"type": data}
-        if isinstance(data, dict) and "type" not in data:
-            rest = {k: v for k, v in data.items() if k != "name"}
-            if len(rest) != 1:
-                raise ValueError(
-                    "a layer is one mapping like `Linear: [64, 10]`, optionally with `name:`"
-                )
-            ((layer, value),) = rest.items()
-            out: dict[str, Any] = {"type": layer}
-            if "name" in data:
-                out["name"] = data["name"]
-            if isinstance(value, list):
-                out["args"] = value
-            elif isinstance(value, dict):
-                out["kwargs"] = value
-            elif value is not None:
-                out["args"] = [value]
-            return out
-        return data
-
-    @model_validator(mode="after")
-    def _known(self):
-        if self.type not in allow.LAYERS:
-            raise _unknown("layer", self.type, allow.LAYERS)
-        for value in [*self.args, *self.kwargs.values()]:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-                raise ValueError(f"{self.type}: sizes and rates cannot be negative ({value})")
-        return self
-
-
 class ModelSpec(Strict):
     """Either a list of layers (named ones become an OrderedDict) or a named builder."""
 
@@ -295,8 +208,8 @@ class ModelSpec(Strict):
         refusal = allow.unknown_arg(builder, args, allow.BUILDER_ARGS[builder])
         if refusal:
             raise ValueError(refusal)
-        if builder == "mlp" and args.get("activation", "relu") not in allow.MLP_ACTIVATIONS:
-            raise ValueError(f"mlp: activation must be one of {', '.join(allow.MLP_ACTIVATIONS)}")
+        if builder == "mlp" and args.get("activation", "relu") not in allow.ACTIVATIONS:
+            raise ValueError(f"mlp: activation must be one of {', '.join(allow.ACTIVATIONS)}")
         return args
 
     def resolved_args(self) -> dict[str, Any]:
@@ -324,7 +237,8 @@ class OptimizerSpec(Strict):
 
     @model_validator(mode="after")
     def _nesterov(self):
-        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
+        takes = allow.OPTIMIZERS[self.name].settings
+        if self.nesterov and ("nesterov" not in takes or self.momentum == 0):
             raise ValueError("nesterov needs the sgd optimizer with momentum > 0")
         return self
 
@@ -360,7 +274,7 @@ class TrainSpec(Strict):
 
     @property
     def classification(self) -> bool:
-        return self.loss in allow.CLASSIFICATION_LOSSES
+        return allow.LOSSES[self.loss].classify
 
 
 class ScriptedSpec(Strict):
@@ -516,12 +430,8 @@ class Lesson(Strict):
     glossary: list[Term] = []
     quiz: list[Question] = []
     experiments: list[Experiment] = []
-    exercises: list[exercise_schema.Exercise] = []
+    exercises: list[Exercise] = []
 
     def links(self) -> list[str]:
         """Every `[[term]]` the lesson's sections link to, in order."""
         return [m.group(1).strip() for s in self.sections for m in LINK.finditer(s.body)]
-
-
-# Exercises build on the models above; Lesson's annotation resolves on its first validation.
-from lab.catalog import exercise_schema  # noqa: E402

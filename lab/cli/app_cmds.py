@@ -65,7 +65,7 @@ def open_cmd(
 def checked_settings(catalog, target: str, settings: list[str]) -> dict[str, str]:
     """`--set` values as typed, each checked as `lab run --set` checks it; a bad one ends the
     command in one line with status 2."""
-    from lab.catalog.runspec import SettingError, parse_setting, setting_pairs
+    from lab.catalog.settings import SettingError, parse_setting, setting_pairs
 
     if not settings:
         return {}

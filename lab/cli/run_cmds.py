@@ -68,7 +68,8 @@ def cli_run_spec(command: str, experiment: str, settings: list[str] | None, **op
     """The experiment and its run spec from `--set KEY=VALUE` and the options, as `lab run` and
     `lab export` take them; an unknown id or a bad setting ends `lab COMMAND` in one line with
     status 2."""
-    from lab.catalog.runspec import SettingError, build_run_spec, setting_pairs
+    from lab.catalog.runspec import build_run_spec
+    from lab.catalog.settings import SettingError, setting_pairs
 
     entry = state.catalog().experiment(experiment)
     if entry is None:

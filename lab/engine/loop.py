@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -18,14 +17,15 @@ import torch
 from pydantic import ValidationError
 from torch import nn
 
+from lab.catalog import allowlists as allow
 from lab.catalog.runspec import RunSpec, spec_error
-from lab.catalog.schema import OptimizerSpec, ScheduleSpec
 from lab.engine.control import Control, as_control
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
-from lab.engine.memory import check_fits, estimate, size
+from lab.engine.failures import out_of_memory, readable
+from lab.engine.memory import check_fits, estimate
 from lab.engine.models import (
     ModelError,
     build_model,
@@ -34,12 +34,20 @@ from lab.engine.models import (
     parameter_count,
     summary,
 )
+from lab.engine.parts import (
+    EVAL_BATCH,
+    evaluate,
+    loader_batches,
+    make_loss,
+    make_optimizer,
+    make_schedule,
+    tensor_batches,
+)
 from lab.engine.scripted.base import ScriptError, Stopped
 from lab.engine.views import ViewMaker
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
-EVAL_BATCH = 4096
 START_SAMPLES = 256  # the loss at the start (divergence is judged against it) averages these
 
 
@@ -100,115 +108,6 @@ def warm_up() -> None:
     optimizer.step()
 
 
-def out_of_memory(exc: BaseException) -> str | None:
-    """What ran out when the exception is a failed allocation ("GPU", "computer"), else None."""
-    text = str(exc)
-    if isinstance(exc, torch.cuda.OutOfMemoryError) or "CUDA out of memory" in text:
-        return "GPU"
-    if isinstance(exc, MemoryError) or "DefaultCPUAllocator" in text:
-        return "computer"
-    if "out of memory" in text:  # MPS and other back ends
-        return "GPU" if "MPS" not in text else "Mac's GPU"
-    return None
-
-
-def readable(exc: BaseException) -> str:
-    """One line a learner can act on."""
-    first = (str(exc).strip().splitlines() or [""])[0]
-    where = out_of_memory(exc)
-    if where:
-        asked = re.search(r"allocate (\d+(?:\.\d+)?) ?(bytes|[KMGT]iB)", str(exc))
-        amount = ""
-        if asked:
-            scale = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
-            amount = f" (one step asked for {size(float(asked[1]) * scale[asked[2]])} more)"
-        return f"the {where} ran out of memory{amount}: try a smaller batch size or a smaller model"
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
-# --- the pieces the loop uses -------------------------------------------------------------
-
-LOSSES: dict[str, Callable[[], nn.Module]] = {
-    "mse": nn.MSELoss,
-    "l1": nn.L1Loss,
-    "bce": nn.BCELoss,
-    "bce_with_logits": nn.BCEWithLogitsLoss,
-    "cross_entropy": nn.CrossEntropyLoss,
-}
-
-
-def make_optimizer(params, opt: OptimizerSpec | dict[str, Any]) -> torch.optim.Optimizer:
-    opt = OptimizerSpec.model_validate(opt)
-    lr, wd, momentum = opt.lr, opt.weight_decay, opt.momentum
-    if opt.name == "sgd":
-        return torch.optim.SGD(
-            params, lr, momentum=momentum, nesterov=opt.nesterov, weight_decay=wd
-        )
-    if opt.name == "adam":
-        return torch.optim.Adam(params, lr, weight_decay=wd)
-    if opt.name == "adamw":
-        return torch.optim.AdamW(params, lr, weight_decay=wd)
-    if opt.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr, momentum=momentum, weight_decay=wd)
-    if opt.name == "adagrad":
-        return torch.optim.Adagrad(params, lr, weight_decay=wd)
-    raise ValueError(f"unknown optimizer {opt.name!r}")
-
-
-def make_schedule(optimizer, schedule: ScheduleSpec | dict[str, Any] | None, num_epochs: int):
-    if schedule is None:
-        return None
-    schedule = ScheduleSpec.model_validate(schedule)
-    if schedule.name == "step":
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=schedule.step_size, gamma=schedule.gamma
-        )
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=num_epochs)
-
-
-def correct_count(y_hat: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    if loss == "cross_entropy":
-        return (y_hat.argmax(dim=1) == y).sum()
-    threshold = 0.0 if loss == "bce_with_logits" else 0.5
-    return ((y_hat > threshold) == (y > 0.5)).sum()
-
-
-def tensor_batches(X, y, batch_size: int, shuffle: bool, generator: torch.Generator):
-    """Batches by indexing whole tensors: no per-sample __getitem__."""
-    n = len(X)
-    if not shuffle:
-        for start in range(0, n, batch_size):
-            yield X[start : start + batch_size], y[start : start + batch_size]
-        return
-    order = torch.randperm(n, generator=generator).to(X.device)
-    for start in range(0, n, batch_size):
-        index = order[start : start + batch_size]
-        yield X[index], y[index]
-
-
-def loader_batches(loader, device):
-    """torch's DataLoader, for the lessons that teach Dataset and DataLoader."""
-    for X, y in loader:
-        yield X.to(device), y.to(device)
-
-
-@torch.no_grad()
-def evaluate(
-    model, X, y, loss_fn, loss: str, classify: bool, batch: int = EVAL_BATCH
-) -> tuple[float, float | None]:
-    """Mean loss (and accuracy) over a whole split, in eval mode, in large batches."""
-    model.eval()
-    total, correct = 0.0, 0
-    for start in range(0, len(X), batch):
-        X_batch, y_batch = X[start : start + batch], y[start : start + batch]
-        y_hat = model(X_batch)
-        total += loss_fn(y_hat, y_batch).item() * len(X_batch)
-        if classify:
-            correct += int(correct_count(y_hat, y_batch, loss))
-    model.train()
-    return total / len(X), (correct / len(X) if classify else None)
-
-
 class Reporter:
     """Turns per-step losses into Progress events: at most one per `every` seconds, each the
     mean of the steps since the previous one, so nothing is lost."""
@@ -259,6 +158,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
     num_epochs = run.epochs
     batch_size, seed, loss_name = spec.batch_size, spec.seed, spec.loss
     classify = spec.classification
+    output = allow.LOSSES[loss_name].output  # what the model outputs: values, or classes
     device = pick_device(spec.device)
 
     # data and model, checked before anything trains
@@ -294,7 +194,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
         spec=run.spec_json(),
         torch_version=torch.__version__,
     )
-    loss_fn = LOSSES[loss_name]()
+    loss_fn = make_loss(loss_name)
     views = ViewMaker(model, X_train, y_train, loss_name, classify)
     watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))
     torch.manual_seed(seed)  # the summary's and start loss's passes must not shift the stream
@@ -374,9 +274,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
         # (train accuracy comes once, at the end: a pass over the training set each epoch
         # would cost a third of an epoch for a CNN)
         if "val" in splits:
-            val_loss, val_acc = evaluate(
-                model, *splits["val"], loss_fn, loss_name, classify, need.eval_batch
-            )
+            val_loss, val_acc = evaluate(model, loss_fn, *splits["val"], output, need.eval_batch)
             metrics["val_loss"] = val_loss
             if val_acc is not None:
                 metrics["val_accuracy"] = val_acc
@@ -408,7 +306,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
     # final metrics: the finished model on every split
     final: dict[str, float] = {}
     for name, (X, y) in splits.items():
-        split_loss, split_acc = evaluate(model, X, y, loss_fn, loss_name, classify, need.eval_batch)
+        split_loss, split_acc = evaluate(model, loss_fn, X, y, output, need.eval_batch)
         final[f"{name}_loss"] = split_loss
         if split_acc is not None:
             final[f"{name}_accuracy"] = split_acc

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from lab.catalog import allowlists as allow
 from lab.catalog.schema import ModelSpec, OptimizerSpec
 from lab.engine.models import ModelError, build_model
 
@@ -46,14 +47,11 @@ class Need:
 def optimizer_copies(optimizer: OptimizerSpec | dict[str, Any]) -> tuple[int, str]:
     """How many tensors the size of the weights the optimizer keeps, and what they are."""
     optimizer = OptimizerSpec.model_validate(optimizer)
-    name, momentum = optimizer.name, optimizer.momentum
-    if name in ("adam", "adamw"):
-        return 2, f"{name}'s two moment estimates"
-    if name == "rmsprop":
-        return (2, "rmsprop's averages and momentum") if momentum else (1, "rmsprop's averages")
-    if name == "adagrad":
-        return 1, "adagrad's sums"
-    return (1, "sgd's momentum") if momentum else (0, "")
+    entry = allow.OPTIMIZERS[optimizer.name]
+    copies, keeps = len(entry.state), entry.keeps
+    if optimizer.momentum and "momentum" in entry.settings:
+        copies, keeps = copies + 1, f"{keeps} and momentum" if keeps else "momentum"
+    return copies, (f"{optimizer.name}'s {keeps}" if copies else "")
 
 
 def estimate(

@@ -24,8 +24,6 @@ class ModelError(ValueError):
 
 LAYER_CLASSES: dict[str, type[nn.Module]] = {name: getattr(nn, name) for name in allow.LAYERS}
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
-
 
 def build_model(
     model_spec: ModelSpec | dict[str, Any], sample_shape: tuple[int, ...], out_size: int
@@ -53,7 +51,7 @@ def build_model(
 def _builder(name: str, a: dict[str, Any], sample_shape: tuple[int, ...], out_size: int):
     """A named builder with its arguments (defaults filled in, names checked by the schema)."""
     if name == "mlp":
-        act = ACTIVATIONS[a["activation"]]
+        act = getattr(nn, allow.ACTIVATIONS[a["activation"]])
         width = _prod(sample_shape)
         layers: list[nn.Module] = [nn.Flatten()]
         for hidden in a["hidden"]:

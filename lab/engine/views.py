@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from lab.catalog import allowlists as allow
 from lab.engine.events import View
 
 VIEW_EVERY_S = 0.25
@@ -75,11 +76,12 @@ def boundary(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: str, firs
     model.eval()
     y_hat = model(plane)
     model.train(was_training)
-    if loss == "cross_entropy":
+    output = allow.LOSSES[loss].output
+    if output == "classes":
         probs = torch.softmax(y_hat, dim=1)
         confidence, classes = probs.max(dim=1)
     else:
-        p = torch.sigmoid(y_hat) if loss == "bce_with_logits" else y_hat.clamp(0, 1)
+        p = torch.sigmoid(y_hat) if output == "logit" else y_hat.clamp(0, 1)
         p = p.reshape(-1)
         classes = (p > 0.5).long()
         confidence = torch.where(classes == 1, p, 1 - p)

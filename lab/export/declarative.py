@@ -48,7 +48,7 @@ def train_script(run: RunSpec) -> str:
         'X_train, y_train = splits["train"]\n' + pieces.loss_code(spec),
         pieces.optimizer_code(spec),
         pieces.schedule_code(spec),
-        pieces.evaluate_code(spec),
+        pieces.evaluate_code(),
         loop,
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -121,12 +121,8 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         '    metrics = {"train_loss": epoch_loss / epoch_samples}\n'
     )
     if "val" in splits:
-        if classify:
-            epoch_end += (
-                '    metrics["val_loss"], metrics["val_accuracy"] = evaluate(*splits["val"])\n'
-            )
-        else:
-            epoch_end += '    metrics["val_loss"], _ = evaluate(*splits["val"])\n'
+        target = 'metrics["val_loss"], ' + ('metrics["val_accuracy"]' if classify else "_")
+        epoch_end += pieces.evaluate_line(target, '*splits["val"]', 4)
     epoch_end += '    print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
     if spec.schedule:
         epoch_end += "    schedule.step()\n"
@@ -157,10 +153,8 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         "final = {}\n"
         "for name, (X, y) in splits.items():\n"
     )
-    if classify:
-        final += '    final[f"{name}_loss"], final[f"{name}_accuracy"] = evaluate(X, y)\n'
-    else:
-        final += '    final[f"{name}_loss"], _ = evaluate(X, y)\n'
+    target = 'final[f"{name}_loss"], ' + ('final[f"{name}_accuracy"]' if classify else "_")
+    final += pieces.evaluate_line(target, "X, y", 4)
     final += (
         "print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
         'print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))'

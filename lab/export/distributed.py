@@ -95,7 +95,7 @@ def train_script(run: RunSpec, drop_last: bool = False) -> str:
         pieces.schedule_code(spec),
         _loader(spec, drop_last),
         "eval_splits = {name: (X.to(device), y.to(device)) for name, (X, y) in splits.items()}",
-        pieces.evaluate_code(spec),
+        pieces.evaluate_code(),
         loop,
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -127,10 +127,8 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         target = (
             'metrics["val_loss"], metrics["val_accuracy"]' if classify else 'metrics["val_loss"], _'
         )
-        val = (
-            "    # every process evaluates: identical weights give identical numbers\n"
-            f'    {target} = evaluate(*eval_splits["val"])\n'
-        )
+        val = "    # every process evaluates: identical weights give identical numbers\n"
+        val += pieces.evaluate_line(target, '*eval_splits["val"]', 4)
     stop = ""
     if stopping:
         imports.add("copy")
@@ -195,8 +193,8 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         "if rank == 0:\n"
         "    final = {}\n"
         "    for name, (X, y) in eval_splits.items():\n"
-        f"        {final_target} = evaluate(X, y)\n"
-        "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
+        + pieces.evaluate_line(final_target, "X, y", 8)
+        + "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
         '    print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))\n'
         "# every process waits here for rank 0's report, lets go of what holds the group (the\n"
         "# DDP wrapper and the last step's graph), then all leave it together: a group still\n"

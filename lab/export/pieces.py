@@ -1,8 +1,10 @@
 """Provides the parts every exported training script shares: imports, settings, data, model.
 
-Each part is code text that replays what the engine does in the same order (numpy's and
-scikit-learn's seeded draws for the data, then `torch.manual_seed(seed)` and the layers built
-in order), so an exported script starts from the same data and the same weights as `lab run`.
+Each part replays what the engine does in the same order (the seeded draws for the data, then
+`torch.manual_seed(seed)` and the layers built in order), so an exported script starts from the
+same data and the same weights as `lab run`. The names come from the catalog's vocabulary
+(lab/catalog/allowlists.py), and where the engine has a plain function (a generated data set,
+`evaluate`), the script carries that function's source (source.py) rather than a copy.
 """
 
 from __future__ import annotations
@@ -15,34 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lab.catalog import allowlists as allow
+from lab.export.source import function
 
 if TYPE_CHECKING:
     from lab.catalog.runspec import RunSpec
     from lab.catalog.schema import LayerSpec, TrainSpec
 
-LOSS_CLASSES = {
-    "mse": "MSELoss",
-    "l1": "L1Loss",
-    "bce": "BCELoss",
-    "bce_with_logits": "BCEWithLogitsLoss",
-    "cross_entropy": "CrossEntropyLoss",
-}
-OPTIMIZER_CLASSES = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-}
-ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU"}
-DOWNLOAD_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-DOWNLOAD_FOLDERS = {
-    "mnist": "MNIST",
-    "fashion-mnist": "FashionMNIST",
-    "cifar10": "cifar-10-batches-py",
-}
-EVAL_BATCH = 4096  # the engine's evaluation batch: the same sums in the same order
-PARTS = f"zip(X.split({EVAL_BATCH}), y.split({EVAL_BATCH}), strict=True)"
+SYNTHETIC = "lab.engine.datasets.synthetic"  # one function per generated set
+PARTS = "lab.engine.parts"  # correct_count and evaluate
 
 
 @dataclass
@@ -103,7 +85,7 @@ def data_code(run: RunSpec, imports: Imports) -> str:
     stratify = spec.classification and ds.split.stratify
     imports.add("numpy")
     parts = [_load(name, args, run, imports)]
-    official_test = name in DOWNLOAD_CLASSES or (name == "csv" and bool(args.get("test")))
+    official_test = name in allow.DOWNLOADS or (name == "csv" and bool(args.get("test")))
     limit = ds.subset
     if limit:
         parts.append(_take_code(limit, official_test, test))
@@ -124,71 +106,8 @@ def splits_of(spec: TrainSpec) -> list[str]:
 
 
 def _load(name: str, args: dict[str, Any], run: RunSpec, imports: Imports) -> str:
-    a = {**allow.DATASET_ARGS[name], **args}  # the set's defaults, as the engine fills them in
-    seed_expr = f"{int(args['seed'])}" if "seed" in args else "seed"
-    n = int(a.get("n", 0))
-    if name == "linear-tiny":
-        return (
-            "# the smallest data set: y = 2x on x = 1, 2, 3\n"
-            "X = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)\n"
-            "y = np.array([2.0, 4.0, 6.0])"
-        )
-    if name == "linear":
-        return (
-            f"# {n} points of y = {a['w']} * x + {a['b']} plus Gaussian noise\n"
-            f"rng = np.random.RandomState({seed_expr})\n"
-            f"X = rng.uniform(-3, 3, size=({n}, 1))\n"
-            f"y = {literal(a['w'])} * X[:, 0] + {literal(a['b'])}"
-            f" + {literal(a['noise'])} * rng.randn({n})\n"
-            "X = X.astype(np.float32)"
-        )
-    if name == "hours-pass":
-        return (
-            f"# {n} students: hours studied (0 to 10), passed (1) when hours plus noise > 5\n"
-            f"rng = np.random.RandomState({seed_expr})\n"
-            f"X = rng.uniform(0, 10, size=({n}, 1))\n"
-            f"y = (X[:, 0] + {literal(a['noise'])} * rng.randn({n}) > 5).astype(np.int64)\n"
-            "X = X.astype(np.float32)"
-        )
-    if name in ("moons", "circles"):
-        fn = "make_moons" if name == "moons" else "make_circles"
-        imports.add("sklearn.datasets", fn)
-        extra = f", factor={literal(a['factor'])}" if name == "circles" else ""
-        return (
-            f"# scikit-learn's {name}: {n} points in two classes\n"
-            f"X, y = {fn}(n_samples={n}, noise={literal(a['noise'])}{extra}, "
-            f"random_state={seed_expr})\n"
-            "X = X.astype(np.float32)"
-        )
-    if name == "spirals":
-        half = n // 2
-        turns, noise = literal(a["turns"]), literal(a["noise"])
-        return (
-            f"# two spirals of {half} points each, {turns} turns, the second the first rotated\n"
-            f"rng = np.random.RandomState({seed_expr})\n"
-            f"t = np.sqrt(rng.uniform(0, 1, {half})) * {turns} * 2 * np.pi\n"
-            f"arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / ({turns} * 2 * np.pi)\n"
-            f"X = np.concatenate([arm, -arm]) + {noise} * 0.1 * rng.randn({2 * half}, 2)\n"
-            f"y = np.concatenate([np.zeros({half}), np.ones({half})]).astype(np.int64)\n"
-            "X = X.astype(np.float32)"
-        )
-    if name == "xor":
-        return (
-            f"# {n} points in [-1, 1]^2 labelled by the XOR of their signs, then noise\n"
-            f"rng = np.random.RandomState({seed_expr})\n"
-            f"X = rng.uniform(-1, 1, size=({n}, 2))\n"
-            "y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)\n"
-            f"X = X + {literal(a['noise'])} * rng.randn({n}, 2)\n"
-            "X = X.astype(np.float32)"
-        )
-    if name == "random-regression":
-        features, targets = int(a["features"]), int(a["targets"])
-        return (
-            f"# random inputs and targets: {n} samples, {features} features, {targets} targets\n"
-            f"rng = np.random.RandomState({seed_expr})\n"
-            f"X = rng.randn({n}, {features}).astype(np.float32)\n"
-            f"y = rng.randn({n}, {targets})"
-        )
+    if name in allow.SYNTHETIC_DATASETS:
+        return _synthetic_code(name, args)
     if name == "digits":
         imports.add("sklearn.datasets", "load_digits")
         return (
@@ -197,14 +116,27 @@ def _load(name: str, args: dict[str, Any], run: RunSpec, imports: Imports) -> st
             "X = (digits.images / 16.0).astype(np.float32)[:, None, :, :]\n"
             "y = digits.target.astype(np.int64)"
         )
-    if name in DOWNLOAD_CLASSES:
+    if name in allow.DOWNLOADS:
         return _download_code(name, run, imports)
     return _csv_code(args, run, imports)
 
 
+def _synthetic_code(name: str, args: dict[str, Any]) -> str:
+    """The engine's own function for the set, then a call with the run's arguments."""
+    make = function(SYNTHETIC, allow.synthetic_function(name))
+    call = [f"{key}={literal(value)}" for key, value in allow.dataset_args(name, args).items()]
+    if "seed" in make.parameters:
+        call.append(f"seed={int(args['seed'])}" if "seed" in args else "seed=seed")
+    return (
+        f"{make.source}\n\n\n"
+        f"# {name}: {allow.SYNTHETIC_DATASETS[name]}\n"
+        f"X, y = {allow.synthetic_function(name)}({', '.join(call)})"
+    )
+
+
 def _download_code(name: str, run: RunSpec, imports: Imports) -> str:
     imports.add("torchvision")
-    cls = DOWNLOAD_CLASSES[name]
+    cls = allow.DOWNLOADS[name].torch_name
     root = data_root(name, run)
     if name == "cifar10":
         shape = "# [N, 32, 32, 3] uint8 -> [N, 3, 32, 32] floats in 0..1"
@@ -230,7 +162,7 @@ def data_root(name: str, run: RunSpec) -> Path:
     """The folder holding the lab's copy of a download set (shared first), else the cache."""
     roots = run.data_roots()
     for root in roots:
-        if (root / DOWNLOAD_FOLDERS[name]).is_dir():
+        if (root / allow.DOWNLOADS[name].folder).is_dir():
             return root
     return roots[-1] if roots else Path("data")
 
@@ -436,7 +368,7 @@ def _num_classes(spec: TrainSpec) -> str:
 
 
 def _mlp(a: dict[str, Any], spec: TrainSpec):
-    act = ACTIVATIONS[a["activation"]]
+    act = allow.ACTIVATIONS[a["activation"]]
     layers: list[tuple[str | None, str]] = [(None, "nn.Flatten()")]
     width = "X_train[0].numel()"
     for hidden in a["hidden"]:
@@ -472,78 +404,56 @@ def _small_cnn(a: dict[str, Any], spec: TrainSpec):
 
 
 def loss_code(spec: TrainSpec) -> str:
-    return f"loss_fn = nn.{LOSS_CLASSES[spec.loss]}()"
+    """`loss_fn`, and `output`: what the model outputs, which says how accuracy is counted."""
+    loss = allow.LOSSES[spec.loss]
+    return (
+        f"loss_fn = nn.{loss.torch_name}()\n"
+        f"output = {literal(loss.output)}  # {allow.OUTPUTS[loss.output]}"
+    )
 
 
 def optimizer_code(spec: TrainSpec) -> str:
+    """The optimizer with `lr` and each setting it takes that is not off (0 or false)."""
     opt = spec.optimizer
-    name = opt.name
+    entry = allow.OPTIMIZERS[opt.name]
     kwargs = ["lr=lr"]
-    momentum, wd = float(opt.momentum), float(opt.weight_decay)
-    if name in ("sgd", "rmsprop") and momentum:
-        kwargs.append(f"momentum={literal(momentum)}")
-    if name == "sgd" and opt.nesterov:
-        kwargs.append("nesterov=True")
-    if wd:
-        kwargs.append(f"weight_decay={literal(wd)}")
-    optimizer = OPTIMIZER_CLASSES[name]
-    return f"optimizer = torch.optim.{optimizer}(model.parameters(), {', '.join(kwargs)})"
+    kwargs += [f"{key}={literal(getattr(opt, key))}" for key in entry.settings if getattr(opt, key)]
+    return f"optimizer = torch.optim.{entry.torch_name}(model.parameters(), {', '.join(kwargs)})"
 
 
 def schedule_code(spec: TrainSpec) -> str:
     schedule = spec.schedule
     if schedule is None:
         return ""
-    if schedule.name == "step":
-        call = (
-            "torch.optim.lr_scheduler.StepLR(optimizer, "
-            f"step_size={schedule.step_size}, gamma={literal(float(schedule.gamma))})"
-        )
-        if len(f"schedule = {call}") > 88:  # ruff's line length: it breaks the call
-            call = call.replace("(optimizer", "(\n    optimizer").removesuffix(")") + "\n)"
-        return f"# the learning rate times gamma every step_size epochs\nschedule = {call}"
+    entry = allow.SCHEDULES[schedule.name]
+    kwargs = [f"{key}={literal(getattr(schedule, key))}" for key in entry.settings]
+    if entry.epochs_as:
+        kwargs.append(f"{entry.epochs_as}=num_epochs")
+    call = f"torch.optim.lr_scheduler.{entry.torch_name}(optimizer, {', '.join(kwargs)})"
+    if len(f"schedule = {call}") > 88:  # ruff's line length: it breaks the call
+        call = call.replace("(optimizer", "(\n    optimizer").removesuffix(")") + "\n)"
+    return f"# {entry.about}\nschedule = {call}"
+
+
+def evaluate_code() -> str:
+    """`evaluate(model, loss_fn, X, y, output)`: the engine's own function, and its helper."""
     return (
-        "# the learning rate follows half a cosine down to 0 over the epochs\n"
-        "schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=num_epochs)"
+        "# --- evaluation: the functions `lab run` evaluates with (lab/engine/parts.py) ---\n"
+        f"EVAL_BATCH = {allow.EVAL_BATCH}  # samples a step: the sums of `lab run`, in its order"
+        "\n\n\n"
+        f"{function(PARTS, 'correct_count').source}\n\n\n"
+        f"{function(PARTS, 'evaluate').source}"
     )
 
 
-def correct_expr(loss: str, y: str = "y") -> str:
-    """How many predictions in a batch are right, as the engine counts them."""
-    if loss == "cross_entropy":
-        return f"(y_hat.argmax(dim=1) == {y}).sum().item()"
-    threshold = "0.0" if loss == "bce_with_logits" else "0.5"
-    return f"((y_hat > {threshold}) == ({y} > 0.5)).sum().item()"
-
-
-def evaluate_code(spec: TrainSpec, model: str = "model") -> str:
-    """`evaluate(X, y)`: mean loss (and accuracy) over a split, in eval mode, no gradients."""
-    loss = spec.loss
-    if spec.classification:
-        return (
-            "@torch.no_grad()\n"
-            "def evaluate(X, y):\n"
-            '    """Mean loss and accuracy over a whole split: eval mode, no gradients."""\n'
-            f"    {model}.eval()\n"
-            "    total, correct = 0.0, 0\n"
-            f"    for X_part, y_part in {PARTS}:\n"
-            f"        y_hat = {model}(X_part)\n"
-            "        total += loss_fn(y_hat, y_part).item() * len(X_part)\n"
-            f"        correct += {correct_expr(loss, 'y_part')}\n"
-            f"    {model}.train()\n"
-            "    return total / len(y), correct / len(y)"
-        )
-    return (
-        "@torch.no_grad()\n"
-        "def evaluate(X, y):\n"
-        '    """Mean loss over a whole split: eval mode, no gradients."""\n'
-        f"    {model}.eval()\n"
-        "    total = 0.0\n"
-        f"    for X_part, y_part in {PARTS}:\n"
-        f"        total += loss_fn({model}(X_part), y_part).item() * len(X_part)\n"
-        f"    {model}.train()\n"
-        "    return total / len(y), None"
-    )
+def evaluate_line(target: str, X_y: str, indent: int) -> str:
+    """`target = evaluate(model, loss_fn, X_y, output)` at `indent`, as ruff breaks it."""
+    pad = " " * indent
+    args = f"model, loss_fn, {X_y}, output"
+    line = f"{pad}{target} = evaluate({args})"
+    if len(line) <= 88:
+        return line + "\n"
+    return f"{pad}{target} = evaluate(\n{pad}    {args}\n{pad})\n"
 
 
 def settings_code(spec: TrainSpec) -> str:

@@ -9,14 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from lab.catalog import load_catalog
-from lab.catalog.runspec import (
-    RunSpec,
-    SettingError,
-    build_run_spec,
-    parse_setting,
-    setting_pairs,
-    spec_error,
-)
+from lab.catalog.runspec import RunSpec, build_run_spec, spec_error
+from lab.catalog.settings import SettingError, parse_setting, setting_pairs
 
 GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "good"
 

@@ -119,6 +119,30 @@ def test_every_declarative_experiment_exports_a_script_that_ends_like_lab_run(
     assert len(rows) >= 11
 
 
+def test_scripts_carry_the_engines_own_functions_not_a_copy(shipped):
+    """The generated data and the evaluation in a script are the engine's functions, read from
+    its files (the export imports no torch): the same text `inspect.getsource` gives, formatted
+    as the scripts are."""
+    import importlib
+    import inspect
+
+    from lab.catalog import allowlists as allow
+    from lab.export.source import function
+
+    parts = importlib.import_module("lab.engine.parts")
+    synthetic = importlib.import_module("lab.engine.datasets.synthetic")
+    carried = [(parts, "correct_count"), (parts, "evaluate")]
+    carried += [(synthetic, allow.synthetic_function(n)) for n in allow.SYNTHETIC_DATASETS]
+    for module, name in carried:
+        own = inspect.getsource(getattr(module, name)).rstrip("\n")
+        assert function(module.__name__, name).source == own, name
+        # written as the script is formatted (88 columns), also for the sets no lesson uses yet
+        assert ruff(RUFF_FORMAT, own + "\n").stdout == own + "\n", name
+    text = export_script(build_run_spec(shipped.experiment("circles-activation")))
+    for module, name in [*carried[:2], (synthetic, "circles")]:
+        assert inspect.getsource(getattr(module, name)) in text, name
+
+
 def test_settings_reach_the_script(shipped, tmp_path):
     """--set lr and batch_size change the script the way they change the run."""
     entry = shipped.experiment("digits-named-mlp")

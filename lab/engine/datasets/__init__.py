@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from lab.catalog import allowlists as allow
 from lab.engine.datasets.base import Arrays, DataError
 from lab.engine.datasets.csv_files import load_csv
 from lab.engine.datasets.split import split_indices
-from lab.engine.datasets.synthetic import SYNTHETIC_ARGS, synthetic
+from lab.engine.datasets.synthetic import synthetic
 from lab.engine.datasets.torchvision_sets import (
-    DOWNLOADS,
     download_set,
     fetch,
     missing_message,
@@ -29,8 +29,6 @@ from lab.engine.datasets.torchvision_sets import (
 )
 
 __all__ = [
-    "DOWNLOADS",
-    "SYNTHETIC_ARGS",
     "Arrays",
     "Data",
     "DataError",
@@ -74,13 +72,13 @@ def load_arrays(
     classify: bool = True,
 ) -> Arrays:
     """A data set by its allow-listed name, before any splitting."""
-    if name in SYNTHETIC_ARGS:
+    if name in allow.SYNTHETIC_DATASETS:
         return synthetic(name, args, seed)
     if name == "digits":
         from lab.engine.datasets.scikit import digits
 
         return digits()
-    if name in DOWNLOADS:
+    if name in allow.DOWNLOADS:
         return download_set(name, data_roots or [])
     if name == "csv":
         return load_csv(args, Path(lesson_dir or "."), data_roots or [], classify)
@@ -92,7 +90,7 @@ def load_data(run_spec: dict[str, Any], loss: str, subset: int | None = None) ->
     spec = run_spec["spec"]
     ds = spec["dataset"]
     seed = int(spec.get("seed", 0))
-    classify = loss in ("bce", "bce_with_logits", "cross_entropy")
+    classify = allow.LOSSES[loss].classify
     roots = [Path(p) for p in (run_spec.get("data_shared"), run_spec.get("data_cache")) if p]
     arrays = load_arrays(
         ds["name"],

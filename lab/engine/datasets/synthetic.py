@@ -1,8 +1,14 @@
-"""Provides the sets made from a seed: lines, xor, spirals, random targets (numpy), and the
-moons and circles (scikit-learn's generators, imported only for them)."""
+"""Provides the sets made from a seed: one plain numpy function per set, named after it
+(`hours-pass`: `hours_pass`), taking the arguments the catalog lists for it (DATASET_ARGS).
+
+The exported scripts carry these functions' source as it is here (lab/export/source.py reads
+it), so keep each one self-contained (numpy as np, scikit-learn imported inside) and its lines
+within 88 characters, the width the scripts are written at.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -10,52 +16,82 @@ import numpy as np
 from lab.catalog import allowlists as allow
 from lab.engine.datasets.base import Arrays, DataError
 
-SYNTHETIC_ARGS: dict[str, dict[str, Any]] = {
-    name: allow.DATASET_ARGS[name] for name in allow.SYNTHETIC_DATASETS
-}
-"""Each generated set's arguments and defaults, as the lesson format lists them."""
-
 
 def synthetic(name: str, args: dict[str, Any], seed: int) -> Arrays:
-    """A set by its name in SYNTHETIC_ARGS, its arguments checked; `seed` in args wins."""
-    known = SYNTHETIC_ARGS[name]
-    extra = sorted(set(args) - set(known) - {"seed"})
-    if extra:
-        takes = ", ".join(known) or "no arguments"
-        raise DataError(f"{name} takes no argument {extra[0]!r}; it takes {takes}")
-    seed = int(args.get("seed", seed))
-    a = {**known, **args}
+    """A generated set by its catalog name, its arguments checked; `seed` in args wins."""
+    refusal = allow.unknown_arg(name, args, {**allow.DATASET_ARGS[name], "seed": None})
+    if refusal:
+        raise DataError(refusal)
+    make = globals()[allow.synthetic_function(name)]
+    kwargs = allow.dataset_args(name, args)
+    if "seed" in inspect.signature(make).parameters:
+        kwargs["seed"] = int(args.get("seed", seed))
+    return Arrays(*make(**kwargs))
+
+
+def linear_tiny():
+    """The course's smallest data set: y = 2x on x = 1, 2, 3."""
+    X = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)
+    y = np.array([2.0, 4.0, 6.0])
+    return X, y
+
+
+def linear(n, w, b, noise, seed):
+    """n points of y = w * x + b plus Gaussian noise, x drawn from -3 to 3."""
     rng = np.random.RandomState(seed)
-    n = int(a.get("n", 0))
-    if name == "linear-tiny":
-        # The notes' smallest data set: y = 2x on x = 1, 2, 3.
-        X = np.array([[1.0], [2.0], [3.0]])
-        y = np.array([2.0, 4.0, 6.0])
-    elif name == "linear":
-        X = rng.uniform(-3, 3, size=(n, 1))
-        y = a["w"] * X[:, 0] + a["b"] + a["noise"] * rng.randn(n)
-    elif name == "hours-pass":
-        X = rng.uniform(0, 10, size=(n, 1))
-        y = (X[:, 0] + a["noise"] * rng.randn(n) > 5).astype(np.int64)
-    elif name == "moons":
-        from sklearn.datasets import make_moons
+    X = rng.uniform(-3, 3, size=(n, 1))
+    y = w * X[:, 0] + b + noise * rng.randn(n)
+    return X.astype(np.float32), y
 
-        X, y = make_moons(n_samples=n, noise=a["noise"], random_state=seed)
-    elif name == "circles":
-        from sklearn.datasets import make_circles
 
-        X, y = make_circles(n_samples=n, noise=a["noise"], factor=a["factor"], random_state=seed)
-    elif name == "spirals":
-        half = n // 2
-        t = np.sqrt(rng.uniform(0, 1, half)) * a["turns"] * 2 * np.pi
-        arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (a["turns"] * 2 * np.pi)
-        X = np.concatenate([arm, -arm]) + a["noise"] * 0.1 * rng.randn(2 * half, 2)
-        y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.int64)
-    elif name == "xor":
-        X = rng.uniform(-1, 1, size=(n, 2))
-        y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
-        X = X + a["noise"] * rng.randn(n, 2)
-    else:  # random-regression, note 003: 100 samples, 1000 features, 10 targets
-        X = rng.randn(n, int(a["features"]))
-        y = rng.randn(n, int(a["targets"]))
-    return Arrays(X.astype(np.float32), y)
+def hours_pass(n, noise, seed):
+    """n students: hours studied (0 to 10), passed (1) when hours plus noise > 5."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 10, size=(n, 1))
+    y = (X[:, 0] + noise * rng.randn(n) > 5).astype(np.int64)
+    return X.astype(np.float32), y
+
+
+def moons(n, noise, seed):
+    """scikit-learn's two interleaving half circles: n points in two classes."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
+    return X.astype(np.float32), y
+
+
+def circles(n, noise, factor, seed):
+    """scikit-learn's small circle (radius `factor`) inside a large one: n points."""
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
+    return X.astype(np.float32), y
+
+
+def spirals(n, noise, turns, seed):
+    """Two spirals of n // 2 points each, `turns` turns, the second the first rotated."""
+    rng = np.random.RandomState(seed)
+    half = n // 2
+    t = np.sqrt(rng.uniform(0, 1, half)) * turns * 2 * np.pi
+    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (turns * 2 * np.pi)
+    X = np.concatenate([arm, -arm]) + noise * 0.1 * rng.randn(2 * half, 2)
+    y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.int64)
+    return X.astype(np.float32), y
+
+
+def xor(n, noise, seed):
+    """n points from -1 to 1 in two dimensions, labelled by the XOR of their signs, then
+    moved by noise."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
+    X = X + noise * rng.randn(n, 2)
+    return X.astype(np.float32), y
+
+
+def random_regression(n, features, targets, seed):
+    """Random inputs and targets: n samples of `features` numbers -> `targets` numbers."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, features)
+    y = rng.randn(n, targets)
+    return X.astype(np.float32), y

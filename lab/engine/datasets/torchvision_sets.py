@@ -11,23 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.catalog.allowlists import DOWNLOADS
 from lab.engine.datasets.base import Arrays, DataError
-
-DOWNLOADS = {
-    "mnist": ("MNIST", "MNIST"),
-    "fashion-mnist": ("FashionMNIST", "Fashion-MNIST"),
-    "cifar10": ("CIFAR10", "CIFAR-10"),
-}
 
 
 def torchvision_class(name: str):
     import torchvision.datasets as tvd
 
-    return getattr(tvd, DOWNLOADS[name][0])
+    return getattr(tvd, DOWNLOADS[name].torch_name)
 
 
 def missing_message(name: str) -> str:
-    title = DOWNLOADS[name][1]
+    title = DOWNLOADS[name].title
     return (
         f"{title} is not downloaded on this machine: run `lab data fetch {name}` once while "
         f"online (or ask for LAB_DATA_DIR); meanwhile the `digits` data set teaches the same "
@@ -54,9 +49,6 @@ def _images(ds) -> tuple[np.ndarray, np.ndarray]:
     return (X.astype(np.float32) / 255.0), np.asarray(ds.targets, dtype=np.int64)
 
 
-FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "cifar-10-batches-py"}
-
-
 def fetch(name: str, cache: Path, timeout_s: float = 60.0) -> Path:
     """Download into a temporary folder, check it loads, then move it into the cache.
 
@@ -64,9 +56,9 @@ def fetch(name: str, cache: Path, timeout_s: float = 60.0) -> Path:
     half-finished fetch never lands where the loader looks.
     """
     cls = torchvision_class(name)
-    title = DOWNLOADS[name][1]
+    title = DOWNLOADS[name].title
     cache.mkdir(parents=True, exist_ok=True)
-    final = cache / FOLDERS[name]
+    final = cache / DOWNLOADS[name].folder
     try:
         cls(str(cache), train=True, download=False)
         return final  # already there and whole
@@ -80,7 +72,7 @@ def fetch(name: str, cache: Path, timeout_s: float = 60.0) -> Path:
         cls(str(tmp), train=False, download=True)
         if final.exists():
             shutil.rmtree(final)
-        os.replace(tmp / FOLDERS[name], final)
+        os.replace(tmp / DOWNLOADS[name].folder, final)
     except Exception as exc:  # network, disk, checksum: one line, never a traceback
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DataError(

@@ -53,7 +53,7 @@ def serve(stdin, out) -> int:
     try:
         train(json.loads(line), send)
     except Exception as exc:
-        from lab.engine.loop import readable
+        from lab.engine.failures import readable
 
         send({"rank": rank, "failed": readable(exc), "traceback": traceback.format_exc()})
         return 1
@@ -79,8 +79,8 @@ def train(settings: dict[str, Any], send) -> None:
     from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
     from lab.engine.datasets import load_data
-    from lab.engine.loop import evaluate
     from lab.engine.models import build_model
+    from lab.engine.parts import evaluate
 
     rank = int(os.environ["RANK"])
     local_rank = int(os.environ["LOCAL_RANK"])
@@ -143,12 +143,7 @@ def train(settings: dict[str, Any], send) -> None:
             metrics = {"train_loss": total / max(samples, 1)}
             if settings.get("validate") and rank == 0:
                 metrics["val_loss"], metrics["val_accuracy"] = evaluate(
-                    model,
-                    data.X_val.to(device),
-                    data.y_val.to(device),
-                    loss_fn,
-                    "cross_entropy",
-                    True,
+                    model, loss_fn, data.X_val.to(device), data.y_val.to(device), "classes"
                 )
             send({"run": name, "rank": rank, "epoch": epoch, "metrics": metrics})
 
@@ -158,7 +153,7 @@ def train(settings: dict[str, Any], send) -> None:
         if rank == 0:
             for split, (X, y) in data.splits().items():
                 loss_value, accuracy = evaluate(
-                    model, X.to(device), y.to(device), loss_fn, "cross_entropy", True
+                    model, loss_fn, X.to(device), y.to(device), "classes"
                 )
                 metrics[f"{split}_loss"], metrics[f"{split}_accuracy"] = loss_value, accuracy
         if run["world"] > 1:

@@ -17,7 +17,8 @@ from textual.worker import get_current_worker
 
 from lab.catalog import allowlists as allow
 from lab.catalog.catalog import ExperimentEntry
-from lab.catalog.runspec import SettingError, build_run_spec
+from lab.catalog.runspec import build_run_spec
+from lab.catalog.settings import SettingError
 from lab.runs.figures import end_of_run
 from lab.runs.session import RunSession, describe_tweaks
 from lab.text import reflow

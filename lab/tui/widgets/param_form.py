@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from lab.catalog.runspec import SettingError, describe_range, parse_setting
 from lab.catalog.schema import Experiment
+from lab.catalog.settings import SettingError, describe_range, parse_setting
 
 NUMBER_CHARS = set("0123456789.eE+-")
 
