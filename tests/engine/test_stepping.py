@@ -153,9 +153,9 @@ def _cpu_s(pid: int) -> float:
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
 @pytest.mark.parametrize("how", ["sighup", "stdin"])
 def test_a_paused_worker_process_uses_no_cpu_and_stops_on_sighup_or_its_parent_going(how):
-    from lab.engine.client import Worker
+    from lab.engine.client import RunProcess
 
-    worker = Worker.fork()  # as the app's workers on a CPU: torch already imported
+    worker = RunProcess.fork()  # as the app's workers on a CPU: torch already imported
     try:
         worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
         worker.pause()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.catalog import load_catalog
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
 from tests.fake_worker import HeldRun
@@ -88,7 +88,7 @@ async def test_pause_step_epoch_and_resume(lessons, store):
 
 @pytest.mark.slow
 async def test_a_paused_worker_stops_at_once(lessons, store):
-    app = app_with_workers(lessons, store, Worker.fork)
+    app = app_with_workers(lessons, store, RunProcess.fork)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")

@@ -36,7 +36,6 @@ from lab.tui.run_reader import (
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
-from lab.tui.warm import warm_workers
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.footer import LabFooter
@@ -183,7 +182,7 @@ class ExperimentScreen(Screen):
             hooks.append(self.shutdown)
             self._hook_registered = True
         if getattr(self.app, "prewarm", True):
-            warm_workers(self.app).warm_up()  # torch imports while the learner reads
+            self.app.run_workers.warm_up()  # torch imports while the learner reads
         self.set_interval(1.0, self._tick_status, name="status-clock")
 
     def on_unmount(self) -> None:
@@ -282,7 +281,7 @@ class ExperimentScreen(Screen):
         if self.query_one("#exp-results").display:  # the last run's figures give way
             self._show_below_loss("accuracy" if self._has_accuracy else "none")
         freeze_long_lived()
-        worker = warm_workers(self.app).take()
+        worker = self.app.run_workers.take()
         status.starting(loading=not getattr(worker, "ready", True))
         self.session = RunSession(
             run,
@@ -537,7 +536,7 @@ class ExperimentScreen(Screen):
         if self.store is None:  # else once the store has it (on_run_recorded)
             self.post_message(ProgressChanged())
         if getattr(self.app, "prewarm", True):
-            warm_workers(self.app).warm_up()
+            self.app.run_workers.warm_up()
         self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:

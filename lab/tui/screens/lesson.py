@@ -81,9 +81,7 @@ class LessonScreen(Screen):
         # once and an exercise's first check does not wait for the import
         try:
             if self.lesson.experiments:
-                from lab.tui.warm import warm_workers
-
-                warm_workers(self.app).warm_up()
+                self.app.run_workers.warm_up()
             if self.lesson.exercises:
                 self.app.exercise_checker()
         except Exception:  # noqa: BLE001 - the screens start their own if needed
