@@ -2,8 +2,8 @@
 
 `InProcessWorker` has the `lab.runs.ports.RunWorker` interface and runs the real engine
 (`run_events`) on a thread of the test process, its events crossing as the same JSON lines the
-process writes; `ReplayWorker` replays events recorded beforehand; `held_run()` starts and
-holds until it is stopped. `Workers` hands them out where the app takes its workers
+process writes; `ReplayWorker` replays events recorded beforehand; `HeldRun` starts and goes
+on until it is stopped. `Workers` hands them out where the app takes its workers
 (`make_app(run_workers=...)`) and `lab run` does (`use_runner`), so the screen under test runs
 exactly the code it runs with a real process, minus a Python importing torch. Both follow the
 protocols of `lab.runs.ports`, and tests/engine/test_worker_contract.py holds them to the real
@@ -21,7 +21,7 @@ from typing import Any
 
 from lab.engine.client import death_reason
 from lab.engine.control import Control
-from lab.engine.events import Done, EpochEnd, Event, Progress, from_json, to_json
+from lab.engine.events import Done, EpochEnd, Event, Progress, Start, from_json, to_json
 
 
 class QueueControl(Control):
@@ -142,7 +142,12 @@ class InProcessWorker:
 class ReplayWorker(InProcessWorker):
     """Replays `events` as recorded, one per read, steered as the engine is: each train point
     is an update, so a paused replay holds before the next one until a step, an epoch or
-    resume; a `stop()` ends it with `done: stopped` where it is."""
+    resume; a `stop()` ends it with `done: stopped` where it is. A recording without its Done
+    is a run that goes on: it waits, using no CPU, to be stopped."""
+
+    UPDATE_S = 0.002
+    """How long an update takes here, as training takes time: a command sent as a point
+    arrives lands a few updates later, as it does with the engine."""
 
     def __init__(self, events: list[Event]) -> None:
         super().__init__()
@@ -151,27 +156,39 @@ class ReplayWorker(InProcessWorker):
     def events(self) -> Iterator[Event]:
         for event in self.recorded:
             update = isinstance(event, Progress) and event.series == "train"
-            stopped = self.control.wait_turn() if update else self.control.should_stop()
+            # as the loop: wait for its turn before an update, and take commands between events
+            stopped = (update and self.control.wait_turn()) or self.control.should_stop()
+            if update and not stopped:
+                self.control.stop_event.wait(self.UPDATE_S)
             if self.killed:
                 yield Done("failed", death_reason(-signal.SIGKILL))
                 return
             if stopped and not isinstance(event, Done):
-                yield Done("stopped", "stopped early")
+                yield self._stopped()
                 return
             yield from_json(to_json(event))
             if isinstance(event, EpochEnd):
                 self.control.epoch_done()
             if isinstance(event, Done):
                 return
+        self.control.stop_event.wait()
+        yield Done("failed", death_reason(-signal.SIGKILL)) if self.killed else self._stopped()
+
+    def _stopped(self) -> Done:
+        return Done("stopped", "stopped early")
 
 
-def held_run() -> InProcessWorker:
-    """A run that starts and then holds, using no CPU, until it is stopped (paused from its
-    start, as a real worker told `pause` with its spec): for screen tests of what a learner
+class HeldRun(ReplayWorker):
+    """A run that has started and goes on, using no CPU, until it is stopped: the replay of
+    its start (for the spec it is sent) without an end. For screen tests of what a learner
     does during a run (a training thread would hold the GIL and slow every key they press)."""
-    worker = InProcessWorker()
-    worker.pause()
-    return worker
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def send(self, run_spec: dict) -> None:
+        super().send(run_spec)
+        self.recorded = [Start(run_spec["experiment"], "cpu", "", 0, run_spec["spec"], "")]
 
 
 class Workers:

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 from lab.catalog.exercise_schema import Exercise
 from lab.exercises.check_server import CHECKER_BUG, ENV  # it imports torch only in its process
@@ -54,8 +55,21 @@ def read_source(path: Path) -> str:
         ) from None
 
 
+class ExerciseChecker(Protocol):
+    """What checks a learner's file against an exercise: `Checker`, or a test's fake."""
+
+    def check(self, exercise: Exercise, path: Path, source: str | None = None) -> Result:
+        """Check the file at `path` (or `source`, shown as that path); never raises."""
+        ...
+
+    def close(self) -> None:
+        """End what checks (a check going on ends with it)."""
+        ...
+
+
 class Checker:
-    """One warm checking server; `check` may be called from any thread, one check at a time."""
+    """One warm checking server (an `ExerciseChecker`); `check` may be called from any thread,
+    one check at a time."""
 
     def __init__(self, python: str = "", start: bool = True) -> None:
         self._python = python

@@ -24,6 +24,7 @@ from lab.tui.commands import LabCommands
 from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
 
 if TYPE_CHECKING:
+    from lab.exercises.checker import ExerciseChecker
     from lab.runs.ports import WorkerSource
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
@@ -53,7 +54,7 @@ class LabApp(App):
         store_error: str | None = None,
         settings: dict[str, str] | None = None,
         prewarm: bool = True,
-        checker: Any = None,
+        checker: ExerciseChecker | None = None,
         run_workers: WorkerSource | None = None,
     ) -> None:
         super().__init__()
@@ -99,7 +100,7 @@ class LabApp(App):
             self.shutdown_hooks.append(self._run_workers.shutdown)
         return self._run_workers
 
-    def exercise_checker(self) -> Any:
+    def exercise_checker(self) -> ExerciseChecker:
         """The one exercise checker, started on first use (its process imports torch while
         the learner reads the task) and closed as the app exits."""
         if self.checker is None:
@@ -312,7 +313,7 @@ def make_app(
     store: Any = None,
     target: str | None = None,
     prewarm: bool = True,
-    checker: Any = None,
+    checker: ExerciseChecker | None = None,
     settings: dict[str, str] | None = None,
     run_workers: WorkerSource | None = None,
 ) -> LabApp:

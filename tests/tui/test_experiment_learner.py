@@ -16,7 +16,7 @@ from lab.tui.screens.experiment import ExperimentScreen
 from lab.tui.widgets.earlier_runs import run_result
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.param_form import ParamInput
-from tests.fake_worker import held_run
+from tests.fake_worker import HeldRun
 from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "good"
@@ -98,7 +98,7 @@ async def test_the_model_summary_has_a_header_and_per_sample_shapes(lessons, sto
 
 
 async def test_escape_during_a_run_asks_then_stops_it_and_goes_back(lessons, store):
-    app = app_with_workers(lessons, store, make=held_run)
+    app = app_with_workers(lessons, store, make=HeldRun)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")
