@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.engine.client import RunProcess, can_fork  # noqa: E402
+from lab.engine.client import Launched, RunProcess, can_fork, fork_server  # noqa: E402
 from lab.engine.events import Done, EpochEnd, Start  # noqa: E402
 
 CASES = {
@@ -170,7 +170,7 @@ def wait_until_idle(pid: int, timeout: float = 120.0) -> None:
 def next_worker(how: str) -> RunProcess:
     """A worker as the app makes one: forked by the fork server, or spawned ahead."""
     if how == "fork":
-        worker = RunProcess.fork()
+        worker = RunProcess(launched=Launched(fork_server().fork(), warm=True))
         wait_until_idle(worker.pid)
     else:
         worker = RunProcess.spawn()

@@ -139,3 +139,17 @@ def test_lab_runner_names_the_runner(monkeypatch):
     monkeypatch.setenv("LAB_RUNNER", "slurm")
     with pytest.raises(RunnerError, match="'slurm' is not a runner; use one of: local, command"):
         runner()
+
+
+def test_a_bad_runner_ends_lab_run_in_one_line_with_status_2(monkeypatch, capsys):
+    import typer
+
+    from lab.cli.run_cmds import configured_runner
+
+    monkeypatch.setenv("LAB_RUNNER", "slurm")
+    with pytest.raises(typer.Exit) as ended:
+        configured_runner("run")
+    assert ended.value.exit_code == 2
+    assert capsys.readouterr().err == (
+        "lab run: LAB_RUNNER='slurm' is not a runner; use one of: local, command\n"
+    )
