@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.engine.client import Worker, can_fork  # noqa: E402
+from lab.engine.client import Launched, RunProcess, can_fork, fork_server  # noqa: E402
 from lab.engine.events import Done, EpochEnd, Start  # noqa: E402
 
 CASES = {
@@ -136,7 +136,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def engine(spec: dict, worker: Worker, steps: int) -> tuple[float, float, float]:
+def engine(spec: dict, worker: RunProcess, steps: int) -> tuple[float, float, float]:
     """The engine in its worker, every event read; steps/s (wall, CPU) from Start to Done, and
     by the wall clock from the first epoch's end to the last's."""
     worker.send(spec)
@@ -167,13 +167,13 @@ def wait_until_idle(pid: int, timeout: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-def next_worker(how: str) -> Worker:
+def next_worker(how: str) -> RunProcess:
     """A worker as the app makes one: forked by the fork server, or spawned ahead."""
     if how == "fork":
-        worker = Worker.fork()
+        worker = RunProcess(launched=Launched(fork_server().fork(), warm=True))
         wait_until_idle(worker.pid)
     else:
-        worker = Worker.spawn()
+        worker = RunProcess.spawn()
         wait_until_idle(worker.pid)
     return worker
 

@@ -49,7 +49,6 @@ async def main(idle_s: float, train_s: float) -> None:
     from lab.store import Store
     from lab.tui.app import make_app
     from lab.tui.screens.experiment import ExperimentScreen
-    from lab.tui.warm import warm_workers
     from lab.tui.widgets.loss_plot import CurvePlot
     from lab.tui.widgets.model_view import ModelView
 
@@ -60,7 +59,7 @@ async def main(idle_s: float, train_s: float) -> None:
         await pilot.pause(0.5)
         screen = app.screen
         assert isinstance(screen, ExperimentScreen)
-        warm = warm_workers(app)
+        warm = app.run_workers
         warm.warm_up()
         # Let the spare worker import torch, so the idle phase is really idle.
         await pilot.pause(float(os.environ.get("BENCH_WARM_S", "15")))

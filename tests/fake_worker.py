@@ -1,11 +1,13 @@
 """Stand-ins for the training worker process, for tests where the process is not the point.
 
-`InProcessWorker` has the `lab.engine.client.Worker` interface and runs the real engine
+`InProcessWorker` has the `lab.runs.ports.RunWorker` interface and runs the real engine
 (`run_events`) on a thread of the test process, its events crossing as the same JSON lines the
-process writes; `ReplayWorker` replays events recorded beforehand; `HeldRun` starts and waits
-to be stopped. `Workers` hands them out
-where the app takes its workers (`app.warm_workers`: take, warm_up, shutdown), so the screen
-under test runs exactly the code it runs with a real process, minus a Python importing torch.
+process writes; `ReplayWorker` replays events recorded beforehand; `HeldRun` starts and goes
+on until it is stopped. `Workers` hands them out where the app takes its workers
+(`make_app(run_workers=...)`) and `lab run` does (`use_runner`), so the screen under test runs
+exactly the code it runs with a real process, minus a Python importing torch. Both follow the
+protocols of `lab.runs.ports`, and tests/engine/test_worker_contract.py holds them to the real
+worker's behaviour.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from lab.engine.client import death_reason
 from lab.engine.control import Control
-from lab.engine.events import Done, Event, Held, Start, from_json, to_json
+from lab.engine.events import Done, EpochEnd, Event, Held, Progress, Start, from_json, to_json
 
 
 class QueueControl(Control):
@@ -60,6 +62,7 @@ class InProcessWorker:
     command lines."""
 
     pid = None
+    ready = True  # torch is in this process already
 
     def __init__(self, gate: threading.Event | None = None) -> None:
         self.gate = gate
@@ -137,8 +140,14 @@ class InProcessWorker:
 
 
 class ReplayWorker(InProcessWorker):
-    """Replays `events` as recorded, one per read; a `stop()` ends it with `done: stopped`
-    where it is, as the engine does between steps."""
+    """Replays `events` as recorded, one per read, steered as the engine is: each train point
+    is an update, so a paused replay holds before the next one until a step, an epoch or
+    resume; a `stop()` ends it with `done: stopped` where it is. A recording without its Done
+    is a run that goes on: it waits, using no CPU, to be stopped."""
+
+    UPDATE_S = 0.002
+    """How long an update takes here, as training takes time: a command sent as a point
+    arrives lands a few updates later, as it does with the engine."""
 
     def __init__(self, events: list[Event]) -> None:
         super().__init__()
@@ -146,30 +155,45 @@ class ReplayWorker(InProcessWorker):
 
     def events(self) -> Iterator[Event]:
         for event in self.recorded:
+            update = isinstance(event, Progress) and event.series == "train"
+            # as the loop: wait for its turn before an update, and take commands between events
+            stopped = (update and self.control.wait_turn()) or self.control.should_stop()
+            if update and not stopped:
+                self.control.stop_event.wait(self.UPDATE_S)
             if self.killed:
                 yield Done("failed", death_reason(-signal.SIGKILL))
                 return
-            if self._stop.is_set() and not isinstance(event, Done):
-                yield Done("stopped", "stopped early")
+            if stopped and not isinstance(event, Done):
+                yield self._stopped()
                 return
             yield from_json(to_json(event))
+            if isinstance(event, EpochEnd):
+                self.control.epoch_done()
             if isinstance(event, Done):
                 return
+        self.control.stop_event.wait()
+        yield Done("failed", death_reason(-signal.SIGKILL)) if self.killed else self._stopped()
+
+    def _stopped(self) -> Done:
+        return Done("stopped", "stopped early")
 
 
-class HeldRun(InProcessWorker):
-    """A run that has started and goes on, using no CPU, until it is stopped: for screen
-    tests of what a learner does during a run (a training thread would hold the GIL and slow
-    every key the test presses)."""
+class HeldRun(ReplayWorker):
+    """A run that has started and goes on, using no CPU, until it is stopped: the replay of
+    its start (for the spec it is sent) without an end. For screen tests of what a learner
+    does during a run (a training thread would hold the GIL and slow every key they press)."""
 
-    def _produce(self, spec: dict) -> Iterable[Event]:
-        yield Start(spec["experiment"], "cpu", "", 0, spec["spec"], "")
-        self.control.stop_event.wait(60)
-        yield Done("stopped", "stopped at epoch 1, step 1")
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def send(self, run_spec: dict) -> None:
+        super().send(run_spec)
+        self.recorded = [Start(run_spec["experiment"], "cpu", "", 0, run_spec["spec"], "")]
 
 
 class Workers:
-    """What the app keeps in `app.warm_workers`: each `take()` makes a worker with `make`."""
+    """A source of workers for the app (`make_app(run_workers=...)`) or `lab run` (`use_runner`):
+    each `take()` makes a worker with `make`."""
 
     def __init__(self, make: Callable[[], Any] = InProcessWorker) -> None:
         self.make = make
@@ -184,5 +208,9 @@ class Workers:
         pass
 
     def shutdown(self) -> None:
-        for worker in self.taken:
-            worker.kill()
+        pass  # as a real runner's: the runs taken are their sessions' to end
+
+
+def use_runner(monkeypatch, make: Callable[[], Any]) -> None:
+    """`lab run` and the app take their workers from `make` (as if LAB_RUNNER named it)."""
+    monkeypatch.setattr("lab.runs.runners.runner", lambda ahead=True: Workers(make))

@@ -1,6 +1,6 @@
 """Provides the exercise format: a task, starter and solution code, hints, declarative checks.
 
-Checks are data that the lab's own checker interprets (`lab.exercises.worker`): a lesson pack
+Checks are data that the lab's own checker interprets (`lab.exercises.check_server`): a lesson pack
 never runs code of its own. A check either calls a function or class of the learner's file with
 inputs written as data and compares what comes back, or looks at the file's syntax tree for
 names it must use or must not use. `docs/lesson-format.md` describes every field.

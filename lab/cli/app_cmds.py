@@ -17,9 +17,11 @@ def open_app(target: str | None = None, settings: dict[str, str] | None = None) 
 
     Textual and the app are imported here, not at the top: `lab glossary` and friends stay quick.
     """
+    from lab.cli.run_cmds import configured_runner
     from lab.tui.app import make_app
 
-    lab_app = make_app(state.catalog(), target=target, settings=settings)
+    workers = configured_runner("open" if target else "")
+    lab_app = make_app(state.catalog(), target=target, settings=settings, run_workers=workers)
     try:
         lab_app.run()
     finally:

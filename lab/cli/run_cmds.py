@@ -33,14 +33,13 @@ def run(
         "run", experiment, settings, seed=seed, epochs=epochs, device=device, smoke=smoke
     )
 
-    from lab.engine.client import Worker
     from lab.runs.session import RunSession
     from lab.store import Store
 
     printer = _Printer(run_spec, as_json, entry.experiment.goal)
     session = RunSession(
         run_spec,
-        Worker.spawn(),
+        configured_runner("run", ahead=False).take(),
         open_store=Store.open,
         on_warning=lambda text: typer.echo(f"lab run: {text}", err=True),
     )
@@ -79,6 +78,17 @@ def cli_run_spec(command: str, experiment: str, settings: list[str] | None, **op
         return entry, build_run_spec(entry, setting_pairs(settings or []), **options)
     except SettingError as exc:
         typer.echo(f"lab {command}: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def configured_runner(command: str, ahead: bool = True):
+    """The runner LAB_RUNNER names; a bad one ends `lab COMMAND` in one line with status 2."""
+    from lab.runs.runners import RunnerError, runner
+
+    try:
+        return runner(ahead=ahead)
+    except RunnerError as exc:
+        typer.echo(f"{' '.join(filter(None, ('lab', command)))}: {exc}", err=True)
         raise typer.Exit(2) from None
 
 

@@ -1,14 +1,19 @@
-"""Provides `Worker`: a training process started ahead of time, fed one run spec, read as events.
+"""Provides `RunProcess`: one training run's process, fed one run spec, read as events.
 
-A worker is either spawned (`python -m lab.engine.worker`, which imports torch itself) or forked
-by the fork server (`lab.engine.forkserver`), which holds torch already: milliseconds instead of
-seconds. No torch here: the app and the CLI import this. Plain `subprocess` pipes and a unix
-socket, not multiprocessing (which fails inside a running Textual app).
+A run process is the worker (`lab.engine.worker`) in a process of its own: spawned
+(`python -m lab.engine.worker`, or any command that starts it: `spawn(argv)`), or forked by the
+app's fork server (`fork_server()`, which holds torch already: milliseconds instead of
+seconds). Whichever, its life cycle is one: made with a way to start its process, handed its
+spec (`send`, which never waits), started when its events are first read, then read until one
+`Done`. Which process a run gets is the runner's policy (`lab.runs.runners`), not this class's.
+
+The channel is the process's stdin and stdout: the spec and then command lines in, events as
+JSON lines out; its controls are signals (SIGINT: stop, SIGKILL: kill) and the `stop` line.
+No torch here: the app and the CLI import this.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import glob
@@ -16,17 +21,18 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import IO, Protocol
 
 from lab.engine.events import Done, Event, from_json
+from lab.proc.child import child_env
+from lab.proc.forkclient import ForkServer, StartCancelled
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
+WORKER = ("-m", "lab.engine.worker")
+"""The worker's command after the interpreter."""
 
 
 def death_reason(code: int) -> str:
@@ -47,90 +53,137 @@ def death_reason(code: int) -> str:
     return reason
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
+class Process(Protocol):
+    """What a run process is driven through: a `subprocess.Popen` or a `ForkedProcess`."""
+
+    pid: int
+    stdin: IO[str] | None
+    stdout: IO[str] | None
+    stderr: IO[str] | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
 
 
-class StartCancelled(Exception):
-    """The run was stopped before its process existed."""
+class Launched:
+    """A worker process that exists and waits for its run; its stderr's tail is kept.
+
+    `ready()` says whether torch is imported there: a forked process is `warm` from the start;
+    a locally spawned one writes a byte on `ready_fd` once torch is in; one started by another
+    command (on another machine, say) says nothing, and is ready once it has said anything
+    (`RunProcess.ready`)."""
+
+    def __init__(self, process: Process, ready_fd: int | None = None, warm: bool = False) -> None:
+        self.process = process
+        self.stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self._ready_fd = ready_fd
+        self._ready = warm
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr.append(line)
+
+    def ready(self) -> bool:
+        if not self._ready and self._ready_fd is not None:
+            readable, _, _ = select.select([self._ready_fd], [], [], 0)
+            self._ready = bool(readable)
+        return self._ready or self.process.poll() is not None
+
+    def tail(self) -> str | None:
+        """The last lines the process wrote on stderr, once it has ended."""
+        self._drain.join(timeout=1)
+        return "".join(self.stderr) or None
 
 
-class Worker:
-    """One worker process, one run. Start the next one ahead of time.
+Start = Callable[[dict, Callable[[], bool]], Launched]
+"""How a run gets its process: `start(run_spec, cancelled)`; may wait (a fork server still
+importing torch) until `cancelled()` turns true (then StartCancelled)."""
 
-    `Worker.later(start)` is a worker whose process is made when its spec is sent (on the
-    caller's reading thread, never the event loop): the app hands one out at once, even while
-    the fork server is still importing torch, and forks (or spawns, for a GPU) once the spec says
-    where the run goes.
+
+def spawn(argv: list[str] | None = None, ready_pipe: bool = True) -> Launched:
+    """Start the worker (`python -m lab.engine.worker`, or `argv`, a command that starts it);
+    with `ready_pipe`, it tells on an inherited pipe when torch is in (a local process only)."""
+    env = child_env()
+    pass_fds: tuple[int, ...] = ()
+    ready_r = ready_w = None
+    if ready_pipe:
+        ready_r, ready_w = os.pipe()
+        env["LAB_READY_FD"] = str(ready_w)  # the worker writes a byte here once torch is in
+        pass_fds = (ready_w,)
+    try:
+        process = subprocess.Popen(
+            argv or [sys.executable, *WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+            pass_fds=pass_fds,
+        )
+    except BaseException:
+        if ready_r is not None:
+            os.close(ready_r)
+        raise
+    finally:
+        if ready_w is not None:
+            os.close(ready_w)
+    return Launched(process, ready_r)
+
+
+class RunProcess:
+    """One run in one worker process; implements `lab.runs.ports.RunWorker`.
+
+    Made with its process (`launched`: spawned ahead), or with `start`, which makes the
+    process when the events are first read (on the caller's reading thread, never the event
+    loop), once the spec says where the run goes; `ready()` says, until then, whether it would
+    start at once. The spec and any step-by-step commands given before are written when the
+    events are first read. A stop or kill before the process exists ends the run without one.
     """
 
-    def __init__(self, process: Any = None) -> None:
-        self.process = process
-        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
-        self._drain: threading.Thread | None = None
-        self._finished = False
-        self._ready_fd: int | None = None
-        self._ready_seen = process is not None
-        self._start: Callable[[dict, Callable[[], bool]], Worker] | None = None
-        self._probe: Callable[[], bool] = lambda: True
+    def __init__(
+        self,
+        start: Start | None = None,
+        ready: Callable[[], bool] = lambda: True,
+        launched: Launched | None = None,
+    ) -> None:
+        assert (start is None) != (launched is None), "a process, or how to make one"
+        self._start = start
+        self._probe = ready
+        self._launched = launched
         self._early: str | None = None  # "stop" or "kill" asked before the process existed
-        self._spec: dict | None = None  # sent to a worker made `later`, before it was made
+        self._spec: dict | None = None
+        self._held: list[str] = []  # commands given before the spec was written
         self._sent = False  # the spec is on the process's stdin: commands may follow it
-        self._queued: list[str] = []  # commands given before the spec was written: go with it
         self._stop_asked = False
         self._heard = False  # an event came from the process
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
-        if process is not None:
-            self._drain_stderr()
 
     @classmethod
-    def spawn(cls, python: str = sys.executable) -> Worker:
-        """Start `python -m lab.engine.worker`; it imports torch and waits for a spec."""
-        ready_r, ready_w = os.pipe()
-        env = _env()
-        env["LAB_READY_FD"] = str(ready_w)  # the worker writes a byte here once torch is in
-        try:
-            process = subprocess.Popen(
-                [python, "-m", "lab.engine.worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                text=True,
-                encoding="utf-8",
-                bufsize=1,
-                pass_fds=(ready_w,),
-            )
-        except BaseException:
-            os.close(ready_r)
-            raise
-        finally:
-            os.close(ready_w)
-        worker = cls(process)
-        worker._ready_fd, worker._ready_seen = ready_r, False
-        return worker
+    def spawn(cls, argv: list[str] | None = None, ready_pipe: bool = True) -> RunProcess:
+        """A run in a worker spawned now (see `spawn`): it imports torch while its spec waits."""
+        return cls(launched=spawn(argv, ready_pipe))
 
     @classmethod
-    def fork(
-        cls, server: ForkServer | None = None, cancelled: Callable[[], bool] = lambda: False
-    ) -> Worker:
-        """A worker forked by the fork server (this process's own when none is given); waits
-        while the server is still importing torch, unless `cancelled()` turns true."""
-        return cls((server or fork_server()).fork(cancelled))
+    def fork(cls, server: ForkServer | None = None) -> RunProcess:
+        """A run in a process forked from the fork server (this process's own by default)
+        when its events are first read."""
 
-    @classmethod
-    def later(
-        cls, start: Callable[[dict, Callable[[], bool]], Worker], ready: Callable[[], bool]
-    ) -> Worker:
-        """A worker made by `start(run_spec, cancelled)` when the spec is sent; `ready()` says
-        whether it would start at once (torch is imported)."""
-        worker = cls()
-        worker._start, worker._probe = start, ready
-        return worker
+        def start(_spec: dict, cancelled: Callable[[], bool]) -> Launched:
+            return Launched((server or fork_server()).fork(cancelled), warm=True)
+
+        return cls(start, lambda: (server or fork_server()).ready)
+
+    @property
+    def process(self) -> Process | None:
+        """The process, once made."""
+        return self._launched.process if self._launched is not None else None
 
     @property
     def pid(self) -> int | None:
@@ -138,63 +191,26 @@ class Worker:
 
     @property
     def ready(self) -> bool:
-        """True when the process has torch imported (a run sent now starts at once)."""
-        if self.process is None:
+        """True when torch is imported there (a run sent now starts at once), or the process
+        has said something, or ended."""
+        launched = self._launched
+        if launched is None:
             return self._probe()
-        if not self._ready_seen and self._ready_fd is not None:
-            readable, _, _ = select.select([self._ready_fd], [], [], 0)
-            self._ready_seen = bool(readable)
-        return self._ready_seen or self.process.poll() is not None
+        return self._heard or launched.ready()
 
     def send(self, run_spec: dict) -> None:
-        """Hand the worker its run; stdin stays open (closing it means: the parent is gone).
-
-        A worker made `later` keeps the spec, and is made when its events are first read: the
-        caller may hold a lock around `send` that `stop()` needs, so `send` must not wait."""
-        if self.process is None:
-            self._spec = run_spec
-            return
-        self._write(run_spec)
-
-    def _write(self, run_spec: dict) -> None:
-        # The spec and the commands given before it in one write: the worker reads them
-        # together, so a pause pressed while it loaded holds the run before its first update.
-        assert self.process.stdin is not None
-        with self._lock:
-            lines = [json.dumps(run_spec), *self._queued]
-            self._queued = []
-            self.process.stdin.write("\n".join(lines) + "\n")
-            self.process.stdin.flush()
-            self._sent = True
-
-    def _launch(self, run_spec: dict) -> bool:
-        assert self._start is not None
-        if self._early is not None:
-            return False
-        try:
-            made = self._start(run_spec, lambda: self._early is not None)
-        except StartCancelled:
-            return False
-        with self._lock:
-            self.process, self._ready_fd = made.process, made._ready_fd
-            self._stderr, self._drain = made._stderr, made._drain
-            early = self._early
-        if early is not None:  # stop or kill came while the process was being made
-            self._signal(signal.SIGKILL if early == "kill" else signal.SIGINT)
-            self.close()
-            return False
-        return True
+        """Hand the run its spec, written when the events are first read: the caller may hold
+        a lock around `send` that `stop()` needs, so `send` never waits."""
+        self._spec = run_spec
 
     def events(self) -> Iterator[Event]:
         """The run's events, ending with exactly one Done, even if the process dies."""
-        if self.process is None:
-            if self._spec is None or not self._launch(self._spec):
-                self._finished = True
-                yield Done("stopped", "stopped before the run began")
-                return
-            self._write(self._spec)
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
+        if self._spec is None or not self._launch(self._spec):
+            yield Done("stopped", "stopped before the run began")
+            return
+        process = self.process
+        assert process is not None and process.stdout is not None
+        for line in process.stdout:
             line = line.strip()
             if not line:
                 continue
@@ -205,44 +221,53 @@ class Worker:
             self._heard = True
             if isinstance(event, Done):
                 # Closed (and reaped) before the Done is handed on: a reader may stop at it.
-                self._finished = True
                 self.close()
                 yield event
                 return
             yield event
         yield self._death()
 
-    async def aevents(self) -> AsyncIterator[Event]:
-        """The same events for an asyncio app: lines are read in a thread, never blocking."""
-        iterator = self.events()
-        while True:
-            event = await asyncio.to_thread(next, iterator, None)
-            if event is None:
-                return
-            yield event
-            if isinstance(event, Done):
-                return
+    def _launch(self, run_spec: dict) -> bool:
+        """Make the process (unless it exists) and write the spec and the commands held."""
+        if self._launched is None:
+            assert self._start is not None
+            if self._early is not None:
+                return False
+            try:
+                launched = self._start(run_spec, lambda: self._early is not None)
+            except StartCancelled:
+                return False
+            with self._lock:
+                self._launched, early = launched, self._early
+            if early is not None:  # stop or kill came while the process was being made
+                self._signal(signal.SIGKILL if early == "kill" else signal.SIGINT)
+                self.close()
+                return False
+        with self._lock:
+            if not self._sent:
+                # One write: the worker reads a pause given while it was made with its spec,
+                # and holds the run before its first update.
+                self._write("\n".join([json.dumps(run_spec), *self._held]))
+                self._sent, self._held = True, []
+        return True
+
+    def _write(self, line: str) -> None:
+        stdin = self.process.stdin if self.process is not None else None
+        if stdin is None or stdin.closed:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            stdin.write(line + "\n")
+            stdin.flush()
 
     def _death(self) -> Done:
-        code = self.process.wait()
-        if self._drain is not None:
-            self._drain.join(timeout=1)
-        tail = "".join(self._stderr) or None
-        self._finished = True
+        assert self._launched is not None
+        code = self._launched.process.wait()
+        tail = self._launched.tail()
         if self._stop_asked and code != -signal.SIGKILL:
             # The stop signal came before the worker could take it (it was still starting):
             # it ended as asked, without saying so.
             return Done("stopped", "stopped" if self._heard else "stopped before the run began")
         return Done("failed", death_reason(code), {}, tail)
-
-    def _drain_stderr(self) -> None:
-        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
-        self._drain.start()
-
-    def _read_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self._stderr.append(line)
 
     def stop(self) -> None:
         """Ask the run to stop: the worker answers `done: stopped` within a second. Asked twice:
@@ -251,8 +276,7 @@ class Worker:
         if self._before_process("stop"):
             return
         self._stop_asked = True
-        if self._sent:
-            self._command("stop")
+        self._command("stop")
         self._signal(signal.SIGINT)
 
     def pause(self) -> None:
@@ -272,17 +296,12 @@ class Worker:
         self._command("resume")
 
     def _command(self, word: str) -> None:
-        # A line on stdin after the spec; before it is written, kept to go with it.
+        # A line on stdin after the spec; kept until then.
         with self._lock:
-            if not self._sent:
-                self._queued.append(word)
-                return
-            stdin = self.process.stdin if self.process is not None else None
-            if stdin is None or stdin.closed:
-                return
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(word + "\n")
-                stdin.flush()
+            if self._sent:
+                self._write(word)
+            elif word != "stop":
+                self._held.append(word)
 
     def kill(self) -> None:
         """End the process now (no Done will come from it)."""
@@ -293,7 +312,7 @@ class Worker:
 
     def _before_process(self, what: str) -> bool:
         with self._lock:
-            if self.process is None:
+            if self._launched is None:
                 self._early = self._early or what
                 return True
         return False
@@ -301,12 +320,13 @@ class Worker:
     def close(self) -> None:
         """Close our end of stdin: an idle worker exits, a running one stops; its exit is
         collected on a thread, so that no finished worker stays a zombie while the app runs."""
-        if self.process is None:
-            self._before_process("stop")
+        if self._before_process("stop"):
             return
+        process = self.process
+        assert process is not None
         with contextlib.suppress(OSError):
-            if self.process.stdin and not self.process.stdin.closed:
-                self.process.stdin.close()
+            if process.stdin and not process.stdin.closed:
+                process.stdin.close()
         with self._lock:
             if self._reaper is not None:
                 return
@@ -314,6 +334,7 @@ class Worker:
         self._reaper.start()
 
     def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code, once the process has ended (None: not yet, or never made)."""
         if self.process is None:
             return None
         try:
@@ -322,189 +343,42 @@ class Worker:
             return None
 
     def _signal(self, sig: int) -> None:
-        if self.process is not None and self.process.poll() is None:
+        process = self.process
+        if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(sig)
+                process.send_signal(sig)
 
-    def __enter__(self) -> Worker:
+    def __enter__(self) -> RunProcess:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
         if self.wait(2) is None:
             self.kill()
             self.wait(2)
 
 
-# --- the fork server's side in this process ---------------------------------------------------
-
-
-class ForkServerError(RuntimeError):
-    """The fork server cannot fork (it failed to start, ended, or refused); spawn instead."""
-
-
-class ForkedProcess:
-    """A worker forked by the fork server, driven like a `subprocess.Popen`.
-
-    It is the server's child, not ours: its exit code arrives on the status pipe once the
-    server has reaped it."""
-
-    def __init__(self, pid: int, stdin: int, stdout: int, stderr: int, status: int) -> None:
-        self.pid = pid
-        self.stdin = open(stdin, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
-        self.stdout = open(stdout, encoding="utf-8")  # noqa: SIM115
-        self.stderr = open(stderr, encoding="utf-8", errors="replace")  # noqa: SIM115
-        self._status = status
-        self._lock = threading.Lock()
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        return self._wait(0)
-
-    def wait(self, timeout: float | None = None) -> int:
-        code = self._wait(timeout)
-        if code is None:
-            raise subprocess.TimeoutExpired(f"forked worker {self.pid}", timeout or 0)
-        return code
-
-    def _wait(self, timeout: float | None) -> int | None:
-        if self.returncode is not None:
-            return self.returncode
-        readable, _, _ = select.select([self._status], [], [], timeout)
-        if not readable:
-            return None
-        with self._lock:
-            if self.returncode is None:
-                text = os.read(self._status, 64).decode().strip()
-                # Nothing written: the server itself was killed; the kernel then sent the
-                # child SIGHUP (PR_SET_PDEATHSIG), which is all we know of its end.
-                self.returncode = int(text) if text else -signal.SIGHUP
-        return self.returncode
-
-    def send_signal(self, sig: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, sig)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            os.close(self._status)
-
-
-class ForkServer:
-    """A running `python -m lab.engine.forkserver`; `fork()` hands out workers once it is ready.
-
-    It ends when this process closes its socket (`close()`, or this process ending in any way)."""
-
-    def __init__(self, python: str = sys.executable) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.process = subprocess.Popen(
-                [python, "-m", "lab.engine.forkserver", str(theirs.fileno())],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),),
-                env=_env(),
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-            )
-        finally:
-            theirs.close()
-        self._socket = ours
-        self._lock = threading.Lock()
-        self._answered = threading.Event()
-        self.failure: str | None = None
-        self.facts: dict[str, Any] = {}  # the server's own account once ready (forkserver.facts)
-        self.stderr: collections.deque[str] = collections.deque(maxlen=40)
-        threading.Thread(target=self._await_ready, name="lab-fork-server", daemon=True).start()
-
-    @property
-    def ready(self) -> bool:
-        """True once torch is imported there and a fork is a matter of milliseconds."""
-        return self._answered.is_set() and self.failure is None
-
-    def _await_ready(self) -> None:
-        reply = self._receive()
-        if reply.startswith("ready "):
-            self.facts = json.loads(reply.removeprefix("ready "))
-        else:
-            self.failure = reply or "the fork server ended while starting"
-        self._answered.set()
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr.append(line)
-        self.process.wait()  # it ended (its stderr closed): no zombie while the app goes on
-
-    def _receive(self) -> str:
-        try:
-            return self._socket.recv(4096).decode(errors="replace").strip()
-        except OSError:
-            return ""
-
-    def fork(self, cancelled: Callable[[], bool] = lambda: False) -> ForkedProcess:
-        """A new worker process on fresh pipes, with this process's environment and folder."""
-        while not self._answered.wait(0.05):
-            if cancelled():
-                raise StartCancelled
-        if self.failure is not None:
-            raise ForkServerError(self.failure)
-        request = json.dumps({"env": _env(), "cwd": os.getcwd()}).encode()
-        pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, status
-        theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
-        ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
-        try:
-            with self._lock:
-                socket.send_fds(self._socket, [request], theirs)
-                reply = self._receive()
-        except OSError as exc:
-            reply = f"the fork server is gone ({exc})"
-        finally:
-            for fd in theirs:
-                os.close(fd)
-        if not reply.startswith("pid "):
-            for fd in ours:
-                os.close(fd)
-            self.failure = reply or "the fork server ended"
-            raise ForkServerError(self.failure)
-        return ForkedProcess(int(reply.split()[1]), *ours)
-
-    def close(self) -> None:
-        """End the server; running children get SIGHUP and stop."""
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        self._socket.close()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
+# --- the app's fork server for CPU runs -------------------------------------------------------
 
 _server: ForkServer | None = None
 _server_lock = threading.Lock()
 
 
 def can_fork() -> bool:
-    """Whether CPU runs here can come from the fork server: Linux (prctl), no GPU to keep out
-    of the parent, and not switched off with LAB_FORK_SERVER=0."""
+    """Whether CPU runs here can come from the fork server: Linux (a forked child dies with the
+    server), no GPU to keep out of the parent, and not switched off with LAB_FORK_SERVER=0."""
     if not sys.platform.startswith("linux") or os.environ.get("LAB_FORK_SERVER") == "0":
         return False
     return not glob.glob("/dev/nvidia[0-9]*")
 
 
 def fork_server() -> ForkServer:
-    """This process's fork server, started on first use (again if it ended); it ends with us."""
+    """This process's fork server for runs, started on first use (again if it ended); it ends
+    with us. It holds torch, rehearsed on a tiny run (`lab.engine.worker.prepare`)."""
     global _server
     with _server_lock:
-        if _server is None or _server.process.poll() is not None or _server.failure:
-            _server = ForkServer()
+        if _server is None or not _server.alive:
+            _server = ForkServer("lab.engine.worker:prepare", "lab.engine.worker:main")
         return _server
 
 

@@ -1,5 +1,8 @@
 """Provides `python -m lab.engine.worker`: one run spec (JSON) on stdin, events as JSON lines out.
 
+`main()` is the worker, spawned or forked from the run fork server (`lab.proc.forkserver`
+with `prepare()`, `main()`).
+
 Started ahead of time: it imports torch at once, then waits for its spec. It stops with
 `done: stopped` on SIGINT, SIGTERM or SIGHUP, and when its stdin closes (the parent is gone),
 so a dropped SSH session never leaves a run training on a shared GPU. After the spec, stdin
@@ -148,6 +151,49 @@ def _say_ready() -> None:
         with contextlib.suppress(OSError):
             os.write(int(fd), b"1")
             os.close(int(fd))
+
+
+def prepare() -> dict:
+    """The run fork server's preparation (`lab.proc.forkserver`): what every run needs,
+    imported and exercised once there, before any fork. Returns what a fork inherits."""
+    os.environ["LAB_THREADS"] = "1"  # there, whatever the app says: a child sets its own
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"  # asking about GPUs never starts CUDA
+    import torch
+
+    from lab.engine.loop import warm_up
+
+    warm_up()  # one intra-op thread: torch starts no pool, so nothing is lost at fork
+    preload()  # every child has them at no cost
+    _rehearse()
+    return {
+        "intra_op_threads": torch.get_num_threads(),
+        "cuda_initialized": torch.cuda.is_initialized(),
+    }
+
+
+def _rehearse() -> None:
+    """One tiny run, so that what torch, torchinfo and scikit-learn set up on first use (the
+    meta device's tables, the summary's hooks, the generators) is done once, in the fork
+    server, and not in every child before its first point."""
+    from lab.catalog.runspec import RunSpec
+    from lab.catalog.schema import TrainSpec
+    from lab.engine.events import Done
+    from lab.engine.loop import run_events
+
+    spec = TrainSpec.model_validate(
+        {
+            "dataset": {"name": "moons", "args": {"n": 64}, "split": {"val": 0.25, "test": 0}},
+            "model": {"layers": [{"Linear": [2, 8]}, "ReLU", {"Linear": [8, 2]}]},
+            "loss": "cross_entropy",
+            "optimizer": {"name": "adam", "lr": 0.01},
+            "epochs": 1,
+            "device": "cpu",
+        }
+    )
+    run = RunSpec(experiment="rehearsal", kind="train", spec=spec)
+    for event in run_events(run, lambda: False):
+        if isinstance(event, Done) and event.status != "completed":
+            raise RuntimeError(f"the rehearsal run {event.status}: {event.reason}")
 
 
 def main() -> int:

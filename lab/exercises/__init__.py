@@ -1,6 +1,6 @@
 """Provides code exercises: the learner's file, checking it in a worker process, a session.
 
-Nothing here imports torch or textual; the checking worker (`lab.exercises.worker`, a separate
+Nothing here imports torch or textual; the check server (`lab.exercises.check_server`, a separate
 process) imports torch and runs the learner's code. Public API, for the CLI and the TUI:
 
 - `catalog.exercises(lesson=None) -> list[ExerciseEntry]`, `catalog.exercise(id)`:

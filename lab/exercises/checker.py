@@ -1,29 +1,33 @@
-"""Provides `Checker`: the learner's file checked in a warm worker process, never in this one.
+"""Provides `Checker`: the learner's file checked in a child of a warm process, never in this one.
 
-No torch here. `Checker()` starts `python -m lab.exercises.worker` at once; it imports torch
-while the learner reads the task, then forks a child per check, so a check after a save takes
-a fraction of a second. Also `read_source`, which turns an unreadable file into one message.
+No torch here. `Checker()` starts a fork server (`lab.proc.forkserver`, prepared by
+`lab.exercises.check_server`) at once; it imports torch while the learner reads the task, then
+forks a child per check, so a check after a save takes a fraction of a second. The checker
+gives the child its request, keeps what it prints (capped), and ends it and everything it
+started at the time limit. Also `read_source`, which turns an unreadable file into one message.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import json
 import os
+import selectors
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 from lab.catalog.exercise_schema import Exercise
+from lab.exercises.check_server import CHECKER_BUG, ENV  # it imports torch only in its process
 from lab.exercises.result import CheckOutcome, Result
-from lab.exercises.worker import CHECKER_BUG  # the module imports torch only when it runs
+from lab.proc.child import kill_group
+from lab.proc.forkclient import ForkedProcess, ForkServer, ForkServerError, StartCancelled
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `lab` package
 MAX_SOURCE_BYTES = 1_000_000
+OUTPUT_CAP = 8_000
+"""Bytes of the learner's printed output kept; the rest is counted, not kept."""
 OUTPUT_LINES = 20
 """Lines of the learner's printed output shown: the verdict after them stays on the screen."""
 
@@ -53,47 +57,42 @@ def read_source(path: Path) -> str:
         ) from None
 
 
-class CheckerDied(Exception):
-    pass
+class ExerciseChecker(Protocol):
+    """What checks a learner's file against an exercise: `Checker`, or a test's fake."""
+
+    def check(self, exercise: Exercise, path: Path, source: str | None = None) -> Result:
+        """Check the file at `path` (or `source`, shown as that path); never raises."""
+        ...
+
+    def close(self) -> None:
+        """End what checks (a check going on ends with it)."""
+        ...
 
 
 class Checker:
-    """One warm checking process; `check` may be called from any thread, one check at a time."""
+    """One warm checking server (an `ExerciseChecker`); `check` may be called from any thread,
+    one check at a time."""
 
-    def __init__(self, python: str = sys.executable, start: bool = True):
+    def __init__(self, python: str = "", start: bool = True) -> None:
         self._python = python
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
-        self._stderr: collections.deque[str] = collections.deque(maxlen=30)
+        self._server: ForkServer | None = None
         self._closed = False
         if start:
-            self._spawn()
+            self._server = self._start()
 
-    def _spawn(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
-        self._process = subprocess.Popen(
-            [self._python, "-m", "lab.exercises.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-            start_new_session=True,  # ctrl+c in the terminal is for `lab`, not for the checker
+    def _start(self) -> ForkServer:
+        return ForkServer(
+            "lab.exercises.check_server:prepare",
+            "lab.exercises.check_server:main",
+            env=ENV,
+            python=self._python,
         )
-        self._stderr.clear()
-        threading.Thread(target=self._drain, args=(self._process,), daemon=True).start()
-
-    def _drain(self, process: subprocess.Popen) -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            self._stderr.append(line)
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+        """The server's process id (None once closed)."""
+        return self._server.process.pid if self._server else None
 
     def check(self, exercise: Exercise, path: Path, source: str | None = None) -> Result:
         """Check the file at `path` (or `source`, shown as that path) against the exercise."""
@@ -107,82 +106,116 @@ class Checker:
             "exercise": exercise.model_dump(mode="json", by_alias=True, exclude_unset=True),
             "path": str(path),
             "source": source,
-            "time_limit": exercise.time_limit,
         }
         with self._lock:
-            for attempt in (1, 2):
-                if self._closed:  # closed meanwhile (the app is quitting): start nothing
-                    return Result(error="checking was stopped", seconds=time.monotonic() - started)
-                if self._process is None or self._process.poll() is not None:
-                    self._spawn()
-                try:
-                    messages = self._ask(request)
-                    break
-                except CheckerDied:
-                    if attempt == 2:
-                        tail = "".join(self._stderr).strip().splitlines()[-3:]
-                        detail = f": {' / '.join(tail)}" if tail else ""
-                        return Result(
-                            error=f"the checking process could not run{detail}",
-                            seconds=time.monotonic() - started,
-                        )
-                    self._kill()
-        result = assemble(messages)
+            try:
+                child = self._fork()
+            except StartCancelled:
+                child = None
+            except ForkServerError as exc:
+                return Result(
+                    error=f"the checking process could not run: {exc}",
+                    seconds=time.monotonic() - started,
+                )
+            messages = collect(child, request, exercise.time_limit) if child else []
+        # closed meanwhile (the app is quitting): its check was ended
+        result = Result(error="checking was stopped") if self._closed else assemble(messages)
         result.seconds = time.monotonic() - started
         return result
 
-    def _ask(self, request: dict) -> list[dict]:
-        process = self._process
-        assert process is not None and process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(json.dumps(request) + "\n")
-            process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            raise CheckerDied from None
-        messages = []
-        for line in process.stdout:
+    def _fork(self) -> ForkedProcess | None:
+        """A child of the server (a new server if the last one ended); None once closed."""
+        for attempt in (1, 2):
+            server = self._server
+            if self._closed:
+                return None
+            if server is None or not server.alive:
+                server = self._server = self._start()
             try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if message.get("ready"):
-                continue
-            messages.append(message)
-            if message.get("end"):
-                return messages
-        raise CheckerDied
+                return server.fork(lambda: self._closed, group=True)
+            except ForkServerError:
+                if self._closed:
+                    return None
+                if attempt == 2:
+                    tail = "".join(server.stderr).strip().splitlines()[-3:]
+                    raise ForkServerError(" / ".join(tail) or str(server.failure)) from None
+                server.close()
+        return None
 
     def close(self) -> None:
-        """End the checking process (closing its stdin ends it; a kill if it lingers)."""
+        """End the checking server; a check going on ends with it."""
         self._closed = True
-        process, self._process = self._process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            if process.stdin:
-                process.stdin.close()
-        try:
-            process.wait(2)
-        except subprocess.TimeoutExpired:
-            _kill(process)
-
-    def _kill(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            _kill(process)
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
 
     def __enter__(self) -> Checker:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _kill(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, OSError):
-        process.send_signal(signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(2)
+def collect(child: ForkedProcess, request: dict, time_limit: float) -> list[dict]:
+    """Give `child` its request and read its messages until it ends or `time_limit` seconds
+    pass; then end it and its process group. The last message is the `end`: how it ended and
+    what it printed."""
+    with contextlib.suppress(OSError, ValueError):
+        assert child.stdin is not None
+        child.stdin.write(json.dumps(request) + "\n")
+        child.stdin.close()
+    assert child.stdout is not None and child.stderr is not None
+    deadline = time.monotonic() + time_limit
+    messages: list[dict] = []
+    output = bytearray()
+    seen = 0
+    pending = b""
+    finished = timed_out = False
+    selector = selectors.DefaultSelector()
+    selector.register(child.stdout.fileno(), selectors.EVENT_READ, "result")
+    selector.register(child.stderr.fileno(), selectors.EVENT_READ, "output")
+    open_fds = 2
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        for key, _ in selector.select(timeout=left):
+            data = os.read(key.fd, 65536)
+            if not data:
+                selector.unregister(key.fd)
+                open_fds -= 1
+            elif key.data == "output":
+                seen += len(data)
+                output += data[: max(0, OUTPUT_CAP - len(output))]
+            else:
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    with contextlib.suppress(ValueError):
+                        message = json.loads(line)
+                        if message.get("finished"):
+                            finished = True
+                        else:
+                            messages.append(message)
+    selector.close()
+    kill_group(child.pid)  # the child, and whatever the learner's code started
+    code = child.wait()
+    kill_group(child.pid)
+    child.stdout.close()
+    child.stderr.close()
+    messages.append(
+        {
+            "end": True,
+            "finished": finished,
+            "timed_out": timed_out,
+            "time_limit": time_limit,
+            "exit": code,
+            "output": output.decode("utf-8", errors="replace"),
+            "output_bytes": seen,
+        }
+    )
+    return messages
 
 
 def assemble(messages: list[dict]) -> Result:

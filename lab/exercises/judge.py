@@ -1,6 +1,6 @@
 """Provides the checking itself: runs a learner's file against an exercise's checks (imports torch).
 
-Runs only inside a forked child of the checking worker (`lab.exercises.worker`), never in the
+Runs only inside a forked child of the check server (`lab.exercises.check_server`), never in the
 app or the CLI. Each check's outcome is written as one JSON line as soon as it is known, so a
 check that hangs or crashes the process leaves the earlier outcomes behind.
 """

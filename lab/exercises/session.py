@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.exercises import files
-from lab.exercises.checker import Checker, read_source
+from lab.exercises.checker import Checker, ExerciseChecker, read_source
 from lab.exercises.result import Result
 
 NOT_STARTED, FAILING, DONE = "not started", "failing", "done"
@@ -32,7 +32,7 @@ class ExerciseSession:
     `lab watch` keep one warm for every exercise), else started here and ended by `close()`.
     """
 
-    def __init__(self, entry, store=None, checker: Checker | None = None):
+    def __init__(self, entry, store=None, checker: ExerciseChecker | None = None):
         self.entry = entry
         self.exercise = entry.exercise
         self.store = store
@@ -75,7 +75,7 @@ class ExerciseSession:
         return self._passed_once and self.last_result is not None and not self.last_result.passed
 
     @property
-    def checker(self) -> Checker:
+    def checker(self) -> ExerciseChecker:
         if self._checker is None:
             self._checker = Checker()
         return self._checker

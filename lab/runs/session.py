@@ -20,6 +20,7 @@ from typing import Any
 
 from lab.catalog.runspec import RunSpec
 from lab.engine.events import Done, EpochEnd, Event, Progress, Start
+from lab.runs.ports import RunWorker
 from lab.runs.recorder import RunRecorder
 
 CLOSE_WAIT_S = 20.0
@@ -76,8 +77,8 @@ class RunSession:
     """One run: the worker, its events, its record. Iterate `events()` on one thread; `stop()`,
     `close()` and the stepping calls may come from any other.
 
-    `worker` has the `lab.engine.client.Worker` interface (`send`, `events`, `stop`, `kill`,
-    `close`, `wait`, and for stepping `pause`, `step`, `step_epoch`, `resume`); the session
+    `worker` is a `lab.runs.ports.RunWorker` (`send`, `events`, `stop`, `kill`, `close`,
+    `wait`, and for stepping `pause`, `step`, `step_epoch`, `resume`); the session
     sends it `run` when `events()` is first iterated, on the thread that reads. `store` is a
     Store to record in (borrowed), or `open_store` a callable that opens one on the writing
     thread (owned: closed at the end); with neither, nothing is kept.
@@ -86,7 +87,7 @@ class RunSession:
     def __init__(
         self,
         run: RunSpec,
-        worker: Any,
+        worker: RunWorker,
         *,
         store: Any = None,
         open_store: Callable[[], Any] | None = None,

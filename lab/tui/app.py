@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -22,6 +22,10 @@ from textual.widgets import TextArea
 from lab.catalog import Catalog
 from lab.tui.commands import LabCommands
 from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
+
+if TYPE_CHECKING:
+    from lab.exercises.checker import ExerciseChecker
+    from lab.runs.ports import WorkerSource
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
 
@@ -50,7 +54,8 @@ class LabApp(App):
         store_error: str | None = None,
         settings: dict[str, str] | None = None,
         prewarm: bool = True,
-        checker: Any = None,
+        checker: ExerciseChecker | None = None,
+        run_workers: WorkerSource | None = None,
     ) -> None:
         super().__init__()
         self.prewarm = prewarm
@@ -65,6 +70,9 @@ class LabApp(App):
         """Called once each as the app exits (see the module docstring)."""
         self.checker = checker
         """Runs learners' exercise files in its own process; started by the first exercise."""
+        self._run_workers = run_workers
+        if run_workers is not None:
+            self.shutdown_hooks.append(run_workers.shutdown)
         self._run_flag = False
         self._hooks_ran = False
 
@@ -81,7 +89,18 @@ class LabApp(App):
     def run_in_progress(self, value: bool) -> None:
         self._run_flag = bool(value)
 
-    def exercise_checker(self) -> Any:
+    @property
+    def run_workers(self) -> WorkerSource:
+        """Where run workers come from (`lab.runs.runners.runner()` unless one was given), made
+        on first use and shut down as the app exits."""
+        if self._run_workers is None:
+            from lab.runs.runners import runner
+
+            self._run_workers = runner()
+            self.shutdown_hooks.append(self._run_workers.shutdown)
+        return self._run_workers
+
+    def exercise_checker(self) -> ExerciseChecker:
         """The one exercise checker, started on first use (its process imports torch while
         the learner reads the task) and closed as the app exits."""
         if self.checker is None:
@@ -294,11 +313,13 @@ def make_app(
     store: Any = None,
     target: str | None = None,
     prewarm: bool = True,
-    checker: Any = None,
+    checker: ExerciseChecker | None = None,
     settings: dict[str, str] | None = None,
+    run_workers: WorkerSource | None = None,
 ) -> LabApp:
     """The app for `catalog`; opens the learner's store unless one is given; the exercise
-    checker is started on first use unless one is given (tests give a fake one).
+    checker and the run workers' source are started on first use unless given (tests give
+    fakes).
 
     When the store cannot open, the app still starts (lessons and glossary work) and says why.
     """
@@ -318,4 +339,5 @@ def make_app(
         prewarm=prewarm,
         checker=checker,
         settings=settings,
+        run_workers=run_workers,
     )

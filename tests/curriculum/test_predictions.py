@@ -11,7 +11,7 @@ import pytest
 
 from lab.catalog import load_catalog
 from lab.catalog.runspec import build_run_spec
-from lab.engine.client import Worker, can_fork
+from lab.engine.client import RunProcess, can_fork
 from lab.engine.events import EpochEnd, Log
 
 COURSE = Path(__file__).resolve().parents[2] / "lessons"
@@ -90,7 +90,7 @@ def _run(entry) -> SimpleNamespace:
     """The prediction's run in a worker process, as the app runs it: forked by the fork server
     (torch imported once per test process), spawned where runs are not forked. Not in the test
     process: a run there once left the Pilot tests that followed unable to finish theirs."""
-    worker = Worker.fork() if can_fork() else Worker.spawn()
+    worker = RunProcess.fork() if can_fork() else RunProcess.spawn()
     with worker:
         worker.send(build_run_spec(entry, entry.experiment.predict.settings).to_json())
         events = list(worker.events())

@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.cli import app, state
-from lab.engine.client import Worker
-from tests.fake_worker import InProcessWorker
+from tests.fake_worker import InProcessWorker, use_runner
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.slow
 def readme_lesson(tmp_path, monkeypatch, shipped_lessons):
     monkeypatch.setattr(state, "_catalog", None)
     # `lab run` trains in this process: the lesson is the point here, not the worker process
-    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
+    use_runner(monkeypatch, InProcessWorker)
     block = re.search(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert block, "the README shows a lesson"
     folder = tmp_path / "my-lessons"

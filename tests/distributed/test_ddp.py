@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.engine.loop import run_events
 from tests.engine.conftest import scripted_run
@@ -178,7 +178,7 @@ def test_stopping_ends_every_rank():
 
 def test_sighup_to_the_worker_ends_every_rank():
     """The real worker process, as the app forks it on a CPU; the terminal hangs up."""
-    with Worker.fork() as worker:
+    with RunProcess.fork() as worker:
         worker.send(long_run())
         stream = worker.events()
         pids = rank_pids(until_both_ranks_train(stream))
@@ -193,7 +193,7 @@ def test_sighup_to_the_worker_ends_every_rank():
 
 def test_a_killed_worker_takes_its_ranks_with_it():
     """SIGKILL leaves the worker no chance to clean up: each rank sees its stdin close."""
-    worker = Worker.fork()
+    worker = RunProcess.fork()
     worker.send(long_run())
     pids = rank_pids(until_both_ranks_train(worker.events()))
     worker.kill()

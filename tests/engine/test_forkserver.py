@@ -1,4 +1,4 @@
-"""The fork server: forked workers train for real, die with their parents, leave no zombie."""
+"""The run fork server: forked workers train for real, die with their parents, leave no zombie."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.engine.client import ForkServer, ForkServerError, StartCancelled, Worker, fork_server
+from lab.engine.client import RunProcess, fork_server
 from lab.engine.events import Done, Progress
+from lab.proc.forkclient import ForkServer, ForkServerError, StartCancelled
 from tests.engine.conftest import digits_mlp, run_all, train_run
 
 pytestmark = [
@@ -49,7 +50,7 @@ def _until_progress(events):
 def test_a_forked_worker_trains_as_the_loop_does_and_is_reaped(monkeypatch):
     monkeypatch.setenv("LAB_THREADS", "2")  # the child takes the caller's environment
     spec = train_run(digits_mlp(epochs=3))
-    worker = Worker.fork()
+    worker = RunProcess.fork()
     started = time.perf_counter()
     worker.send(spec)
     events = list(worker.events())
@@ -66,7 +67,7 @@ def test_a_forked_worker_trains_as_the_loop_does_and_is_reaped(monkeypatch):
 
 def test_the_server_never_touches_cuda_and_keeps_one_thread():
     server = fork_server()
-    Worker.fork(server).kill()  # it is ready now
+    server.fork().kill()  # it is ready now
     facts = server.facts
     assert facts["cuda_initialized"] is False
     assert facts["threads"] == 1 and facts["intra_op_threads"] == 1
@@ -78,7 +79,7 @@ def test_the_server_never_touches_cuda_and_keeps_one_thread():
 @pytest.mark.serial  # ends within a second: alone, not beside another test's training
 @pytest.mark.parametrize("how", ["sighup", "stdin"])
 def test_a_forked_run_stops_on_sighup_or_a_closed_pipe_and_ends(how):
-    worker = Worker.fork()
+    worker = RunProcess.fork()
     worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
     events = worker.events()
     _until_progress(events)
@@ -94,7 +95,7 @@ def test_a_forked_run_stops_on_sighup_or_a_closed_pipe_and_ends(how):
 
 
 def test_a_killed_forked_worker_ends_with_a_done_naming_the_signal():
-    worker = Worker.fork()
+    worker = RunProcess.fork()
     worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
     events = worker.events()
     _until_progress(events)
@@ -105,9 +106,9 @@ def test_a_killed_forked_worker_ends_with_a_done_naming_the_signal():
 
 APP = """
 import sys, time
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from tests.engine.conftest import digits_mlp, train_run
-worker = Worker.fork()
+worker = RunProcess.fork()
 worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
 events = worker.events()
 next(events)
@@ -142,7 +143,7 @@ def test_a_stop_before_the_process_exists_ends_the_run_stopped_without_one():
             time.sleep(0.01)
         raise StartCancelled
 
-    worker = Worker.later(start, ready=lambda: False)
+    worker = RunProcess(start, ready=lambda: False)
     assert not worker.ready
     worker.send({"spec": {}})  # kept: the process is made when the events are read
     events = []
@@ -160,7 +161,7 @@ def test_a_server_that_cannot_start_says_so_and_forks_nothing(tmp_path):
     broken = tmp_path / "python"
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
-    server = ForkServer(python=str(broken))
+    server = ForkServer("lab.engine.worker:prepare", "lab.engine.worker:main", python=str(broken))
     with pytest.raises(ForkServerError, match="ended while starting"):
         server.fork()
     server.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from lab.engine.events import Done
 from tests.engine.conftest import scripted_run
 
@@ -25,7 +25,7 @@ def state_of(pid: int) -> str | None:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_spawned_worker_is_reaped_once_its_run_is_done():
-    worker = Worker.spawn()  # our child, as on a GPU machine or where forking is off
+    worker = RunProcess.spawn()  # our child, as on a GPU machine or where forking is off
     pid = worker.pid
     worker.send(scripted_run("tensor-tour", smoke=True))
     for event in worker.events():

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.cli import app, state
-from tests.fake_worker import InProcessWorker
+from tests.fake_worker import InProcessWorker, use_runner
 
 GOOD = str(Path(__file__).resolve().parents[1] / "fixtures" / "good")
 LONG = Path(GOOD).with_name("long")
@@ -27,10 +27,8 @@ def fresh_catalog(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def in_process(monkeypatch):
-    """`lab run` takes its worker from `Worker.spawn`: here, the engine on a thread."""
-    from lab.engine.client import Worker
-
-    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
+    """`lab run` takes its worker from the configured runner: here, the engine on a thread."""
+    use_runner(monkeypatch, InProcessWorker)
 
 
 def _lab(*args):

@@ -109,18 +109,12 @@ def test_control_tells_each_hold_with_the_updates_taken_so_far():
     assert holds == [1, 2]  # held after each update taken so far, then given a step
 
 
-def test_a_pause_given_before_a_later_made_worker_exists_holds_it_before_its_first_update():
-    """`p` pressed while the worker was still loading was dropped: the run trained to the end
-    while the screen said "paused at step 0"."""
-    from lab.engine.client import Worker
+def test_a_pause_given_before_the_worker_process_exists_holds_it_before_its_first_update():
+    """`p` pressed while the worker was still being made was dropped: the run trained to the
+    end while the screen said "paused at step 0"."""
+    from lab.engine.client import RunProcess
 
-    made: list[Worker] = []
-
-    def start(spec, cancelled):
-        made.append(Worker.fork())
-        return made[-1]
-
-    worker = Worker.later(start, lambda: True)
+    worker = RunProcess.fork()  # its process is made when its events are first read
     try:
         worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
         worker.pause()  # before the process exists, as the session forwards a held `p`
@@ -200,9 +194,9 @@ def _cpu_s(pid: int) -> float:
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
 @pytest.mark.parametrize("how", ["sighup", "stdin"])
 def test_a_paused_worker_process_uses_no_cpu_and_stops_on_sighup_or_its_parent_going(how):
-    from lab.engine.client import Worker
+    from lab.engine.client import RunProcess
 
-    worker = Worker.fork()  # as the app's workers on a CPU: torch already imported
+    worker = RunProcess.fork()  # as the app's workers on a CPU: torch already imported
     try:
         worker.send(train_run(digits_mlp(epochs=1000, batch_size=8)))
         worker.pause()

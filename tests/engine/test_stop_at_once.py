@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.engine.client import Worker, can_fork
+from lab.engine.client import RunProcess, can_fork
 from lab.engine.control import Control
 from tests.engine.conftest import digits_mlp, train_run
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not can_fork(), reason="the fork server needs fo
 def test_a_stop_right_after_the_spec_always_ends_the_run_stopped():
     ends = []
     for _ in range(5):  # before the fix: 9 of 12 trained on to "completed", 1 "failed"
-        worker = Worker.fork()
+        worker = RunProcess.fork()
         worker.send(train_run(digits_mlp(epochs=3)))
         worker.stop()
         done = list(worker.events())[-1]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 
 import pytest
 
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess, fork_server
 from lab.engine.events import Done, EpochEnd, Progress, Start, from_json
 from tests.engine.conftest import digits_mlp, train_run
 
@@ -17,13 +18,13 @@ pytestmark = pytest.mark.slow
 
 class Pool:
     """Hands out workers forked by the fork server, as the app does on a CPU machine (a spawned
-    worker runs the very same `main`; test_events_arrive_as_an_async_iterator spawns one)."""
+    worker runs the very same `main`; test_a_spawned_worker_says_when_torch_is_in spawns one)."""
 
     def __init__(self):
-        self.used: list[Worker] = []
+        self.used: list[RunProcess] = []
 
-    def pop(self) -> Worker:
-        worker = Worker.fork()
+    def pop(self) -> RunProcess:
+        worker = RunProcess.fork()
         self.used.append(worker)
         return worker
 
@@ -51,11 +52,12 @@ def _until_progress(events):
         assert not isinstance(event, Done), event
 
 
-def test_protocol_one_json_event_a_line_and_exactly_one_done(pool):
-    worker = pool.pop()
-    worker.send(train_run(digits_mlp(epochs=3, batch_size=8)))
+def test_protocol_one_json_event_a_line_and_exactly_one_done():
+    process = fork_server().fork()  # the bare process: the spec in, JSON lines out
+    process.stdin.write(json.dumps(train_run(digits_mlp(epochs=3, batch_size=8))) + "\n")
+    process.stdin.flush()
     started = time.perf_counter()
-    events = [from_json(line) for line in worker.process.stdout if line.strip()]
+    events = [from_json(line) for line in process.stdout if line.strip()]
     elapsed = time.perf_counter() - started
     assert isinstance(events[0], Start) and isinstance(events[-1], Done)
     assert sum(isinstance(e, Done) for e in events) == 1
@@ -63,7 +65,8 @@ def test_protocol_one_json_event_a_line_and_exactly_one_done(pool):
     assert sum(isinstance(e, EpochEnd) for e in events) == 3
     progress = [e for e in events if isinstance(e, Progress)]
     assert len(progress) <= 20 * elapsed + 6
-    assert worker.wait(5) == 0
+    process.stdin.close()
+    assert process.wait(5) == 0
 
 
 @pytest.mark.serial  # "within a second": alone, not beside another test's training
@@ -98,15 +101,15 @@ def test_a_killed_worker_still_ends_with_a_done(pool):
     assert done.reason.startswith("the training process died (signal 9, SIGKILL): ")
 
 
-async def test_a_spawned_worker_says_when_torch_is_in_and_events_arrive_as_an_async_iterator():
-    worker = Worker.spawn()
+async def test_a_spawned_worker_says_when_torch_is_in_and_runs_the_same_main():
+    worker = RunProcess.spawn()
     try:
         deadline = time.monotonic() + 120
         while not worker.ready and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert worker.ready and worker.process.poll() is None  # torch imported, still waiting
         worker.send(train_run(digits_mlp(epochs=1), smoke=True))
-        events = [event async for event in worker.aevents()]
+        events = await asyncio.to_thread(list, worker.events())
     finally:
         worker.kill()
     assert isinstance(events[0], Start) and events[-1].status == "completed"

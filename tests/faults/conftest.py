@@ -57,7 +57,7 @@ def lab_cmd(*args: str) -> list[str]:
 
 def patched_worker(prelude: str):
     """A real worker process that first runs `prelude` (test code) in its own interpreter."""
-    from lab.engine.client import Worker
+    from lab.engine.client import Launched, RunProcess
 
     code = "\n".join(
         [
@@ -79,7 +79,7 @@ def patched_worker(prelude: str):
         encoding="utf-8",
         bufsize=1,
     )
-    return Worker(process)
+    return RunProcess(launched=Launched(process))
 
 
 def wait_for(condition, timeout: float, what: str):

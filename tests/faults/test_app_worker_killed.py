@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from lab.catalog import load_catalog
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from lab.store import Store
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import RunStatus
-from tests.fake_worker import Workers
+from tests.fake_worker import InProcessWorker
 from tests.tui.pilot import app_with_workers, open_experiment, wait_until
 
 LONG = Path(__file__).resolve().parents[1] / "fixtures" / "long"  # long-moons: 10,000 epochs
@@ -28,7 +28,7 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
     assert not catalog.problems, catalog.problems
     store = Store.open()
     try:
-        app = app_with_workers(catalog, store, Worker.fork)  # no spare warming beside it
+        app = app_with_workers(catalog, store, RunProcess.fork)  # no spare warming beside it
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_experiment(app, pilot, "long-moons")
             await pilot.press("r")
@@ -44,7 +44,7 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
             assert app.is_running and not app.run_in_progress
             # the learner shortens the run and presses r again (its worker is the engine
             # in this process: that the app recovers is the point, not a second process)
-            app.warm_workers = Workers()
+            app.run_workers.make = InProcessWorker
             screen.query_one("#param-epochs", ParamInput).value = "3"
             await pilot.pause()
             again = time.monotonic()

@@ -107,20 +107,17 @@ def _lab(lessons, *args):
 
 def _use_worker(monkeypatch, prelude: str) -> None:
     """`lab run` in this test gets a patched worker instead of a plain one."""
-    from lab.engine.client import Worker
+    from tests.fake_worker import use_runner
 
-    monkeypatch.setattr(
-        Worker, "spawn", classmethod(lambda cls, python=None: patched_worker(prelude))
-    )
+    use_runner(monkeypatch, lambda: patched_worker(prelude))
 
 
 def _in_process(monkeypatch) -> None:
     """`lab run` in this test trains in this process: the fault is the engine's, not the
     process's."""
-    from lab.engine.client import Worker
-    from tests.fake_worker import InProcessWorker
+    from tests.fake_worker import InProcessWorker, use_runner
 
-    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
+    use_runner(monkeypatch, InProcessWorker)
 
 
 @pytest.mark.serial  # measures the memory and time of this process: alone

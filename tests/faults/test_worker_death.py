@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.store import Store
-from tests.fake_worker import InProcessWorker
+from tests.fake_worker import InProcessWorker, use_runner
 from tests.faults.conftest import GOOD, lab_cmd, lab_env, wait_for
 from tests.procs import children_of
 
@@ -35,9 +35,8 @@ def _broken(args, ctx):
 
 @pytest.fixture
 def in_process(monkeypatch):
-    from lab.engine.client import Worker
 
-    monkeypatch.setattr(Worker, "spawn", classmethod(lambda cls, python=None: InProcessWorker()))
+    use_runner(monkeypatch, InProcessWorker)
 
 
 def _worker_of(pid: int) -> int:

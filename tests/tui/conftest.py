@@ -18,11 +18,14 @@ def catalog():
 
 @pytest.fixture
 def make(catalog, store):
-    """Build the app as the CLI does, with the test's own store."""
+    """Build the app as the CLI does, with the test's own store; its runs' workers are the
+    engine in this process (`tests.fake_worker.Workers`) unless the test gives others."""
     from lab.tui.app import make_app
+    from tests.fake_worker import Workers
 
     def build(target: str | None = None, **kwargs):
         kwargs.setdefault("prewarm", False)
+        kwargs.setdefault("run_workers", Workers())
         return make_app(catalog, store=kwargs.pop("store", store), target=target, **kwargs)
 
     return build

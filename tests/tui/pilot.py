@@ -36,7 +36,5 @@ async def press_run(app, pilot, screen: ExperimentScreen) -> None:
 
 def app_with_workers(catalog, store, make=InProcessWorker):
     """The app as the CLI makes it, no spare worker warmed, each run's worker from `make`
-    (the engine in this process by default; `Worker.fork` for a real process)."""
-    app = make_app(catalog, store=store, prewarm=False)
-    app.warm_workers = Workers(make)
-    return app
+    (the engine in this process by default; `RunProcess.fork` for a real process)."""
+    return make_app(catalog, store=store, prewarm=False, run_workers=Workers(make))

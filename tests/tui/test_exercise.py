@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Markdown
 
 from lab.catalog import load_catalog
+from lab.catalog.exercise_schema import Exercise
 from lab.exercises.result import CheckOutcome, Result
 from lab.tui.app import make_app
 from lab.tui.screens.confirm import Confirm
@@ -32,13 +33,14 @@ STARTER = "def mean(xs):\n    return 0.0\n"
 
 
 class FakeChecker:
-    """Passes a file holding the solution's line; `hold` makes checks wait to be released."""
+    """An `ExerciseChecker` that passes a file holding the solution's line; `hold` makes checks
+    wait to be released."""
 
     def __init__(self) -> None:
         self.sources: list[str] = []
         self.hold: threading.Event | None = None
 
-    def check(self, exercise, path, source=None) -> Result:
+    def check(self, exercise: Exercise, path: Path, source: str | None = None) -> Result:
         source = path.read_text() if source is None else source
         self.sources.append(source)
         if self.hold is not None:

@@ -16,7 +16,7 @@ from textual.widgets import SelectionList
 
 from lab.catalog import load_catalog
 from lab.catalog.runspec import build_run_spec
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
 from lab.engine.events import Done, EpochEnd, Progress, Start, View
 from lab.runs.session import RunSession, describe_tweaks
 from lab.tui.run_reader import (
@@ -133,7 +133,7 @@ async def test_diverged_run_shows_its_reason_and_the_screen_runs_again(lessons, 
 
 
 async def test_stop_ends_the_run_and_records_it_stopped(lessons, store):
-    app = app_with_workers(lessons, store, Worker.fork)
+    app = app_with_workers(lessons, store, RunProcess.fork)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         assert screen.query_one("#acc-plot", CurvePlot).display  # classification
@@ -152,7 +152,7 @@ async def test_stop_ends_the_run_and_records_it_stopped(lessons, store):
 
 
 async def test_app_exit_mid_run_records_the_run_as_stopped(lessons, store):
-    app = app_with_workers(lessons, store, Worker.fork)
+    app = app_with_workers(lessons, store, RunProcess.fork)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")

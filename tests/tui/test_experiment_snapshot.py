@@ -53,7 +53,7 @@ def frozen_clock(monkeypatch):
 async def run_fixed(pilot):
     """Open gd-example-fit, press r, and let the fixed run arrive through the run reader."""
     app = pilot.app
-    app.warm_workers = Workers(lambda: ReplayWorker(fixed_run()))
+    app.run_workers.make = lambda: ReplayWorker(fixed_run())
     app.open_experiment("gd-example-fit")
     await pilot.pause()
     screen = app.screen
@@ -122,12 +122,12 @@ def moons_run() -> list:
 
 def boundary_app(store):
     catalog = load_catalog([FIXTURES, FIXTURES.with_name("long")])
-    return make_app(catalog, store=store, prewarm=False)
+    return make_app(catalog, store=store, prewarm=False, run_workers=Workers())
 
 
 async def run_moons(pilot):
     app = pilot.app
-    app.warm_workers = Workers(lambda: ReplayWorker(moons_run()))
+    app.run_workers.make = lambda: ReplayWorker(moons_run())
     app.open_experiment("long-moons")
     await pilot.pause()
     screen = app.screen
@@ -209,7 +209,7 @@ def test_experiment_each_view(snap_compare, make, monkeypatch, kind):
     events[-1:-1] = _view_events(kind)
 
     async def run_with_views(pilot):
-        pilot.app.warm_workers = Workers(lambda: ReplayWorker(events))
+        pilot.app.run_workers.make = lambda: ReplayWorker(events)
         pilot.app.open_experiment("gd-example-fit")
         await pilot.pause()
         screen = pilot.app.screen

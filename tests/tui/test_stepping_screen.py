@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from lab.catalog import load_catalog
-from lab.engine.client import Worker
+from lab.engine.client import RunProcess
+from lab.runs.runners import LocalRunner
 from lab.tui.app import make_app
-from lab.tui.warm import WarmWorkers
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.run_status import RunStatus
 from tests.fake_worker import HeldRun
@@ -93,8 +93,8 @@ async def test_pause_step_epoch_and_resume(lessons, store):
 async def test_p_pressed_with_r_holds_a_real_worker_before_its_first_step(lessons, store):
     """Pressed while the worker was being made (torch loading), p once said "paused at step
     0" while the run trained to its end; now the screen says paused when the worker holds."""
-    app = make_app(lessons, store=store, prewarm=False)
-    app.warm_workers = WarmWorkers(fork=True)  # the app's own source: a worker made at `r`
+    # the app's own source: a worker forked at `r`, torch perhaps still loading
+    app = make_app(lessons, store=store, prewarm=False, run_workers=LocalRunner(fork=True))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r", "p")
@@ -115,7 +115,7 @@ async def test_p_pressed_with_r_holds_a_real_worker_before_its_first_step(lesson
 
 @pytest.mark.slow
 async def test_a_paused_worker_stops_at_once(lessons, store):
-    app = app_with_workers(lessons, store, Worker.fork)
+    app = app_with_workers(lessons, store, RunProcess.fork)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
         await pilot.press("r")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from lab.engine.client import StartCancelled, Worker
+from lab.engine.client import RunProcess
+from lab.proc.forkclient import StartCancelled
 from lab.tui.widgets.run_status import RunStatus
 from tests.tui.pilot import open_experiment, wait_until
 
@@ -17,13 +18,13 @@ class LoadingWorkers:
     def __init__(self) -> None:
         self.loaded = threading.Event()
 
-    def take(self) -> Worker:
+    def take(self) -> RunProcess:
         def start(spec, cancelled):
             while not cancelled():
                 time.sleep(0.01)
             raise StartCancelled
 
-        return Worker.later(start, ready=self.loaded.is_set)
+        return RunProcess(start, ready=self.loaded.is_set)
 
     def warm_up(self) -> None:
         pass
@@ -33,8 +34,8 @@ class LoadingWorkers:
 
 
 async def test_the_status_says_loading_pytorch_then_starting_and_a_stop_ends_it(make):
-    app = make()
-    warm = app.warm_workers = LoadingWorkers()
+    warm = LoadingWorkers()
+    app = make(run_workers=warm)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         status = screen.query_one(RunStatus)

@@ -21,15 +21,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from lab.engine.client import death_reason
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
 from lab.engine.scripted.base import Context, ScriptError, Stopped
+from lab.proc.child import child_env
 
-_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the `lab` package
 MAX_WORLD = 8
 KILL_AFTER_S = 2.0
 
@@ -223,7 +222,6 @@ class Ranks:
             _import_once()
         for rank in range(self.world):
             env = dict(
-                PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
                 MASTER_ADDR="127.0.0.1",
                 MASTER_PORT=str(port),
                 WORLD_SIZE=str(self.world),
@@ -246,7 +244,7 @@ class Ranks:
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
-                    env={**os.environ, **env},
+                    env=child_env(env),
                     text=True,
                     encoding="utf-8",
                     bufsize=1,

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
@@ -20,6 +19,7 @@ from lab.catalog.catalog import ExperimentEntry
 from lab.catalog.runspec import build_run_spec
 from lab.catalog.settings import SettingError
 from lab.runs.figures import end_of_run
+from lab.runs.ports import RunWorker
 from lab.runs.session import RunSession, describe_tweaks
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
@@ -35,10 +35,10 @@ from lab.tui.run_reader import (
     ViewsArrived,
     read_run,
 )
+from lab.tui.screens.base import LabScreen
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
-from lab.tui.warm import warm_workers
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.footer import LabFooter
@@ -62,7 +62,7 @@ def freeze_long_lived() -> None:
         _frozen = True
 
 
-class ExperimentScreen(Screen):
+class ExperimentScreen(LabScreen):
     """One experiment: read it, change settings, run it, watch and compare the curves.
 
     A run is a headless `RunSession` (the one `lab run` drives): the screen starts it, reads it
@@ -116,10 +116,10 @@ class ExperimentScreen(Screen):
 
     @property
     def store(self) -> Any:
-        return getattr(self.app, "store", None)
+        return self.app.store
 
     @property
-    def worker(self) -> Any:
+    def worker(self) -> RunWorker | None:
         """The current run's worker process (None before the first run)."""
         return self.session.worker if self.session is not None else None
 
@@ -180,20 +180,18 @@ class ExperimentScreen(Screen):
         runs = self.query_one(EarlierRuns)
         runs.display = False
         runs.reload()
-        hooks = getattr(self.app, "shutdown_hooks", None)
-        if hooks is not None and not self._hook_registered:
-            hooks.append(self.shutdown)
+        if not self._hook_registered:
+            self.app.shutdown_hooks.append(self.shutdown)
             self._hook_registered = True
-        if getattr(self.app, "prewarm", True):
-            warm_workers(self.app).warm_up()  # torch imports while the learner reads
+        if self.app.prewarm:
+            self.app.run_workers.warm_up()  # torch imports while the learner reads
         self.set_interval(1.0, self._tick_status, name="status-clock")
 
     def on_unmount(self) -> None:
         # Leaving the screen ends its run: the reader is cancelled with the screen.
         self.shutdown(reason="the learner left the experiment screen")
-        hooks = getattr(self.app, "shutdown_hooks", None)
-        if hooks is not None and self.shutdown in hooks:
-            hooks.remove(self.shutdown)
+        if self.shutdown in self.app.shutdown_hooks:
+            self.app.shutdown_hooks.remove(self.shutdown)
 
     def _tick_status(self) -> None:
         # Each second of a run: the time left, and numbers that arrived since the last showing
@@ -202,7 +200,7 @@ class ExperimentScreen(Screen):
         if (
             self.state == "starting"
             and status.torch_loading
-            and getattr(self.worker, "ready", True)
+            and (self.worker is None or self.worker.ready)
         ):
             status.starting(loading=False)
         if self.state == "running":
@@ -284,8 +282,8 @@ class ExperimentScreen(Screen):
         if self.query_one("#exp-results").display:  # the last run's figures give way
             self._show_below_loss("accuracy" if self._has_accuracy else "none")
         freeze_long_lived()
-        worker = warm_workers(self.app).take()
-        status.starting(loading=not getattr(worker, "ready", True))
+        worker = self.app.run_workers.take()
+        status.starting(loading=not worker.ready)
         self.session = RunSession(
             run,
             worker,
@@ -541,8 +539,8 @@ class ExperimentScreen(Screen):
             self.notify("Goal reached.", timeout=3)
         if self.store is None:  # else once the store has it (on_run_recorded)
             self.post_message(ProgressChanged())
-        if getattr(self.app, "prewarm", True):
-            warm_workers(self.app).warm_up()
+        if self.app.prewarm:
+            self.app.run_workers.warm_up()
         self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:

@@ -1,0 +1,179 @@
+"""Provides the runners, where run workers come from, and `runner()`, the one configured here.
+
+A runner starts the worker (`lab.engine.worker`) by a command; the worker's stdin and stdout
+are the channel (the run spec and command lines in, events as JSON lines out), and signals
+(SIGINT: stop, SIGKILL: kill) and the `stop` line are the controls. `LAB_RUNNER` picks one:
+
+- `local` (the default), `LocalRunner`: processes on this machine. A worker runs one run and
+  exits, so the next run needs a fresh process, and importing torch takes 2-7 s of CPU. So:
+  on Linux without a GPU (`can_fork()`), a CPU run's process is forked, in milliseconds, by the
+  app's fork server (which imports torch once, when the first experiment opens); elsewhere, and
+  for a run on a GPU, a worker is spawned. Either way a spare is made ahead (`warm_up()`, while
+  the learner reads or watches a run), so the next `r` shows its first point at once. `take()`
+  never waits: its worker is made when the run's spec is sent (on the reading thread), once the
+  spec says where the run goes, and takes the spare if there is one. A fork server that
+  refuses or dies means spawning from then on. `lab run` uses `LocalRunner(ahead=False)`: one
+  spawned worker, no fork server, no spare.
+- `command`, `CommandRunner`: each worker started by the command in `LAB_RUNNER_COMMAND`
+  (for instance `python -m lab.engine.worker`, or one that starts it elsewhere, such as a
+  cluster's job step), spawned when taken; it is ready once it has said something.
+
+No torch here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import threading
+from collections.abc import Callable
+
+from lab.engine.client import Launched, RunProcess, can_fork, fork_server, spawn, wants_gpu
+from lab.proc.forkclient import ForkServerError
+from lab.runs.ports import WorkerSource
+
+
+class LocalRunner:
+    """Run workers on this machine: forked for CPU runs where it can, else spawned, with a spare
+    made ahead (see the module docstring); implements `lab.runs.ports.WorkerSource`.
+
+    Starting happens on a plain thread (it forks and execs, which must not stall the event
+    loop); `shutdown()` ends the spare."""
+
+    def __init__(
+        self,
+        spawn: Callable[[], Launched] = spawn,
+        fork: bool | None = None,
+        ahead: bool = True,
+    ) -> None:
+        self._spawn = spawn
+        self._fork = ahead and (can_fork() if fork is None else fork)  # one run: no server
+        self._ahead = ahead
+        self._lock = threading.Lock()
+        self._spare: Launched | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def warm_up(self) -> None:
+        """Start a spare (forked, or spawned) in the background if none is there or starting."""
+        with self._lock:
+            if not self._ahead or self._closed or self._spare is not None:
+                return
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._fill, name="lab-warm-worker", daemon=True)
+            self._thread.start()
+
+    def _fill(self) -> None:
+        try:
+            # Forked ahead too: the child has made itself a worker (pipes, signals, its first
+            # touches of the server's memory) before the learner presses r.
+            made = self._forked(lambda: self._closed) if self._fork else self._spawn()
+        except Exception:  # the run that takes it will start one and report the error itself
+            return
+        with self._lock:
+            if self._closed or self._spare is not None:
+                surplus: Launched | None = made
+            else:
+                self._spare, surplus = made, None
+        if surplus is not None:
+            _end(surplus)
+
+    @staticmethod
+    def _forked(cancelled: Callable[[], bool]) -> Launched:
+        return Launched(fork_server().fork(cancelled), warm=True)
+
+    def take(self) -> RunProcess:
+        """A worker for the next run (its `ready` says whether torch is imported yet)."""
+        if self._fork:
+            server = fork_server()
+            return RunProcess(self._start, lambda: self._spare is not None or server.ready)
+        self._join_filling()
+        made = self._take_spare() or self._spawn()
+        self.warm_up()
+        return RunProcess(launched=made)
+
+    def _join_filling(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        # A spare being made (a fork, or a spawn: a fork and exec, milliseconds): take it.
+        thread = self._thread
+        while thread is not None and thread.is_alive() and not cancelled():
+            thread.join(0.05)
+
+    def _take_spare(self) -> Launched | None:
+        with self._lock:
+            made, self._spare = self._spare, None
+        if made is not None and made.process.poll() is not None:
+            _end(made)
+            return None
+        return made
+
+    def _start(self, run_spec: dict, cancelled: Callable[[], bool]) -> Launched:
+        """The process for a run handed out by `take()`: forked for the CPU, else spawned."""
+        if self._fork and not wants_gpu(run_spec):
+            self._join_filling(cancelled)
+            try:
+                # The next spare is forked when this run ends (the screen's warm_up), not now,
+                # when it would take CPU from this run's start.
+                return self._take_spare() or self._forked(cancelled)
+            except ForkServerError:
+                self._fork = False  # spawn from now on, a spare kept ahead
+        made = self._spawn()
+        self.warm_up()
+        return made
+
+    def shutdown(self) -> None:
+        """End the spare (and one being started); later calls to warm_up do nothing."""
+        with self._lock:
+            self._closed = True
+        self._join_filling()
+        with self._lock:
+            made, self._spare = self._spare, None
+        if made is not None:
+            _end(made)
+
+
+class CommandRunner:
+    """Each run's worker started by `argv`, a command that starts `lab.engine.worker` (here or
+    elsewhere) with its stdin and stdout as the channel; implements
+    `lab.runs.ports.WorkerSource`. Nothing is made ahead."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+
+    def take(self) -> RunProcess:
+        return RunProcess.spawn(self.argv, ready_pipe=False)
+
+    def warm_up(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+RUNNERS = ("local", "command")
+
+
+class RunnerError(ValueError):
+    """LAB_RUNNER or its settings name no runner this lab has; `str()` says which."""
+
+
+def runner(ahead: bool = True) -> WorkerSource:
+    """The runner `LAB_RUNNER` names (`local` when unset); `ahead=False` for one run and done
+    (`lab run`): no spare, no fork server."""
+    name = os.environ.get("LAB_RUNNER", "").strip() or "local"
+    if name == "local":
+        return LocalRunner(ahead=ahead)
+    if name == "command":
+        argv = shlex.split(os.environ.get("LAB_RUNNER_COMMAND", ""))
+        if not argv:
+            raise RunnerError("LAB_RUNNER=command needs LAB_RUNNER_COMMAND, the worker's command")
+        return CommandRunner(argv)
+    raise RunnerError(f"LAB_RUNNER={name!r} is not a runner; use one of: {', '.join(RUNNERS)}")
+
+
+def _end(made: Launched) -> None:
+    with contextlib.suppress(Exception):
+        made.process.send_signal(signal.SIGKILL)
+        made.process.wait(2)
