@@ -45,7 +45,7 @@ async def test_pause_step_epoch_and_resume(lessons, store):
     app = app_with_workers(lessons, store)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
-        assert not {"pause", "step", "step_epoch"} & _shown_actions(app)  # no run: no keys
+        assert not {"step", "step_epoch"} & _shown_actions(app)  # no run: no stepping keys
         await pilot.press("r")
         assert {"pause", "step", "step_epoch"} <= _shown_actions(app)
         await wait_until(pilot, lambda: screen.state == "running", 120, "the run's start")
@@ -86,19 +86,23 @@ async def test_pause_step_epoch_and_resume(lessons, store):
         assert "paused" not in _status(screen)
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.state == "stopped", 10)
-        assert not {"pause", "step", "step_epoch"} & _shown_actions(app)
+        assert not {"step", "step_epoch"} & _shown_actions(app)
 
 
 @pytest.mark.slow
-async def test_p_pressed_with_r_holds_a_real_worker_before_its_first_step(lessons, store):
-    """Pressed while the worker was being made (torch loading), p once said "paused at step
-    0" while the run trained to its end; now the screen says paused when the worker holds."""
-    # the app's own source: a worker forked at `r`, torch perhaps still loading
+async def test_p_with_no_run_going_runs_a_real_worker_held_before_its_first_step(lessons, store):
+    """The first updates could not be watched: p pressed with r, while torch loaded, was lost
+    (the run trained to its end under "paused at step 0"), and with a warm worker it landed
+    hundreds of steps late. p with no run going starts the run held before its first update;
+    the screen says paused when the worker holds."""
+    # the app's own source: a worker forked at the key, torch perhaps still loading
     app = make_app(lessons, store=store, prewarm=False, run_workers=LocalRunner(fork=True))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "long-moons")
-        await pilot.press("r", "p")
-        assert "paused at step" not in _status(screen)  # asked, not yet held
+        assert "p run paused" in _status(screen)
+        assert "pause" in _shown_actions(app) and "step" not in _shown_actions(app)
+        await pilot.press("p")
+        assert screen.state == "starting" and "paused at step" not in _status(screen)
         await wait_until(pilot, lambda: "paused at step 0 " in _status(screen), 120, "the hold")
         plot = screen.query_one("#loss-plot", CurvePlot)
         await pilot.pause(1.0)
@@ -136,12 +140,15 @@ async def test_a_distributed_run_says_it_cannot_pause_and_trains_on(store, shipp
     app = app_with_workers(load_catalog(), store, make=HeldRun)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_experiment(app, pilot, "ddp-digits")
+        await pilot.press("p")  # with no run going p starts one paused: not a distributed one
+        await pilot.pause()
+        assert screen.session is None and "cannot pause" in list(app._notifications)[-1].message
         await press_run(app, pilot, screen)
         await wait_until(pilot, lambda: screen.state == "running", 30, "the run's start")
         for key in ("p", "n", "N"):
             await pilot.press(key)
         await pilot.pause()
-        said = [n.message for n in app._notifications]
+        said = [n.message for n in app._notifications][1:]
         assert said and all("cannot pause or step" in text for text in said), said
         assert not screen.paused and not screen.session.worker.control.paused
         assert "paused" not in _status(screen)

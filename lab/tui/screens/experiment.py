@@ -250,12 +250,16 @@ class ExperimentScreen(LabScreen):
         self.app.push_screen(Confirm(question, yes="Stop, go back", no="Keep running"), answered)
 
     def action_run(self) -> None:
+        self._run(paused=False)
+
+    def _run(self, paused: bool) -> None:
+        """Start a run; `paused`: held before its first update (p with no run going)."""
         if self.entry is None:
             return
         if self.run_in_progress:
             self.notify("A run is already going (s stops it).", severity="warning")
             return
-        if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
+        if self.prediction.ask(then_run=lambda: self._run(paused)):  # predict first
             return
         form = self.query_one(ParamForm)
         settings = form.settings()
@@ -291,6 +295,9 @@ class ExperimentScreen(LabScreen):
             on_recorded=lambda run_id: self.post_message(RunRecorded(run_id)),
             on_warning=lambda text: self.post_message(RecordFailed(text)),
         )
+        if paused:  # held by the session until the spec goes, then sent with it
+            self.session.pause()
+            self._set_paused(True)
         self.read_session(self.session)
 
     def action_stop(self) -> None:
@@ -307,6 +314,9 @@ class ExperimentScreen(LabScreen):
         run's processes wait on each other: it says so instead)."""
         if self.state not in ("starting", "running") or self.session is None:
             return False
+        return self._pausable()
+
+    def _pausable(self) -> bool:
         scripted = self.entry.experiment.scripted if self.entry else None
         if scripted is not None and not allow.SCRIPTED[scripted.name].get("pausable", True):
             self.notify(
@@ -318,9 +328,12 @@ class ExperimentScreen(LabScreen):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Pausing and stepping mean something only while a run goes: hidden otherwise.
+        # Stepping means something only while a run goes: hidden otherwise. p with no run
+        # going starts one paused, to watch its first updates one by one.
         if action in self.STEPPING:
-            return self.state in ("starting", "running")
+            return self.state in ("starting", "running") or (
+                action == "pause" and self.state != "stopping"
+            )
         return True
 
     def _set_state(self, state: str) -> None:
@@ -334,6 +347,10 @@ class ExperimentScreen(LabScreen):
         self.query_one(RunStatus).set_paused(paused)
 
     def action_pause(self) -> None:
+        if self.state not in ("starting", "running", "stopping"):
+            if self._pausable():
+                self._run(paused=True)
+            return
         if not self._may_step():
             return
         if self.paused:

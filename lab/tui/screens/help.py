@@ -70,7 +70,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("r", "run"),
             ("s", "stop"),
-            ("p", "pause the run; again: resume (not a distributed run)"),
+            ("p", "pause the run; again: resume; no run going: run, paused before step 1"),
             ("n", "one step (one update), then paused"),
             ("N", "one epoch, then paused"),
             ("tab", "between the hyperparameter fields"),

@@ -175,7 +175,7 @@ class RunStatus(QuietStatic):
             style = "bold yellow"
         text.append(word, style=style)
         if self.state == "idle":
-            text.append(" · r run · s stop · [ ] smoothing · l log scale")
+            text.append(" · r run · p run paused · [ ] smoothing · l log scale")
         elif self.state != "starting" or paused:
             parts = []
             if self.epochs:
