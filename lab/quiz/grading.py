@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from rapidfuzz.distance import OSA
+from lab.quiz.text_answers import text_match
 
 
 class Grade(NamedTuple):
@@ -27,86 +27,6 @@ class AnswerError(ValueError):
 
 TRUE_WORDS = {"t", "true", "y", "yes", "1", "vrai", "v", "对", "是"}
 FALSE_WORDS = {"f", "false", "n", "no", "0", "faux", "错", "否"}
-
-
-def normalize_text(text: str) -> str:
-    """Casefolded, with runs of whitespace collapsed to one space and ends trimmed."""
-    return " ".join(str(text).split()).casefold()
-
-
-# Prefixes that name where a function lives, not what it is: `torch.optim.SGD` is `SGD`.
-MODULE_PREFIXES = (
-    *("torch", "nn", "functional", "f", "optim", "lr_scheduler", "init", "utils"),
-    *("torchvision", "transforms", "datasets"),
-)
-ARTICLES = ("the", "a", "an")
-# A typo is forgiven only in a word this long; shorter words are too easily another word.
-TYPO_MIN_LETTERS = 5
-
-
-def answer_words(text: str) -> list[str]:
-    """The words of a text answer with what does not change its meaning taken out.
-
-    Casefolded; no spaces around `=` or before `(`; no leading article; words split at spaces
-    and at hyphens between letters; each word without a module prefix (`torch.nn.`), a
-    trailing `()` or a plural ending. Two answers mean the same when their words join equal.
-    """
-    text = normalize_text(text)
-    text = re.sub(r"\s*=\s*", "=", text)
-    text = re.sub(r"\s+\(", "(", text)
-    text = re.sub(r"\(\s+\)", "()", text)
-    words = re.split(r" |(?<=[^\W\d_])-(?=[^\W\d_])", text)
-    if len(words) > 1 and words[0] in ARTICLES:
-        words = words[1:]
-    return [_plain_word(w) for w in words if w]
-
-
-def _plain_word(word: str) -> str:
-    parts = word.split(".")
-    while len(parts) > 1 and parts[0] in MODULE_PREFIXES:
-        parts = parts[1:]
-    word = ".".join(parts)
-    if word.endswith("()") and len(word) > 2:
-        word = word[:-2]
-    return _singular(word) if word.isalpha() else word
-
-
-def _singular(word: str) -> str:
-    if len(word) < 4:
-        return word
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _one_letter_off(given: str, right: str) -> bool:
-    """One edit (a letter added, dropped, changed or two swapped) in a long enough word."""
-    if not (given.isalpha() and right.isalpha() and len(right) >= TYPO_MIN_LETTERS):
-        return False
-    return OSA.distance(given, right, score_cutoff=1) <= 1
-
-
-def text_match(question, answer: str) -> tuple[bool, str]:
-    """(right, spelling): right when `answer` means one of the accepted answers; spelling is
-    that accepted answer when it took forgiving one typo (in one word of five letters or
-    more), else ""."""
-    given = answer_words(answer)
-    accepted = [(a, answer_words(a)) for a in question.answers]
-    if any("".join(given) == "".join(words) for _, words in accepted):
-        return True, ""
-    # A word the prompt itself shows (`self.demse`: what should it be?) is never a typo.
-    shown = {_singular(w) for w in re.findall(r"[^\W\d_]+", question.prompt.casefold())}
-    for written, words in accepted:
-        if len(words) != len(given):
-            continue
-        off = [(g, w) for g, w in zip(given, words, strict=True) if g != w]
-        if len(off) == 1 and off[0][0] not in shown and _one_letter_off(*off[0]):
-            return True, written
-    return False, ""
 
 
 def right_answer(question) -> str:

@@ -66,3 +66,27 @@ def test_no_learner_facing_text_mentions_the_notes():
         if (match := MENTIONS_THE_NOTES.search(text))
     ]
     assert found == []
+
+
+# "lesson 14", "Lesson 7's", "lessons 13 and 16", "the next lesson": numbers and neighbours
+# change when lessons are reordered; a lesson names another by its title.
+NAMES_A_LESSON_BY_PLACE = re.compile(
+    r"\blessons?\s+\d+|\b(?:next|previous|last)\s+lesson\b", re.IGNORECASE
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["as lesson 7 explains", "Lesson 14's early stopping", "(the next lesson)"]
+)
+def test_the_place_pattern_catches_a_lesson_number(text):
+    assert NAMES_A_LESSON_BY_PLACE.search(text)
+
+
+def test_lessons_name_other_lessons_by_title_not_by_place():
+    assert NAMES_A_LESSON_BY_PLACE.search("The lesson *Training well*") is None
+    found = [
+        f"{where}: {match.group(0)!r}"
+        for where, text in _lesson_strings()
+        if (match := NAMES_A_LESSON_BY_PLACE.search(text))
+    ]
+    assert found == []

@@ -6,14 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.quiz.grading import (
-    AnswerError,
-    answer_text,
-    answer_words,
-    grade,
-    normalize_text,
-    parse_answer,
-)
+from lab.quiz.grading import AnswerError, answer_text, grade, parse_answer
+from lab.quiz.text_answers import answer_words, normalize_text
 
 
 def test_single(questions):
@@ -168,3 +162,97 @@ def test_any_typed_text_is_an_answer_or_a_polite_retry(questions, text):
         correct, feedback, _ = grade(q, answer)
         assert isinstance(correct, bool) and q.explanation.strip() in feedback
         answer_text(q, answer)
+
+
+# Each rule of reading a text answer: a phrasing it lets through, and a near miss it must not.
+# (answers, prompt, typed, right)
+RULES = {
+    "surrounding quotes": [
+        (["nccl"], "Which backend?", '"nccl"', True),
+        (["nccl"], "Which backend?", "'NCCL'", True),
+        (["nccl"], "Which backend?", "`nccl`", True),
+        (["nccl"], "Which backend?", '"gloo"', False),
+    ],
+    "irregular plurals": [
+        (["confusion matrix"], "What is it called?", "confusion matrices", True),
+        (["local minimum"], "What is it called?", "local minima", True),
+        (["bias"], "What is it called?", "biases", True),
+        (["confusion matrix"], "What is it called?", "confusion metrics", False),
+    ],
+    "a space for an underscore": [
+        (["state_dict"], "model.____()", "state dict", True),
+        (["init_process_group"], "Which call?", "init process group", True),
+        (["state_dict"], "model.____()", "state.dict", False),
+        (["state_dict"], "model.____()", "dict state", False),
+    ],
+    "positional and keyword arguments": [
+        (["argmax(dim=1)"], "Which call?", "argmax(1)", True),
+        (["logits.argmax(dim=1)"], "Which call?", "logits.argmax( 1 )", True),
+        (["argmax(1)"], "Which call?", "argmax(dim=1)", True),
+        (["argmax(dim=1)"], "Which call?", "argmax(keepdim=1)", False),
+        (["argmax(dim=1)"], "Which call?", "argmax(0)", False),
+    ],
+    "a trailing category word": [
+        (["nccl"], "Which backend?", "nccl backend", True),
+        (["AdamW"], "Which class?", "AdamW optimizer", True),
+        (["StepLR"], "Which class?", "StepLR schedulers", True),
+        (["nccl"], "Which communication backend do you pass?", 'backend="nccl"', True),
+        (["nccl"], "Which backend?", "gloo backend", False),
+        (["hidden layer"], "What is it called?", "hidden", False),  # part of the answer
+        (["nccl"], "Which library?", 'backend="nccl"', False),  # the prompt asks no backend
+    ],
+    "a possessive or article in front": [
+        (["state_dict"], "model.____()", "the model's state_dict", True),
+        (["state_dict"], "model.____()", "its state_dict", True),
+        (["state_dict"], "model.____()", "the state dict", True),
+        (["Bessel's correction"], "What is it called?", "Newton's correction", False),
+        (["state_dict"], "model.____()", "state_dict's keys", False),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("answers", "prompt", "typed", "right"),
+    [case for cases in RULES.values() for case in cases],
+)
+def test_each_reading_rule_with_its_near_miss(questions, answers, prompt, typed, right):
+    result = grade(text_question(questions, answers, prompt), typed)
+    assert result.correct is right, (typed, answer_words(typed))
+    assert not result.spelling, "no rule but the typo rule asks to check the spelling"
+
+
+@pytest.mark.parametrize(
+    ("answers", "prompt", "typed", "spelling"),
+    [
+        (["state_dict"], "model.____()", "state_dcit", "state_dict"),
+        (["state_dict"], "model.____()", "stat dict", "state_dict"),
+        (["clip_grad_norm_"], "Which function?", "clip_grad_norm", "clip_grad_norm_"),
+        (["clip_grad_norm_"], "Which function?", "clip grad nrom_", "clip_grad_norm_"),
+        (["self.dense"], "What should forward call?", "self.dens", "self.dense"),
+        (["argmax(dim=1)"], "Which call?", "argmx(1)", "argmax(dim=1)"),
+    ],
+)
+def test_one_typo_inside_an_identifier_is_right_with_a_spelling_note(
+    questions, answers, prompt, typed, spelling
+):
+    assert grade(text_question(questions, answers, prompt), typed).spelling == spelling
+
+
+@pytest.mark.parametrize(
+    ("answers", "prompt", "typed"),
+    [
+        (["self.dense"], "forward calls self.demse(x). What should it call?", "self.demse"),
+        (
+            ["init_process_group"],
+            "It calls init_proces_group. What should it?",
+            "init_proces_group",
+        ),
+        (["nn.Conv1d"], "Which layer?", "nn.Conv2d"),  # a digit is no typo
+        (["nn.ReLU"], "Which layer?", "nn.ReLo"),  # the piece has four letters
+        (["clip_grad_norm_"], "Which function?", "clip_grad_value_"),
+        (["state_dict"], "model.____()", "stat_dcit"),  # two typos
+        (["argmax(dim=1)"], "Which call?", "argmax(dmi=1)"),  # a name must be right
+    ],
+)
+def test_near_misses_of_a_typo_inside_an_identifier_are_wrong(questions, answers, prompt, typed):
+    assert not grade(text_question(questions, answers, prompt), typed).correct
