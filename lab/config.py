@@ -2,7 +2,7 @@
 environment variables over it for scripts and tests. No file means every default.
 
     [runner]
-    kind = "local"            # or "slurm" (LAB_RUNNER)
+    kind = "local"            # or "slurm", or "command" (LAB_RUNNER_COMMAND) (LAB_RUNNER)
     max_concurrent_runs = 0   # machine-wide, across users; 0: no limit
 
     [slurm]
@@ -77,7 +77,10 @@ class Config:
 
 SECTIONS: dict[str, type] = {"runner": RunnerConfig, "slurm": SlurmConfig, "class": ClassConfig}
 _ATTR = {"runner": "runner", "slurm": "slurm", "class": "klass"}
-CHOICES = {("runner", "kind"): ("local", "slurm"), ("class", "submit"): ("never", "on-exit")}
+CHOICES = {
+    ("runner", "kind"): ("local", "slurm", "command"),
+    ("class", "submit"): ("never", "on-exit"),
+}
 ENVIRONMENT = {"LAB_RUNNER": ("runner", "kind"), "LAB_SLURM_ARGS": ("slurm", "args")}
 
 

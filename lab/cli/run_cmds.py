@@ -82,8 +82,9 @@ def cli_run_spec(command: str, experiment: str, settings: list[str] | None, **op
 
 
 def configured_runner(command: str, ahead: bool = True):
-    """The runner LAB_RUNNER names; a bad one ends `lab COMMAND` in one line with status 2."""
-    from lab.runs.runners import RunnerError, runner
+    """The runner the settings name; a bad one ends `lab COMMAND` in one line with status 2."""
+    from lab.runs.ports import RunnerError
+    from lab.runs.runners import runner
 
     try:
         return runner(ahead=ahead)
@@ -105,9 +106,10 @@ class _Printer:
         self.epoch_rows: list[tuple[int, dict]] = []
         self.points: list[tuple[int, str, float]] = []
         self.views = None  # a ViewState once the run sends a picture of the model
+        self.queue_said = ""  # what the scheduler last said while the run's job waited
 
     def show(self, event, session) -> None:
-        from lab.engine.events import Done, EpochEnd, Log, Progress, Start, View, to_json
+        from lab.engine.events import Done, EpochEnd, Log, Progress, Queued, Start, View, to_json
         from lab.runs.figures import epoch_train_loss, figure, final_figures
 
         if isinstance(event, Progress):
@@ -119,11 +121,22 @@ class _Printer:
             return
         if isinstance(event, View):
             self._keep_view(event)
-        if isinstance(event, Start):
+        if isinstance(event, Queued):
+            minutes, seconds = divmod(event.waited_s, 60)
+            said = f"waiting for Slurm: job {event.job}, {event.reason}"
+            if self.tty:
+                self._transient(f"{said}, {minutes}:{seconds:02d}")
+            elif said != self.queue_said:  # a line when the reason changes, not every second
+                typer.echo(said)
+            self.queue_said = said
+        elif isinstance(event, Start):
             self._clear()
             # a scripted experiment with no one model of its own has no size to tell
             size = f": {event.parameters:,} parameters" if event.parameters else ""
-            typer.echo(f"{event.experiment} on {event.device}{size}")
+            where = event.device
+            if event.runner == "slurm":
+                where = f"{event.device} on {event.node or 'a node'} (Slurm job {event.job})"
+            typer.echo(f"{event.experiment} on {where}{size}")
         elif isinstance(event, Progress) and self.tty:
             of = f"/{self.epochs}" if self.epochs else ""
             self._transient(f"  epoch {event.epoch}{of}  step {event.step}  loss {event.loss:.4g}")

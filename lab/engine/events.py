@@ -19,6 +19,10 @@ class Start:
     parameters: int
     spec: dict[str, Any]
     torch_version: str
+    runner: str = "local"
+    """Where the worker runs: `local`, or `slurm` (then `job` and `node` say which)."""
+    job: str = ""
+    node: str = ""
 
 
 @dataclass
@@ -58,6 +62,16 @@ class Done:
 
 
 @dataclass
+class Queued:
+    """The run's job waits for the scheduler (Slurm): its id, Slurm's reason (Resources,
+    Priority...) and how long it has waited; about once a second until it starts."""
+
+    job: str
+    reason: str
+    waited_s: int
+
+
+@dataclass
 class Held:
     """The run holds (paused) after `step` updates, waiting for a step, an epoch or resume:
     sent each time it begins to wait, so that a front-end says "paused" only when it is."""
@@ -75,7 +89,7 @@ class View:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Start | Progress | EpochEnd | Log | Done | View | Held
+Event = Start | Progress | EpochEnd | Log | Done | View | Held | Queued
 
 _TYPES: dict[str, type] = {
     "start": Start,
@@ -85,6 +99,7 @@ _TYPES: dict[str, type] = {
     "done": Done,
     "view": View,
     "held": Held,
+    "queued": Queued,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

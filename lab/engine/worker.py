@@ -204,9 +204,14 @@ def main() -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     sys.stdout = sys.stderr
     wake = _wake_on_signal()
-    from lab.engine.events import Done, Held, to_json
+    from lab.engine.events import Done, Held, Start, to_json
+
+    job = os.environ.get("SLURM_JOB_ID", "")
 
     def emit(event) -> None:
+        if isinstance(event, Start) and job:  # a job step: say which job, and where
+            event.runner, event.job = "slurm", job
+            event.node = os.environ.get("SLURMD_NODENAME", "")
         try:
             out.write(to_json(event) + "\n")
             out.flush()

@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from lab.engine.client import Launched, RunProcess, can_fork, fork_server, spawn, wants_gpu
 from lab.proc.forkclient import ForkServerError
-from lab.runs.ports import WorkerSource
+from lab.runs.ports import RunnerError, WorkerSource
 
 
 class LocalRunner:
@@ -152,25 +152,26 @@ class CommandRunner:
         pass
 
 
-RUNNERS = ("local", "command")
-
-
-class RunnerError(ValueError):
-    """LAB_RUNNER or its settings name no runner this lab has; `str()` says which."""
-
-
 def runner(ahead: bool = True) -> WorkerSource:
-    """The runner `LAB_RUNNER` names (`local` when unset); `ahead=False` for one run and done
-    (`lab run`): no spare, no fork server."""
-    name = os.environ.get("LAB_RUNNER", "").strip() or "local"
-    if name == "local":
-        return LocalRunner(ahead=ahead)
-    if name == "command":
+    """The runner the settings name (`[runner] kind` in config.toml, or `LAB_RUNNER`; `local`
+    by default); `ahead=False` for one run and done (`lab run`): no spare, no fork server."""
+    from lab.config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise RunnerError(str(exc)) from None
+    kind = config.runner.kind
+    if kind == "slurm":
+        from lab.runs.slurm import SlurmRunner
+
+        return SlurmRunner(config.slurm)
+    if kind == "command":
         argv = shlex.split(os.environ.get("LAB_RUNNER_COMMAND", ""))
         if not argv:
             raise RunnerError("LAB_RUNNER=command needs LAB_RUNNER_COMMAND, the worker's command")
         return CommandRunner(argv)
-    raise RunnerError(f"LAB_RUNNER={name!r} is not a runner; use one of: {', '.join(RUNNERS)}")
+    return LocalRunner(ahead=ahead)
 
 
 def _end(made: Launched) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.message import Message
 
-from lab.engine.events import Done, EpochEnd, Held, Log, Progress, Start, View
+from lab.engine.events import Done, EpochEnd, Held, Log, Progress, Queued, Start, View
 from lab.runs.session import Point, RunSession, RunTrack
 from lab.tui.view_drawing import ONCE_KEYS, PATH_KINDS
 
@@ -58,6 +58,13 @@ class LogArrived(Message):
     """The worker said something for the learner."""
 
     text: str
+
+
+@dataclass
+class RunQueued(Message):
+    """The run's job waits for the scheduler."""
+
+    queued: Queued
 
 
 @dataclass
@@ -136,6 +143,8 @@ def read_run(
             post(LogArrived(event.text))
         elif isinstance(event, Held):
             post(RunHeld(event.step))
+        elif isinstance(event, Queued):
+            post(RunQueued(event))
         elif isinstance(event, Done):
             post(RunFinished(event))
     flush()

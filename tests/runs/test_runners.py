@@ -12,7 +12,9 @@ import pytest
 import lab.runs.runners as runners
 from lab.engine.client import Launched, RunProcess
 from lab.proc.forkclient import ForkServerError
-from lab.runs.runners import CommandRunner, LocalRunner, RunnerError, runner
+from lab.runs.ports import RunnerError
+from lab.runs.runners import CommandRunner, LocalRunner, runner
+from lab.runs.slurm import SlurmRunner
 
 
 class FakeProcess:
@@ -137,7 +139,9 @@ def test_lab_runner_names_the_runner(monkeypatch):
     with pytest.raises(RunnerError, match="LAB_RUNNER=command needs LAB_RUNNER_COMMAND"):
         runner()
     monkeypatch.setenv("LAB_RUNNER", "slurm")
-    with pytest.raises(RunnerError, match="'slurm' is not a runner; use one of: local, command"):
+    assert isinstance(runner(), SlurmRunner)
+    monkeypatch.setenv("LAB_RUNNER", "k8s")
+    with pytest.raises(RunnerError, match="kind must be one of local, slurm, command, not 'k8s'"):
         runner()
 
 
@@ -146,10 +150,11 @@ def test_a_bad_runner_ends_lab_run_in_one_line_with_status_2(monkeypatch, capsys
 
     from lab.cli.run_cmds import configured_runner
 
-    monkeypatch.setenv("LAB_RUNNER", "slurm")
+    monkeypatch.setenv("LAB_RUNNER", "k8s")
     with pytest.raises(typer.Exit) as ended:
         configured_runner("run")
     assert ended.value.exit_code == 2
-    assert capsys.readouterr().err == (
-        "lab run: LAB_RUNNER='slurm' is not a runner; use one of: local, command\n"
+    err = capsys.readouterr().err
+    assert err.startswith("lab run: ") and err.endswith(
+        ": [runner] kind must be one of local, slurm, command, not 'k8s'\n"
     )

@@ -30,6 +30,7 @@ from lab.tui.run_reader import (
     RecordFailed,
     RunFinished,
     RunHeld,
+    RunQueued,
     RunRecorded,
     RunStarted,
     ViewsArrived,
@@ -479,7 +480,10 @@ class ExperimentScreen(LabScreen):
             self._set_state("running")
         status = self.query_one(RunStatus)
         epochs = self.session.run.epochs if self.session is not None else None
-        status.begin(start.device, epochs or 0)
+        where = start.device
+        if start.runner == "slurm":
+            where = f"{start.device} on {start.node or 'a node'} (Slurm job {start.job})"
+        status.begin(where, epochs or 0)
         if self.state == "stopping":
             status.set_state("stopping", "")
         size = f"{start.parameters:,} parameters · " if start.parameters else ""
@@ -519,6 +523,10 @@ class ExperimentScreen(LabScreen):
         # classifier: its accuracy teaches more.
         if first and not view.display and (view.kind != "weights" or not self._has_accuracy):
             self._show_below_loss("view")
+
+    def on_run_queued(self, message: RunQueued) -> None:
+        if self.state == "starting":
+            self.query_one(RunStatus).queued(message.queued)
 
     def on_run_held(self, message: RunHeld) -> None:
         self.query_one(RunStatus).held(message.step)

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from lab.catalog.schema import Goal
+from lab.engine.events import Queued
 
 STATUS_WORDS = {
     "idle": "ready",
@@ -83,6 +84,8 @@ class RunStatus(QuietStatic):
         self.reason = ""
         self.torch_loading = False
         self.paused = False
+        self.waiting: Queued | None = None
+        """The scheduler's last word while the run's job waits (a Slurm runner)."""
         self.held_at: int | None = None
         """The step the worker holds at, once it says so (paused is what the learner asked)."""
         self.started_at: float | None = None
@@ -103,7 +106,7 @@ class RunStatus(QuietStatic):
         is still importing torch."""
         self.device, self.epoch, self.epochs, self.step, self.samples_per_s = "", 0, 0, 0, 0.0
         self.started_at = self.finished_in = None
-        self.held_at = None
+        self.held_at = self.waiting = None
         self.torch_loading = loading
         self.set_state("starting")
 
@@ -121,6 +124,11 @@ class RunStatus(QuietStatic):
     def set_paused(self, paused: bool) -> None:
         """The learner paused (or stepped, or resumed): "pausing..." until the worker holds."""
         self.paused, self.held_at = paused, None
+        self.show()
+
+    def queued(self, queued: Queued) -> None:
+        """The run's job waits for Slurm: which job, why, for how long."""
+        self.waiting = queued
         self.show()
 
     def held(self, step: int) -> None:
@@ -159,6 +167,11 @@ class RunStatus(QuietStatic):
         word = STATUS_WORDS.get(self.state, self.state)
         if self.state == "starting" and self.torch_loading:
             word = "loading PyTorch..."
+        if self.state == "starting" and self.waiting is not None:
+            wait = self.waiting
+            minutes, seconds = divmod(wait.waited_s, 60)
+            waited = f"{minutes}:{seconds:02d}"
+            word = f"waiting for Slurm: job {wait.job}, {wait.reason}, {waited} (s cancels)"
         paused = self.paused and self.state in ("starting", "running")
         if paused and self.held_at is None:
             word = "pausing before the first step..." if self.state == "starting" else "pausing..."
