@@ -110,18 +110,25 @@ def load_config(path: Path | None = None) -> Config:
                     f"lab knows ({known})"
                 )
             values[section] = dict(table)
+    from_env: dict[str, str] = {}  # "section.key" -> the variable that set it
     for variable, (section, key) in ENVIRONMENT.items():
         if variable in os.environ:
             values[section][key] = os.environ[variable]
-    parts = {_ATTR[section]: _section(path, text, section, values[section]) for section in SECTIONS}
+            from_env[f"{section}.{key}"] = variable
+    parts = {
+        _ATTR[section]: _section(path, text, section, values[section], from_env)
+        for section in SECTIONS
+    }
     return Config(**parts, path=path if path.is_file() else None)
 
 
-def _section(path: Path, text: str, section: str, table: dict[str, Any]) -> Any:
+def _section(
+    path: Path, text: str, section: str, table: dict[str, Any], from_env: dict[str, str]
+) -> Any:
     cls = SECTIONS[section]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key, value in table.items():
-        where = _where(path, text, key)
+        where = from_env.get(f"{section}.{key}") or _where(path, text, key)
         if key not in fields:
             raise ConfigError(
                 f"{where}: [{section}] {key} is not a setting lab knows ({', '.join(fields)})"
