@@ -61,5 +61,8 @@ def test_a_mistake_is_one_line_naming_the_file_line_and_setting(config_file, tex
 
 def test_a_bad_environment_value_is_named_too(config_file, monkeypatch):
     monkeypatch.setenv("LAB_RUNNER", "kubernetes")
-    with pytest.raises(ConfigError, match="kind must be one of local, slurm, not 'kubernetes'"):
+    with pytest.raises(ConfigError) as caught:
         load_config()
+    assert str(caught.value) == (
+        "LAB_RUNNER: [runner] kind must be one of local, slurm, command, not 'kubernetes'"
+    )
