@@ -22,14 +22,24 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "srun", "squeue", "scancel", "scontrol")
+PROGRAMS = (
+    "munged",
+    "slurmctld",
+    "slurmd",
+    "sbatch",
+    "srun",
+    "sinfo",
+    "squeue",
+    "scancel",
+    "scontrol",
+)
 KEY = Path("/etc/munge/munge.key")
 CPUS = 2
 
 
 def missing() -> str | None:
     """Why a cluster cannot start here (a program not installed, not root), or None."""
-    absent = [name for name in DAEMONS if shutil.which(name) is None]
+    absent = [name for name in PROGRAMS if shutil.which(name) is None]
     if absent:
         return (
             f"Slurm is not installed here (no {', '.join(absent)}); "
