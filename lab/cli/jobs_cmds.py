@@ -106,6 +106,7 @@ class _Follower:
         self.epoch_rows: list[tuple[int, dict]] = []
         self.final: dict | None = None
         self.drawn = 0  # lines of the live block now on the terminal
+        self.shown = ""  # that block's text
 
     def watch(self) -> None:
         from lab.export.jobs import find
@@ -146,12 +147,13 @@ class _Follower:
             return
         from lab.cli.chart import loss_chart
 
+        text = "\n".join([*filter(None, [loss_chart(self.epoch_rows)]), self._status()])
+        if self.drawn and text == self.shown:
+            return
         self.erase()
-        block = [*filter(None, [loss_chart(self.epoch_rows)]), self._status()]
-        text = "\n".join(block)
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
-        self.drawn = text.count("\n") + 1
+        self.shown, self.drawn = text, text.count("\n") + 1
 
     def erase(self) -> None:
         if self.drawn:

@@ -137,7 +137,7 @@ def _squeue() -> list[Job]:
         parts = line.split("|", 6)
         if len(parts) == 7:
             job_id, name, state, elapsed, nodes, reason, command = parts
-            where = f"({reason})" if state == "PENDING" else nodes
+            where = f"({reason})" if state == "PENDING" and reason != "None" else nodes
             found.append(Job(job_id, name, command, state, elapsed, where))
     return found
 

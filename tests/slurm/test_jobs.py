@@ -142,7 +142,9 @@ def test_two_nodes_on_one_machine_meet_by_rendezvous_and_end_like_lab_run(
     ]
 
 
-def test_a_job_is_cancelled_and_a_bad_partition_is_refused_in_one_line(slurm, lab, tmp_path):
+def test_a_job_is_cancelled_and_a_bad_partition_is_refused_in_one_line(
+    slurm, lab, lab_home, tmp_path
+):
     sleeper = tmp_path / "sleeper.sbatch"
     sleeper.write_text("#!/bin/bash\n#SBATCH --job-name=lab-sleeper\nsleep 120\n")
     job_id = lab("jobs", "submit", str(sleeper)).output.split()[2]
@@ -159,6 +161,16 @@ def test_a_job_is_cancelled_and_a_bad_partition_is_refused_in_one_line(slurm, la
         f"lab jobs: job {job_id} has already ended (CANCELLED)\n",
     )
     assert lab("jobs", "cancel", "999999").exit_code == 2
+
+    # a job lab saw running that Slurm has forgotten (after MinJobAge; no accounting here)
+    record = lab_home / "jobs.json"
+    rows = json.loads(record.read_text())
+    record.write_text(json.dumps([*rows, {**rows[0], "id": "999999", "state": "RUNNING"}]))
+    listed = [json.loads(line) for line in lab("jobs", "--json").output.splitlines()]
+    assert [(job["id"], job["state"]) for job in listed if job["id"] in (job_id, "999999")] == [
+        (job_id, "CANCELLED"),
+        ("999999", "ENDED"),
+    ]
 
     refused = lab("jobs", "submit", str(sleeper), "--partition=nope")
     assert refused.exit_code == 1
