@@ -10,6 +10,7 @@ prints) and STEM-ID.metrics.jsonl (rank 0's JSON line per epoch, which `lab jobs
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
@@ -133,7 +134,12 @@ def _split(args: str) -> list[str]:
     try:
         return shlex.split(args)
     except ValueError as exc:  # an unclosed quote
-        raise ExportError(f"[slurm] args (or LAB_SLURM_ARGS) {args!r}: {exc}") from None
+        from lab.config import config_path
+
+        where = (
+            "LAB_SLURM_ARGS" if "LAB_SLURM_ARGS" in os.environ else f"{config_path()}: [slurm] args"
+        )
+        raise ExportError(f"{where} {args!r}: {exc}") from None
 
 
 def _gpu_gres(gres: str | None) -> list[str] | None:

