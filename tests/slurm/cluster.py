@@ -8,19 +8,25 @@ a folder of /tmp, as munged wants every folder above its socket open to all, whi
 temporary folders are not. The
 node is this host (`hostname -s`) with 2 CPUs, whatever the machine has
 (`SlurmdParameters=config_overrides`). Clients reach it through `SLURM_CONF` (`Cluster.env`).
-The node's slurmd logs errors about the PMIx library when it starts: harmless here.
+The daemons get SIGTERM when the process that started them ends, even by SIGKILL (Linux's
+PR_SET_PDEATHSIG). The node's slurmd logs errors about the PMIx library at start: harmless here.
 """
 
 from __future__ import annotations
 
+import ctypes  # noqa: F401  (die_with_parent imports it in preexec_fn, where a first import fails)
+import functools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lab.proc.child import die_with_parent
 
 PROGRAMS = (
     "munged",
@@ -130,6 +136,8 @@ def start(root: Path, timeout: float = 30) -> Cluster:
     )
     cluster = Cluster(root, munge)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # the daemons end with this process, even one killed by SIGKILL
+    dies_with_us = functools.partial(die_with_parent, os.getpid(), signal.SIGTERM)
     munged = [
         "munged",
         "--foreground",
@@ -142,13 +150,23 @@ def start(root: Path, timeout: float = 30) -> Cluster:
         with (root / "log" / "munged.log").open("w") as log:
             cluster.procs.append(
                 subprocess.Popen(
-                    munged, user="munge", group="munge", stdout=log, stderr=subprocess.STDOUT
+                    munged,
+                    user="munge",
+                    group="munge",
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=dies_with_us,
                 )
             )
         _wait(lambda: (munge / "socket").exists(), timeout, "munged never made its socket")
         for daemon in ("slurmctld", "slurmd"):
             cluster.procs.append(
-                subprocess.Popen([daemon, "-D", "-f", str(cluster.conf)], env=cluster.env, **quiet)
+                subprocess.Popen(
+                    [daemon, "-D", "-f", str(cluster.conf)],
+                    env=cluster.env,
+                    preexec_fn=dies_with_us,
+                    **quiet,
+                )
             )
         _wait(lambda: _idle(cluster), timeout, "the node never became idle")
     except TimeoutError as exc:
