@@ -5,9 +5,8 @@ Everything the cluster writes is under its folder (the controller's state, slurm
 logs) but munged's files: its own socket (slurm.conf's `AuthInfo=socket=...`, so that each
 pytest-xdist worker runs a cluster of its own beside the others and beside a system munged) in
 a folder of /tmp, as munged wants every folder above its socket open to all, which pytest's
-temporary folders are not. The
-node is this host (`hostname -s`) with 2 CPUs, whatever the machine has
-(`SlurmdParameters=config_overrides`). Clients reach it through `SLURM_CONF` (`Cluster.env`).
+temporary folders are not. The node is this host (`hostname -s`) with 2 CPUs, whatever the
+machine has (`SlurmdParameters=config_overrides`). Clients reach it through `SLURM_CONF` (`Cluster.env`).
 The daemons get SIGTERM when the process that started them ends, even by SIGKILL (Linux's
 PR_SET_PDEATHSIG). The node's slurmd logs errors about the PMIx library at start: harmless here.
 """
