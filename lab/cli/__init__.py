@@ -61,6 +61,7 @@ from lab.cli import (  # noqa: E402, F401
     class_cmds,
     exercise_cmds,
     export_cmds,
+    jobs_cmds,
     progress_cmds,
     run_cmds,
     runs_cmds,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Annotated
 
@@ -224,37 +223,9 @@ class _Printer:
             self.transient = False
 
     def _chart(self) -> str:
-        """The train/val loss per epoch, or the step losses of each series, with plotext."""
-        import plotext as plt
+        from lab.cli.chart import loss_chart
 
-        from lab.runs.figures import EPOCH_TRAIN_CURVE
-
-        curves: dict[str, tuple[list[float], list[float]]] = {}
-        if len(self.epoch_rows) >= 2 and any("train_loss" in m for _, m in self.epoch_rows):
-            for key in ("train_loss", "val_loss"):
-                rows = [(e, m[key]) for e, m in self.epoch_rows if key in m]
-                if rows:
-                    name = EPOCH_TRAIN_CURVE if key == "train_loss" else "val"
-                    curves[name] = ([e for e, _ in rows], [v for _, v in rows])
-            xlabel = "epoch"
-        else:
-            for step, series, loss in self.points:
-                xs, ys = curves.setdefault(series, ([], []))
-                xs.append(step)
-                ys.append(loss)
-            xlabel = "step"
-        curves = {k: v for k, v in curves.items() if len(v[0]) >= 2}
-        if not curves:
-            return ""
-        plt.clear_figure()
-        plt.theme("clear")
-        width = min(terminal_width(), 100)
-        plt.plotsize(width, 18)
-        for (name, (xs, ys)), marker in zip(curves.items(), "*+ox#@%", strict=False):
-            plt.plot(xs, [min(y, 1e30) for y in ys], label=name, marker=marker)
-        plt.xlabel(xlabel)
-        plt.title("loss")
-        return re.sub(r"\x1b\[[0-9;]*m", "", plt.build()).rstrip()
+        return loss_chart(self.epoch_rows, self.points)
 
 
 def _pack(cells: list[str]) -> str:

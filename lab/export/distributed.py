@@ -39,7 +39,7 @@ def scripted_script(run: RunSpec) -> str:
 def train_script(run: RunSpec, drop_last: bool = False) -> str:
     spec = run.train
     imports = Imports()
-    for module in ("gc", "os", "math", "torch"):
+    for module in ("gc", "json", "os", "math", "torch"):
         imports.add(module)
     imports.add("torch.distributed as dist")
     imports.add("torch.nn.parallel", "DistributedDataParallel")
@@ -154,6 +154,13 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         '        f"{k} {v:.1%}" if "accuracy" in k else f"{k} {v:.4g}"\n'
         "        for k, v in metrics.items()\n"
         "    )\n\n\n"
+        "def record(line):\n"
+        '    """One JSON line in the file LAB_METRICS_FILE names, when it names one (the\n'
+        '    .sbatch file `lab export --slurm` writes sets it; `lab jobs follow` reads it)."""\n'
+        '    path = os.environ.get("LAB_METRICS_FILE")\n'
+        "    if path:\n"
+        '        with open(path, "a", encoding="utf-8") as f:\n'
+        '            f.write(json.dumps(line) + "\\n")\n\n\n'
         "# --- training ---\n"
         "torch.manual_seed(seed)  # draws while training (dropout) start from the seed too\n"
         + ("best_loss, best_epoch, best_state = math.inf, 0, None\n" if stopping else "")
@@ -185,6 +192,7 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         f"{val}"
         "    if rank == 0:\n"
         '        print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
+        '        record({"epoch": epoch, "epochs": num_epochs, "metrics": metrics})\n'
         + ("    schedule.step()\n" if spec.schedule else "")
         + stop
         + "\n"
@@ -196,6 +204,7 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         + pieces.evaluate_line(final_target, "X, y", 8)
         + "    print(f\"completed: trained {epoch} epoch{'s' if epoch != 1 else ''}\")\n"
         '    print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))\n'
+        '    record({"final": final, "epochs": epoch})\n'
         "# every process waits here for rank 0's report, lets go of what holds the group (the\n"
         "# DDP wrapper and the last step's graph), then all leave it together: a group still\n"
         "# held when Python exits can abort the process\n"

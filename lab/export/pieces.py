@@ -37,7 +37,7 @@ class Imports:
         self.names.add((module, name))
 
     def text(self) -> str:
-        stdlib = {"copy", "csv", "gc", "math", "os", "collections"}
+        stdlib = {"copy", "csv", "gc", "json", "math", "os", "collections"}
         groups = []
         for is_std in (True, False):
             mine = [(m, n) for m, n in self.names if (m.split(".")[0] in stdlib) == is_std]

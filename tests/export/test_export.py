@@ -30,6 +30,7 @@ ALLOWED_IMPORTS = {
     "copy",
     "csv",
     "gc",
+    "json",
     "math",
     "os",
     "numpy",
