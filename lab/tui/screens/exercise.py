@@ -22,13 +22,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static, TextArea
 
 from lab.exercises.checker import SourceError
 from lab.exercises.result import Result
 from lab.exercises.session import ExerciseSession
 from lab.tui.messages import ProgressChanged
+from lab.tui.screens.base import LabScreen
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.solution import SolutionScreen
 from lab.tui.widgets.check_results import CheckResults
@@ -80,7 +80,7 @@ def write_learner_file(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class ExerciseScreen(Screen):
+class ExerciseScreen(LabScreen):
     """One exercise: `e` edits, ctrl+s saves and checks, `h` hints, `s` solution, `r` reset."""
 
     BINDINGS = [

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
@@ -34,6 +33,7 @@ from lab.tui.run_reader import (
     ViewsArrived,
     read_run,
 )
+from lab.tui.screens.base import LabScreen
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
@@ -61,7 +61,7 @@ def freeze_long_lived() -> None:
         _frozen = True
 
 
-class ExperimentScreen(Screen):
+class ExperimentScreen(LabScreen):
     """One experiment: read it, change settings, run it, watch and compare the curves.
 
     A run is a headless `RunSession` (the one `lab run` drives): the screen starts it, reads it

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Header, Static
 
 from lab.quiz import scheduler
@@ -22,6 +21,7 @@ from lab.quiz.session import FlashcardSession
 from lab.text import plural
 from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -30,7 +30,7 @@ REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
 """What `v` cycles through: no reverse cards, then each language's."""
 
 
-class FlashcardsScreen(Screen):
+class FlashcardsScreen(LabScreen):
     """One card at a time: space turns it, 1-4 grade it; `v` adds reverse cards."""
 
     BINDINGS = [

@@ -8,7 +8,6 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -16,6 +15,7 @@ from lab.quiz.predict import due_predictions
 from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -57,7 +57,7 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
     return f"Reviews: none due; the next at {when}"
 
 
-class HomeScreen(Screen):
+class HomeScreen(LabScreen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
     continues: a missed prediction that is due first, then the next unfinished step
     (`lab.tui.learner.next_step`)."""

@@ -6,18 +6,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from lab.text import plural
 from lab.tui.learner import exercises_done, mark_read
 from lab.tui.messages import LessonRead
+from lab.tui.screens.base import LabScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.lesson_text import LessonText
 
 
-class LessonScreen(Screen):
+class LessonScreen(LabScreen):
     """One lesson; reaching its end (or `m`) marks it read."""
 
     BINDINGS = [

@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,6 +23,7 @@ from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
 from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -77,7 +77,7 @@ class ChoiceBoxes(OptionList):
         self.post_message(self.Checked(set(self.ticked)))
 
 
-class QuizScreen(Screen):
+class QuizScreen(LabScreen):
     """Questions of one lesson, or of the lessons read, in fsrs order."""
 
     BINDINGS = [
