@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -24,7 +24,6 @@ from lab.tui.commands import LabCommands
 from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
 
 if TYPE_CHECKING:
-    from lab.exercises.checker import Checker
     from lab.store import Store
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
@@ -54,7 +53,7 @@ class LabApp(App):
         store_error: str | None = None,
         settings: dict[str, str] | None = None,
         prewarm: bool = True,
-        checker: Checker | None = None,
+        checker: Any = None,
     ) -> None:
         super().__init__()
         self.prewarm = prewarm
@@ -86,7 +85,7 @@ class LabApp(App):
     def run_in_progress(self, value: bool) -> None:
         self._run_flag = bool(value)
 
-    def exercise_checker(self) -> Checker:
+    def exercise_checker(self) -> Any:
         """The one exercise checker, started on first use (its process imports torch while
         the learner reads the task) and closed as the app exits."""
         if self.checker is None:
@@ -298,7 +297,7 @@ def make_app(
     store: Store | None = None,
     target: str | None = None,
     prewarm: bool = True,
-    checker: Checker | None = None,
+    checker: Any = None,
     settings: dict[str, str] | None = None,
 ) -> LabApp:
     """The app for `catalog`; opens the learner's store unless one is given; the exercise

@@ -1,22 +1,16 @@
-"""Provides `LabScreen`: a Textual screen whose `self.app` is the lab app to the type checker,
-so that screens read `self.app.catalog` or call `self.app.open_lesson` as typed attributes."""
+"""Provides `LabScreen`: a screen of the lab app, which reads the app's typed attributes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from textual import getters
-
     from lab.tui.app import LabApp
 
-ResultType = TypeVar("ResultType")
 
+class LabScreen(Screen):
+    """A screen pushed by `LabApp`: `self.app` is the lab app (its store, run workers, hooks)."""
 
-class LabScreen(Screen[ResultType]):
-    """A screen of `LabApp`; at run time exactly a `Screen`."""
-
-    if TYPE_CHECKING:
-        app = getters.app(LabApp)
+    app: LabApp  # (an annotation only: Textual's own property gives it)

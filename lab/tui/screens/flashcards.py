@@ -93,6 +93,7 @@ class FlashcardsScreen(LabScreen):
         back = self.query_one("#card-definition", Static)
         grades = self.query_one("#card-grades")
         session = self.session
+        assert session is not None  # made by start(), before the first card
         card = session.current_card
         if card is None:
             done = len(session.results)
@@ -124,13 +125,13 @@ class FlashcardsScreen(LabScreen):
             grades.display = False
 
     def action_reveal(self) -> None:
-        if self.session.current_card is not None and not self.revealed:
+        if self.session is not None and self.session.current_card is not None and not self.revealed:
             self.revealed = True
             self._show()
             self.query_one("#grade-good", Button).focus()
 
     def action_grade(self, grade: str) -> None:
-        if self.session.current_card is None or not self.revealed:
+        if self.session is None or self.session.current_card is None or not self.revealed:
             return
         rated = self.session.rate(grade)
         saving = save_in_thread(
