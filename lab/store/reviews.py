@@ -86,6 +86,7 @@ class ReviewLog(StoreBase):
                 # An answer not newer than the card's last one (an import, a clock step back):
                 # rebuild from the whole log, ties in uuid order, as every copy of it would.
                 info = self._rebuild(conn, question_id)
+                assert info is not None  # from the answer just logged, at least
             else:
                 card = card or memory.new_card(question_id)
                 card = memory.review(card, rating, reviewed_at)

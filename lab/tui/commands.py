@@ -11,6 +11,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from lab.tui.learner import lesson_name
+
 if TYPE_CHECKING:
     from lab.tui.app import LabApp
 
@@ -40,11 +42,11 @@ class LabCommands(Provider):
                 (lesson.title, lesson.id),
             )
         for entry in catalog.experiments():
-            exp, lesson = entry.experiment, catalog.lesson(entry.lesson)
+            exp = entry.experiment
             yield (
                 f"experiment: {exp.title} ({exp.id})",
                 partial(app.open_experiment, exp.id),
-                f"in lesson {lesson.order}. {lesson.title}",
+                f"in lesson {lesson_name(catalog, entry.lesson)}",
                 (exp.title, exp.id),
             )
         yield "quiz: review what is due", partial(app.open_quiz, None), "all lessons", ("quiz",)

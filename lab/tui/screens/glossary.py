@@ -144,7 +144,8 @@ class GlossaryScreen(LabScreen):
         nomatch.display = bool(query) and not good
         results = self.query_one("#glossary-results", OptionList)
         if results.option_count:
-            entry = self.app.catalog.term(results.get_option_at_index(0).id)
+            first = results.get_option_at_index(0).id
+            entry = self.app.catalog.term(first) if first else None
             if entry:
                 self._display(entry)
 

@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -177,7 +178,7 @@ class HomeScreen(LabScreen):
         table = self.query_one("#lessons", DataTable)
         if not table.row_count:
             return None
-        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return key.value
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -197,7 +198,8 @@ class HomeScreen(LabScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.app.open_lesson(event.row_key.value)
+        if event.row_key.value is not None:  # each row's key is its lesson's id
+            self.app.open_lesson(event.row_key.value)
 
     def action_open_lesson(self) -> None:
         lesson = self.selected_lesson()

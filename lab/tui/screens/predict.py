@@ -72,6 +72,8 @@ class PredictScreen(ModalScreen[Any]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option = event.option.id
+        if option is None:  # every choice here has one
+            return
         self.dismiss(option == "true" if self.question.kind == "true_false" else int(option))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
