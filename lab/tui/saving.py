@@ -5,12 +5,14 @@ screen), then `ProgressChanged` on success or a one-line notice naming what fail
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual.worker import Worker
 
 from lab.tui.messages import ProgressChanged
-from lab.tui.screens.base import LabScreen
+
+if TYPE_CHECKING:
+    from lab.tui.screens.base import LabScreen
 
 
 class SavingSession(Protocol):
