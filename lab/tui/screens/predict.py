@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -87,7 +88,7 @@ class PredictScreen(ModalScreen[Any]):
             return
         self.dismiss(answer)
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Digits choose a choice at once, as in the quiz.
         if self.question.kind == "single" and event.character and event.character.isdigit():
             index = int(event.character) - 1
