@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 from lab.text import cell_width, wrap_cells
 
@@ -28,7 +29,7 @@ def terminal_width() -> int:
 
 def table(
     headers: list[str],
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     width: int | None = None,
     limits: list[int | None] | None = None,
 ) -> str:

@@ -91,6 +91,7 @@ class InProcessWorker:
     def _train(self) -> None:
         if self.gate is not None:
             self.gate.wait()
+        assert self.sent is not None  # training begins once the spec is sent
         try:
             for event in self._produce(self.sent):
                 if self.killed:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from lab.catalog.dotted import dotted
 from lab.catalog.schema import Lesson
@@ -88,7 +89,7 @@ def _file_checks(loaded: LoadedLesson) -> list[Problem]:
     return problems
 
 
-def _problem_from_error(path: Path, doc: Document, err: dict[str, Any]) -> Problem:
+def _problem_from_error(path: Path, doc: Document, err: ErrorDetails) -> Problem:
     loc, missing = _data_path(doc.data, err["loc"])
     line, col = _nearest_mark(doc.marks, loc)
     kind = err["type"]

@@ -18,7 +18,7 @@ import yaml
 try:  # libyaml parses deep nesting without recursion and is much faster
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml ships with PyYAML wheels
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # (a fallback class)
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -68,7 +68,9 @@ class Document:
 
 
 def _mark(event: yaml.Event) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+    start = event.start_mark
+    assert start is not None  # the parser marks every event it makes
+    return Mark(start.line + 1, start.column + 1)
 
 
 def read_yaml(raw: bytes) -> Document:

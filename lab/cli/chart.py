@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lab.table import terminal_width
 
@@ -10,7 +11,7 @@ HEIGHT = 18
 
 
 def loss_chart(
-    epoch_rows: list[tuple[int, dict]], points: list[tuple[int, str, float]] = ()
+    epoch_rows: Sequence[tuple[int, dict]], points: Sequence[tuple[int, str, float]] = ()
 ) -> str:
     """The train/val loss per epoch, else the step losses of each series, with plotext; empty
     while there are fewer than two points to join."""

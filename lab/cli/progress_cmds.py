@@ -9,7 +9,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -19,7 +19,7 @@ from lab.table import terminal_width
 from lab.text import plural
 
 
-def fail(message: str, code: int = 1):
+def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr, then exit: never a traceback."""
     typer.echo(f"lab: {message}", err=True)
     raise typer.Exit(code)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lab.cli import app, state
 from lab.table import terminal_width
+
+if TYPE_CHECKING:
+    from lab.tui.view_drawing import ViewState
 
 EPOCH_LINES = 30  # a longer run prints about this many epoch lines, evenly spaced
 VIEW_ROWS = 16  # the final picture of the model under the loss chart
@@ -104,7 +107,7 @@ class _Printer:
         self.transient = False  # a line the next output replaces is on the terminal
         self.epoch_rows: list[tuple[int, dict]] = []
         self.points: list[tuple[int, str, float]] = []
-        self.views = None  # a ViewState once the run sends a picture of the model
+        self.views: ViewState | None = None  # once the run sends a picture of the model
         self.queue_said = ""  # what the scheduler last said while the run's job waited
 
     def show(self, event, session) -> None:
@@ -156,7 +159,7 @@ class _Printer:
             if chart:
                 typer.echo(chart)
             if self.views is not None and event.status != "failed":
-                typer.echo(self._final_view())
+                typer.echo(self._final_view(self.views))
             typer.echo(f"{event.status}: {event.reason}")
             what = final_figures(event.status, self.spec)
             if event.metrics and what:
@@ -181,15 +184,15 @@ class _Printer:
             self.views = ViewState()
         self.views.add(event.kind, event.step, event.data)
 
-    def _final_view(self) -> str:
+    def _final_view(self, views: ViewState) -> str:
         """The last picture of the run's first kind (its boundary, fit, ...) as plain text."""
         from lab.tui.view_drawing import describe, draw, legend
 
-        kind = self.views.kinds()[0]
+        kind = views.kinds()[0]
         width = min(terminal_width(), 80)
         ascii = "utf" not in (sys.stdout.encoding or "").casefold()
-        picture = draw(self.views, kind, width, VIEW_ROWS, ascii).plain
-        lines = [describe(kind, self.views.latest[kind]["step"])]
+        picture = draw(views, kind, width, VIEW_ROWS, ascii).plain
+        lines = [describe(kind, views.latest[kind]["step"])]
         lines += [line.rstrip() for line in picture.splitlines()]
         return "\n".join([*lines, legend(kind, ascii)]).rstrip()
 

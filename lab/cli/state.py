@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lab.catalog import Catalog
 
 extra_lesson_dirs: list[Path] = []
 
 
-def catalog():
+def catalog() -> Catalog:
     """The catalog with `--lessons` folders added; loaded once per command."""
     global _catalog
     if _catalog is None:
@@ -18,4 +22,4 @@ def catalog():
     return _catalog
 
 
-_catalog = None
+_catalog: Catalog | None = None

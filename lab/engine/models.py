@@ -43,8 +43,9 @@ def build_model(
         except (TypeError, ValueError, RuntimeError) as exc:
             raise ModelError(f"layer {i} ({layer.type}): {_first_line(exc)}") from None
         layers.append((layer.name, module))
-    if layers and all(name for name, _ in layers):
-        return nn.Sequential(OrderedDict(layers))
+    named = [(name, module) for name, module in layers if name]
+    if layers and len(named) == len(layers):
+        return nn.Sequential(OrderedDict(named))
     return nn.Sequential(*(m for _, m in layers))
 
 

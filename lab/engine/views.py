@@ -219,6 +219,7 @@ class ViewMaker:
                 data = fit(self.model, self.X, self.y, first)
             elif kind == "surface":
                 layer = _single_linear(self.model)
+                assert layer is not None  # (a kind only for such a model: view_kinds)
                 data = surface(layer, self.X, self.y, first, self.span)
             else:
                 data = weights(self.model)

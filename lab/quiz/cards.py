@@ -5,9 +5,13 @@ English term recalled)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lab.store import TERM_PREFIX
 from lab.text import reflow
+
+if TYPE_CHECKING:
+    from lab.catalog import TermEntry
 
 LANGUAGES = {"zh": "中文", "fr": "français"}
 REVERSE_MARK = "|"
@@ -18,7 +22,7 @@ REVERSE_MARK = "|"
 class Flashcard:
     """One card; `language` None shows the term, "zh" or "fr" shows that translation."""
 
-    entry: object  # lab.catalog.catalog.TermEntry
+    entry: TermEntry
     language: str | None = None
 
     @property

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.quiz import grading, scheduler
+
+if TYPE_CHECKING:
+    from lab.catalog import Catalog, ExperimentEntry
+    from lab.store import Store
 
 
 def _now() -> datetime:
@@ -41,9 +45,12 @@ class PredictionSession:
     `store` may be None (progress cannot be saved): the prediction is still asked and graded.
     """
 
-    def __init__(self, entry: Any, store: Any = None, *, clock=_now):
+    def __init__(self, entry: ExperimentEntry, store: Store | None = None, *, clock=_now):
+        question = entry.experiment.predict
+        if question is None:
+            raise ValueError(f"experiment {entry.experiment.id!r} asks no prediction")
         self.entry = entry
-        self.question = entry.experiment.predict
+        self.question = question
         self.store = store
         self.clock = clock
         self.asked = False
@@ -127,7 +134,9 @@ def _shown(question: Any, answer: Any) -> str:
     return grading.answer_text(question, answer)
 
 
-def due_predictions(catalog: Any, store: Any, now: datetime | None = None) -> list[Any]:
+def due_predictions(
+    catalog: Catalog, store: Store | None, now: datetime | None = None
+) -> list[ExperimentEntry]:
     """Experiments whose prediction was missed and is due again (fsrs: a minute after the
     miss), most overdue first; empty without a store or when it fails. A right one that is due
     is asked again at the experiment's next run, but does not call the learner back."""
@@ -145,10 +154,10 @@ def due_predictions(catalog: Any, store: Any, now: datetime | None = None) -> li
         for qid, info in cards.items()
         if not info.last_correct and info.due <= now and catalog.prediction(qid) is not None
     )
-    return [catalog.prediction(qid) for _, qid in due]
+    return [entry for _, qid in due if (entry := catalog.prediction(qid)) is not None]
 
 
-def progress(catalog: Any, store: Any, now: datetime | None = None) -> list[dict]:
+def progress(catalog: Catalog, store: Store | None, now: datetime | None = None) -> list[dict]:
     """Every answered prediction for `lab progress --json`:
     `[{id, experiment, lesson, last_correct, reviews, due, due_now}]`, in teaching order."""
     if store is None:
@@ -157,7 +166,9 @@ def progress(catalog: Any, store: Any, now: datetime | None = None) -> list[dict
     cards = store.cards()
     out = []
     for entry in catalog.predictions():
-        qid = entry.experiment.predict.id
+        predict = entry.experiment.predict
+        assert predict is not None  # predictions() lists the experiments that ask one
+        qid = predict.id
         info = cards.get(qid)
         if info is None:
             continue

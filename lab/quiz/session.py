@@ -146,13 +146,13 @@ class QuizSession:
 
     def check(self, answer: Any) -> Outcome:
         """Grade the current question's answer (already parsed) and move on; not saved yet."""
-        question = self.current
-        if question is None:
+        question, lesson = self.current, self.current_lesson
+        if question is None or lesson is None:
             raise RuntimeError("the quiz is over")
         result = grading.grade(question, answer)
         outcome = Outcome(
             question.id,
-            self.current_lesson,
+            lesson,
             result.correct,
             result.feedback,
             grading.answer_text(question, answer),

@@ -29,7 +29,7 @@ def figure(key: str, value: Any) -> str:
 
 def trains_declaratively(spec: dict[str, Any] | None) -> bool:
     """Whether a run's spec (as data) is a declarative training run, not a scripted one."""
-    return bool(spec) and "model" in spec and "dataset" in spec
+    return spec is not None and "model" in spec and "dataset" in spec
 
 
 def has_modes(spec: dict[str, Any] | None) -> bool:

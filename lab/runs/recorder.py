@@ -13,10 +13,13 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.catalog.runspec import RunSpec
 from lab.engine.events import EpochEnd, Event, Start
+
+if TYPE_CHECKING:
+    from lab.store import Store
 
 FLUSH_S = 0.5
 """Points and epochs wait at most this long before they are written."""
@@ -38,13 +41,13 @@ class RunRecorder:
         self,
         run: RunSpec,
         *,
-        store: Any = None,
-        open_store: Callable[[], Any] | None = None,
-        on_recorded: Callable[[Any], None] | None = None,
-        warn: Callable[[str], None] | None = None,
+        store: Store | None = None,
+        open_store: Callable[[], Store] | None = None,
+        on_recorded: Callable[[int], object] | None = None,
+        warn: Callable[[str], object] | None = None,
     ) -> None:
         self.run = run
-        self.run_id: Any = None
+        self.run_id: int | None = None
         self._store, self._open_store = store, open_store
         self._on_recorded, self._warn = on_recorded, warn
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
@@ -98,6 +101,7 @@ class RunRecorder:
         store, owned = self._store, False
         try:
             if store is None:
+                assert self._open_store is not None  # `keeps`: one of the two is given
                 store, owned = self._open_store(), True
         except Exception as exc:  # noqa: BLE001 - the record is lost, not the run
             self._fail(exc)
@@ -134,7 +138,7 @@ class RunRecorder:
             else:
                 batch.finish = item
 
-    def _write(self, store: Any, batch: _Batch) -> None:
+    def _write(self, store: Store, batch: _Batch) -> None:
         if self._broken:
             return
         try:

@@ -16,12 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.catalog.runspec import RunSpec
 from lab.engine.events import Done, EpochEnd, Event, Progress, Start
 from lab.runs.ports import RunWorker
 from lab.runs.recorder import RunRecorder
+
+if TYPE_CHECKING:
+    from lab.store import Store
 
 CLOSE_WAIT_S = 20.0
 """How long closing waits for the record to land (the store's busy timeout is 15 s)."""
@@ -89,10 +92,10 @@ class RunSession:
         run: RunSpec,
         worker: RunWorker,
         *,
-        store: Any = None,
-        open_store: Callable[[], Any] | None = None,
-        on_recorded: Callable[[Any], None] | None = None,
-        on_warning: Callable[[str], None] | None = None,
+        store: Store | None = None,
+        open_store: Callable[[], Store] | None = None,
+        on_recorded: Callable[[int], object] | None = None,
+        on_warning: Callable[[str], object] | None = None,
     ) -> None:
         self.run = run
         self.worker = worker
@@ -119,7 +122,7 @@ class RunSession:
     # --- the run ------------------------------------------------------------------------------
 
     @property
-    def run_id(self) -> Any:
+    def run_id(self) -> int | None:
         """The run's id in the store, once the recorder has written its start."""
         return self.recorder.run_id
 
@@ -184,9 +187,9 @@ class RunSession:
         if isinstance(event, Done):
             self.done = event
             self._ended_at = time.monotonic()
-            # a run stopped by close() keeps close's reason (why it was stopped)
-            closed = event.status == "stopped" and self._close_reason is not None
-            reason = self._close_reason if closed else event.reason
+            reason = event.reason
+            if event.status == "stopped" and self._close_reason is not None:
+                reason = self._close_reason  # stopped by close(): why it was closed
             self.recorder.finish(event.status, reason, self.track.metrics, self.training_s)
             self._ended.set()
         else:
@@ -258,6 +261,7 @@ class RunSession:
             self.worker.kill()
         for _ in self._handle(Done("stopped", reason)):
             pass
+        assert self.done is not None  # the run's own end, or this one
         return self.done
 
     def wait_recorded(self, timeout: float | None = None) -> bool:

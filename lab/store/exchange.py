@@ -20,6 +20,7 @@ class Exchange(ReviewLog, RunHistory, ExerciseLog):
         runs = []
         for summary in reversed(self.runs()):
             run = self.run(summary.id)
+            assert run is not None  # listed just above
             runs.append(
                 {
                     "uuid": run.uuid,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lab.store import memory
 from lab.store.base import StoreBase
 from lab.store.values import iso, parse_time, utc, utc_now
+
+if TYPE_CHECKING:
+    from fsrs import Card
 
 REVIEW_KEYS = (
     "uuid",
@@ -36,7 +39,7 @@ class CardInfo:
 
     question_id: str
     lesson: str
-    card: Any  # fsrs.Card
+    card: Card
     due: datetime
     last_correct: bool
     reviews: int
@@ -86,6 +89,7 @@ class ReviewLog(StoreBase):
                 # An answer not newer than the card's last one (an import, a clock step back):
                 # rebuild from the whole log, ties in uuid order, as every copy of it would.
                 info = self._rebuild(conn, question_id)
+                assert info is not None  # from the answer just logged, at least
             else:
                 card = card or memory.new_card(question_id)
                 card = memory.review(card, rating, reviewed_at)

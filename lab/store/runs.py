@@ -103,6 +103,7 @@ class RunHistory(StoreBase):
                     process_start(pid),
                 ),
             )
+            assert cur.lastrowid is not None  # an INSERT's row
             return cur.lastrowid
 
     def add_epoch(self, run_id: int, epoch: int, metrics: dict) -> None:
@@ -190,7 +191,7 @@ class RunHistory(StoreBase):
             reason=row[10],
             metrics=json.loads(row[11]),
             started_at=parse_time(row[12]),
-            finished_at=parse_time(row[13]),
+            finished_at=parse_time(row[13]) if row[13] else None,
             duration_s=row[14],
         )
 

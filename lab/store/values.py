@@ -22,8 +22,8 @@ def iso(when: datetime) -> str:
     return utc(when).isoformat(timespec="microseconds")
 
 
-def parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 def to_json(data: Any) -> str:

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -26,6 +26,7 @@ from lab.tui.messages import LessonRead, ProgressChanged, TermRequested
 if TYPE_CHECKING:
     from lab.exercises.checker import ExerciseChecker
     from lab.runs.ports import WorkerSource
+    from lab.store import Store
 
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
 
@@ -49,7 +50,7 @@ class LabApp(App):
     def __init__(
         self,
         catalog: Catalog,
-        store: Any = None,
+        store: Store | None = None,
         target: str | None = None,
         store_error: str | None = None,
         settings: dict[str, str] | None = None,
@@ -66,7 +67,7 @@ class LabApp(App):
         self.target = target
         self.settings = settings or {}
         """`lab open ID --set KEY=VALUE`: the target experiment's form starts with these."""
-        self.shutdown_hooks: list[Callable[[], Any]] = []
+        self.shutdown_hooks: list[Callable[[], object]] = []
         """Called once each as the app exits (see the module docstring)."""
         self.checker = checker
         """Runs learners' exercise files in its own process; started by the first exercise."""
@@ -75,6 +76,7 @@ class LabApp(App):
             self.shutdown_hooks.append(run_workers.shutdown)
         self._run_flag = False
         self._hooks_ran = False
+        self._exit_timer: threading.Timer | None = None
 
     # --- state other screens read -------------------------------------------------------
 
@@ -137,7 +139,7 @@ class LabApp(App):
                 timeout=8,
                 markup=False,
             )
-        notice = getattr(self.store, "notice", None)
+        notice = self.store.notice if self.store is not None else None
         if notice:
             self.notify(notice, title="Progress", severity="warning", timeout=10, markup=False)
         if self.target:
@@ -168,9 +170,8 @@ class LabApp(App):
 
     def cancel_hangup_exit(self) -> None:
         """Called once `run()` has returned: the normal exit finished after all."""
-        timer = getattr(self, "_exit_timer", None)
-        if timer is not None:
-            timer.cancel()
+        if self._exit_timer is not None:
+            self._exit_timer.cancel()
 
     async def run_shutdown_hooks(self) -> None:
         """Call every shutdown hook once; a failing hook does not stop the others."""
@@ -310,7 +311,7 @@ class LabApp(App):
 
 def make_app(
     catalog: Catalog,
-    store: Any = None,
+    store: Store | None = None,
     target: str | None = None,
     prewarm: bool = True,
     checker: ExerciseChecker | None = None,

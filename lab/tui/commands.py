@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+
+from lab.tui.learner import lesson_name
+
+if TYPE_CHECKING:
+    from lab.tui.app import LabApp
 
 TERM_SCORE = 50
 """Fuzzy glossary scores (0-100) below this are noise."""
@@ -17,6 +23,11 @@ TERM_SCORE = 50
 class LabCommands(Provider):
     """Every place a learner can go, matched on its words: `tensors` finds the lesson, `cnn`
     and `digits` the experiments, `quiz` the review, `梯度` a term."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> LabApp: ...
 
     def _places(self) -> Iterator[tuple[str, Callable[[], object], str, tuple[str, ...]]]:
         """(what the palette shows, what choosing it does, a line of help, its exact names)."""
@@ -31,11 +42,11 @@ class LabCommands(Provider):
                 (lesson.title, lesson.id),
             )
         for entry in catalog.experiments():
-            exp, lesson = entry.experiment, catalog.lesson(entry.lesson)
+            exp = entry.experiment
             yield (
                 f"experiment: {exp.title} ({exp.id})",
                 partial(app.open_experiment, exp.id),
-                f"in lesson {lesson.order}. {lesson.title}",
+                f"in lesson {lesson_name(catalog, entry.lesson)}",
                 (exp.title, exp.id),
             )
         yield "quiz: review what is due", partial(app.open_quiz, None), "all lessons", ("quiz",)

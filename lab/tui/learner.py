@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lab.quiz.progress import progress
 
+if TYPE_CHECKING:
+    from lab.catalog import Catalog, ExerciseEntry
+    from lab.store import Store
 
-def lesson_name(catalog: Any, lesson_id: str) -> str:
+
+def lesson_name(catalog: Catalog, lesson_id: str) -> str:
     """`7. Linear regression with torch.nn`: how a screen names a lesson (its id if unknown)."""
     lesson = catalog.lesson(lesson_id)
     return f"{lesson.order}. {lesson.title}" if lesson else lesson_id
@@ -49,7 +53,7 @@ class NextStep:
     text: str
 
 
-def next_step(catalog: Any, figures: HomeFigures) -> NextStep | None:
+def next_step(catalog: Catalog, figures: HomeFigures) -> NextStep | None:
     """The first unfinished step in course order: a lesson unread, a quiz due or never taken,
     an exercise not done; reviews due in any lesson read come first. None when all is done."""
     lessons = catalog.lessons
@@ -71,7 +75,7 @@ def next_step(catalog: Any, figures: HomeFigures) -> NextStep | None:
     return None
 
 
-def home_figures(store: Any, catalog: Any) -> HomeFigures:
+def home_figures(store: Store | None, catalog: Catalog) -> HomeFigures:
     """Each lesson's progress and the reviews due; empty when there is no store or it fails."""
     if store is None:
         return HomeFigures()
@@ -96,7 +100,7 @@ def home_figures(store: Any, catalog: Any) -> HomeFigures:
     return HomeFigures(lessons, figures.due, figures.next_due, frozenset(done))
 
 
-def exercises_done(store: Any, entries: list[Any]) -> set[str]:
+def exercises_done(store: Store | None, entries: list[ExerciseEntry]) -> set[str]:
     """The ids among `entries` whose last check passed; empty without a store."""
     if store is None:
         return set()
@@ -107,7 +111,7 @@ def exercises_done(store: Any, entries: list[Any]) -> set[str]:
     return {e.exercise.id for e in entries if states.get(e.exercise.id) == "done"}
 
 
-def mark_read(store: Any, lesson_id: str) -> bool:
+def mark_read(store: Store | None, lesson_id: str) -> bool:
     """Record that the lesson was read; False when it could not be stored."""
     if store is None:
         return False

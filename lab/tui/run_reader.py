@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
@@ -92,12 +91,12 @@ class RecordFailed(Message):
 class RunRecorded(Message):
     """The store holds a run's end: the earlier-runs list can offer it for overlay."""
 
-    run_id: Any
+    run_id: int
 
 
 def read_run(
     session: RunSession,
-    post: Callable[[Message], Any],
+    post: Callable[[Message], object],
     cancelled: Callable[[], bool] = lambda: False,
 ) -> None:
     """Post the session's events as batches until its Done (or until `cancelled()`)."""

@@ -5,15 +5,25 @@ screen), then `ProgressChanged` on success or a one-line notice naming what fail
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from textual.screen import Screen
 from textual.worker import Worker
 
 from lab.tui.messages import ProgressChanged
 
+if TYPE_CHECKING:
+    from lab.tui.screens.base import LabScreen
 
-def save_in_thread(screen: Screen, session: Any, write: Callable[[], bool], failed: str) -> Worker:
+
+class SavingSession(Protocol):
+    """A quiz or flashcard session: says why its last save failed."""
+
+    store_error: str | None
+
+
+def save_in_thread(
+    screen: LabScreen, session: SavingSession, write: Callable[[], bool], failed: str
+) -> Worker:
     """Run `write()` on a thread; `session.store_error` says why a save failed."""
 
     def run() -> None:

@@ -83,7 +83,7 @@ def render_boundary(data: dict, points: dict | None, width: int, height: int, as
                 marks[(row, col)] = int(label)
     cells: list[list[tuple[str, str]]] = []
     for r, grid_row in enumerate(rows):
-        row = []
+        row = list[tuple[str, str]]()  # (a name the loop above held a number in)
         for c, grid_col in enumerate(cols):
             k = int(classes[grid_row][grid_col])
             sure = confidence[grid_row][grid_col] if confidence else 1.0
@@ -171,7 +171,9 @@ def render_fit(data: dict, points: dict | None, width: int, height: int, ascii: 
     return canvas.text()
 
 
-def render_surface(fixed: dict, path: list, width: int, height: int, ascii: bool) -> Text:
+def render_surface(
+    fixed: dict, path: list[tuple[float, float]], width: int, height: int, ascii: bool
+) -> Text:
     """The MSE cost over (w, b) as shades (darker = lower, on a log scale), the path of the
     parameters as dots and where they are now as @; the least-squares bottom as +."""
     w_axis, b_axis, cost = fixed["w_axis"], fixed["b_axis"], fixed["cost"]

@@ -74,6 +74,11 @@ def test_a_prediction_of_a_kind_the_quiz_cannot_predict_with_is_refused(tmp_path
     assert "'single', 'true_false', 'numeric'" in str(problems[0])
 
 
+def test_a_session_is_made_only_for_an_experiment_that_asks_a_prediction(catalog, store):
+    with pytest.raises(ValueError, match="experiment 'gd-example-fit' asks no prediction"):
+        PredictionSession(catalog.experiment("gd-example-fit"), store)
+
+
 def test_a_missed_prediction_is_a_review_due_again_in_a_minute(catalog, store, entry):
     session = PredictionSession(entry, store, clock=lambda: T0)
     assert session.wanted()

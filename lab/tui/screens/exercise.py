@@ -22,13 +22,14 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static, TextArea
 
+from lab.catalog.catalog import ExerciseEntry
 from lab.exercises.checker import SourceError
 from lab.exercises.result import Result
 from lab.exercises.session import ExerciseSession
 from lab.tui.messages import ProgressChanged
+from lab.tui.screens.base import LabScreen
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.solution import SolutionScreen
 from lab.tui.widgets.check_results import CheckResults
@@ -80,7 +81,7 @@ def write_learner_file(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class ExerciseScreen(Screen):
+class ExerciseScreen(LabScreen):
     """One exercise: `e` edits, ctrl+s saves and checks, `h` hints, `s` solution, `r` reset."""
 
     BINDINGS = [
@@ -98,8 +99,8 @@ class ExerciseScreen(Screen):
     def __init__(self, exercise_id: str) -> None:
         super().__init__()
         self.exercise_id = exercise_id
-        self.entry = None
-        self.session: ExerciseSession | None = None
+        self._entry: ExerciseEntry | None = None
+        self._session: ExerciseSession | None = None
         self.saved_text = ""
         self.file_problem: str | None = None
         self.on_disk: tuple[int, int] | None = None
@@ -111,10 +112,22 @@ class ExerciseScreen(Screen):
         self.editor = CodeEditor(id="ex-editor")
         """Kept here, not queried: the screen saves its text even after the widgets are gone."""
 
+    @property
+    def entry(self) -> ExerciseEntry:
+        """The exercise, found in the catalog by `compose` (the app opens known ids only)."""
+        assert self._entry is not None
+        return self._entry
+
+    @property
+    def session(self) -> ExerciseSession:
+        """The learner's work on the exercise, from the screen's mount on."""
+        assert self._session is not None
+        return self._session
+
     # --- building -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        self.entry = self.app.catalog.exercise(self.exercise_id)
+        self._entry = self.app.catalog.exercise(self.exercise_id)
         yield Header(show_clock=False)
         yield Static(id="ex-info")
         with Vertical(id="ex-body"):
@@ -134,7 +147,7 @@ class ExerciseScreen(Screen):
             checker = self.app.exercise_checker()
         except Exception:  # noqa: BLE001 - the session starts its own at the first check
             checker = None
-        self.session = ExerciseSession(self.entry, store=self.app.store, checker=checker)
+        self._session = ExerciseSession(self.entry, store=self.app.store, checker=checker)
         try:
             self.session.open()
         except OSError as exc:
@@ -379,7 +392,7 @@ class ExerciseScreen(Screen):
 
     def on_unmount(self) -> None:
         # The app quit with this screen open: nothing typed is lost.
-        if self.session is not None:
+        if self._session is not None:
             self.save()
             self.session.close()  # ends a checker of its own; the app's shared one lives on
 

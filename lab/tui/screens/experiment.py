@@ -125,14 +125,14 @@ class ExperimentScreen(LabScreen):
         return self.session.worker if self.session is not None else None
 
     @property
-    def run_id(self) -> Any:
+    def run_id(self) -> int | None:
         """The current run's id in the store, once its start is written."""
         return self.session.run_id if self.session is not None else None
 
     # --- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        entry = self._entry_or_id
+        entry: str | ExperimentEntry | None = self._entry_or_id
         if isinstance(entry, str):
             entry = self.app.catalog.experiment(entry)
         self.entry = entry
@@ -310,12 +310,12 @@ class ExperimentScreen(LabScreen):
 
     STEPPING = ("pause", "step", "step_epoch")
 
-    def _may_step(self) -> bool:
-        """Whether p, n and N may act now: a run is going and it can pause (a distributed
+    def _steerable(self) -> RunSession | None:
+        """The run p, n and N act on now: one going that can pause, else None (a distributed
         run's processes wait on each other: it says so instead)."""
         if self.state not in ("starting", "running") or self.session is None:
-            return False
-        return self._pausable()
+            return None
+        return self.session if self._pausable() else None
 
     def _pausable(self) -> bool:
         scripted = self.entry.experiment.scripted if self.entry else None
@@ -352,24 +352,27 @@ class ExperimentScreen(LabScreen):
             if self._pausable():
                 self._run(paused=True)
             return
-        if not self._may_step():
+        session = self._steerable()
+        if session is None:
             return
         if self.paused:
-            self.session.resume()
+            session.resume()
         else:
-            self.session.pause()
+            session.pause()
         self._set_paused(not self.paused)
 
     def action_step(self) -> None:
-        if not self._may_step():
+        session = self._steerable()
+        if session is None:
             return
-        self.session.step()
+        session.step()
         self._set_paused(True)
 
     def action_step_epoch(self) -> None:
-        if not self._may_step():
+        session = self._steerable()
+        if session is None:
             return
-        self.session.step_epoch()
+        session.step_epoch()
         self._set_paused(True)
 
     def action_smoothing(self, direction: int) -> None:

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Header, Static
 
 from lab.quiz import scheduler
@@ -22,6 +21,7 @@ from lab.quiz.session import FlashcardSession
 from lab.text import plural
 from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -30,7 +30,7 @@ REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
 """What `v` cycles through: no reverse cards, then each language's."""
 
 
-class FlashcardsScreen(Screen):
+class FlashcardsScreen(LabScreen):
     """One card at a time: space turns it, 1-4 grade it; `v` adds reverse cards."""
 
     BINDINGS = [
@@ -93,6 +93,7 @@ class FlashcardsScreen(Screen):
         back = self.query_one("#card-definition", Static)
         grades = self.query_one("#card-grades")
         session = self.session
+        assert session is not None  # made by start(), before the first card
         card = session.current_card
         if card is None:
             done = len(session.results)
@@ -124,13 +125,13 @@ class FlashcardsScreen(Screen):
             grades.display = False
 
     def action_reveal(self) -> None:
-        if self.session.current_card is not None and not self.revealed:
+        if self.session is not None and self.session.current_card is not None and not self.revealed:
             self.revealed = True
             self._show()
             self.query_one("#grade-good", Button).focus()
 
     def action_grade(self, grade: str) -> None:
-        if self.session.current_card is None or not self.revealed:
+        if self.session is None or self.session.current_card is None or not self.revealed:
             return
         rated = self.session.rate(grade)
         saving = save_in_thread(

@@ -6,13 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
 from lab.text import reflow
 from lab.tui.learner import lesson_name
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -40,7 +40,7 @@ def term_content(entry: TermEntry, lesson: str | None = None) -> Content:
     return Content("").join(parts)
 
 
-class GlossaryScreen(Screen):
+class GlossaryScreen(LabScreen):
     """Type to search; up/down to browse; tab to the see-also list; enter follows it."""
 
     BINDINGS = [
@@ -144,7 +144,8 @@ class GlossaryScreen(Screen):
         nomatch.display = bool(query) and not good
         results = self.query_one("#glossary-results", OptionList)
         if results.option_count:
-            entry = self.app.catalog.term(results.get_option_at_index(0).id)
+            first = results.get_option_at_index(0).id
+            entry = self.app.catalog.term(first) if first else None
             if entry:
                 self._display(entry)
 

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -16,6 +16,7 @@ from lab.quiz.predict import due_predictions
 from lab.text import plural
 from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -57,7 +58,7 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
     return f"Reviews: none due; the next at {when}"
 
 
-class HomeScreen(Screen):
+class HomeScreen(LabScreen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
     continues: a missed prediction that is due first, then the next unfinished step
     (`lab.tui.learner.next_step`)."""
@@ -177,7 +178,7 @@ class HomeScreen(Screen):
         table = self.query_one("#lessons", DataTable)
         if not table.row_count:
             return None
-        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return key.value
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -197,7 +198,8 @@ class HomeScreen(Screen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.app.open_lesson(event.row_key.value)
+        if event.row_key.value is not None:  # each row's key is its lesson's id
+            self.app.open_lesson(event.row_key.value)
 
     def action_open_lesson(self) -> None:
         lesson = self.selected_lesson()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +17,9 @@ from lab.tui.screens.base import LabScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.lesson_text import LessonText
+
+if TYPE_CHECKING:
+    from lab.catalog.schema import Lesson
 
 
 class LessonScreen(LabScreen):
@@ -35,14 +40,16 @@ class LessonScreen(LabScreen):
     def __init__(self, lesson_id: str) -> None:
         super().__init__()
         self.lesson_id = lesson_id
-        self.lesson = None
-        self.next_lesson = None
+        self.lesson: Lesson | None = None
+        """Found in the catalog by `compose` (the app opens known ids only)."""
+        self.next_lesson: Lesson | None = None
         self.read = False
 
     def compose(self) -> ComposeResult:
-        self.lesson = self.app.catalog.lesson(self.lesson_id)
+        lesson = self.lesson = self.app.catalog.lesson(self.lesson_id)
+        assert lesson is not None
         lessons = self.app.catalog.lessons
-        place = lessons.index(self.lesson) + 1
+        place = lessons.index(lesson) + 1
         self.next_lesson = lessons[place] if place < len(lessons) else None
         ending = ""
         if self.next_lesson is not None:
@@ -52,12 +59,13 @@ class LessonScreen(LabScreen):
             )
         yield Header(show_clock=False)
         with VerticalScroll(id="lesson-scroll", can_focus=True):
-            yield LessonText(self.lesson, ending, id="lesson-text")
+            yield LessonText(lesson, ending, id="lesson-text")
         yield Static(id="lesson-bar")
         yield LabFooter()
 
     def on_mount(self) -> None:
         lesson = self.lesson
+        assert lesson is not None  # found by compose
         lessons = self.app.catalog.lessons
         place = lessons.index(lesson) + 1
         self.sub_title = f"lesson {place} of {len(lessons)} · {lesson.title}"
@@ -79,6 +87,7 @@ class LessonScreen(LabScreen):
     def _warm_up(self) -> None:
         # torch imports in worker processes while the learner reads, so that `r` answers at
         # once and an exercise's first check does not wait for the import
+        assert self.lesson is not None  # found by compose
         try:
             if self.lesson.experiments:
                 self.app.run_workers.warm_up()
@@ -111,6 +120,7 @@ class LessonScreen(LabScreen):
     def term_names(self) -> list[str]:
         """The terms the lesson links or defines, each once: what `t` lists and the bar counts."""
         names: list[str] = []
+        assert self.lesson is not None  # found by compose
         for name in [*self.lesson.links(), *(t.term for t in self.lesson.glossary)]:
             entry = self.app.catalog.term(name)
             if entry and entry.term.term not in names:
@@ -136,7 +146,8 @@ class LessonScreen(LabScreen):
         if not names:
             self.notify("This lesson links no glossary terms.")
             return
-        items = [(n, f"{n} - {self.app.catalog.term(n).term.short}") for n in names]
+        entries = [entry for n in names if (entry := self.app.catalog.term(n))]
+        items = [(e.term.term, f"{e.term.term} - {e.term.short}") for e in entries]
 
         def chosen(name: str | None) -> None:
             if name:
@@ -145,6 +156,7 @@ class LessonScreen(LabScreen):
         self.app.push_screen(PickScreen("Terms in this lesson", items), chosen)
 
     def action_quiz(self) -> None:
+        assert self.lesson is not None  # found by compose
         if not self.lesson.quiz:
             self.notify("This lesson has no questions.")
             return
@@ -154,6 +166,7 @@ class LessonScreen(LabScreen):
         self.app.open_flashcards(self.lesson_id)
 
     def action_experiments(self) -> None:
+        assert self.lesson is not None  # found by compose
         experiments = self.lesson.experiments
         if not experiments:
             self.notify("This lesson has no experiments.")

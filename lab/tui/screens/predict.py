@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -72,6 +73,8 @@ class PredictScreen(ModalScreen[Any]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option = event.option.id
+        if option is None:  # every choice here has one
+            return
         self.dismiss(option == "true" if self.question.kind == "true_false" else int(option))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -85,7 +88,7 @@ class PredictScreen(ModalScreen[Any]):
             return
         self.dismiss(answer)
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Digits choose a choice at once, as in the quiz.
         if self.question.kind == "single" and event.character and event.character.isdigit():
             index = int(event.character) - 1

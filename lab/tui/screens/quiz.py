@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,6 +24,7 @@ from lab.quiz.session import Outcome, QuizSession
 from lab.text import reflow
 from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
+from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
@@ -44,7 +45,7 @@ class ChoiceBoxes(OptionList):
     `[ ]`, which reads without colour."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Tick", show=False),
+        Binding("space", "tick", "Tick", show=False),
         Binding("enter", "check", "Check", show=False),
     ]
 
@@ -69,7 +70,7 @@ class ChoiceBoxes(OptionList):
         self.ticked ^= {index}
         self.replace_option_prompt_at_index(index, self._label(index))
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         if self.highlighted is not None:
             self.toggle(self.highlighted)
 
@@ -77,7 +78,7 @@ class ChoiceBoxes(OptionList):
         self.post_message(self.Checked(set(self.ticked)))
 
 
-class QuizScreen(Screen):
+class QuizScreen(LabScreen):
     """Questions of one lesson, or of the lessons read, in fsrs order."""
 
     BINDINGS = [
@@ -139,14 +140,15 @@ class QuizScreen(Screen):
         await scroll.remove_children()
         self.outcome = None
         session = self.session
-        q = session.current
-        if q is None:
+        assert session is not None  # made by start(), before the first question
+        q, lesson = session.current, session.current_lesson
+        if q is None or lesson is None:
             await self.show_summary()
             return
         head = f"question {session.position + 1} of {session.total}  ·  "
-        head += f"{lesson_name(self.app.catalog, session.current_lesson)}  ·  "
+        head += f"{lesson_name(self.app.catalog, lesson)}  ·  "
         head += KIND_NAMES[q.kind]
-        widgets = [
+        widgets: list[Widget] = [
             Static(Content(head), id="quiz-head"),
             Static(with_code(reflow(q.prompt)), id="quiz-prompt"),
         ]
@@ -187,6 +189,7 @@ class QuizScreen(Screen):
     async def show_summary(self) -> None:
         scroll = self.query_one("#quiz-scroll", VerticalScroll)
         session = self.session
+        assert session is not None  # made by start(), before the first question
         if session.total == 0:
             if not session.has_questions:
                 text = "No questions here yet."
@@ -234,6 +237,7 @@ class QuizScreen(Screen):
     def _show_feedback(self, overruled: bool = False) -> None:
         """The verdict and explanation; `overruled` while the overrule is still being saved."""
         outcome = self.outcome
+        assert outcome is not None  # shown once an answer is checked
         feedback = self.query_one("#quiz-feedback", Static)
         verdict, _, explanation = outcome.feedback.partition("\n")
         overruled = overruled or outcome.overruled
@@ -250,6 +254,7 @@ class QuizScreen(Screen):
 
     def _save(self, write, outcome: Outcome) -> None:
         """Save `write(outcome)` (a database write that may wait) on a thread."""
+        assert self.session is not None  # an outcome comes from the session
         saving = save_in_thread(
             self, self.session, partial(write, outcome), "Could not save the answer"
         )
@@ -319,6 +324,7 @@ class QuizScreen(Screen):
         outcome = self.outcome
         if outcome is None or not outcome.can_overrule or self._overruling is outcome:
             return
+        assert self.session is not None  # an outcome comes from the session
         self._overruling = outcome
         self._save(self.session.overrule, outcome)
         self._show_feedback(overruled=True)

@@ -7,17 +7,20 @@ prints it. Everything shown is the checker's text, never markup.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from lab.exercises.result import Result
+
 OUTPUT_LINES = 8
 """At most this many lines of what the learner's code printed (the checker caps it too)."""
 
 
-def result_rows(result: Any) -> list[Static]:
+def result_rows(result: Result) -> list[Static]:
     """A checker `Result` as rows: the summary, each check, the error, the printed output."""
     head_style = "bold $text-success" if result.passed else "bold $text-error"
     rows = [Static(Content.styled(result.summary(), head_style), classes="check-head")]
@@ -66,5 +69,5 @@ class CheckResults(Vertical):
         else:
             self._show([Static(Content.styled(text, "italic $text-muted"), classes="checking")])
 
-    def show(self, result: Any) -> None:
+    def show(self, result: Result) -> None:
         self._show(result_rows(result))

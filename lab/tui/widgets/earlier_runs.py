@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,8 +18,11 @@ from textual.widgets.selection_list import Selection
 from lab.runs.session import describe_tweaks
 from lab.tui.widgets.loss_plot import MAX_OVERLAYS, Curve, Overlay
 
+if TYPE_CHECKING:
+    from lab.store import Run, Store
 
-class EarlierRuns(SelectionList[Any]):
+
+class EarlierRuns(SelectionList[int]):
     """The runs of one experiment in the store; space overlays one (hidden while there are none)."""
 
     @dataclass
@@ -29,12 +32,12 @@ class EarlierRuns(SelectionList[Any]):
         loss: list[Overlay]
         accuracy: list[Overlay]
 
-    def __init__(self, store: Any, experiment: str, **kwargs: Any) -> None:
+    def __init__(self, store: Store | None, experiment: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store, self.experiment = store, experiment
-        self._overlaid: set[Any] = set()
+        self._overlaid: set[int] = set()
         self._loaded = False
-        self.numbers: dict[Any, int] = {}
+        self.numbers: dict[int, int] = {}
         """Store id -> the run's number in this experiment (#1 is its first run)."""
 
     def reload(self) -> None:
@@ -108,6 +111,8 @@ class EarlierRuns(SelectionList[Any]):
         loss: list[Overlay] = []
         accuracy: list[Overlay] = []
         for run_id in self.selected:
+            if self.store is None:  # (no store lists no runs)
+                break
             try:
                 run = self.store.run(run_id)
             except Exception:  # noqa: BLE001
@@ -150,7 +155,7 @@ def run_result(metrics: dict[str, Any] | None) -> str:
     return ""
 
 
-def run_label(run: Any, number: int) -> str:
+def run_label(run: Run, number: int) -> str:
     """`#2 completed, val acc 97.2% · lr=0.5`: its number in the experiment, how it ended, its
     result, then the settings it changed (the list wraps a long label rather than cut it)."""
     result = run_result(run.metrics) if run.status in ("completed", "stopped") else ""
@@ -158,7 +163,7 @@ def run_label(run: Any, number: int) -> str:
     return f"{head} · {describe_tweaks(run.tweaks)}"
 
 
-def curves_of(run: Any) -> tuple[dict[str, Curve], dict[str, Curve]]:
+def curves_of(run: Run) -> tuple[dict[str, Curve], dict[str, Curve]]:
     """The loss curves (by step) and accuracy curves (by epoch) of a stored run."""
     loss: dict[str, Curve] = {}
     for step, series, value in run.points:

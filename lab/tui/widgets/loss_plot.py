@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -270,7 +271,7 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
             plt.yscale("log")
         ticks = integer_ticks(lines, spec.width)
         if ticks:
-            plt.xticks(ticks, [f"{t:,}" for t in ticks])
+            plt.xticks(ticks, [f"{t:,}" for t in ticks])  # type: ignore[arg-type]  # stub: list[float]
         for line in lines:
             xs, ys = list(line.xs), list(line.ys)
             single = len(xs) == 1 or all(math.isclose(x, xs[0]) for x in xs)
@@ -287,7 +288,7 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
     return Figure(spec.version, frame, key, rows, text)
 
 
-def changed_rows(old: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[int, int]]:
+def changed_rows(old: Sequence[object], new: Sequence[object]) -> list[tuple[int, int]]:
     """Runs of rows that differ between two pictures, as (first row, number of rows)."""
     runs: list[tuple[int, int]] = []
     for y in range(max(len(old), len(new))):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -34,7 +34,9 @@ class ModelView(Widget):
         self.state = ViewState()
         self.more_after_last = False
         """True where `v` goes on past the last kind (to the accuracy plot): the title says so."""
-        self._picture: tuple[tuple[int, int], Text, list[tuple]] | None = None
+        self._picture: tuple[tuple[int, ...], Text, list[tuple[str, tuple[Span, ...]]]] | None = (
+            None
+        )
 
     def reset(self) -> None:
         self.state = ViewState()
@@ -85,7 +87,7 @@ class ModelView(Widget):
         for first, count in changed_rows(shown[2], rows):
             self.refresh(Region(0, first, size[0], count))
 
-    def _draw(self) -> tuple[tuple[int, int], Text, list[tuple]]:
+    def _draw(self) -> tuple[tuple[int, ...], Text, list[tuple[str, tuple[Span, ...]]]]:
         text = self.picture()
         rows = [(line.plain, tuple(line.spans)) for line in text.split("\n", allow_blank=True)]
         return tuple(self.size), text, rows

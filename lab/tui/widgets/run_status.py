@@ -52,7 +52,8 @@ class QuietStatic(Static):
 
     def _height(self, text: Text) -> int:
         """The lines the text takes, within the widget's min-height and max-height."""
-        height = Content(text.plain).get_height(self.styles, self.size.width)
+        # (Textual passes a widget's styles as the rules itself; its annotation wants a dict)
+        height = Content(text.plain).get_height(self.styles, self.size.width)  # type: ignore[arg-type]
         low, high = self.styles.min_height, self.styles.max_height
         if low is not None and low.cells is not None:
             height = max(height, low.cells)
@@ -65,8 +66,9 @@ class QuietStatic(Static):
         if shown is not None and shown == text:
             return
         self._shown = text
-        same_height = shown is not None and self.size.width > 0
-        same_height = same_height and self._height(shown) == self._height(text)
+        same_height = (
+            shown is not None and self.size.width > 0 and self._height(shown) == self._height(text)
+        )
         self.update(text, layout=not same_height)
 
 
