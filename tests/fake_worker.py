@@ -199,6 +199,7 @@ class Workers:
     def __init__(self, make: Callable[[], Any] = InProcessWorker) -> None:
         self.make = make
         self.taken: list[Any] = []
+        self.warm_ups = 0
 
     def take(self) -> Any:
         worker = self.make()
@@ -206,7 +207,7 @@ class Workers:
         return worker
 
     def warm_up(self) -> None:
-        pass
+        self.warm_ups += 1
 
     def shutdown(self) -> None:
         pass  # as a real runner's: the runs taken are their sessions' to end

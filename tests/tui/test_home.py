@@ -12,6 +12,7 @@ from textual.widgets.data_table import ColumnKey
 from lab.tui.screens.home import HomeScreen
 from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.quiz import QuizScreen
+from tests.tui.pilot import wait_until
 
 
 async def test_home_lists_lessons(make):
@@ -180,3 +181,16 @@ async def test_a_cut_title_and_the_counts_show_whole_under_the_table(store, ship
         shown = [strip.text.rstrip() for strip in box.render_lines(box.region.reset_offset)]
         assert "3. The linear model" not in "\n".join(shown), "a title the table shows whole"
         assert str(table.get_row_at(2)[1]) == "The linear model and its cost"
+
+
+async def test_home_warms_the_run_workers_once_it_is_drawn(make):
+    """`r` on the first experiment waited for torch's import (4.5-5.4 s at load 1-2) when the
+    workers started warming only as the experiment opened."""
+    from tests.fake_worker import Workers
+
+    workers = Workers()
+    app = make(prewarm=True, run_workers=workers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), 10, "home")
+        assert workers.warm_ups == 0  # the screen first
+        await wait_until(pilot, lambda: workers.warm_ups == 1, 5, "the warm-up")

@@ -58,6 +58,10 @@ def reviews_line(due: int, next_due: datetime | None, now: datetime | None = Non
     return f"Reviews: none due; the next at {when}"
 
 
+HOME_WARM_S = 0.5
+"""How long after home is drawn the run workers start warming."""
+
+
 class HomeScreen(LabScreen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
     continues: a missed prediction that is due first, then the next unfinished step
@@ -93,6 +97,10 @@ class HomeScreen(LabScreen):
         self.refresh_progress()
         # a prediction missed a minute ago falls due while the learner looks at this screen
         self.set_interval(20, self.refresh_continue, name="continue-clock")
+        if self.app.prewarm and any(lesson.experiments for lesson in self.app.catalog.lessons):
+            # torch imports in the run workers' process while the learner looks around, so the
+            # first experiment's `r` draws at once (after the screen is drawn: it costs CPU)
+            self.set_timer(HOME_WARM_S, self.app.run_workers.warm_up)
         problems = self.app.catalog.problems
         note = self.query_one("#home-problems", Static)
         if problems:
