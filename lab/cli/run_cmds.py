@@ -111,7 +111,17 @@ class _Printer:
         self.queue_said = ""  # what the scheduler last said while the run's job waited
 
     def show(self, event, session) -> None:
-        from lab.engine.events import Done, EpochEnd, Log, Progress, Queued, Start, View, to_json
+        from lab.engine.events import (
+            Done,
+            EpochEnd,
+            Log,
+            Progress,
+            Queued,
+            Start,
+            View,
+            to_json,
+            waiting_words,
+        )
         from lab.runs.figures import epoch_train_loss, figure, final_figures
 
         if isinstance(event, Progress):
@@ -125,7 +135,7 @@ class _Printer:
             self._keep_view(event)
         if isinstance(event, Queued):
             minutes, seconds = divmod(event.waited_s, 60)
-            said = f"waiting for Slurm: job {event.job}, {event.reason}"
+            said = waiting_words(event)
             if self.tty:
                 self._transient(f"{said}, {minutes}:{seconds:02d}")
             elif said != self.queue_said:  # a line when the reason changes, not every second

@@ -63,12 +63,19 @@ class Done:
 
 @dataclass
 class Queued:
-    """The run's job waits for the scheduler (Slurm): its id, Slurm's reason (Resources,
-    Priority...) and how long it has waited; about once a second until it starts."""
+    """The run waits to start, about once a second: for Slurm (`job`, and Slurm's reason:
+    Resources, Priority...) or for a free run slot on this machine (no job); how long so far."""
 
     job: str
     reason: str
     waited_s: int
+
+
+def waiting_words(queued: Queued) -> str:
+    """What a waiting run says: whose queue it is in, and why."""
+    if queued.job:
+        return f"waiting for Slurm: job {queued.job}, {queued.reason}"
+    return queued.reason
 
 
 @dataclass

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 
 from lab.engine.control import Control
+from lab.proc.slots import run_slot
 
 
 class _Stop:
@@ -242,9 +243,30 @@ def main() -> int:
         emit(Done("stopped", "stopped before the run began"))
         return 0
     control = _PipeControl(stdin, wake, on_hold=lambda updates: emit(Held(updates)))
-    for event in run_events(run_spec, control):
-        emit(event)
+    with run_slot(_max_runs(), lambda *wait: emit(_queued(*wait)), control.should_stop) as got:
+        if not got:
+            emit(Done("stopped", "stopped while it waited for a free run slot"))
+            return 0
+        for event in run_events(run_spec, control):
+            emit(event)
     return 0
+
+
+def _max_runs() -> int:
+    """`[runner] max_concurrent_runs`: runs training at once on this machine (0: no limit)."""
+    from lab.config import ConfigError, load_config
+
+    try:
+        return load_config().runner.max_concurrent_runs
+    except ConfigError:
+        return 0  # the app and `lab run` said what is wrong with the file
+
+
+def _queued(ahead: int, waited_s: int):
+    from lab.engine.events import Queued
+
+    said = f"{ahead} run{'s' if ahead != 1 else ''} ahead" if ahead else "every slot in use"
+    return Queued("", f"waiting for a free run slot: {said}", waited_s)
 
 
 if __name__ == "__main__":

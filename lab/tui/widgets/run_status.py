@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from lab.catalog.schema import Goal
-from lab.engine.events import Queued
+from lab.engine.events import Queued, waiting_words
 
 STATUS_WORDS = {
     "idle": "ready",
@@ -173,7 +173,7 @@ class RunStatus(QuietStatic):
             wait = self.waiting
             minutes, seconds = divmod(wait.waited_s, 60)
             waited = f"{minutes}:{seconds:02d}"
-            word = f"waiting for Slurm: job {wait.job}, {wait.reason}, {waited} (s cancels)"
+            word = f"{waiting_words(wait)}, {waited} (s cancels)"
         paused = self.paused and self.state in ("starting", "running")
         if paused and self.held_at is None:
             word = "pausing before the first step..." if self.state == "starting" else "pausing..."

@@ -1,0 +1,105 @@
+"""Run slots: at most N runs train at once on the machine, first come first served; a waiter
+says how many are ahead, a stop leaves the queue, and a dead holder's slot frees itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from lab.proc.slots import run_slot
+
+LONG = Path(__file__).parents[1] / "fixtures" / "long"
+
+
+def test_a_waiter_waits_its_turn_and_says_how_many_are_ahead(tmp_path):
+    order: list[str] = []
+    said: dict[str, list[int]] = {"b": [], "c": []}
+    release = threading.Event()
+
+    def holder() -> None:
+        with run_slot(1, lambda *_: None, lambda: False, tmp_path) as got:
+            assert got
+            order.append("a")
+            release.wait(10)
+
+    def waiter(name: str) -> None:
+        with run_slot(1, lambda ahead, _s: said[name].append(ahead), lambda: False, tmp_path):
+            order.append(name)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    time.sleep(0.3)
+    b = threading.Thread(target=waiter, args=("b",))
+    b.start()
+    time.sleep(0.3)  # c comes after b: it waits behind b, b behind a's slot
+    c = threading.Thread(target=waiter, args=("c",))
+    c.start()
+    time.sleep(1.5)
+    assert order == ["a"] and said["b"][-1] == 0 and said["c"][-1] == 1
+    release.set()
+    for thread in (first, b, c):
+        thread.join(10)
+    assert order == ["a", "b", "c"]
+
+
+def test_a_stop_leaves_the_queue_and_no_limit_never_waits(tmp_path):
+    stop = threading.Event()
+    with run_slot(1, lambda *_: None, lambda: False, tmp_path):
+        threading.Timer(0.3, stop.set).start()
+        with run_slot(1, lambda *_: None, stop.is_set, tmp_path) as got:
+            assert not got
+    assert not list(tmp_path.glob("wait-*"))
+    with run_slot(0, lambda *_: None, lambda: False, tmp_path) as got:
+        assert got
+
+
+def test_a_killed_holders_slot_frees_itself(tmp_path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from lab.proc.slots import run_slot;"
+            f"cm = run_slot(1, lambda *_: None, lambda: False, Path({str(tmp_path)!r}));"
+            "cm.__enter__(); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    holder.kill()
+    holder.wait()
+    with run_slot(1, lambda *_: None, lambda: time.sleep(0) or False, tmp_path) as got:
+        assert got
+
+
+@pytest.mark.slow
+def test_two_lab_runs_with_one_slot_take_turns(tmp_path, lab_home):
+    (lab_home / "config.toml").write_text("[runner]\nmax_concurrent_runs = 1\n")
+    env = {**os.environ, "LAB_SLOTS_DIR": str(tmp_path / "slots")}
+    lab = [sys.executable, "-m", "lab", "--lessons", str(LONG), "run", "long-moons", "--json"]
+    first = subprocess.Popen(
+        [*lab, "--epochs", "10000"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    second = subprocess.Popen([*lab, "--epochs", "3"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert '"type":"start"' in first.stdout.readline()  # it holds the slot, training
+        queued = json.loads(second.stdout.readline())
+        assert queued["type"] == "queued", queued
+        assert queued["reason"] == "waiting for a free run slot: every slot in use"
+        first.send_signal(signal.SIGINT)  # its stop frees the slot
+        events = [json.loads(line) for line in second.stdout]
+        assert events[0]["type"] in ("queued", "start")
+        assert events[-1]["type"] == "done" and events[-1]["status"] == "completed"
+    finally:
+        for process in (first, second):
+            process.kill()
+            process.wait()
