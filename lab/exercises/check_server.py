@@ -6,11 +6,13 @@ its request (one JSON line) on stdin, then runs the learner's code with stdin em
 printed output going to stderr (captured and capped by the checker), its address space limited:
 a learner's 10 GB allocation or `os._exit(1)` ends the child, never the server. It reports on
 stdout as JSON lines: `running`, `check`, `error`, then `finished` once judged. The checker
-(`lab.exercises.checker`) holds the time limit and kills the child's process group.
+(`lab.exercises.checker`) holds the time limit and kills the child's process group; at the
+limit it first sends WHERE_SIGNAL, on which the child writes its Python stacks to stdout.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import resource
@@ -22,6 +24,8 @@ CHECKER_BUG = 70
 MEMORY_CAP = 2 * 1000**3
 """Memory a check may allocate beyond what the process holds already (and never more than is
 free): an exercise needs megabytes; a mistake that asks for gigabytes fails fast and cleanly."""
+WHERE_SIGNAL = signal.SIGUSR1
+"""Sent to a check at its time limit: the child writes where its code is, then is killed."""
 ENV = {"CUDA_VISIBLE_DEVICES": ""}
 """The server's and its children's environment beyond the app's: checks run on the CPU, with
 the same numbers everywhere."""
@@ -81,6 +85,9 @@ def _check(request: dict) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
         signal.signal(sig, signal.SIG_DFL)
     results = open(os.dup(1), "w", buffering=1, encoding="utf-8")  # noqa: SIM115
+    # where the code is, asked at the time limit: a dump of the Python stacks, written from C,
+    # so it comes even from inside a long library call
+    faulthandler.register(WHERE_SIGNAL, file=results, all_threads=True)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # what the learner's code prints is output, beside its errors

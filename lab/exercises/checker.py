@@ -3,8 +3,9 @@
 No torch here. `Checker()` starts a fork server (`lab.proc.forkserver`, prepared by
 `lab.exercises.check_server`) at once; it imports torch while the learner reads the task, then
 forks a child per check, so a check after a save takes a fraction of a second. The checker
-gives the child its request, keeps what it prints (capped), and ends it and everything it
-started at the time limit. Also `read_source`, which turns an unreadable file into one message.
+gives the child its request, keeps what it prints (capped), and at the time limit asks it where
+the learner's code is, then ends it and everything it started. Also `read_source`, which turns
+an unreadable file into one message.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import select
 import selectors
 import signal
 import threading
@@ -20,7 +23,11 @@ from pathlib import Path
 from typing import Protocol
 
 from lab.catalog.exercise_schema import Exercise
-from lab.exercises.check_server import CHECKER_BUG, ENV  # it imports torch only in its process
+from lab.exercises.check_server import (  # it imports torch only in its process
+    CHECKER_BUG,
+    ENV,
+    WHERE_SIGNAL,
+)
 from lab.exercises.result import CheckOutcome, Result
 from lab.proc.child import kill_group
 from lab.proc.forkclient import ForkedProcess, ForkServer, ForkServerError, StartCancelled
@@ -30,6 +37,8 @@ OUTPUT_CAP = 8_000
 """Bytes of the learner's printed output kept; the rest is counted, not kept."""
 OUTPUT_LINES = 20
 """Lines of the learner's printed output shown: the verdict after them stays on the screen."""
+WHERE_WAIT_S = 0.5
+"""How long the checker waits for a check at its time limit to say where its code is."""
 
 
 class SourceError(Exception):
@@ -158,8 +167,8 @@ class Checker:
 
 def collect(child: ForkedProcess, request: dict, time_limit: float) -> list[dict]:
     """Give `child` its request and read its messages until it ends or `time_limit` seconds
-    pass; then end it and its process group. The last message is the `end`: how it ended and
-    what it printed."""
+    pass; then end it and its process group. The last message is the `end`: how it ended, what
+    it printed and, at the time limit, where the learner's code was."""
     with contextlib.suppress(OSError, ValueError):
         assert child.stdin is not None
         child.stdin.write(json.dumps(request) + "\n")
@@ -168,9 +177,9 @@ def collect(child: ForkedProcess, request: dict, time_limit: float) -> list[dict
     deadline = time.monotonic() + time_limit
     messages: list[dict] = []
     output = bytearray()
-    seen = 0
+    seen = lines = 0
     pending = b""
-    finished = timed_out = False
+    finished = timed_out = ended = False
     selector = selectors.DefaultSelector()
     selector.register(child.stdout.fileno(), selectors.EVENT_READ, "result")
     selector.register(child.stderr.fileno(), selectors.EVENT_READ, "output")
@@ -180,18 +189,24 @@ def collect(child: ForkedProcess, request: dict, time_limit: float) -> list[dict
         if left <= 0:
             timed_out = True
             break
-        for key, _ in selector.select(timeout=left):
+        ready = selector.select(timeout=0 if ended else min(left, 0.05))
+        if not ready:
+            if ended:  # and what it wrote is read: what still holds its pipes is not it
+                break
+            ended = child.poll() is not None
+        for key, _ in ready:
             data = os.read(key.fd, 65536)
             if not data:
                 selector.unregister(key.fd)
                 open_fds -= 1
             elif key.data == "output":
                 seen += len(data)
+                lines += data.count(b"\n")
                 output += data[: max(0, OUTPUT_CAP - len(output))]
             else:
                 pending += data
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
                     with contextlib.suppress(ValueError):
                         message = json.loads(line)
                         if message.get("finished"):
@@ -199,23 +214,61 @@ def collect(child: ForkedProcess, request: dict, time_limit: float) -> list[dict
                         else:
                             messages.append(message)
     selector.close()
+    where = _where(child, request) if timed_out else []
     kill_group(child.pid)  # the child, and whatever the learner's code started
     code = child.wait()
     kill_group(child.pid)
     child.stdout.close()
     child.stderr.close()
+    if output and not output.endswith(b"\n"):
+        lines += 1
     messages.append(
         {
             "end": True,
             "finished": finished,
             "timed_out": timed_out,
             "time_limit": time_limit,
+            "where": where,
             "exit": code,
             "output": output.decode("utf-8", errors="replace"),
             "output_bytes": seen,
+            "output_lines": lines,
         }
     )
     return messages
+
+
+_FRAME = re.compile(rb'^\s*File "(.*)", line (\d+) in (.*)$')
+
+
+def _where(child: ForkedProcess, request: dict) -> list[list]:
+    """The learner's frames the child is in, outermost first: [[line, function, text], ...]
+    (empty if it does not say within WHERE_WAIT_S)."""
+    assert child.stdout is not None
+    with contextlib.suppress(OSError):
+        child.send_signal(WHERE_SIGNAL)
+    dump = b""
+    deadline = time.monotonic() + WHERE_WAIT_S
+    while (left := deadline - time.monotonic()) > 0:
+        # the dump comes in a few writes: read until it pauses
+        ready, _, _ = select.select([child.stdout], [], [], min(left, 0.1) if dump else left)
+        data = os.read(child.stdout.fileno(), 65536) if ready else b""
+        if not data:
+            break
+        dump += data
+    path = os.fsencode(request.get("path", ""))
+    source = request.get("source", "").splitlines()
+    frames = []
+    for block in dump.split(b"\n\n"):  # one block per thread; the learner's code is in one
+        for line in block.splitlines():
+            match = _FRAME.match(line)
+            if match and match.group(1) == path:
+                number = int(match.group(2))
+                text = source[number - 1].strip() if 0 < number <= len(source) else ""
+                frames.append([number, match.group(3).decode(errors="replace"), text])
+        if frames:
+            break
+    return frames[::-1]
 
 
 def assemble(messages: list[dict]) -> Result:

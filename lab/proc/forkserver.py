@@ -12,7 +12,10 @@ zombie stays while the app runs.
 The server refuses to fork (`error ...`) if it finds a second thread (`lab.proc.child`); the
 app then starts its process another way. A child gets SIGHUP when the server ends; the server
 ends when the app's end of the socket closes, and then stops its children (SIGHUP, then SIGKILL
-after 3 s).
+after 3 s). Nothing a child starts outlives it: the server is a subreaper, so a process orphaned
+below a child (one that left its process group with `os.setsid()`, say) becomes the server's
+child, and when a child ends the server kills and reaps every such orphan before it writes the
+exit code (whose orphan it was cannot be told, so an orphan of a child still running goes too).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lab.proc.child import die_with_parent, thread_count
+from lab.proc.child import become_subreaper, die_with_parent, end_orphans, thread_count
 
 FDS_PER_CHILD = 4  # stdin, stdout, stderr, status
 END_WAIT_S = 3.0  # how long the children of an ended server get to stop before SIGKILL
@@ -119,6 +122,7 @@ class Server:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
             os.close(self.status.pop(pid))
+        end_orphans()
 
     def reap(self) -> None:
         while True:
@@ -130,6 +134,7 @@ class Server:
                 return
             fd = self.status.pop(pid, None)
             if fd is not None:
+                end_orphans(keep=self.status)  # before the exit code: the child has ended
                 with contextlib.suppress(OSError):
                     os.write(fd, f"{os.waitstatus_to_exitcode(status)}\n".encode())
                 os.close(fd)
@@ -186,6 +191,7 @@ def main() -> int:
     # Everything alive now is shared by every child: keep the collector from touching it
     # (each touch would copy a page into the child).
     gc.freeze()
+    become_subreaper()
     Server(control, entry).serve(facts or {})
     return 0
 

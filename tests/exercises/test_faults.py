@@ -168,6 +168,12 @@ def test_a_learners_prints_are_cut_to_their_first_lines(checker, quick_mse, tmp_
     assert lines[-1] == "… 199 more lines not shown"
 
 
+def test_lines_printed_beyond_the_kept_bytes_are_counted(checker, quick_mse, tmp_path):
+    source = "for i in range(5000):\n    print('epoch', i)\n" + SOLVED  # 58 KB: over the cap
+    result = checker.check(quick_mse, tmp_path / "ex-mse.py", source)
+    assert result.output.splitlines()[-1] == "… 4,980 more lines not shown"
+
+
 def test_a_process_that_leaves_the_group_does_not_outlive_the_check(checker, quick_mse, tmp_path):
     pid_file = tmp_path / "daemon.pid"
     source = (
@@ -198,3 +204,33 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_check_that_ended_is_not_waited_on_for_the_pipes_its_leftovers_hold():
+    # Where the fork server cannot adopt and end them (no subreaper: not Linux), a process the
+    # check started may hold its pipes open after it ended: the checker sees it end all the same.
+    import subprocess
+    import sys
+
+    from lab.exercises.checker import collect
+
+    script = (
+        "import os, sys, time\n"
+        "sys.stdin.readline()\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(30)\n"
+        "    os._exit(0)\n"
+        "print('{\"finished\": true}', flush=True)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a check's child leads
+    )
+    started = time.monotonic()
+    (end,) = collect(child, {}, time_limit=10)
+    assert time.monotonic() - started < 5
+    assert end["finished"] and not end["timed_out"] and end["exit"] == 0
