@@ -43,6 +43,7 @@ from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
+from lab.tui.widgets.run_log import RunLog
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 
 ACTIVE = ("starting", "running", "stopping")
@@ -150,13 +151,13 @@ class ExperimentScreen(Screen):
                         id="exp-try",
                     )
                 yield GoalLine(exp.goal, id="exp-goal")
+                yield RunLog(id="exp-log")
                 yield Label("Settings", classes="exp-heading")
                 yield ParamForm(exp, self._settings, id="exp-form")
                 yield Label("Earlier runs (space: overlay)", classes="exp-heading")
                 yield EarlierRuns(self.store, exp.id, id="exp-runs")
                 yield Label("Model", classes="exp-heading")
                 yield Static("(shown when a run starts)", id="exp-summary", markup=False)
-                yield Static("", id="exp-log", markup=False)
             with Vertical(id="exp-main"):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
@@ -276,7 +277,7 @@ class ExperimentScreen(Screen):
         for plot in self.query(CurvePlot):
             plot.clear_run()
             plot.set_note(f"this run: {label}")
-        self.query_one("#exp-log", Static).update("")
+        self.query_one(RunLog).clear()
         self.query_one(ModelView).reset()
         self.results = ""
         if self.query_one("#exp-results").display:  # the last run's figures give way
@@ -504,7 +505,18 @@ class ExperimentScreen(Screen):
             self._show_below_loss("view")
 
     def on_log_arrived(self, message: LogArrived) -> None:
-        self.query_one("#exp-log", Static).update(message.text)
+        log = self.query_one(RunLog)
+        log.add(message.text)
+        if log.count == 1:
+            self._show_log()
+
+    def _show_log(self) -> None:
+        """Scroll the side column to the log (its first line, and again at the run's end: the
+        moments the learner looks at the run), unless it is in sight already."""
+        log = self.query_one(RunLog)
+        if log.count:
+            side = self.query_one("#exp-side")
+            self.call_after_refresh(side.scroll_to_widget, log, animate=False)
 
     def on_run_finished(self, message: RunFinished) -> None:
         done = message.done
@@ -528,6 +540,7 @@ class ExperimentScreen(Screen):
         status.set_state(done.status, reason)
         reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
         self.query_one(ParamForm).set_locked(False)
+        self._show_log()
         plot = self.query_one("#loss-plot", CurvePlot)
         if done.status in ("diverged", "failed"):
             plot.set_note(f"{done.status}: see above")

@@ -1,0 +1,76 @@
+"""Tests what a learner met on the experiment screen in their second week (walk 3): the log
+keeps its first lines in sight, the tips do not give the prediction away, and the pictures
+show the moment a run diverged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.catalog import load_catalog
+from lab.engine.events import Done, EpochEnd, Log, Progress, Start
+from lab.tui.widgets.run_log import RunLog
+from tests.fake_worker import ReplayWorker, Workers
+from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
+
+COURSE = Path(__file__).resolve().parents[2] / "lessons"
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_catalog([COURSE])
+
+
+def autograd_run(epochs: int = 50) -> list:
+    """autograd as its worker reports it: two lines before training, then one per epoch."""
+    spec = {"epochs": epochs, "seed": 0}
+    events: list = [
+        Start("autograd", "cpu", "", 0, spec, "2.x"),
+        Log("w = 1.0 and b = 0.0 with requires_grad=True; w.grad is None"),
+        Log("after backward(): w.grad=-9.3333 b.grad=-4.0000"),
+    ]
+    for epoch in range(1, epochs + 1):
+        loss = 5.0 / epoch
+        events += [
+            Progress(epoch, epoch, loss, 0.0),
+            EpochEnd(epoch, {"train_loss": loss}),
+            Log(f"epoch {epoch}: loss={loss:.4g}"),
+        ]
+    events.append(Done("completed", f"trained {epochs} epochs", {"train_loss": 0.1}))
+    return events
+
+
+def test_the_log_keeps_its_first_lines_counts_the_rest_and_shows_the_latest():
+    log = RunLog()
+    log.add("first")
+    log.add("second\nthird")
+    assert log.lines() == ["first", "second", "third"]
+    for n in range(4, 21):
+        log.add(f"line {n}")
+    first, last = RunLog.FIRST, RunLog.LAST
+    shown = log.lines()
+    assert shown[:3] == ["first", "second", "third"] and len(shown) == first + 1 + last
+    assert shown[first] == f"… {20 - first - last} more lines …"
+    assert shown[-1] == "line 20"
+    log.clear()
+    assert log.lines() == [] and log.count == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_after_a_run_its_first_log_lines_are_in_sight(course, store, size):
+    app = app_with_workers(course, store)
+    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    async with app.run_test(size=size) as pilot:
+        screen = await open_experiment(app, pilot, "autograd")
+        await press_run(app, pilot, screen)
+        await wait_until(pilot, lambda: screen.state == "completed")
+        await pilot.pause(0.2)
+        log = screen.query_one(RunLog)
+        text = str(log.render())
+        assert text.startswith("Log\nw = 1.0 and b = 0.0")
+        assert "after backward(): w.grad=-9.3333" in text
+        assert "epoch 50: loss=0.1" in text.replace("\n", " ")
+        # the side column scrolled to the log: its heading is on the screen
+        side = screen.query_one("#exp-side")
+        assert side.region.contains(log.region.x, log.region.y)
