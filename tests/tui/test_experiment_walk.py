@@ -10,6 +10,7 @@ import pytest
 
 from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
+from lab.tui.screens.predict import PredictScreen
 from lab.tui.widgets.run_log import RunLog
 from tests.fake_worker import ReplayWorker, Workers
 from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
@@ -74,3 +75,37 @@ async def test_after_a_run_its_first_log_lines_are_in_sight(course, store, size)
         # the side column scrolled to the log: its heading is on the screen
         side = screen.query_one("#exp-side")
         assert side.region.contains(log.region.x, log.region.y)
+
+
+@pytest.mark.parametrize("key", ["2", "escape"])
+async def test_the_tips_wait_until_the_prediction_is_answered_or_skipped(course, store, key):
+    """autograd's first tip says w.grad is None before backward(): the question it sits beside."""
+    app = app_with_workers(course, store)
+    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "autograd")
+        tips = screen.query_one("#exp-try")
+        assert "w.grad is None" not in str(tips.render())
+        assert "shown after your prediction" in str(tips.render())
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen))
+        assert "w.grad is None" not in str(tips.render())  # behind the question, still hidden
+        await pilot.press(key)
+        await wait_until(pilot, lambda: screen.state == "completed")
+        assert "w.grad is None" in str(tips.render()).replace("\n", " ")
+
+
+async def test_the_tips_show_at_once_where_no_prediction_is_due(course, store):
+    app = app_with_workers(course, store)
+    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "autograd")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen))
+        await pilot.press("2")
+        await wait_until(pilot, lambda: screen.state == "completed")
+    # answered right: not due on the next visit, and the tips are there from the start
+    app = app_with_workers(course, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "autograd")
+        assert "w.grad is None" in str(screen.query_one("#exp-try").render()).replace("\n", " ")

@@ -145,11 +145,7 @@ class ExperimentScreen(Screen):
                 yield Static(exp.title, id="exp-title", markup=False)
                 yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
-                    yield Static(
-                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
-                        id="exp-try",
-                    )
+                    yield Static(id="exp-try")
                 yield GoalLine(exp.goal, id="exp-goal")
                 yield RunLog(id="exp-log")
                 yield Label("Settings", classes="exp-heading")
@@ -170,6 +166,7 @@ class ExperimentScreen(Screen):
         if self.entry is None:
             return
         self.title = self.entry.experiment.title
+        self._show_tips(not self.prediction.pending())
         self.query_one("#acc-plot", CurvePlot).display = self._has_accuracy
         view = self.query_one(ModelView)
         view.display = False  # until a run sends a picture
@@ -207,6 +204,20 @@ class ExperimentScreen(Screen):
         if self.state == "running":
             status.show()
             self.query_one(GoalLine).show()
+
+    def _show_tips(self, shown: bool) -> None:
+        """The experiment's "Try this" tips; until the prediction is answered (or skipped), a
+        line saying they come after it: a tip often tells what the prediction asks."""
+        tips = self.entry.experiment.try_this if self.entry is not None else []
+        if not tips:
+            return
+        if shown:
+            lines = [with_code(f"• {reflow(tip)}") for tip in tips]
+        else:
+            lines = [Content.styled("(shown after your prediction: r asks it first)", "dim")]
+        self.query_one("#exp-try", Static).update(
+            Content("\n").join([Content.styled("Try this:", "bold"), *lines])
+        )
 
     @property
     def _has_accuracy(self) -> bool:
@@ -258,6 +269,7 @@ class ExperimentScreen(Screen):
             return
         if self.prediction.ask(then_run=self.action_run):  # predict first; it runs after
             return
+        self._show_tips(True)
         form = self.query_one(ParamForm)
         settings = form.settings()
         if settings is None:
