@@ -5,15 +5,19 @@ show the moment a run diverged."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from textual_plotext.plot import Plot
 
 from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.tui.screens.predict import PredictScreen
+from lab.tui.widgets.loss_plot import Curve, CurvePlot, Overlay, draw_figure
 from lab.tui.widgets.run_log import RunLog
 from tests.fake_worker import ReplayWorker, Workers
 from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
+from tests.tui.test_experiment_widgets import spec
 
 COURSE = Path(__file__).resolve().parents[2] / "lessons"
 
@@ -109,3 +113,48 @@ async def test_the_tips_show_at_once_where_no_prediction_is_due(course, store):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "autograd")
         assert "w.grad is None" in str(screen.query_one("#exp-try").render()).replace("\n", " ")
+
+
+def y_labels(text: str) -> list[float]:
+    """The numbers on the plot's y axis, top first."""
+    rows = text.split("┌")[1].split("└")[0].splitlines()[1:]
+    return [float(row.split("┤")[0]) for row in rows if "┤" in row]
+
+
+def test_an_earlier_diverged_run_is_cut_at_the_top_not_the_current_run_squashed():
+    """gd-diverge at lr=0.15 over the run at lr=1.5 that reached 3,567: the axis is the current
+    run's (14.8 down to 0), the earlier run leaves through the top."""
+    steps = list(range(1, 301))
+    healthy = [14.8 * 0.9**s for s in steps]
+    diverged = ("green", "+", "#1 lr=1.5", True, [1, 2], [14.8, 3567.2], True)
+    current = ("cyan", "*", "train", True, steps, healthy, False)
+    text = draw_figure(Plot(), spec([diverged, current], ascii=True)).text.plain
+    assert max(y_labels(text)) < 20, text
+    canvas = text.split("┌")[1].split("└")[0]
+    assert sum(row.count("*") > 0 for row in canvas.splitlines()) >= 5, "the run uses the rows"
+    # alone (no run yet), or within ten times the current run's height, nothing is cut
+    alone = draw_figure(Plot(), spec([diverged], ascii=True)).text.plain
+    assert max(y_labels(alone)) > 3000
+    near = ("green", "+", "#1 lr=0.1", True, steps, [5 * y for y in healthy], True)
+    both = draw_figure(Plot(), spec([near, current], ascii=True)).text.plain
+    assert max(y_labels(both)) > 40  # above the current run's 14.8: not cut
+
+
+def test_a_distributed_runs_ranks_have_markers_of_their_own_and_earlier_ones_only_train_and_val():
+    for ascii in (True, False):
+        plot = CurvePlot("loss", "step", ascii=ascii)
+        series = ("rank 1", "rank 0", "train")
+        for name in series:
+            plot.add_points(name, [(s, 2 / s) for s in range(1, 50)])
+        plot.add_points("val", [(10, 1.0), (20, 0.5)])
+        ddp = {name: Curve([1, 2], [1.0, 0.5]) for name in (*series, "val")}
+        plot.set_overlays([Overlay("#4 epochs=50", ddp)])
+        with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
+            curves = plot._spec().curves
+        labels = [label for _, _, label, *_ in curves]
+        assert labels[:2] == ["#4 epochs=50", "#4 epochs=50 val"], labels
+        assert sorted(labels[2:]) == ["rank 0", "rank 1", "train", "val"]
+        markers = [marker for _, marker, *_ in curves]
+        assert len(set(markers)) == len(markers) == 6, markers
+        legend = draw_figure(Plot(), spec(curves, ascii=ascii, width=80)).text.plain
+        assert "rank 0" in legend and "rank 1" in legend
