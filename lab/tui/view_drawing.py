@@ -81,6 +81,7 @@ def render_boundary(data: dict, points: dict | None, width: int, height: int, as
             row = height - 1 - int((py - y_lo) / (y_hi - y_lo or 1) * (height - 1) + 0.5)
             if 0 <= col < width and 0 <= row < height:
                 marks[(row, col)] = int(label)
+    shown, tinted = _confidence_cuts(confidence)
     cells: list[list[tuple[str, str]]] = []
     for r, grid_row in enumerate(rows):
         row = []
@@ -88,14 +89,30 @@ def render_boundary(data: dict, points: dict | None, width: int, height: int, as
             k = int(classes[grid_row][grid_col])
             sure = confidence[grid_row][grid_col] if confidence else 1.0
             tint = CLASS_TINTS[k % len(CLASS_TINTS)]
-            style = f"on {tint}" if sure >= 0.75 else "on grey15"
+            style = f"on {tint}" if sure >= tinted else "on grey15"
             if (r, c) in marks:
                 label = marks[(r, c)]
                 row.append((POINT_CHARS[label % len(POINT_CHARS)], f"bold white {style}"))
             else:
-                row.append((regions[k % len(regions)] if sure >= 0.6 else " ", f"dim {style}"))
+                row.append((regions[k % len(regions)] if sure >= shown else " ", f"dim {style}"))
         cells.append(row)
     return _grid_text(cells)
+
+
+SHOWN_AT, TINTED_AT = 0.6, 0.75
+"""A cell this sure of its class shows its class's character, and this sure its tint."""
+
+
+def _confidence_cuts(confidence: list[list[float]] | None) -> tuple[float, float]:
+    """The confidence at which a cell shows its class, and its tint: SHOWN_AT and TINTED_AT,
+    lowered for a model unsure everywhere (a straight line on the rings is 55% sure at
+    most) to the same place in its own range, so its half-planes and their line still show."""
+    if not confidence:
+        return SHOWN_AT, TINTED_AT
+    flat = [c for row in confidence for c in row]
+    lo, hi = min(flat), max(flat)
+    # a binary model's confidence starts at 0.5: the cut's place between 0.5 and 1
+    return tuple(min(cut, lo + (hi - lo) * (cut - 0.5) / 0.5) for cut in (SHOWN_AT, TINTED_AT))
 
 
 def _grid_text(cells: list[list[tuple[str, str]]]) -> Text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lab.tui.view_drawing import (
     ViewState,
     render_boundary,
@@ -87,3 +89,16 @@ def test_the_weights_heading_shortens_rather_than_being_cut():
     wide = render_weights(history, 80, 6, ascii=False).plain.splitlines()[0]
     assert narrow.endswith("grad history") and len(narrow) <= 44
     assert wide.endswith("grad over the run")
+
+
+def test_a_model_unsure_everywhere_still_shows_its_half_planes_and_the_line_between():
+    """circles-activation with Identity: a straight boundary, 55% sure at most."""
+    xs = [i / 10 for i in range(-10, 11)]
+    classes = [[int(x > 0) for x in xs]]
+    confidence = [[round(0.5 + abs(x) * 0.05, 3) for x in xs]]
+    data = {"x": xs, "y": [0.0], "classes": classes, "confidence": confidence}
+    row = render_boundary(data, None, len(xs), 1, ascii=True).plain
+    assert re.fullmatch(r"\.{8,} {1,3}\+{8,}", row), row  # two halves, a thin line between
+    # a confident model keeps the fixed cuts: 0.55 is unsure beside 0.95
+    data = {"x": [0.0, 1.0], "y": [0.0], "classes": [[0, 1]], "confidence": [[0.55, 0.95]]}
+    assert render_boundary(data, None, 2, 1, ascii=True).plain == " +"
