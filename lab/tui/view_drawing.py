@@ -10,6 +10,7 @@ terminal. Colour, where there is some, only adds a tint.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,8 @@ REGION_CHARS = "·+=~-:"
 REGION_ASCII = ".+=~-:"
 POINT_CHARS = "ox*#@%"
 CLASS_TINTS = ("#1d3557", "#6b2d12", "#2d5016", "#4a1d57", "#57501d", "#1d5750")
-SHADES = " .:-=+*#%@"
+SHADES = " .,:;-=*#%"
+"""The cost surface's levels, low to high: none of them a marker drawn on it (+, o, •, @)."""
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_ASCII = "_.-~=^"
 ONCE_KEYS = ("points", "cost", "w_axis", "b_axis", "best", "curve")
@@ -157,6 +159,24 @@ class _Canvas:
         if where is not None:
             self.cells[where] = (char, style)
 
+    def put_or_point(self, x: float, y: float, char: str, style: str, ascii: bool) -> None:
+        """`char` at (x, y); a point off the grid, an arrow at the edge towards it (a diverged
+        run's weights thrown out of the picture)."""
+        if self.cell(x, y) is not None or math.isnan(x) or math.isnan(y):
+            self.put(x, y, char, style)
+            return
+        # how far past each edge, in widths of the grid: the larger says where it went
+        over = {
+            "right": (x - self.x_hi) / (self.x_hi - self.x_lo or 1),
+            "left": (self.x_lo - x) / (self.x_hi - self.x_lo or 1),
+            "up": (y - self.y_hi) / (self.y_hi - self.y_lo or 1),
+            "down": (self.y_lo - y) / (self.y_hi - self.y_lo or 1),
+        }
+        side = max(over, key=lambda k: over[k])
+        arrows = dict(zip(over, "><^v" if ascii else "→←↑↓", strict=True))
+        edge = (min(max(x, self.x_lo), self.x_hi), min(max(y, self.y_lo), self.y_hi))
+        self.put(*edge, arrows[side], style)
+
     def text(self) -> Text:
         return _grid_text(
             [
@@ -206,21 +226,23 @@ def render_surface(fixed: dict, path: list, width: int, height: int, ascii: bool
     for w, b in path[:-1]:
         canvas.put(w, b, "o" if ascii else "•", "yellow")
     if path:
-        canvas.put(*path[-1], "@", "bold red")
+        canvas.put_or_point(*path[-1], "@", "bold red", ascii)
     return canvas.text()
 
 
 def render_cost(fixed: dict, path: list, width: int, height: int, ascii: bool) -> Text:
-    """Cost against w (the curve once), each gradient-descent step marked on it as it comes."""
+    """Cost against w (the curve once), each gradient-descent step a dot on it as it comes,
+    the latest an @."""
     curve = fixed["curve"]
     ws, costs = curve["w"], curve["cost"]
     steps = [(w, c) for w, c in path if math.isfinite(w) and math.isfinite(c)]
     canvas = _Canvas(width, height, _range(ws + [w for w, _ in steps]), _range(costs))
     for w, c in zip(ws, costs, strict=True):
         canvas.put(w, c, "." if ascii else "·", "dim")
-    for n, (w, c) in enumerate(steps):
-        last = n == len(steps) - 1
-        canvas.put(w, c, "@" if last else str(n % 10), "bold red" if last else "yellow")
+    for w, c in steps[:-1]:
+        canvas.put(w, c, "o" if ascii else "•", "yellow")
+    if steps:
+        canvas.put(*steps[-1], "@", "bold red")
     return canvas.text()
 
 
@@ -284,19 +306,38 @@ def describe(kind: str, step: int | None) -> str:
     return f"{TITLES.get(kind, kind)} at step {step}"
 
 
-def legend(kind: str, ascii: bool) -> str:
-    """What the characters of a picture mean, in one line (where they need saying)."""
+def legend_parts(kind: str, ascii: bool) -> list[str]:
+    """What the characters of a picture mean, a part per marker or shade (none where nothing
+    needs saying); the ones read first come first."""
+    dot = "o" if ascii else "•"
     if kind == "boundary":
         regions = REGION_ASCII if ascii else REGION_CHARS
-        return (
-            f"predicted class: {regions[0]} 0, {regions[1]} 1 (blank: unsure); "
-            f"training points: {POINT_CHARS[0]} class 0, {POINT_CHARS[1]} class 1"
-        )
+        return [
+            f"class {regions[0]} 0, {regions[1]} 1, blank: unsure",
+            f"points {POINT_CHARS[0]} 0, {POINT_CHARS[1]} 1",
+        ]
     if kind == "surface":
-        return "cost: darker is lower; + the lowest point, path of (w, b) ending at @"
+        return [f"cost: {SHADES[1]} low, {SHADES[-1]} high", "+ lowest", f"{dot} path", "@ now"]
+    if kind == "cost":
+        return [f"{'.' if ascii else '·'} the cost", f"{dot} each step's w", "@ now"]
     if kind == "fit":
-        return f"points: the data; {'*' if ascii else '━'} the model's prediction"
-    return ""
+        return [f"{dot} the data", f"{'*' if ascii else '━'} the model's prediction"]
+    return []
+
+
+def legend(kind: str, ascii: bool) -> str:
+    """The legend in a line, as `lab run` prints it under the picture."""
+    return "; ".join(legend_parts(kind, ascii))
+
+
+def fit_legend(parts: list[str], width: int, rows: int) -> list[str]:
+    """The legend wrapped to `width` in at most `rows` rows: the first parts give way when
+    it needs more (the markers on a picture say more than its shades)."""
+    for first in range(len(parts)):
+        lines = textwrap.wrap("; ".join(parts[first:]), width)
+        if len(lines) <= rows:
+            return lines
+    return []
 
 
 def draw(state: ViewState, kind: str, width: int, height: int, ascii: bool) -> Text:

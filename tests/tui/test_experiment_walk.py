@@ -14,9 +14,11 @@ from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.tui.screens.predict import PredictScreen
 from lab.tui.widgets.loss_plot import Curve, CurvePlot, Overlay, draw_figure
+from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.run_log import RunLog
 from tests.fake_worker import ReplayWorker, Workers
 from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
+from tests.tui.test_experiment_snapshot import _view_events, fixed_run
 from tests.tui.test_experiment_widgets import spec
 
 COURSE = Path(__file__).resolve().parents[2] / "lessons"
@@ -158,3 +160,23 @@ def test_a_distributed_runs_ranks_have_markers_of_their_own_and_earlier_ones_onl
         assert len(set(markers)) == len(markers) == 6, markers
         legend = draw_figure(Plot(), spec(curves, ascii=ascii, width=80)).text.plain
         assert "rank 0" in legend and "rank 1" in legend
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_model_view_says_what_its_characters_mean(catalog, store, size, monkeypatch):
+    """The cost surface of gd-example-fit: its legend under the picture, as `lab run` prints."""
+    monkeypatch.setenv("LAB_ASCII", "1")
+    events = fixed_run()
+    events[-1:-1] = _view_events("surface")
+    app = app_with_workers(catalog, store)
+    app.warm_workers = Workers(lambda: ReplayWorker(events))
+    async with app.run_test(size=size) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.state == "completed")
+        await pilot.pause()
+        view = screen.query_one(ModelView)
+        rows = str(view.render()).splitlines()
+        assert rows[0].startswith("cost over (w, b) at step 5")
+        assert rows[-1].strip().endswith("+ lowest; o path; @ now"), rows
+        assert len(rows) == view.size.height and all(len(row) <= view.size.width for row in rows)
