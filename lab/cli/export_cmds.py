@@ -31,7 +31,7 @@ def export(
 ) -> None:
     """Write a plain PyTorch script that trains like `lab run` (no import of lab)."""
     from lab.cli.run_cmds import cli_run_spec
-    from lab.export import ExportError, export_script
+    from lab.export import ExportError, export_script, run_command
 
     _, run_spec = cli_run_spec(
         "export", experiment, settings, seed=seed, epochs=epochs, device=device
@@ -50,5 +50,4 @@ def export(
     except OSError as exc:
         typer.echo(f"lab export: cannot write {output}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
-    run = f"torchrun --nproc_per_node=2 {output}" if distributed else f"python {output}"
-    typer.echo(f"wrote {output}; run it with `{run}`")
+    typer.echo(f"wrote {output}; run it with `{run_command(run_spec, output, distributed)}`")

@@ -1,4 +1,5 @@
-"""An exported script stops where `lab run` stops: the engine's divergence rule, copied in."""
+"""An exported script stops where `lab run` stops (the engine's divergence rule, copied in),
+and the command `lab export` gives to run it is the one that script needs."""
 
 from __future__ import annotations
 
@@ -45,3 +46,25 @@ def test_the_exported_gd_diverge_stops_at_the_epoch_and_with_the_reason_of_lab_r
 def test_a_renamed_engine_definition_is_a_loud_error_not_a_script_without_it():
     with pytest.raises(LookupError, match="no DivergenceWatcher"):
         engine_source("lab.engine.divergence", ("DivergenceWatcher",))
+
+
+@pytest.fixture
+def fresh_cli(monkeypatch):
+    from lab.cli import state
+
+    monkeypatch.setattr(state, "_catalog", None)
+
+
+def test_ddp_digits_exported_without_distributed_says_to_run_it_with_torchrun(
+    shipped_lessons, fresh_cli, tmp_path
+):
+    """Its script is the torchrun one either way: `python` on it fails without a rank."""
+    from typer.testing import CliRunner
+
+    from lab.cli import app
+
+    out = tmp_path / "plain.py"
+    result = CliRunner().invoke(app, ["export", "ddp-digits", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"wrote {out}; run it with `torchrun --nproc_per_node=2 {out}`"
+    assert "dist.init_process_group" in out.read_text(encoding="utf-8")

@@ -427,9 +427,9 @@ class ExperimentScreen(Screen):
         """Off the event loop: the script goes through `ruff format` and onto the disk; a
         script the learner has changed since is kept beside it."""
         from lab.exercises.files import keep_aside
-        from lab.export import ExportError, default_path, export_script
+        from lab.export import ExportError, default_path, export_script, for_torchrun, run_command
 
-        path = default_path(run.experiment)
+        path = default_path(run.experiment, distributed=for_torchrun(run))
         kept = None
         try:
             text = export_script(run)
@@ -441,7 +441,7 @@ class ExperimentScreen(Screen):
             why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
             self.app.call_from_thread(self.notify, why, severity="error", markup=False)
             return
-        message = f"Wrote {path}\nrun it with: python {path}"
+        message = f"Wrote {path}\nrun it with: {run_command(run, path)}"
         if kept is not None:
             message += f"\nthe earlier one is kept as {kept.name}"
         self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
