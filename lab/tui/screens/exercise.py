@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static, TextArea
 
 from lab.exercises.checker import SourceError
+from lab.exercises.files import keep_aside
 from lab.exercises.result import Result
 from lab.exercises.session import ExerciseSession
 from lab.tui.messages import ProgressChanged
@@ -105,6 +106,8 @@ class ExerciseScreen(Screen):
         self.on_disk: tuple[int, int] | None = None
         """The file's time and size when last read or written here."""
         self.checking = False
+        self._told_of: tuple[int, int] | None = None
+        """The file's stamp when the learner was told it changed on disk under their edits."""
         self._check_again = False
         self._check_started = 0.0
         self._hints: list[str] = []
@@ -166,20 +169,37 @@ class ExerciseScreen(Screen):
         self.on_disk = disk_stamp(self.session.path)
         self.update_info()
 
+    @property
+    def changed_on_disk(self) -> bool:
+        """The file was written elsewhere since it was read or written here."""
+        return disk_stamp(self.session.path) != self.on_disk
+
     def _watch_disk(self) -> None:
         # Watch mode for a file edited elsewhere (another terminal, an IDE): reload and check.
-        # Edits not saved here win: the next save writes them.
-        if self.unsaved or disk_stamp(self.session.path) == self.on_disk:
+        # Edits not saved here stay; the next save asks before it writes over the file.
+        stamp = disk_stamp(self.session.path)
+        if stamp == self.on_disk:
             return
-        self.load_file()
-        self.check_now()
+        if not self.unsaved:
+            self.load_file()
+            self.check_now()
+        elif stamp != self._told_of:
+            self._told_of = stamp
+            self.notify(
+                "Your file changed on disk, and the editor has edits not saved: ctrl+s asks "
+                "before it saves over it.",
+                severity="warning",
+                timeout=8,
+            )
 
     def save(self) -> bool:
-        """Write the editor's text when it changed; False (and said why) when it could not."""
+        """Write the editor's text when it changed; False (and said why) when it could not. A
+        file changed elsewhere meanwhile is kept aside first, never written over."""
         if not self.unsaved:
             return True
         text = self.editor.text
         try:
+            kept = keep_aside(self.session.path) if self.changed_on_disk else None
             write_learner_file(self.session.path, text)
         except OSError as exc:
             self.notify(
@@ -191,6 +211,12 @@ class ExerciseScreen(Screen):
         self.saved_text = text
         self.on_disk = disk_stamp(self.session.path)
         self.update_info()
+        if kept is not None:
+            self.notify(
+                f"The version saved elsewhere is kept as {shown_path(kept)}",
+                markup=False,
+                timeout=8,
+            )
         return True
 
     def update_info(self) -> None:
@@ -284,8 +310,22 @@ class ExerciseScreen(Screen):
         self.editor.focus()
 
     def action_save(self) -> None:
-        if self.save():
-            self.check_now()
+        if not (self.unsaved and self.changed_on_disk):
+            if self.save():
+                self.check_now()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify("Not saved: the file on disk and your edits here are as they were.")
+            elif self.save():
+                self.check_now()
+
+        question = (
+            "Your file changed on disk since the editor loaded it (saved in another editor?). "
+            "Save your edits over it? The version on disk is kept as a backup."
+        )
+        self.app.push_screen(Confirm(question, yes="Save mine", no="Cancel"), answered)
 
     async def action_hint(self) -> None:
         total = len(self.entry.exercise.hints)
