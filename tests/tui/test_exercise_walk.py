@@ -1,8 +1,12 @@
 """Tests what a learner met on the exercise screen in their second week (walk 3): a save here
-never writes silently over a change made to the file elsewhere."""
+never writes silently over a change made to the file elsewhere; a result taller than its rows
+says so and how to read the rest."""
 
 from __future__ import annotations
 
+import pytest
+
+from lab.exercises.result import CheckOutcome, Result
 from tests.tui import test_exercise as base
 from tests.tui.pilot import wait_until
 from tests.tui.test_exercise import SOLVED, learner_file, open_screen
@@ -60,3 +64,42 @@ async def test_leaving_keeps_a_change_made_elsewhere_aside(ex_app, lab_home, che
     assert path.read_text() == SOLVED
     [kept] = path.parent.glob("ex-mean.bak-*.py")
     assert kept.read_text() == OUTSIDE
+
+
+class LongResult(base.FakeChecker):
+    """Three failed checks whose messages wrap: more than the result's rows at 80x24."""
+
+    def check(self, exercise, path, source=None) -> Result:
+        self.sources.append(path.read_text())
+        why = "returned 1.0, expected 1.93333: the new w is w - lr * gradient, " * 2
+        return Result(checks=[CheckOutcome(f"mean(case {n})", False, why) for n in range(3)])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_result_taller_than_its_rows_says_so_and_m_scrolls_it(ex_catalog, store, size):
+    from lab.tui.app import make_app
+
+    app = make_app(ex_catalog, store=store, target="ex-mean", prewarm=False, checker=LongResult())
+    async with app.run_test(size=size) as pilot:
+        screen = await open_screen(pilot)
+        more = screen.query_one("#ex-more")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: more.display, 10, "the line under the result")
+        assert "more lines of the result: m" in str(more.render())
+        assert more.region.bottom <= screen.query_one("LabFooter").region.y  # on the screen
+        result = screen.query_one("#ex-result")
+        await pilot.press("m")
+        await pilot.pause()
+        assert result.scroll_y > 0
+        while "back to the top" not in str(more.render()):
+            await pilot.press("m")
+            await pilot.pause()
+        assert result.scroll_y == result.max_scroll_y  # the last check's message is in sight
+        await pilot.press("m")
+        await pilot.pause()
+        assert result.scroll_y == 0
+        # while editing, the task keeps more than a line (its examples), the hint its key
+        await pilot.press("e")
+        await pilot.pause()
+        assert screen.query_one("#ex-task").size.height >= 4
+        assert "escape, then m" in str(more.render())

@@ -93,6 +93,7 @@ class ExerciseScreen(Screen):
         Binding("o", "external_editor", "$EDITOR", show=False),
         Binding("r", "reset", "Reset", show=False),
         Binding("n", "next", "Next", show=False),
+        Binding("m", "more", "More of the result", show=False),  # the line under it says so
         Binding("escape", "back", "Back", show=False),  # the footer has no room at 80 columns
     ]
 
@@ -125,8 +126,9 @@ class ExerciseScreen(Screen):
                 yield Markdown(self.entry.exercise.task, id="ex-task-text", open_links=False)
                 yield Markdown("", id="ex-hints")
             yield self.editor
-            with VerticalScroll(id="ex-result"):
+            with VerticalScroll(id="ex-result", can_focus=False):
                 yield CheckResults(id="ex-checks")
+            yield Static(id="ex-more")
         yield LabFooter()
 
     def on_mount(self) -> None:
@@ -150,6 +152,9 @@ class ExerciseScreen(Screen):
             else f"Last checked: {state}. ctrl+s checks it again."
         )
         self.query_one("#ex-task").focus()
+        result = self.query_one("#ex-result")
+        self.watch(result, "scroll_y", self._tell_more, init=False)
+        self.watch(result, "virtual_size", self._tell_more, init=False)
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
         self.set_interval(WATCH_S, self._watch_disk)
 
@@ -276,6 +281,7 @@ class ExerciseScreen(Screen):
     def show_result(self, result: Result) -> None:
         self.query_one(CheckResults).show(result)
         self.query_one("#ex-result").scroll_home(animate=False)
+        self.call_after_refresh(self._tell_more)
         self.update_info()
         if result.passed and self._has_next():
             self.notify("Every check passes. n opens the next exercise.", timeout=4)
@@ -296,6 +302,28 @@ class ExerciseScreen(Screen):
     def on_descendant_focus(self) -> None:
         # While editing, the editor takes the rows: the task and the checks shrink to a few.
         self.set_class(self.check_action("leave_editor", ()) is True, "-editing")
+        self.call_after_refresh(self._tell_more)
+
+    def _tell_more(self, *_: object) -> None:
+        """A line under the result while part of it is out of sight, with the key to it (at
+        80x24 the last check's message was below the fold, and nothing said so)."""
+        result = self.query_one("#ex-result")
+        more = self.query_one("#ex-more", Static)
+        hidden = result.max_scroll_y - round(result.scroll_y)
+        more.display = result.max_scroll_y > 0
+        if hidden > 0:
+            key = "escape, then m" if self.has_class("-editing") else "m"
+            more.update(f"↓ {hidden} more line{'s' if hidden != 1 else ''} of the result: {key}")
+        else:
+            more.update("m: back to the top of the result")
+
+    def action_more(self) -> None:
+        """The next page of the check's result; from its end, back to its top."""
+        result = self.query_one("#ex-result")
+        if result.scroll_y >= result.max_scroll_y:
+            result.scroll_home(animate=False)
+        else:
+            result.scroll_page_down(animate=False)
 
     def on_code_editor_left(self, _message: CodeEditor.Left) -> None:
         self.action_leave_editor()
