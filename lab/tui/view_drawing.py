@@ -255,19 +255,33 @@ def _number(value) -> str:
 
 
 def render_graph(data: dict, width: int) -> Text:
-    """Each node of the expression, inputs first, with its value after the forward pass and
-    its gradient (d loss / d node) once backward has run."""
+    """Each node of the expression, inputs first: what it is computed from (its edges, `←`),
+    its value after the forward pass and its gradient (d loss / d node) once backward has
+    run, on one line where they fit; then the moment the numbers are from."""
     text = Text()
     name_w = max(len(node["name"]) for node in data["nodes"])
     for node in data["nodes"]:
         has_grad = node.get("grad") is not None
-        text.append(f"{node['name']:<{name_w}}  value {_number(node['value'])}"[:width] + "\n")
-        text.append(
-            f"{'':<{name_w}}  grad  {_number(node.get('grad'))}"[:width] + "\n",
-            style="bold" if has_grad else "dim",
-        )
+        pad = f"{'':<{name_w}}  "
+        value = f"value {_number(node['value'])}"
+        grad = Text(f"grad  {_number(node.get('grad'))}", style="bold" if has_grad else "dim")
+        inputs = node.get("inputs")
+        head = f"{node['name']:<{name_w}}  "
+        if inputs:
+            text.append(f"{head}← {', '.join(inputs)}"[:width] + "\n")
+            head = pad
+        if len(head) + len(value) + 2 + len(grad) <= width:
+            text.append(head + value + "  ")
+            text.append_text(grad)
+            text.append("\n")
+        else:
+            text.append((head + value)[:width] + "\n")
+            grad.truncate(width - len(pad))
+            text.append(pad)
+            text.append_text(grad)
+            text.append("\n")
     if data.get("phase"):
-        text.append(data["phase"], style="italic")
+        text.append(f"{data['phase']}, before this step's update", style="italic")
     return text
 
 

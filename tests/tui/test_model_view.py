@@ -71,9 +71,19 @@ def test_graph_lists_values_then_gradients():
         ],
     }
     lines = render_graph(data, 60).plain.splitlines()
-    assert lines[0] == "w  value 1" and lines[1] == "   grad  -4.5"
-    assert lines[2] == "x  value [1, 2]" and lines[3] == "   grad  -"
-    assert lines[-1] == "after backward"
+    assert lines[0] == "w  value 1  grad  -4.5"  # one line where value and grad fit
+    assert lines[1] == "x  value [1, 2]  grad  -"
+    lines = render_graph(data, 16).plain.splitlines()
+    assert lines[:2] == ["w  value 1", "   grad  -4.5"]  # else two
+    assert lines[-1] == "after backward, before this step's update"
+
+
+def test_graph_draws_each_nodes_edges_from_its_inputs():
+    """The autograd graph of y_hat = w*x + b and its loss: a table without edges was no graph
+    to a learner who drew it as boxes and arrows."""
+    node = {"name": "y_hat", "value": 1.0, "grad": 0.5, "inputs": ["w", "x", "b"]}
+    lines = render_graph({"phase": "after backward", "nodes": [node]}, 60).plain.splitlines()
+    assert lines[0] == "y_hat  ← w, x, b" and lines[1] == "       value 1  grad  0.5"
 
 
 def test_weights_show_a_sparkline_of_each_layers_gradient():
