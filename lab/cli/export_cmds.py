@@ -48,7 +48,7 @@ def export(
 ) -> None:
     """Write a plain PyTorch script that trains like `lab run` (no import of lab)."""
     from lab.cli.run_cmds import cli_run_spec
-    from lab.export import ExportError, export_script
+    from lab.export import ExportError, export_script, run_command
 
     _, run_spec = cli_run_spec(
         "export", experiment, settings, seed=seed, epochs=epochs, device=device
@@ -65,8 +65,7 @@ def export(
         typer.echo(text, nl=False)
         return
     _write(output, text)
-    run = f"torchrun --nproc_per_node=2 {output}" if distributed else f"python {output}"
-    typer.echo(f"wrote {output}; run it with `{run}`")
+    typer.echo(f"wrote {output}; run it with `{run_command(run_spec, output, distributed)}`")
 
 
 def _export_for_slurm(run_spec, text: str, output: Path | None, nodes: int, gpus: int | None):

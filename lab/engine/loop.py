@@ -246,6 +246,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
             value = loss.item()
             if watch.diverged(value):
                 lr = optimizer.param_groups[0]["lr"]
+                yield from views.views(step)  # the moment it blew up, whatever the rate
                 yield Done("diverged", diverged_reason(value, step, lr), metrics)
                 return
             epoch_loss += value * len(X)  # a short last batch weighs only what it holds
@@ -269,6 +270,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
             lr = optimizer.param_groups[0]["lr"]
             reason = rose_reason(watch.first, metrics["train_loss"], epoch, lr)
             yield EpochEnd(epoch, metrics)
+            yield from views.views(step)
             yield Done("diverged", reason, metrics)
             return
         # (train accuracy comes once, at the end: a pass over the training set each epoch

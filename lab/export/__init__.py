@@ -6,6 +6,12 @@ settings applied) and returns the script's text; `default_path` says where the a
 
 from __future__ import annotations
 
-from lab.export.script import ExportError, default_path, export_script
+from lab.export.script import (
+    ExportError,
+    default_path,
+    export_script,
+    for_torchrun,
+    run_command,
+)
 
-__all__ = ["ExportError", "default_path", "export_script"]
+__all__ = ["ExportError", "default_path", "export_script", "for_torchrun", "run_command"]

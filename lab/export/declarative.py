@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lab.export import pieces
+from lab.export.divergence import divergence_code
 from lab.export.pieces import Imports
 
 if TYPE_CHECKING:
@@ -107,11 +108,10 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         "        optimizer.step()\n"
         "        # report\n"
         "        step += 1\n"
-        "        if not math.isfinite(loss.item()):\n"
-        "            raise SystemExit(\n"
-        '                f"the loss blew up to {loss.item()} at step {step}: "\n'
-        '                "try a smaller learning rate"\n'
-        "            )\n"
+        "        if watch.diverged(loss.item()):  # the lab stops a run here\n"
+        '            lr_now = optimizer.param_groups[0]["lr"]\n'
+        "            reason = diverged_reason(loss.item(), step, lr_now)\n"
+        '            raise SystemExit(f"diverged: {reason}")\n'
         "        epoch_loss += loss.item() * len(X)  # a short last batch weighs what it holds\n"
         "        epoch_samples += len(X)\n"
     )
@@ -119,6 +119,11 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         "    # the mean loss over the epoch's samples, measured while the weights changed, in\n"
         "    # train mode (dropout on); the end measures the finished model in eval mode\n"
         '    metrics = {"train_loss": epoch_loss / epoch_samples}\n'
+        '    if watch.rose(metrics["train_loss"]):  # the loss climbs instead of falling\n'
+        '        print(f"epoch {epoch}/{num_epochs}  {show(metrics)}")\n'
+        '        lr_now = optimizer.param_groups[0]["lr"]\n'
+        '        reason = rose_reason(watch.first, metrics["train_loss"], epoch, lr_now)\n'
+        '        raise SystemExit(f"diverged: {reason}")\n'
     )
     if "val" in splits:
         target = 'metrics["val_loss"], ' + ('metrics["val_accuracy"]' if classify else "_")
@@ -127,7 +132,6 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
     if spec.schedule:
         epoch_end += "    schedule.step()\n"
     if stopping:
-        imports.add("copy")
         epoch_end += (
             f"    # early stopping on the {watched.replace('_', ' ')}\n"
             f'    if metrics["{watched}"] < best_loss - min_delta:\n'
@@ -137,6 +141,7 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
             '        print(f"early stopping at epoch {epoch}: no better than epoch {best_epoch}")\n'
             "        break\n"
         )
+    imports.add("copy")
     start = "step = 0\n"
     if stopping:
         start += "best_loss, best_epoch, best_state = math.inf, 0, None\n"
@@ -160,8 +165,10 @@ def _loop(spec: TrainSpec, imports: Imports) -> str:
         'print("  ".join(f"{name} {value:.6f}" for name, value in final.items()))'
     )
     return (f"{setup}\n\n\n" if setup else "") + (
-        f"{show}\n\n\n"
+        f"{show}\n\n\n{divergence_code()}\n\n\n"
         "# --- training ---\n"
+        "# the loss at the start, on a copy (its draws must not shift the training's stream)\n"
+        "watch = DivergenceWatch(start_loss(model, X_train, y_train, loss_fn, seed))\n"
         "torch.manual_seed(seed)  # draws while training (dropout) start from the seed too\n"
         f"{start}"
         "for epoch in range(1, num_epochs + 1):\n"

@@ -93,6 +93,22 @@ def find_ruff() -> str | None:
     return shutil.which("ruff")
 
 
+def for_torchrun(run: RunSpec, distributed: bool = False) -> bool:
+    """Whether `export_script(run, distributed)` writes a script for torchrun: with
+    --distributed, and ddp-digits always (its ranks are what it shows)."""
+    from lab.export import distributed as ddp
+
+    return distributed or (not run.train and run.scripted.name in ddp.SCRIPTED)
+
+
+def run_command(run: RunSpec, path: Path | str, distributed: bool = False) -> str:
+    """How the learner runs the script written at `path`: python, or torchrun with 2
+    processes where the script is for torchrun (python on it fails for want of a rank)."""
+    if for_torchrun(run, distributed):
+        return f"torchrun --nproc_per_node=2 {path}"
+    return f"python {path}"
+
+
 def default_path(experiment_id: str, distributed: bool = False) -> Path:
     """Where the app writes an exported script: beside the learner's exercises in LAB_HOME."""
     from lab.exercises.files import exercises_dir

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import TextArea
 
 from lab.catalog import Catalog
 from lab.tui.commands import LabCommands
@@ -113,13 +112,18 @@ class LabApp(App):
             self.shutdown_hooks.append(lambda: asyncio.to_thread(checker.close))
         return self.checker
 
+    @property
+    def typing(self) -> bool:
+        """The learner types into an editor or a box (the glossary's search): letters are
+        text there, not keys (a number field lets them through)."""
+        focused = self.focused
+        return focused is not None and focused.check_consume_key("q", "q")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the learner types into an editor, q, g, ? and / are text: hide them from the
-        # footer so that every key shown there does what it says.
+        # While the learner types, q, g, ? and / are text: hide them from the footer so that
+        # every key shown there does what it says.
         if action in ("quit_lab", "glossary", "help", "search"):
-            focused = self.focused
-            if isinstance(focused, TextArea) and not focused.read_only:
-                return False
+            return not self.typing
         return True
 
     # --- start and stop -----------------------------------------------------------------
@@ -285,8 +289,7 @@ class LabApp(App):
 
     def action_help_quit(self) -> None:
         # Ctrl+C (Textual's hint names ctrl+q): name the key that help and the footer name.
-        focused = self.focused
-        key = "ctrl+q" if isinstance(focused, TextArea) and not focused.read_only else "q"
+        key = "ctrl+q" if self.typing else "q"
         self.notify(f"Press {key} to quit.", title="Do you want to quit?", markup=False)
 
     def action_quit_lab(self) -> None:

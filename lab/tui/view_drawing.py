@@ -10,6 +10,7 @@ terminal. Colour, where there is some, only adds a tint.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,8 @@ REGION_CHARS = "·+=~-:"
 REGION_ASCII = ".+=~-:"
 POINT_CHARS = "ox*#@%"
 CLASS_TINTS = ("#1d3557", "#6b2d12", "#2d5016", "#4a1d57", "#57501d", "#1d5750")
-SHADES = " .:-=+*#%@"
+SHADES = " .,:;-=*#%"
+"""The cost surface's levels, low to high: none of them a marker drawn on it (+, o, •, @)."""
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_ASCII = "_.-~=^"
 ONCE_KEYS = ("points", "cost", "w_axis", "b_axis", "best", "curve")
@@ -81,6 +83,7 @@ def render_boundary(data: dict, points: dict | None, width: int, height: int, as
             row = height - 1 - int((py - y_lo) / (y_hi - y_lo or 1) * (height - 1) + 0.5)
             if 0 <= col < width and 0 <= row < height:
                 marks[(row, col)] = int(label)
+    shown, tinted = _confidence_cuts(confidence)
     cells: list[list[tuple[str, str]]] = []
     for r, grid_row in enumerate(rows):
         row = list[tuple[str, str]]()  # (a name the loop above held a number in)
@@ -88,14 +91,34 @@ def render_boundary(data: dict, points: dict | None, width: int, height: int, as
             k = int(classes[grid_row][grid_col])
             sure = confidence[grid_row][grid_col] if confidence else 1.0
             tint = CLASS_TINTS[k % len(CLASS_TINTS)]
-            style = f"on {tint}" if sure >= 0.75 else "on grey15"
+            style = f"on {tint}" if sure >= tinted else "on grey15"
             if (r, c) in marks:
                 label = marks[(r, c)]
                 row.append((POINT_CHARS[label % len(POINT_CHARS)], f"bold white {style}"))
             else:
-                row.append((regions[k % len(regions)] if sure >= 0.6 else " ", f"dim {style}"))
+                row.append((regions[k % len(regions)] if sure >= shown else " ", f"dim {style}"))
         cells.append(row)
     return _grid_text(cells)
+
+
+SHOWN_AT, TINTED_AT = 0.6, 0.75
+"""A cell this sure of its class shows its class's character, and this sure its tint."""
+
+
+def _confidence_cuts(confidence: list[list[float]] | None) -> tuple[float, float]:
+    """The confidence at which a cell shows its class, and its tint: SHOWN_AT and TINTED_AT,
+    lowered for a model unsure everywhere (a straight line on the rings is 55% sure at
+    most) to the same place in its own range, so its half-planes and their line still show."""
+    if not confidence:
+        return SHOWN_AT, TINTED_AT
+    flat = [c for row in confidence for c in row]
+    lo, hi = min(flat), max(flat)
+
+    # a binary model's confidence starts at 0.5: the cut's place between 0.5 and 1
+    def cut(at: float) -> float:
+        return min(at, lo + (hi - lo) * (at - 0.5) / 0.5)
+
+    return cut(SHOWN_AT), cut(TINTED_AT)
 
 
 def _grid_text(cells: list[list[tuple[str, str]]]) -> Text:
@@ -139,6 +162,24 @@ class _Canvas:
         where = self.cell(x, y)
         if where is not None:
             self.cells[where] = (char, style)
+
+    def put_or_point(self, x: float, y: float, char: str, style: str, ascii: bool) -> None:
+        """`char` at (x, y); a point off the grid, an arrow at the edge towards it (a diverged
+        run's weights thrown out of the picture)."""
+        if self.cell(x, y) is not None or math.isnan(x) or math.isnan(y):
+            self.put(x, y, char, style)
+            return
+        # how far past each edge, in widths of the grid: the larger says where it went
+        over = {
+            "right": (x - self.x_hi) / (self.x_hi - self.x_lo or 1),
+            "left": (self.x_lo - x) / (self.x_hi - self.x_lo or 1),
+            "up": (y - self.y_hi) / (self.y_hi - self.y_lo or 1),
+            "down": (self.y_lo - y) / (self.y_hi - self.y_lo or 1),
+        }
+        side = max(over, key=lambda k: over[k])
+        arrows = dict(zip(over, "><^v" if ascii else "→←↑↓", strict=True))
+        edge = (min(max(x, self.x_lo), self.x_hi), min(max(y, self.y_lo), self.y_hi))
+        self.put(*edge, arrows[side], style)
 
     def text(self) -> Text:
         return _grid_text(
@@ -191,21 +232,23 @@ def render_surface(
     for w, b in path[:-1]:
         canvas.put(w, b, "o" if ascii else "•", "yellow")
     if path:
-        canvas.put(*path[-1], "@", "bold red")
+        canvas.put_or_point(*path[-1], "@", "bold red", ascii)
     return canvas.text()
 
 
 def render_cost(fixed: dict, path: list, width: int, height: int, ascii: bool) -> Text:
-    """Cost against w (the curve once), each gradient-descent step marked on it as it comes."""
+    """Cost against w (the curve once), each gradient-descent step a dot on it as it comes,
+    the latest an @."""
     curve = fixed["curve"]
     ws, costs = curve["w"], curve["cost"]
     steps = [(w, c) for w, c in path if math.isfinite(w) and math.isfinite(c)]
     canvas = _Canvas(width, height, _range(ws + [w for w, _ in steps]), _range(costs))
     for w, c in zip(ws, costs, strict=True):
         canvas.put(w, c, "." if ascii else "·", "dim")
-    for n, (w, c) in enumerate(steps):
-        last = n == len(steps) - 1
-        canvas.put(w, c, "@" if last else str(n % 10), "bold red" if last else "yellow")
+    for w, c in steps[:-1]:
+        canvas.put(w, c, "o" if ascii else "•", "yellow")
+    if steps:
+        canvas.put(*steps[-1], "@", "bold red")
     return canvas.text()
 
 
@@ -218,19 +261,33 @@ def _number(value) -> str:
 
 
 def render_graph(data: dict, width: int) -> Text:
-    """Each node of the expression, inputs first, with its value after the forward pass and
-    its gradient (d loss / d node) once backward has run."""
+    """Each node of the expression, inputs first: what it is computed from (its edges, `←`),
+    its value after the forward pass and its gradient (d loss / d node) once backward has
+    run, on one line where they fit; then the moment the numbers are from."""
     text = Text()
     name_w = max(len(node["name"]) for node in data["nodes"])
     for node in data["nodes"]:
         has_grad = node.get("grad") is not None
-        text.append(f"{node['name']:<{name_w}}  value {_number(node['value'])}"[:width] + "\n")
-        text.append(
-            f"{'':<{name_w}}  grad  {_number(node.get('grad'))}"[:width] + "\n",
-            style="bold" if has_grad else "dim",
-        )
+        pad = f"{'':<{name_w}}  "
+        value = f"value {_number(node['value'])}"
+        grad = Text(f"grad  {_number(node.get('grad'))}", style="bold" if has_grad else "dim")
+        inputs = node.get("inputs")
+        head = f"{node['name']:<{name_w}}  "
+        if inputs:
+            text.append(f"{head}← {', '.join(inputs)}"[:width] + "\n")
+            head = pad
+        if len(head) + len(value) + 2 + len(grad) <= width:
+            text.append(head + value + "  ")
+            text.append_text(grad)
+            text.append("\n")
+        else:
+            text.append((head + value)[:width] + "\n")
+            grad.truncate(width - len(pad))
+            text.append(pad)
+            text.append_text(grad)
+            text.append("\n")
     if data.get("phase"):
-        text.append(data["phase"], style="italic")
+        text.append(f"{data['phase']}, before this step's update", style="italic")
     return text
 
 
@@ -269,19 +326,38 @@ def describe(kind: str, step: int | None) -> str:
     return f"{TITLES.get(kind, kind)} at step {step}"
 
 
-def legend(kind: str, ascii: bool) -> str:
-    """What the characters of a picture mean, in one line (where they need saying)."""
+def legend_parts(kind: str, ascii: bool) -> list[str]:
+    """What the characters of a picture mean, a part per marker or shade (none where nothing
+    needs saying); the ones read first come first."""
+    dot = "o" if ascii else "•"
     if kind == "boundary":
         regions = REGION_ASCII if ascii else REGION_CHARS
-        return (
-            f"predicted class: {regions[0]} 0, {regions[1]} 1 (blank: unsure); "
-            f"training points: {POINT_CHARS[0]} class 0, {POINT_CHARS[1]} class 1"
-        )
+        return [
+            f"class {regions[0]} 0, {regions[1]} 1, blank: unsure",
+            f"points {POINT_CHARS[0]} 0, {POINT_CHARS[1]} 1",
+        ]
     if kind == "surface":
-        return "cost: darker is lower; + the lowest point, path of (w, b) ending at @"
+        return [f"cost: {SHADES[1]} low, {SHADES[-1]} high", "+ lowest", f"{dot} path", "@ now"]
+    if kind == "cost":
+        return [f"{'.' if ascii else '·'} the cost", f"{dot} each step's w", "@ now"]
     if kind == "fit":
-        return f"points: the data; {'*' if ascii else '━'} the model's prediction"
-    return ""
+        return [f"{dot} the data", f"{'*' if ascii else '━'} the model's prediction"]
+    return []
+
+
+def legend(kind: str, ascii: bool) -> str:
+    """The legend in a line, as `lab run` prints it under the picture."""
+    return "; ".join(legend_parts(kind, ascii))
+
+
+def fit_legend(parts: list[str], width: int, rows: int) -> list[str]:
+    """The legend wrapped to `width` in at most `rows` rows: the first parts give way when
+    it needs more (the markers on a picture say more than its shades)."""
+    for first in range(len(parts)):
+        lines = textwrap.wrap("; ".join(parts[first:]), width)
+        if len(lines) <= rows:
+            return lines
+    return []
 
 
 def draw(state: ViewState, kind: str, width: int, height: int, ascii: bool) -> Text:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lab.catalog import allowlists as allow
-from lab.engine.events import EpochEnd, Log, Progress, Start
+from lab.engine.events import EpochEnd, Log, Progress, Start, View
 from lab.engine.loop import Reporter, run_events
 from tests.engine.conftest import digits_mlp, done_of, run_all, short_last_batch, train_run
 
@@ -265,3 +265,22 @@ def test_a_real_run_emits_at_most_about_20_progress_events_a_second():
     progress = [e for e in events if isinstance(e, Progress)]
     steps = progress[-1].step
     assert steps > 400 and len(progress) <= 20 * elapsed + 3 * 2  # plus a flush per epoch
+
+
+@pytest.mark.parametrize(("lr", "step"), [(1.5, 2), (0.2, 7)])
+def test_a_diverged_run_sends_its_pictures_at_the_step_it_diverged(lr, step):
+    """gd-diverge: lr 1.5 blows up at step 2, lr 0.2 climbs until epoch 7 (one step an
+    epoch); the pictures show that moment, not the first step (views come at a bounded rate)."""
+    spec = {
+        "dataset": {"name": "linear-tiny", "split": {"val": 0, "test": 0}},
+        "model": {"layers": [{"Linear": [1, 1]}]},
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "lr": lr},
+        "epochs": 300,
+        "batch_size": 3,
+        "shuffle": False,
+    }
+    events = run_all(train_run(spec))
+    assert done_of(events).status == "diverged"
+    last_views = {e.kind: e.step for e in events if isinstance(e, View)}
+    assert last_views == {"fit": step, "surface": step, "weights": step}

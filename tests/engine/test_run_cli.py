@@ -87,7 +87,7 @@ def test_the_final_view_is_drawn_under_the_chart():
     assert at > [i for i, line in enumerate(lines) if "loss" in line][0]  # under the chart
     picture = "\n".join(lines[at + 1 : at + 17])
     assert {"+", "o", "x"} <= set(picture) and ("·" in picture or "." in picture)
-    assert lines[at + 17].startswith("predicted class:")
+    assert lines[at + 17].startswith("class ")  # the legend: what each character means
     assert lines[at + 18].startswith("completed: trained 20 epochs")
 
 

@@ -153,6 +153,9 @@ def test_the_graph_view_holds_the_analytic_gradients_at_the_first_step():
     assert grads["loss"] == 1.0
     assert grads["y_hat = w*x + b"] == pytest.approx([2 * e / 3 for e in errors])
     assert grads["x"] is None  # x needs no gradient
+    edges = {node["name"]: node["inputs"] for node in backward["nodes"]}
+    assert edges["y_hat = w*x + b"] == ["w", "x", "b"] and edges["loss"] == ["y_hat", "y"]
+    assert edges["w"] == [] and edges["x"] == []
 
 
 def test_the_cost_view_matches_the_mse_formula_and_marks_each_step():

@@ -85,3 +85,15 @@ async def test_x_again_keeps_a_script_the_learner_changed(lessons, store):
         assert kept.read_text(encoding="utf-8").endswith("# my own notes\n")
         assert "lr = 0.02\n" in path.read_text(encoding="utf-8")
         assert f"kept as {kept.name}" in notes(app)[-1]
+
+
+async def test_x_on_ddp_digits_says_to_run_it_with_torchrun(store, shipped_lessons):
+    """ddp-digits exports its torchrun script: the note says torchrun, the file is named so."""
+    app = app_with_workers(load_catalog(), store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_experiment(app, pilot, "ddp-digits")
+        await pilot.press("x")
+        path = default_path("ddp-digits", distributed=True)
+        await wait_until(pilot, lambda: any(str(path) in n for n in notes(app)), 30, "the note")
+        assert path.name == "ddp_digits_ddp.py"
+        assert any(f"run it with: torchrun --nproc_per_node=2 {path}" in n for n in notes(app))

@@ -143,7 +143,8 @@ async def run_moons(pilot):
 def test_experiment_boundary_view(snap_compare, store, monkeypatch):
     """long-moons after a run: under the loss curve, the decision boundary at step 400: the
     plane shaded `·` (class 0) above a cosine-shaped edge and `+` (class 1) below it, blank
-    cells along the edge where the model is unsure, the points `o` and `x` on their sides."""
+    cells along the edge where the model is unsure, the points `o` and `x` on their sides;
+    the legend under it says so."""
     monkeypatch.setenv("LAB_ASCII", "0")
     frozen_clock(monkeypatch)
     assert snap_compare(boundary_app(store), terminal_size=SIZE, run_before=run_moons)
@@ -172,8 +173,13 @@ def _view_events(kind: str) -> list:
         nodes = [
             {"name": "x", "value": [1.0, 2.0, 3.0], "grad": None},
             {"name": "w", "value": 1.0, "grad": -9.333},
-            {"name": "y_hat = w*x", "value": [1.0, 2.0, 3.0], "grad": [-0.667, -1.333, -2.0]},
-            {"name": "loss", "value": 4.667, "grad": 1.0},
+            {
+                "name": "y_hat = w*x",
+                "value": [1.0, 2.0, 3.0],
+                "grad": [-0.667, -1.333, -2.0],
+                "inputs": ["w", "x"],
+            },
+            {"name": "loss", "value": 4.667, "grad": 1.0, "inputs": ["y_hat"]},
         ]
         return [View("graph", 1, {"phase": "after backward", "nodes": nodes})]
     if kind == "fit":
@@ -197,12 +203,13 @@ def _view_events(kind: str) -> list:
 
 @pytest.mark.parametrize("kind", ["cost", "graph", "fit", "surface", "weights"])
 def test_experiment_each_view(snap_compare, make, monkeypatch, kind):
-    """gd-example-fit after a run whose views are of one kind, in the panel under the loss:
-    cost: the parabola of cost over w in `·`, steps 0-6 walking down its left side, `@` at the
-    last; graph: x, w, y_hat and loss, each with its value and (bold) gradient; fit: the three
-    points and the prediction line through them; surface: shaded levels of the cost over
-    (w, b), `+` at the bottom, the path's dots ending in `@`; weights: two layers with |w|,
-    |grad| and a flat sparkline."""
+    """gd-example-fit after a run whose views are of one kind, in the panel under the loss,
+    each with a legend under it where its characters need one: cost: the parabola of cost
+    over w in `.`, the steps walking down its left side as `o`, `@` at the last; graph: x, w,
+    then y_hat (← w, x) and loss (← y_hat), each with its value and (bold) gradient, and the
+    moment they are from; fit: the three points and the prediction line through them;
+    surface: shaded levels of the cost over (w, b) in `.,:;-=*#%`, `+` at the bottom, the
+    path's `o` ending in `@`; weights: two layers with |w|, |grad| and a flat sparkline."""
     monkeypatch.setenv("LAB_ASCII", "1")
     frozen_clock(monkeypatch)
     events = fixed_run()

@@ -147,3 +147,17 @@ async def test_the_palette_finds_lessons_experiments_and_commands(store, shipped
             assert check(app.screen), query
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_ctrl_c_in_the_search_box_names_ctrl_q(make):
+    """q types into the box (`lrq`): the key to name there is ctrl+q, which quits."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"lr", "ctrl+c")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["Press ctrl+q to quit."]
+        assert app.check_action("quit_lab", ()) is False  # the footer offers no q there
+        await pilot.press("tab")  # the results list: q is a key again
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1] == "Press q to quit."

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from lab.tui.view_drawing import (
+    SHADES,
     ViewState,
+    fit_legend,
+    legend,
+    legend_parts,
     render_boundary,
     render_cost,
     render_graph,
@@ -43,10 +49,17 @@ def test_surface_marks_the_bottom_and_the_path_ending_at_the_current_point():
     assert rows[0][0] == "o" and rows[2][4] == "@"
 
 
-def test_cost_curve_numbers_the_steps_and_marks_the_last():
+def test_cost_curve_dots_the_steps_and_marks_the_last():
+    """Each step a dot, the latest an @: digits (`step % 10`) read as noise at lr=0.001."""
     fixed = {"curve": {"w": [0.0, 1.0, 2.0, 3.0, 4.0], "cost": [4.0, 1.0, 0.0, 1.0, 4.0]}}
     text = render_cost(fixed, [(0.0, 4.0), (1.0, 1.0), (2.0, 0.0)], 20, 8, ascii=True).plain
-    assert "0" in text and "1" in text and "@" in text and "2" not in text
+    assert text.count("o") == 2 and text.count("@") == 1
+    assert not any(ch.isdigit() for ch in text)
+
+
+def test_the_surface_shades_use_no_marker_character():
+    """+ (the lowest point), o/• (the path) and @ (now) never stand for a level of cost."""
+    assert not set(SHADES) & set("+o•@")
 
 
 def test_graph_lists_values_then_gradients():
@@ -58,9 +71,19 @@ def test_graph_lists_values_then_gradients():
         ],
     }
     lines = render_graph(data, 60).plain.splitlines()
-    assert lines[0] == "w  value 1" and lines[1] == "   grad  -4.5"
-    assert lines[2] == "x  value [1, 2]" and lines[3] == "   grad  -"
-    assert lines[-1] == "after backward"
+    assert lines[0] == "w  value 1  grad  -4.5"  # one line where value and grad fit
+    assert lines[1] == "x  value [1, 2]  grad  -"
+    lines = render_graph(data, 16).plain.splitlines()
+    assert lines[:2] == ["w  value 1", "   grad  -4.5"]  # else two
+    assert lines[-1] == "after backward, before this step's update"
+
+
+def test_graph_draws_each_nodes_edges_from_its_inputs():
+    """The autograd graph of y_hat = w*x + b and its loss: a table without edges was no graph
+    to a learner who drew it as boxes and arrows."""
+    node = {"name": "y_hat", "value": 1.0, "grad": 0.5, "inputs": ["w", "x", "b"]}
+    lines = render_graph({"phase": "after backward", "nodes": [node]}, 60).plain.splitlines()
+    assert lines[0] == "y_hat  ← w, x, b" and lines[1] == "       value 1  grad  0.5"
 
 
 def test_weights_show_a_sparkline_of_each_layers_gradient():
@@ -87,3 +110,36 @@ def test_the_weights_heading_shortens_rather_than_being_cut():
     wide = render_weights(history, 80, 6, ascii=False).plain.splitlines()[0]
     assert narrow.endswith("grad history") and len(narrow) <= 44
     assert wide.endswith("grad over the run")
+
+
+def test_a_model_unsure_everywhere_still_shows_its_half_planes_and_the_line_between():
+    """circles-activation with Identity: a straight boundary, 55% sure at most."""
+    xs = [i / 10 for i in range(-10, 11)]
+    classes = [[int(x > 0) for x in xs]]
+    confidence = [[round(0.5 + abs(x) * 0.05, 3) for x in xs]]
+    data = {"x": xs, "y": [0.0], "classes": classes, "confidence": confidence}
+    row = render_boundary(data, None, len(xs), 1, ascii=True).plain
+    assert re.fullmatch(r"\.{8,} {1,3}\+{8,}", row), row  # two halves, a thin line between
+    # a confident model keeps the fixed cuts: 0.55 is unsure beside 0.95
+    data = {"x": [0.0, 1.0], "y": [0.0], "classes": [[0, 1]], "confidence": [[0.55, 0.95]]}
+    assert render_boundary(data, None, 2, 1, ascii=True).plain == " +"
+
+
+def test_a_point_thrown_off_the_surface_is_an_arrow_at_its_edge():
+    """gd-diverge at lr=1.5: after step 2, (w, b) is far outside the surface's grid."""
+    fixed = {
+        "w_axis": [0.0, 1.0, 2.0, 3.0, 4.0],
+        "b_axis": [-1.0, 0.0, 1.0],
+        "cost": [[(w - 2) ** 2 + b * b for w in range(5)] for b in (-1, 0, 1)],
+    }
+    rows = render_surface(fixed, [(0.0, 0.0), (40.0, 5.0)], 5, 3, ascii=True).plain.splitlines()
+    assert rows[0][4] == ">" and "@" not in "".join(rows)  # top right, pointing right
+    rows = render_surface(fixed, [(2.0, -1e9)], 5, 3, ascii=False).plain.splitlines()
+    assert rows[2][2] == "↓"
+
+
+def test_a_legend_short_of_rows_keeps_its_last_parts():
+    parts = legend_parts("surface", ascii=True)
+    assert fit_legend(parts, 80, 1) == [legend("surface", ascii=True)]
+    assert fit_legend(parts, 30, 1) == ["+ lowest; o path; @ now"]
+    assert fit_legend(parts, 30, 0) == []

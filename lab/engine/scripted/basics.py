@@ -126,8 +126,11 @@ def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
     return {"w": w, "train_loss": mse_cost(w)}
 
 
-def graph_nodes(nodes: dict[str, torch.Tensor], phase: str) -> dict:
-    """Each node's value and gradient (None before backward) as plain numbers or lists."""
+def graph_nodes(
+    nodes: dict[str, torch.Tensor], phase: str, inputs: dict[str, list[str]] | None = None
+) -> dict:
+    """Each node's value and gradient (None before backward) as plain numbers or lists, and
+    the nodes each is computed from (the graph's edges)."""
 
     def plain(t: torch.Tensor | None):
         if t is None:
@@ -135,9 +138,13 @@ def graph_nodes(nodes: dict[str, torch.Tensor], phase: str) -> dict:
         values = [round(v, 6) for v in t.detach().reshape(-1).tolist()]
         return values[0] if len(values) == 1 else values
 
+    inputs = inputs or {}
     return {
         "phase": phase,
-        "nodes": [{"name": k, "value": plain(t), "grad": plain(t.grad)} for k, t in nodes.items()],
+        "nodes": [
+            {"name": k, "value": plain(t), "grad": plain(t.grad), "inputs": inputs.get(k, [])}
+            for k, t in nodes.items()
+        ],
     }
 
 
@@ -162,10 +169,11 @@ def autograd(args: dict, ctx: Context) -> Iterator[Event]:
         y_hat.retain_grad()  # only for the graph view: autograd keeps leaves' gradients alone
         loss.retain_grad()
         nodes = {"x": x, "y": y, "w": w, "b": b, "y_hat = w*x + b": y_hat, "loss": loss}
-        yield View("graph", epoch, graph_nodes(nodes, "after forward"))
+        edges = {"y_hat = w*x + b": ["w", "x", "b"], "loss": ["y_hat", "y"]}
+        yield View("graph", epoch, graph_nodes(nodes, "after forward", edges))
         # backward: autograd fills w.grad and b.grad
         loss.backward()
-        yield View("graph", epoch, graph_nodes(nodes, "after backward"))
+        yield View("graph", epoch, graph_nodes(nodes, "after backward", edges))
         if epoch == 1:
             yield Log(f"after backward(): w.grad={w.grad.item():.4f} b.grad={b.grad.item():.4f}")
         # update, outside the graph

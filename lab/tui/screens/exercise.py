@@ -26,6 +26,7 @@ from textual.widgets import Header, Markdown, Static, TextArea
 
 from lab.catalog.catalog import ExerciseEntry
 from lab.exercises.checker import SourceError
+from lab.exercises.files import keep_aside
 from lab.exercises.result import Result
 from lab.exercises.session import ExerciseSession
 from lab.tui.messages import ProgressChanged
@@ -93,6 +94,7 @@ class ExerciseScreen(LabScreen):
         Binding("o", "external_editor", "$EDITOR", show=False),
         Binding("r", "reset", "Reset", show=False),
         Binding("n", "next", "Next", show=False),
+        Binding("m", "more", "More of the result", show=False),  # the line under it says so
         Binding("escape", "back", "Back", show=False),  # the footer has no room at 80 columns
     ]
 
@@ -106,6 +108,8 @@ class ExerciseScreen(LabScreen):
         self.on_disk: tuple[int, int] | None = None
         """The file's time and size when last read or written here."""
         self.checking = False
+        self._told_of: tuple[int, int] | None = None
+        """The file's stamp when the learner was told it changed on disk under their edits."""
         self._check_again = False
         self._check_started = 0.0
         self._hints: list[str] = []
@@ -135,8 +139,9 @@ class ExerciseScreen(LabScreen):
                 yield Markdown(self.entry.exercise.task, id="ex-task-text", open_links=False)
                 yield Markdown("", id="ex-hints")
             yield self.editor
-            with VerticalScroll(id="ex-result"):
+            with VerticalScroll(id="ex-result", can_focus=False):
                 yield CheckResults(id="ex-checks")
+            yield Static(id="ex-more")
         yield LabFooter()
 
     def on_mount(self) -> None:
@@ -160,6 +165,9 @@ class ExerciseScreen(LabScreen):
             else f"Last checked: {state}. ctrl+s checks it again."
         )
         self.query_one("#ex-task").focus()
+        result = self.query_one("#ex-result")
+        self.watch(result, "scroll_y", self._tell_more, init=False)
+        self.watch(result, "virtual_size", self._tell_more, init=False)
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
         self.set_interval(WATCH_S, self._watch_disk)
 
@@ -179,20 +187,37 @@ class ExerciseScreen(LabScreen):
         self.on_disk = disk_stamp(self.session.path)
         self.update_info()
 
+    @property
+    def changed_on_disk(self) -> bool:
+        """The file was written elsewhere since it was read or written here."""
+        return disk_stamp(self.session.path) != self.on_disk
+
     def _watch_disk(self) -> None:
         # Watch mode for a file edited elsewhere (another terminal, an IDE): reload and check.
-        # Edits not saved here win: the next save writes them.
-        if self.unsaved or disk_stamp(self.session.path) == self.on_disk:
+        # Edits not saved here stay; the next save asks before it writes over the file.
+        stamp = disk_stamp(self.session.path)
+        if stamp == self.on_disk:
             return
-        self.load_file()
-        self.check_now()
+        if not self.unsaved:
+            self.load_file()
+            self.check_now()
+        elif stamp != self._told_of:
+            self._told_of = stamp
+            self.notify(
+                "Your file changed on disk, and the editor has edits not saved: ctrl+s asks "
+                "before it saves over it.",
+                severity="warning",
+                timeout=8,
+            )
 
     def save(self) -> bool:
-        """Write the editor's text when it changed; False (and said why) when it could not."""
+        """Write the editor's text when it changed; False (and said why) when it could not. A
+        file changed elsewhere meanwhile is kept aside first, never written over."""
         if not self.unsaved:
             return True
         text = self.editor.text
         try:
+            kept = keep_aside(self.session.path) if self.changed_on_disk else None
             write_learner_file(self.session.path, text)
         except OSError as exc:
             self.notify(
@@ -204,6 +229,12 @@ class ExerciseScreen(LabScreen):
         self.saved_text = text
         self.on_disk = disk_stamp(self.session.path)
         self.update_info()
+        if kept is not None:
+            self.notify(
+                f"The version saved elsewhere is kept as {shown_path(kept)}",
+                markup=False,
+                timeout=8,
+            )
         return True
 
     def update_info(self) -> None:
@@ -265,6 +296,7 @@ class ExerciseScreen(LabScreen):
     def show_result(self, result: Result) -> None:
         self.query_one(CheckResults).show(result)
         self.query_one("#ex-result").scroll_home(animate=False)
+        self.call_after_refresh(self._tell_more)
         self.update_info()
         if result.passed and self._has_next():
             self.notify("Every check passes. n opens the next exercise.", timeout=4)
@@ -285,6 +317,28 @@ class ExerciseScreen(LabScreen):
     def on_descendant_focus(self) -> None:
         # While editing, the editor takes the rows: the task and the checks shrink to a few.
         self.set_class(self.check_action("leave_editor", ()) is True, "-editing")
+        self.call_after_refresh(self._tell_more)
+
+    def _tell_more(self, *_: object) -> None:
+        """A line under the result while part of it is out of sight, with the key to it (at
+        80x24 the last check's message was below the fold, and nothing said so)."""
+        result = self.query_one("#ex-result")
+        more = self.query_one("#ex-more", Static)
+        hidden = result.max_scroll_y - round(result.scroll_y)
+        more.display = result.max_scroll_y > 0
+        if hidden > 0:
+            key = "escape, then m" if self.has_class("-editing") else "m"
+            more.update(f"↓ {hidden} more line{'s' if hidden != 1 else ''} of the result: {key}")
+        else:
+            more.update("m: back to the top of the result")
+
+    def action_more(self) -> None:
+        """The next page of the check's result; from its end, back to its top."""
+        result = self.query_one("#ex-result")
+        if result.scroll_y >= result.max_scroll_y:
+            result.scroll_home(animate=False)
+        else:
+            result.scroll_page_down(animate=False)
 
     def on_code_editor_left(self, _message: CodeEditor.Left) -> None:
         self.action_leave_editor()
@@ -299,8 +353,22 @@ class ExerciseScreen(LabScreen):
         self.editor.focus()
 
     def action_save(self) -> None:
-        if self.save():
-            self.check_now()
+        if not (self.unsaved and self.changed_on_disk):
+            if self.save():
+                self.check_now()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify("Not saved: the file on disk and your edits here are as they were.")
+            elif self.save():
+                self.check_now()
+
+        question = (
+            "Your file changed on disk since the editor loaded it (saved in another editor?). "
+            "Save your edits over it? The version on disk is kept as a backup."
+        )
+        self.app.push_screen(Confirm(question, yes="Save mine", no="Cancel"), answered)
 
     async def action_hint(self) -> None:
         total = len(self.entry.exercise.hints)

@@ -46,6 +46,7 @@ from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
+from lab.tui.widgets.run_log import RunLog
 from lab.tui.widgets.run_status import GoalLine, RunStatus
 
 ACTIVE = ("starting", "running", "stopping")
@@ -147,19 +148,15 @@ class ExperimentScreen(LabScreen):
                 yield Static(exp.title, id="exp-title", markup=False)
                 yield Static(with_code(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
-                    tips = [with_code(f"• {reflow(tip)}") for tip in exp.try_this]
-                    yield Static(
-                        Content("\n").join([Content.styled("Try this:", "bold"), *tips]),
-                        id="exp-try",
-                    )
+                    yield Static(id="exp-try")
                 yield GoalLine(exp.goal, id="exp-goal")
+                yield RunLog(id="exp-log")
                 yield Label("Settings", classes="exp-heading")
                 yield ParamForm(exp, self._settings, id="exp-form")
                 yield Label("Earlier runs (space: overlay)", classes="exp-heading")
                 yield EarlierRuns(self.store, exp.id, id="exp-runs")
                 yield Label("Model", classes="exp-heading")
                 yield Static("(shown when a run starts)", id="exp-summary", markup=False)
-                yield Static("", id="exp-log", markup=False)
             with Vertical(id="exp-main"):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
@@ -172,6 +169,7 @@ class ExperimentScreen(LabScreen):
         if self.entry is None:
             return
         self.title = self.entry.experiment.title
+        self._show_tips(not self.prediction.pending())
         self.query_one("#acc-plot", CurvePlot).display = self._has_accuracy
         view = self.query_one(ModelView)
         view.display = False  # until a run sends a picture
@@ -207,6 +205,20 @@ class ExperimentScreen(LabScreen):
         if self.state == "running":
             status.show()
             self.query_one(GoalLine).show()
+
+    def _show_tips(self, shown: bool) -> None:
+        """The experiment's "Try this" tips; until the prediction is answered (or skipped), a
+        line saying they come after it: a tip often tells what the prediction asks."""
+        tips = self.entry.experiment.try_this if self.entry is not None else []
+        if not tips:
+            return
+        if shown:
+            lines = [with_code(f"• {reflow(tip)}") for tip in tips]
+        else:
+            lines = [Content.styled("(shown after your prediction: r asks it first)", "dim")]
+        self.query_one("#exp-try", Static).update(
+            Content("\n").join([Content.styled("Try this:", "bold"), *lines])
+        )
 
     @property
     def _has_accuracy(self) -> bool:
@@ -262,6 +274,7 @@ class ExperimentScreen(LabScreen):
             return
         if self.prediction.ask(then_run=lambda: self._run(paused)):  # predict first
             return
+        self._show_tips(True)
         form = self.query_one(ParamForm)
         settings = form.settings()
         if settings is None:
@@ -281,7 +294,7 @@ class ExperimentScreen(LabScreen):
         for plot in self.query(CurvePlot):
             plot.clear_run()
             plot.set_note(f"this run: {label}")
-        self.query_one("#exp-log", Static).update("")
+        self.query_one(RunLog).clear()
         self.query_one(ModelView).reset()
         self.results = ""
         if self.query_one("#exp-results").display:  # the last run's figures give way
@@ -435,9 +448,9 @@ class ExperimentScreen(LabScreen):
         """Off the event loop: the script goes through `ruff format` and onto the disk; a
         script the learner has changed since is kept beside it."""
         from lab.exercises.files import keep_aside
-        from lab.export import ExportError, default_path, export_script
+        from lab.export import ExportError, default_path, export_script, for_torchrun, run_command
 
-        path = default_path(run.experiment)
+        path = default_path(run.experiment, distributed=for_torchrun(run))
         kept = None
         try:
             text = export_script(run)
@@ -449,7 +462,7 @@ class ExperimentScreen(LabScreen):
             why = str(exc) if isinstance(exc, ExportError) else f"cannot write {path}: {exc}"
             self.app.call_from_thread(self.notify, why, severity="error", markup=False)
             return
-        message = f"Wrote {path}\nrun it with: python {path}"
+        message = f"Wrote {path}\nrun it with: {run_command(run, path)}"
         if kept is not None:
             message += f"\nthe earlier one is kept as {kept.name}"
         self.app.call_from_thread(self.notify, message, title="Exported", markup=False)
@@ -535,7 +548,18 @@ class ExperimentScreen(LabScreen):
         self.query_one(RunStatus).held(message.step)
 
     def on_log_arrived(self, message: LogArrived) -> None:
-        self.query_one("#exp-log", Static).update(message.text)
+        log = self.query_one(RunLog)
+        log.add(message.text)
+        if log.count == 1:
+            self._show_log()
+
+    def _show_log(self) -> None:
+        """Scroll the side column to the log (its first line, and again at the run's end: the
+        moments the learner looks at the run), unless it is in sight already."""
+        log = self.query_one(RunLog)
+        if log.count:
+            side = self.query_one("#exp-side")
+            self.call_after_refresh(side.scroll_to_widget, log, animate=False)
 
     def on_run_finished(self, message: RunFinished) -> None:
         done = message.done
@@ -559,6 +583,7 @@ class ExperimentScreen(LabScreen):
         status.set_state(done.status, reason)
         reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
         self.query_one(ParamForm).set_locked(False)
+        self._show_log()
         plot = self.query_one("#loss-plot", CurvePlot)
         if done.status in ("diverged", "failed"):
             plot.set_note(f"{done.status}: see above")

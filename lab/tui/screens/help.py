@@ -63,6 +63,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("o", "edit in $VISUAL or $EDITOR, checked on return"),
             ("r", "put the starter back (asks; keeps your file)"),
             ("n", "the next exercise"),
+            ("m", "more of a check's result that does not fit (the line under it says)"),
         ],
     ),
     (

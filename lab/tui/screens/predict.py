@@ -141,16 +141,24 @@ class PredictionStep:
         self.screen = screen
         self.session: PredictionSession | None = None
 
+    def _session(self) -> PredictionSession | None:
+        entry = getattr(self.screen, "entry", None)
+        if entry is None or entry.experiment.predict is None:
+            return None
+        if self.session is None:
+            self.session = PredictionSession(entry, getattr(self.screen.app, "store", None))
+        return self.session
+
+    def pending(self) -> bool:
+        """The next `r` asks the prediction first (what gives it away waits until then)."""
+        session = self._session()
+        return session is not None and session.wanted()
+
     def ask(self, then_run: Callable[[], None]) -> bool:
         """Show the prediction if one is wanted and return True: `then_run` is called once it is
         answered or skipped. False when there is nothing to ask (run now)."""
-        entry = getattr(self.screen, "entry", None)
-        if entry is None or entry.experiment.predict is None:
-            return False
-        if self.session is None:
-            self.session = PredictionSession(entry, getattr(self.screen.app, "store", None))
-        session = self.session
-        if not session.wanted():
+        session = self._session()
+        if session is None or not session.wanted():
             return False
 
         def answered(answer: Any) -> None:

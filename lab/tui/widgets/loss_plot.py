@@ -44,6 +44,9 @@ ASCII_MARKERS = {"train": "*", "val": "o"}
 # Not dots: a line of "·" reads as braille in a terminal font.
 BRAILLE_OVERLAY_MARKERS = (("+", "×"), ("#", "◇"), ("~", "□"), ("=", "△"), ("%", "▽"))
 ASCII_OVERLAY_MARKERS = (("+", "x"), ("-", "#"), ("~", "%"), (":", "="), (".", "@"))
+# The current run's other series (a distributed run's ranks), each its own marker too.
+BRAILLE_MORE_MARKERS = ("▲", "■", "◆", "★")
+ASCII_MORE_MARKERS = ("^", "&", "$", "!")
 MAX_OVERLAYS = len(OVERLAY_COLORS)
 """Earlier runs drawn at once: each has a colour and a marker pair no other series has."""
 POINT_SERIES = ("val",)
@@ -92,6 +95,8 @@ class Line:
     marker: str
     label: str
     joined: bool = True
+    earlier: bool = False
+    """An earlier run's curve (the y axis may cut it: `y_top`)."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,9 @@ class FigureSpec:
     log_scale: bool
     title: str
     xlabel: str
-    curves: tuple[tuple[str, str, str, bool, list[float], list[float]], ...]
-    """(colour, marker, label, joined, xs, ys) of each curve in drawing order: earlier runs
-    first, the current run's on top."""
+    curves: tuple[tuple[str, str, str, bool, list[float], list[float], bool], ...]
+    """(colour, marker, label, joined, xs, ys, earlier) of each curve in drawing order:
+    earlier runs first, the current run's on top."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
     at most one point per braille dot (two per cell) or per cell with plain markers."""
     buckets = max(spec.width - 8, 10) * (1 if spec.ascii else 2)
     lines = []
-    for color, marker, label, joined, xs, ys in spec.curves:
+    for color, marker, label, joined, xs, ys, earlier in spec.curves:
         if spec.smoothing:
             ys = ema(ys, spec.smoothing)
         if spec.log_scale:
@@ -148,8 +153,26 @@ def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
             xs, ys = [p[0] for p in kept], [p[1] for p in kept]
         xs, ys = downsample(xs, ys, buckets)
         if xs:
-            lines.append(Line(tuple(xs), tuple(ys), color, marker, label, joined))
+            lines.append(Line(tuple(xs), tuple(ys), color, marker, label, joined, earlier))
     return tuple(lines)
+
+
+SQUASH = 10
+"""An earlier run reaching more than this many times as high as the current run (above the
+lowest point drawn) is cut at the top: a diverged run's 3,567 left a healthy run a flat line."""
+
+
+def y_top(lines: tuple[Line, ...]) -> float | None:
+    """Where the y axis ends when an earlier run would squash the current one; else None (the
+    axis takes in every curve). The bottom is never cut: lower is what runs are compared on."""
+    now = [y for line in lines if not line.earlier for y in line.ys if math.isfinite(y)]
+    every = [y for line in lines for y in line.ys if math.isfinite(y)]
+    if not now:
+        return None
+    low, high = min(every), max(now)
+    if max(every) - low <= SQUASH * (high - low):
+        return None
+    return high + ((high - low) * 0.1 or abs(high) * 0.5 or 1.0)
 
 
 def fit_title(title: str, width: int) -> str:
@@ -269,6 +292,9 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         plt.title(fit_title(spec.title, spec.width))
         if spec.log_scale and lines:  # plotext fails on a log axis with nothing on it
             plt.yscale("log")
+        top = None if spec.log_scale else y_top(lines)
+        if top is not None:
+            plt.ylim(min(y for line in lines for y in line.ys if math.isfinite(y)), top)
         ticks = integer_ticks(lines, spec.width)
         if ticks:
             plt.xticks(ticks, [f"{t:,}" for t in ticks])  # type: ignore[arg-type]  # stub: list[float]
@@ -419,24 +445,30 @@ class CurvePlot(PlotextPlot):
     def _spec(self) -> FigureSpec:
         """The data and view as they are now; lists are copied (cheap), nothing computed."""
         markers = ASCII_MARKERS if self.ascii else BRAILLE_MARKERS
+        more = iter(ASCII_MORE_MARKERS if self.ascii else BRAILLE_MORE_MARKERS)
         pairs = ASCII_OVERLAY_MARKERS if self.ascii else BRAILLE_OVERLAY_MARKERS
         curves = []
         for i, overlay in enumerate(self.overlays):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
+            # An earlier run draws two series, one per marker of its pair: its train and val
+            # (a distributed run's ranks, whose mean is its train, are left out).
             pair = pairs[i % len(pairs)]
-            for name, curve in overlay.curves.items():
+            shown = sorted(overlay.curves, key=lambda name: (name != "train", name != "val"))
+            for name in shown[:2]:
+                curve = overlay.curves[name]
                 joined = name not in POINT_SERIES
+                marker = pair[0] if joined and name == shown[0] else pair[1]
                 label = overlay.label if name == "train" else f"{overlay.label} {name}"
-                marker = pair[0] if joined else pair[1]
-                curves.append((color, marker, label, joined, list(curve.xs), list(curve.ys)))
+                xs, ys = list(curve.xs), list(curve.ys)
+                curves.append((color, marker, label, joined, xs, ys, True))
         # The sparser of the current curves is drawn last, so a point an epoch is never painted
         # over by the line; a curve as dense as another leaves it most of its cells anyway.
         current = sorted(self.curves.items(), key=lambda item: -len(item[1].xs))
         for name, curve in current:
             color = CURRENT_COLORS.get(name, "white")
-            marker = markers.get(name, markers["train"])
+            marker = markers[name] if name in markers else next(more, markers["train"])
             joined = name not in POINT_SERIES
-            curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys)))
+            curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys), False))
         width, height, theme = self._frame()
         return FigureSpec(
             version=self._version,

@@ -12,8 +12,11 @@ from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from lab.tui.view_drawing import ViewState, describe, draw
+from lab.tui.view_drawing import ViewState, describe, draw, fit_legend, legend_parts
 from lab.tui.widgets.loss_plot import changed_rows
+
+PICTURE_ROWS_MIN = 3
+"""Rows a picture keeps whatever its legend needs (the legend gives way first)."""
 
 
 class ModelView(Widget):
@@ -67,13 +70,14 @@ class ModelView(Widget):
             self.repaint()
         return self.kind
 
-    @property
-    def title(self) -> str:
+    def title(self, width: int) -> str:
+        """`fit at step 300  (v: next)`, the hint shortened to fit `width`."""
         if self.kind is None:
             return "model view"
         more = len(self.state.kinds()) > 1 or self.more_after_last
         title = describe(self.kind, self.state.latest[self.kind].get("step"))
-        return title + ("  (v: next)" if more else "")
+        hints = ("  (v: next)", "  (v)", "") if more else ("",)
+        return next((title + h for h in hints if len(title + h) <= width), title)
 
     def repaint(self, only_changed: bool = False) -> None:
         """Draw the picture again; with `only_changed`, send the terminal only changed rows."""
@@ -93,12 +97,15 @@ class ModelView(Widget):
         return tuple(self.size), text, rows
 
     def picture(self) -> Text:
-        """The title row, then the chosen view drawn to the widget's size."""
+        """The title row, the chosen view drawn to the widget's size, and what its characters
+        mean under it (where the panel has rows for both)."""
         width, height = max(self.size.width, 10), max(self.size.height - 1, 3)
-        text = Text(self.title[:width] + "\n", style="bold")
+        text = Text(self.title(width)[:width] + "\n", style="bold")
         if self.kind is None:
             return text + Text("appears once a run starts", style="dim")
-        return text + draw(self.state, self.kind, width, height, self.ascii)
+        key = fit_legend(legend_parts(self.kind, self.ascii), width, height - PICTURE_ROWS_MIN)
+        picture = draw(self.state, self.kind, width, height - len(key), self.ascii)
+        return Text("\n").join([text + picture, *(Text(row, style="dim") for row in key)])
 
     def render(self) -> Text:
         if self._picture is None or self._picture[0] != tuple(self.size):
