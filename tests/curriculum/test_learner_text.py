@@ -66,3 +66,15 @@ def test_no_learner_facing_text_mentions_the_notes():
         if (match := MENTIONS_THE_NOTES.search(text))
     ]
     assert found == []
+
+
+def test_the_code_never_points_at_the_notes():
+    """The notes are not in the repository either: a comment that cites one explains nothing."""
+    code = Path(__file__).resolve().parents[2] / "lab"
+    found = [
+        f"{path.relative_to(code.parent)}:{n}: {match.group(0)!r}"
+        for path in sorted(code.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if (match := MENTIONS_THE_NOTES.search(line))
+    ]
+    assert found == []

@@ -28,7 +28,7 @@ def synthetic(name: str, args: dict[str, Any], seed: int) -> Arrays:
     rng = np.random.RandomState(seed)
     n = int(a.get("n", 0))
     if name == "linear-tiny":
-        # The notes' smallest data set: y = 2x on x = 1, 2, 3.
+        # The course's smallest data set: y = 2x on x = 1, 2, 3.
         X = np.array([[1.0], [2.0], [3.0]])
         y = np.array([2.0, 4.0, 6.0])
     elif name == "linear":
@@ -55,7 +55,7 @@ def synthetic(name: str, args: dict[str, Any], seed: int) -> Arrays:
         X = rng.uniform(-1, 1, size=(n, 2))
         y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
         X = X + a["noise"] * rng.randn(n, 2)
-    else:  # random-regression, note 003: 100 samples, 1000 features, 10 targets
+    else:  # random-regression: by default 100 samples, 1000 features, 10 targets
         X = rng.randn(n, int(a["features"]))
         y = rng.randn(n, int(a["targets"]))
     return Arrays(X.astype(np.float32), y)
