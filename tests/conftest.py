@@ -1,4 +1,7 @@
-"""Shared fixtures: every test gets its own LAB_HOME, so no test touches a learner's data."""
+"""Shared fixtures: every test gets its own LAB_HOME, so no test touches a learner's data.
+
+The rest of the environment (terminal, locale, colour, the lab's other settings) is pinned once
+for the whole run by tests/environment.py."""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ import pytest
 def lab_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("lab_home")
     monkeypatch.setenv("LAB_HOME", str(home))
-    monkeypatch.delenv("LAB_LESSONS", raising=False)
-    monkeypatch.delenv("LAB_DATA_DIR", raising=False)
     # Tests load the fixture lessons they name, not the shipped course (tests of the course
     # itself use the `shipped_lessons` fixture).
     empty = tmp_path_factory.mktemp("no_shipped_lessons")

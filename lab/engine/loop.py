@@ -161,8 +161,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
     output = allow.LOSSES[loss_name].output  # what the model outputs: values, or classes
     device = pick_device(spec.device)
 
-    # data and model, checked before anything trains
-    # (the data sets still read the spec as JSON data: `load_data` is split on another branch)
+    # data and model, checked before anything trains (the data sets read the spec as JSON data)
     data: Data = load_data(run.to_json(), loss_name, subset=SMOKE_SAMPLES if run.smoke else None)
     out = output_size(data.y_train, loss_name, data.num_classes)
     sample_shape = tuple(data.X_train.shape[1:])

@@ -28,7 +28,7 @@ LAYER_CLASSES: dict[str, type[nn.Module]] = {name: getattr(nn, name) for name in
 def build_model(
     model_spec: ModelSpec | dict[str, Any], sample_shape: tuple[int, ...], out_size: int
 ):
-    """An nn.Sequential; named layers become an OrderedDict as in note 003."""
+    """An nn.Sequential; named layers become an OrderedDict, so each is `model.<name>`."""
     try:
         spec = ModelSpec.model_validate(model_spec)
     except ValidationError as exc:

@@ -161,7 +161,7 @@ seed = {int(a["seed"])}
 steps = {int(a["steps"])}
 rates = {{"manual": {float(a["lr_manual"])!r}, "adam": {float(a["lr_adam"])!r}}}
 
-# --- data: note 003's random inputs and targets ---
+# --- data: random inputs and targets ---
 gen = torch.Generator().manual_seed(seed)
 x = torch.randn(100, 1000, generator=gen)  # [batch_n, input_data]
 y = torch.randn(100, 10, generator=gen)  # [batch_n, output_data]

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 
 def ema(values: Sequence[float], weight: float) -> list[float]:
-    """Exponential moving average with bias correction (note 001), `weight` from 0 to 0.99.
+    """Exponential moving average with bias correction (as Adam corrects its moments), `weight`
+    from 0 to 0.99.
 
     v_t = weight * v_(t-1) + (1 - weight) * x_t, starting from v_0 = 0, shown as
     v_t / (1 - weight^t) so the first points are not dragged toward zero. A weight of 0 returns

@@ -32,8 +32,8 @@ TEACHING_ORDER = [
     "learning-rate-schedules",
     "devices-and-checkpoints",
 ]
-# Note 000's terminology list, the blank ones included.
-NOTE_000_TERMS = [
+# The core terms the course is built on: the glossary defines each.
+CORE_TERMS = [
     "batch size", "learning rate", "epoch", "iteration", "gradient", "forward propagation",
     "backpropagation", "weight", "bias", "label", "segmentation", "CNN layer", "pooling layer",
     "ReLU", "loss", "optimizer", "tensor", "kernel",
@@ -64,8 +64,8 @@ def test_lessons_come_in_teaching_order(course):
 def test_glossary_is_complete_and_translated(course):
     terms = course.terms()
     assert len(terms) >= 130
-    for name in NOTE_000_TERMS:
-        assert course.term(name), f"note 000's term {name!r} is missing"
+    for name in CORE_TERMS:
+        assert course.term(name), f"the core term {name!r} is missing"
     for entry in terms:
         t = entry.term
         assert t.translations.zh and t.translations.fr, f"{t.term}: needs zh and fr"
@@ -140,7 +140,7 @@ def _numeric_answers(course) -> set[float]:
     return {q.answer for lesson in course.lessons for q in lesson.quiz if q.kind == "numeric"}
 
 
-def test_the_notes_numbers_are_asked(course):
+def test_the_worked_numbers_are_asked(course):
     answers = _numeric_answers(course)
     assert 600 in answers  # 60,000 samples / batch size 100
     assert 100_100 in answers  # parameters of Linear(1000, 100)

@@ -90,3 +90,15 @@ def test_lessons_name_other_lessons_by_title_not_by_place():
         if (match := NAMES_A_LESSON_BY_PLACE.search(text))
     ]
     assert found == []
+
+
+def test_the_code_never_points_at_the_notes():
+    """The notes are not in the repository either: a comment that cites one explains nothing."""
+    code = Path(__file__).resolve().parents[2] / "lab"
+    found = [
+        f"{path.relative_to(code.parent)}:{n}: {match.group(0)!r}"
+        for path in sorted(code.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if (match := MENTIONS_THE_NOTES.search(line))
+    ]
+    assert found == []

@@ -95,8 +95,8 @@ class Tmux:
 
 @pytest.fixture
 def tmux(tmp_path, lab_home):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "PYTEST", "NO_COLOR"))}
-    env.update(LAB_HOME=str(lab_home), TERM="xterm-256color")
+    # the suite's pinned environment (tests/environment.py), less pytest's own variables
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     session = Tmux(tmp_path / "tmux.sock", env)
     yield session
     session.kill()

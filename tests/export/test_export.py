@@ -227,18 +227,6 @@ def test_scripted_experiments_that_train_export_their_own_code(shipped, tmp_path
     assert ruff(RUFF_CHECK, text).returncode == 0, ruff(RUFF_CHECK, text).stdout
 
 
-def test_export_imports_no_torch(shipped):
-    code = (
-        "import sys\n"
-        "from lab.launch import main\n"
-        "sys.argv = ['lab', 'export', 'digits-cnn']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY:' + ','.join(m for m in ('torch', 'textual', 'sklearn') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip().endswith("HEAVY:"), out.stdout[-300:] + out.stderr
-
-
 def test_scripts_are_formatted_even_where_ruff_is_not_installed(shipped):
     """A learner's install has no ruff: the templates themselves are written as ruff formats."""
     from unittest import mock

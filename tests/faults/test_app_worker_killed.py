@@ -13,6 +13,7 @@ import pytest
 from lab.catalog import load_catalog
 from lab.engine.client import RunProcess
 from lab.store import Store
+from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.param_form import ParamInput
 from lab.tui.widgets.run_status import RunStatus
 from tests.fake_worker import InProcessWorker
@@ -33,7 +34,8 @@ async def test_a_killed_worker_shows_its_reason_and_r_runs_again(lab_home):
             screen = await open_experiment(app, pilot, "long-moons")
             await pilot.press("r")
             await wait_until(pilot, lambda: screen.run_id is not None, 60, "the run to start")
-            await pilot.pause(0.3)  # some steps trained
+            loss = screen.query_one("#loss-plot", CurvePlot)
+            await wait_until(pilot, lambda: loss.point_count > 0, 60, "some steps trained")
             os.kill(screen.worker.pid, signal.SIGKILL)
             killed = time.monotonic()
             await wait_until(pilot, lambda: screen.state == "failed", 10, "the failure")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from textual.command import CommandList, CommandPalette
+
 from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
 from tests.fake_worker import InProcessWorker, Workers
@@ -17,6 +19,23 @@ async def wait_until(pilot, condition, timeout: float = 60.0, what: str = "the s
         assert pilot.app._exception is None, pilot.app._exception
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.05)
+
+
+async def palette_choose(pilot, query: str, expected: str) -> None:
+    """Type `query` into the command palette, wait until its highlighted hit reads `expected`
+    (hits come in batches, off the event loop), and choose it."""
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), 10, "the palette")
+    hits = pilot.app.screen.query_one(CommandList)
+    await pilot.press(*query)
+
+    def highlighted() -> str:
+        index = hits.highlighted
+        return "" if index is None else str(hits.get_option_at_index(index).prompt)
+
+    await wait_until(pilot, lambda: expected in highlighted(), 10, f"{expected!r} in the palette")
+    await pilot.press("enter")
+    await pilot.pause()
 
 
 async def open_experiment(app, pilot, experiment_id: str) -> ExperimentScreen:

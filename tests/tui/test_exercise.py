@@ -18,7 +18,6 @@ from lab.exercises.result import CheckOutcome, Result
 from lab.tui.app import make_app
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.exercise import ExerciseScreen
-from lab.tui.screens.help import KEYS
 from lab.tui.screens.home import HomeScreen
 from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.pick import PickScreen
@@ -283,19 +282,6 @@ async def test_a_file_that_is_not_utf8_is_shown_and_left_alone(ex_app, lab_home)
         assert "not UTF-8" in str(screen.query_one("#ex-info").render())
         await pilot.press("e", "x", "escape")
     assert path.read_bytes() == b"def mean(xs):\n    return 0.0  # caf\xe9\n"
-
-
-async def test_every_footer_key_is_in_help(ex_app):
-    helped = {key for title, rows in KEYS if title in ("Everywhere", "Exercise") for key, _ in rows}
-    helped = {k for key in helped for k in key.replace(",", "/").split(" / ")}
-    app = ex_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_screen(pilot)
-        shown = footer_keys(app)
-        await pilot.press("e")
-        shown |= footer_keys(app)
-    named = {"question_mark": "?", "slash": "/"}
-    assert {named.get(k, k) for k in shown} <= helped
 
 
 @pytest.mark.slow

@@ -59,8 +59,8 @@ async def test_run_to_completion_draws_the_curve_ticks_the_goal_and_records_the_
         assert not app.run_in_progress
         plot = screen.query_one("#loss-plot", CurvePlot)
         assert len(plot.curves["train"].xs) == 200  # one point a step: 200 epochs of 1 batch
-        await pilot.pause(0.25)  # the plot redraws on its own clock
-        assert "train" in str(plot.render())
+        # the plot redraws on its own clock
+        await wait_until(pilot, lambda: "train" in str(plot.render()), 10, "the curve drawn")
         goal = screen.query_one(GoalLine)
         assert goal.reached
         assert str(goal.render()).startswith("✓ goal: train_loss ≤ 0.01")
@@ -233,9 +233,13 @@ async def test_the_run_just_finished_can_be_overlaid_on_the_next(lessons, store)
         acc = screen.query_one("#acc-plot", CurvePlot)
         assert len(acc.overlays[0].curves["val"].xs) == 20  # one accuracy a finished epoch
         await wait_until(pilot, lambda: loss.point_count > 20)
-        await pilot.pause(0.5)  # the picture: both runs, drawn off the event loop
-        picture = str(loss.render())
-        assert "#1 epochs=20" in picture and "train" in picture
+        # the picture: both runs, drawn off the event loop
+        await wait_until(
+            pilot,
+            lambda: "#1 epochs=20" in str(loss.render()) and "train" in str(loss.render()),
+            10,
+            "both runs in the picture",
+        )
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.state == "stopped", 10)
         await wait_until(pilot, lambda: runs.option_count == 2, 10)
@@ -298,7 +302,7 @@ async def test_the_model_view_shows_the_boundary_and_v_cycles_to_the_accuracy(st
         await wait_until(pilot, lambda: view.state.kinds() == ["boundary", "weights"], 30)
         assert view.display and not accuracy.display and view.kind == "boundary"
         assert "points" in view.state.fixed["boundary"]  # sent once, kept
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: str(view.render()).startswith("decision boundary"), 10)
         first_row = str(view.render()).splitlines()[0]
         assert first_row.startswith("decision boundary at step") and "(v: next)" in first_row
         await pilot.press("v")

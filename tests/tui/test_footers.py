@@ -38,8 +38,17 @@ def assert_whole_keys(app, where: str) -> list[str]:
 
 
 async def settle(pilot) -> None:
+    """Until the screen's footer has laid its keys out on the bottom row (a few frames after the
+    screen)."""
+    app = pilot.app
+
+    def laid_out() -> bool:
+        footers = app.screen.query(LabFooter)
+        shown = footers.first().shown_keys if footers else []
+        return bool(shown) and footer_row(app).startswith(shown[0].render().plain)
+
+    await wait_until(pilot, laid_out, 10, "the footer")
     await pilot.pause()
-    await pilot.pause(0.1)
 
 
 @pytest.mark.parametrize("size", SIZES)

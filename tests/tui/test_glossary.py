@@ -6,6 +6,7 @@ from textual.widgets import Input, OptionList
 
 from lab.tui.screens.glossary import GlossaryScreen
 from lab.tui.screens.home import HomeScreen
+from tests.tui.pilot import palette_choose
 
 
 def _results(screen) -> list[str]:
@@ -73,12 +74,7 @@ async def test_see_also_is_followed_by_keyboard(make):
 async def test_command_palette_finds_a_term(make):
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"learning")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause()
+        await palette_choose(pilot, "learning", "term: learning rate")
         assert isinstance(app.screen, GlossaryScreen)
         assert app.screen.current.term.term == "learning rate"
 
@@ -132,17 +128,12 @@ async def test_the_palette_finds_lessons_experiments_and_commands(store, shipped
         places = {text: help_text for text, _, help_text, _ in LabCommands(app.screen)._places()}
         where = places["experiment: Push the learning rate until training diverges (gd-diverge)"]
         assert where == "in lesson 4. Gradient descent", "the lesson by number and title"
-        for query, screen, check in (
-            ("tensors", LessonScreen, lambda s: s.lesson_id.endswith("tensors")),
-            ("digits cnn", ExperimentScreen, lambda s: "cnn" in s.entry.experiment.id),
-            ("glossary", GlossaryScreen, lambda s: True),
+        for query, hit, screen, check in (
+            ("tensors", "(tensors)", LessonScreen, lambda s: s.lesson_id.endswith("tensors")),
+            ("digits cnn", "cnn", ExperimentScreen, lambda s: "cnn" in s.entry.experiment.id),
+            ("glossary", "glossary:", GlossaryScreen, lambda s: True),
         ):
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*query)
-            await pilot.pause(0.5)
-            await pilot.press("enter")
-            await pilot.pause()
+            await palette_choose(pilot, query, hit)
             assert isinstance(app.screen, screen), (query, app.screen)
             assert check(app.screen), query
             await pilot.press("escape")

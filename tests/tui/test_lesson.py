@@ -11,7 +11,7 @@ from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.screens.quiz import QuizScreen
 from lab.tui.widgets.lesson_text import lesson_markdown, link_terms
-from tests.tui.pilot import wait_until
+from tests.tui.pilot import palette_choose, wait_until
 
 HOSTILE = """\
 id: hostile
@@ -39,6 +39,18 @@ def _visible_text(screen) -> str:
     return "\n".join(str(block._content) for block in screen.query("MarkdownBlock"))
 
 
+async def text_shown(pilot) -> None:
+    """Until the lesson screen is up with its text: the Markdown mounts its blocks (all at once,
+    under 200) a few frames after the screen."""
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, LessonScreen) and bool(_visible_text(app.screen)),
+        10,
+        "the lesson's text",
+    )
+
+
 async def test_lesson_text_is_never_markup(tmp_path, store):
     (tmp_path / "01-hostile.yaml").write_text(HOSTILE)
     catalog = load_catalog([tmp_path])
@@ -46,7 +58,7 @@ async def test_lesson_text_is_never_markup(tmp_path, store):
     assert "\\[@click=app.quit\\]" in lesson_markdown(catalog.lesson("hostile"))
     app = make_app(catalog, store=store, target="hostile")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await text_shown(pilot)
         assert isinstance(app.screen, LessonScreen)
         text = _visible_text(app.screen)
         assert "[bold]not bold[/bold]" in text
@@ -59,7 +71,7 @@ async def test_lesson_text_is_never_markup(tmp_path, store):
 async def test_clicking_a_term_link_opens_it(make):
     app = make(target="gd-example")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await text_shown(pilot)
         md = app.screen.query_one("#lesson-text", Markdown)
         md.post_message(Markdown.LinkClicked(md, "term:learning%20rate"))
         await pilot.pause()
@@ -82,8 +94,8 @@ async def test_t_lists_the_lessons_terms_by_keyboard(make):
 async def test_reaching_the_end_marks_it_read(make, store):
     app = make(target="gd-example")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.8)  # the short lesson fits: it is read once shown
-        assert "gd-example" in store.lessons_read()
+        # the short lesson fits: it is read once shown
+        await wait_until(pilot, lambda: "gd-example" in store.lessons_read(), 10, "marked read")
 
 
 async def test_m_marks_read(make, store):
@@ -120,12 +132,8 @@ async def test_glossary_search_and_palette_from_a_lesson(make):
         await pilot.press("escape", "slash")
         assert isinstance(app.screen, GlossaryScreen)
         assert app.focused.id == "glossary-search"
-        await pilot.press("escape", "ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"grad")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("escape")
+        await palette_choose(pilot, "grad", "term: gradient")
         assert isinstance(app.screen, GlossaryScreen)
         assert app.screen.current.term.term == "gradient"
         await pilot.press("escape")
@@ -198,9 +206,15 @@ async def test_code_wraps_with_a_marker_and_backticks_are_code(tmp_path, store):
     assert not catalog.problems, catalog.problems
     app = make_app(catalog, store=store, target="code-first", prewarm=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await text_shown(pilot)
         label = app.screen.query_one("WrappedFence #code-content")
-        lines = str(label.render()).splitlines()
+
+        def lines() -> list[str]:
+            return str(label.render()).splitlines()
+
+        # the code wraps once the block knows its width
+        await wait_until(pilot, lambda: label.content_region.width and len(lines()) > 1, 10)
+        lines = lines()
         assert all(len(line) <= label.content_region.width for line in lines), lines
         assert lines[-1].startswith("↪ ") and lines[-1].rstrip().endswith("# END"), lines
         joined = lines[0] + "".join(line.removeprefix("↪ ") for line in lines[1:])
@@ -247,7 +261,7 @@ async def test_footer_offers_what_the_lesson_has_and_the_next_lesson(tmp_path, s
 async def test_the_bar_counts_the_terms_t_lists(make):
     app = make(target="gd-example")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await text_shown(pilot)
         n = len(app.screen.term_names())
         assert f"{n} terms (t)" in str(app.screen.query_one("#lesson-bar").render())
         await pilot.press("t")

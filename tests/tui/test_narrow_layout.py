@@ -38,4 +38,4 @@ async def test_the_experiment_plots_keep_most_of_60_columns(store, shipped_lesso
         assert plot.size.width >= 34, plot.size
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert screen.query_one("#exp-side").outer_size.width == 34  # as before at 80 columns
+        assert screen.query_one("#exp-side").outer_size.width == 34  # full width at 80 again

@@ -1,4 +1,5 @@
-"""Provides the scripted experiments of note 001: tensor-tour, cost-sweep, manual-gd, autograd."""
+"""Provides the scripted experiments of the first lessons: tensor-tour, cost-sweep, manual-gd,
+autograd."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress, View
 from lab.engine.scripted.base import Context, ScriptError
 
-# The notes' data set: y = 2x.
+# The first lessons' data set: y = 2x.
 X_DATA = [1.0, 2.0, 3.0]
 Y_DATA = [2.0, 4.0, 6.0]
 PAIRS = list(zip(X_DATA, Y_DATA, strict=True))
@@ -62,7 +63,7 @@ def _gap(a, b) -> float:
 
 
 def mse_cost(w: float) -> float:
-    """The MSE cost of y_hat = w * x on the notes' data set."""
+    """The MSE cost of y_hat = w * x on the first lessons' data set."""
     return sum((x * w - y) ** 2 for x, y in PAIRS) / len(X_DATA)
 
 
@@ -73,7 +74,7 @@ def cost_curve(w_min: float, w_max: float, count: int = 41) -> dict:
 
 
 def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
-    """Try every w on a grid for y = w * x; the MSE cost against w (note 001)."""
+    """Try every w on a grid for y = w * x; the MSE cost against w."""
     w_min, w_max, w_step = float(args["w_min"]), float(args["w_max"]), float(args["w_step"])
     if w_step <= 0 or w_max < w_min:
         raise ScriptError(

@@ -79,7 +79,7 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
 
 
 def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
-    """Note 003: a 1000-100-10 network on random data, updated by hand, then by optim.Adam."""
+    """A 1000-100-10 network on random data, updated by hand, then by optim.Adam."""
     seed, steps = int(args["seed"]), ctx.limit(args["steps"])
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(100, 1000, generator=gen)  # [batch_n, input_data]

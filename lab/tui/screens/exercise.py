@@ -1,7 +1,8 @@
 """Provides the exercise screen: the task, an editor on the learner's file, checks on each save.
 
-The screen only renders and forwards keys; `lab.exercises.session.ExerciseSession` owns the
-file, the state, hints, the solution and reset. A check runs the learner's code in the checker's
+`lab.exercises.session.ExerciseSession` owns the state, hints, the solution and reset; the
+screen reads and writes the learner's file (keeping the text last saved) and watches it on
+disk for saves from another editor. A check runs the learner's code in the checker's
 process; the screen waits for it on a Textual worker thread, so the app stays responsive even
 when the learner's code loops forever (the checker's time limit ends it).
 """

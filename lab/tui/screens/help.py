@@ -46,7 +46,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("t", "the lesson's terms (a link opens one too)"),
             ("z", "the lesson's quiz"),
             ("f", "flashcards for the lesson's terms"),
-            ("e", "the lesson's experiments (when it has some)"),
+            ("e or r", "the lesson's experiments (when it has some)"),
             ("n", "the next lesson"),
             ("x", "the lesson's exercises: write the code"),
         ],
@@ -84,6 +84,15 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "Prediction",
+        [
+            ("up / down, enter, 1-9", "choose what you expect, before the run starts"),
+            ("t / f", "true or false"),
+            ("escape", "skip the prediction, just run"),
+            ("enter or escape", "after the run: close the verdict"),
+        ],
+    ),
+    (
         "Glossary",
         [
             ("type", "search names, aliases and translations"),
@@ -94,10 +103,12 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Quiz",
         [
-            ("up / down, enter", "choose an answer (1-9 pick a choice directly)"),
+            ("up / down, enter", "choose an answer"),
+            ("1-9", "pick a choice directly"),
             ("space", "tick or untick a choice (several right answers)"),
             ("t / f", "true or false"),
             ("enter", "check the answer; then the next question"),
+            ("n", "the next question, once this one is answered"),
             ("o", "after a text answer marked wrong: I was right (kept as overruled)"),
             ("l", "take any lesson's quiz, read or not"),
             ("p", "when nothing is due: practise every question"),

@@ -1,0 +1,54 @@
+"""The environment the suite runs in, the same whatever shell starts it.
+
+A pytest plugin (`-p tests.environment` in pyproject.toml's addopts), so that it runs before the
+other plugins load: pytest-textual-snapshot imports Textual, and Textual reads TEXTUAL_* (the
+theme, the colour system) once, as it is imported; a conftest.py comes too late for that. The
+xdist workers and every process a test starts (workers, check servers, `lab` in tmux) inherit it.
+Per test, tests/conftest.py then gives each test its own LAB_HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+PINNED = {
+    "TERM": "xterm-256color",
+    "LANG": "C.UTF-8",
+    "TZ": "UTC",
+    "COLUMNS": "80",
+    "LINES": "24",
+}
+"""An 80x24 UTF-8 xterm in UTC: what the snapshots and the expected outputs were written on."""
+
+DROPPED_PREFIXES = ("LAB_", "TEXTUAL", "LC_", "XDG_", "TMUX")
+"""The lab's own settings, Textual's, the locale's categories (LANG alone decides), the learner's
+folders and an enclosing tmux."""
+
+DROPPED = (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "PY_COLORS",
+    "COLORTERM",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "TERMINAL_WIDTH",
+    "TYPER_USE_RICH",
+    "ESCDELAY",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+)
+"""Colour and terminal switches (Rich, Typer, Textual) and the learner's editor and pager."""
+
+KEPT = ("TEXTUAL_SNAPSHOT_TEMPDIR",)
+"""pytest-textual-snapshot's hand-off from the xdist controller to its workers."""
+
+
+for name in list(os.environ):
+    if (name.startswith(DROPPED_PREFIXES) or name in DROPPED) and name not in KEPT:
+        del os.environ[name]
+os.environ.update(PINNED)
+time.tzset()
