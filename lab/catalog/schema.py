@@ -391,9 +391,6 @@ class Experiment(Strict):
                     raise ValueError(f"params.{name}: default {value} is above max {param.max:g}")
         return self
 
-    # _consistent makes sure exactly one of `train` and `scripted` is given: without a scripted
-    # spec, the experiment trains.
-
     @property
     def kind(self) -> str:
         return f"scripted:{self.scripted.name}" if self.scripted else "train"
