@@ -178,7 +178,7 @@ class Input(Strict):
             raise ValueError("randint needs `high` (the first integer it never draws)")
         if maker == "linear_of" and self.w is None:
             raise ValueError("linear_of needs `w`, the weights (a number or one per feature)")
-        if maker == "module":
+        if self.module is not None:  # the one maker given is `module`
             names = [layer.name for layer in self.module if layer.name]
             if names and len(names) != len(self.module):
                 raise ValueError("name every layer or none (they become an OrderedDict)")

@@ -70,9 +70,9 @@ class RunSpec(BaseModel):
     @property
     def seed(self) -> int | None:
         """The seed the run uses (a scripted run's only if it takes one)."""
-        if self.train:
-            return self.train.seed
-        seed = self.scripted.resolved_args().get("seed")
+        if isinstance(self.spec, TrainSpec):
+            return self.spec.seed
+        seed = self.spec.resolved_args().get("seed")
         return int(seed) if isinstance(seed, (int, float)) else None
 
     @property
@@ -80,9 +80,9 @@ class RunSpec(BaseModel):
         """How many epochs the run trains, when it says (1 under --smoke)."""
         if self.smoke:
             return 1
-        if self.train:
-            return self.train.epochs
-        epochs = self.scripted.resolved_args().get("epochs")
+        if isinstance(self.spec, TrainSpec):
+            return self.spec.epochs
+        epochs = self.spec.resolved_args().get("epochs")
         return int(epochs) if isinstance(epochs, (int, float)) else None
 
     def data_roots(self) -> list[Path]:

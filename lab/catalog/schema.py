@@ -317,6 +317,7 @@ class Goal(Strict):
             return False
         if self.at_least is not None:
             return value >= self.at_least
+        assert self.at_most is not None  # _one_bound: one of the two is given
         return value <= self.at_most
 
     def describe(self) -> str:
@@ -392,12 +393,12 @@ class Experiment(Strict):
 
     @property
     def kind(self) -> str:
-        return "train" if self.train else f"scripted:{self.scripted.name}"
+        return f"scripted:{self.scripted.name}" if self.scripted else "train"
 
     def metrics(self) -> tuple[str, ...]:
-        if self.train:
-            return allow.TRAIN_METRICS
-        return allow.metrics_for_scripted(self.scripted.name)
+        if self.scripted:
+            return allow.metrics_for_scripted(self.scripted.name)
+        return allow.TRAIN_METRICS
 
     def param_path(self, name: str) -> str:
         param = self.params[name]
@@ -409,11 +410,12 @@ class Experiment(Strict):
 
     def spec_dict(self) -> dict[str, Any]:
         """The run's spec as plain data, defaults filled in (scripted args included)."""
-        if self.train:
-            return self.train.model_dump(mode="json")
-        data = self.scripted.model_dump(mode="json")
-        data["args"] = self.scripted.resolved_args()
-        return data
+        if self.scripted:
+            data = self.scripted.model_dump(mode="json")
+            data["args"] = self.scripted.resolved_args()
+            return data
+        assert self.train is not None  # _consistent: one of the two is given
+        return self.train.model_dump(mode="json")
 
     def defaults(self) -> dict[str, Any]:
         spec = self.spec_dict()

@@ -19,6 +19,7 @@ from torch import nn
 
 from lab.catalog import allowlists as allow
 from lab.catalog.runspec import RunSpec, spec_error
+from lab.catalog.schema import TrainSpec
 from lab.engine.control import Control, as_control
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
@@ -66,12 +67,12 @@ def run_events(
             done = True
             yield Done("failed", f"the run spec is not valid: {spec_error(exc)}")
             return
-        if run.scripted:
+        if isinstance(run.spec, TrainSpec):
+            events = train(run, run.spec, control)
+        else:
             from lab.engine.scripted import run_scripted
 
-            events = run_scripted(run, control)
-        else:
-            events = train(run, control)
+            events = run_scripted(run, run.spec, control)
         for event in events:
             done = isinstance(event, Done)
             yield event
@@ -152,10 +153,10 @@ def start_loss(model: nn.Module, X, y, loss_fn, seed: int) -> float:
 # --- the loop -------------------------------------------------------------------------------
 
 
-def train(run: RunSpec, control: Control) -> Iterator[Event]:
-    """A declarative training run (`run.spec`: a TrainSpec), top to bottom."""
-    spec = run.train
+def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
+    """A declarative training run (`spec`: the run's spec), top to bottom."""
     num_epochs = run.epochs
+    assert num_epochs is not None  # a training spec always says
     batch_size, seed, loss_name = spec.batch_size, spec.seed, spec.loss
     classify = spec.classification
     output = allow.LOSSES[loss_name].output  # what the model outputs: values, or classes
@@ -208,7 +209,8 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
             dataset, batch_size=batch_size, shuffle=spec.shuffle, generator=shuffle_gen
         )
     stopping = spec.early_stopping
-    best = {"value": math.inf, "epoch": 0, "state": None}
+    best_value, best_epoch = math.inf, 0
+    best_state: dict[str, torch.Tensor] | None = None
     reporter = Reporter()
     metrics: dict[str, float] = {}
     step = 0
@@ -266,6 +268,7 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
         # model's train loss, which the end measures in eval mode
         metrics = {"train_loss": epoch_loss / max(epoch_samples, 1)}
         if watch.rose(metrics["train_loss"]):
+            assert watch.first is not None  # what rose() judged against
             lr = optimizer.param_groups[0]["lr"]
             reason = rose_reason(watch.first, metrics["train_loss"], epoch, lr)
             yield EpochEnd(epoch, metrics)
@@ -287,10 +290,10 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
 
         if stopping:
             watched = metrics.get("val_loss", metrics["train_loss"])
-            if watched < best["value"] - stopping.min_delta:
-                best = {"value": watched, "epoch": epoch, "state": _copy_state(model)}
-            elif epoch - best["epoch"] >= stopping.patience:
-                yield Log(f"early stopping at epoch {epoch}: no better than epoch {best['epoch']}")
+            if watched < best_value - stopping.min_delta:
+                best_value, best_epoch, best_state = watched, epoch, _copy_state(model)
+            elif epoch - best_epoch >= stopping.patience:
+                yield Log(f"early stopping at epoch {epoch}: no better than epoch {best_epoch}")
                 break
         control.epoch_done()
         if control.should_stop():
@@ -298,10 +301,10 @@ def train(run: RunSpec, control: Control) -> Iterator[Event]:
 
     # with early stopping on, the run ends on its best epoch's weights whether patience ran out
     # or the epochs did (the same as the loop a lesson writes by hand)
-    restore = stopping and stopping.restore_best and best["state"] is not None
-    if restore and best["epoch"] != epoch:
-        model.load_state_dict(best["state"])
-        yield Log(f"restored epoch {best['epoch']}'s weights, the best of the run")
+    restore = stopping and stopping.restore_best and best_epoch != epoch
+    if restore and best_state is not None:
+        model.load_state_dict(best_state)
+        yield Log(f"restored epoch {best_epoch}'s weights, the best of the run")
     yield from views.views(step)  # the picture of the finished model, whatever the rate
 
     # final metrics: the finished model on every split

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from lab.catalog.schema import TrainSpec
 
 
-def train_script(run: RunSpec) -> str:
-    spec = run.train
+def train_script(run: RunSpec, spec: TrainSpec) -> str:
+    """The script for `run`, whose spec is `spec`."""
     imports = Imports()
     imports.add("torch")
     experiment = run.experiment
@@ -28,7 +28,7 @@ def train_script(run: RunSpec) -> str:
         f"Run it with `python {experiment.replace('-', '_')}.py`. On the CPU it ends with the\n"
         f"same metrics as `lab run {experiment}` with the same settings.",
     )
-    data = pieces.data_code(run, imports)
+    data = pieces.data_code(run, spec, imports)
     model = pieces.model_code(spec, imports)
     loop = _loop(spec, imports)
     dataloader = spec.loader == "dataloader"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lab.catalog.schema import DatasetSpec, ModelSpec, OptimizerSpec, TrainSpec
+from lab.catalog.schema import DatasetSpec, ModelSpec, OptimizerSpec, ScriptedSpec, TrainSpec
 from lab.export import pieces
 from lab.export.pieces import Imports
 
@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 SCRIPTED = {"ddp-digits"}
 
 
-def scripted_script(run: RunSpec) -> str:
-    """ddp-digits as a declarative digits run, trained the way its ranks train
-    (lab/engine/scripted/ddp_rank.py: the digits MLP, plain SGD, the 70/15/15 split)."""
-    args = run.scripted.resolved_args()
+def scripted_script(run: RunSpec, scripted: ScriptedSpec) -> str:
+    """ddp-digits (`scripted`: the run's spec) as a declarative digits run, trained the way its
+    ranks train (lab/engine/scripted/ddp_rank.py: the digits MLP, plain SGD, the 70/15/15
+    split)."""
+    args = scripted.resolved_args()
     spec = TrainSpec(
         dataset=DatasetSpec(name="digits"),
         model=ModelSpec(builder="mlp", args={"hidden": [64]}),
@@ -33,11 +34,12 @@ def scripted_script(run: RunSpec) -> str:
         batch_size=int(args["batch_size"]),
         seed=int(args["seed"]),
     )
-    return train_script(run.model_copy(update={"kind": "train", "spec": spec}), drop_last=True)
+    run = run.model_copy(update={"kind": "train", "spec": spec})
+    return train_script(run, spec, drop_last=True)
 
 
-def train_script(run: RunSpec, drop_last: bool = False) -> str:
-    spec = run.train
+def train_script(run: RunSpec, spec: TrainSpec, drop_last: bool = False) -> str:
+    """The torchrun script for `run`, whose spec is `spec`."""
     imports = Imports()
     for module in ("gc", "json", "os", "math", "torch"):
         imports.add(module)
@@ -55,7 +57,7 @@ def train_script(run: RunSpec, drop_last: bool = False) -> str:
         "HOST being one machine every other machine can reach.",
         "a PyTorch script for torchrun",
     )
-    data = pieces.data_code(run, imports)
+    data = pieces.data_code(run, spec, imports)
     model = pieces.model_code(spec, imports)
     loop = _loop(spec, imports)  # before the imports are written: it may add one
     settings = pieces.settings_code(spec).replace(

@@ -9,9 +9,7 @@ imports torch), so there is one copy of the rule.
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-from pathlib import Path
+from lab.export.source import definitions
 
 RULE = {
     "lab.engine.divergence": (
@@ -29,28 +27,11 @@ RULE = {
 
 
 def engine_source(module: str, names: tuple[str, ...]) -> str:
-    """The source of `module`'s top-level definitions called `names`, in that order."""
-    origin = importlib.util.find_spec(module).origin
-    text = Path(origin).read_text(encoding="utf-8")
-    found: dict[str, str] = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            defined = [node.name]
-        elif isinstance(node, ast.Assign):
-            defined = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        else:
-            continue
-        for name in set(defined) & set(names):
-            found[name] = ast.get_source_segment(text, node, padded=True)
-            line = text.splitlines()[node.end_lineno - 1]
-            if isinstance(node, ast.Assign) and "#" in line:  # the constant's why, above it
-                found[name] = "#" + line.split("#", 1)[1] + "\n" + found[name]
-    missing = [name for name in names if name not in found]
-    if missing:  # an engine refactor renamed something: fail loudly, not a script without it
-        raise LookupError(f"{module} has no {', '.join(missing)}")
+    """The source of `module`'s top-level definitions called `names`: constants first."""
+    found = dict(zip(names, definitions(module, names), strict=True))
     constants = [found[n] for n in names if n.isupper()]
-    definitions = [found[n] for n in names if not n.isupper()]
-    return "\n".join(constants) + "\n\n\n" + "\n\n\n".join(definitions)
+    others = [found[n] for n in names if not n.isupper()]
+    return "\n".join(constants) + "\n\n\n" + "\n\n\n".join(others)
 
 
 def divergence_code() -> str:

@@ -75,16 +75,15 @@ def header(run: RunSpec, how: str, what: str = "a plain PyTorch script") -> str:
 # --- data -----------------------------------------------------------------------------------
 
 
-def data_code(run: RunSpec, imports: Imports) -> str:
+def data_code(run: RunSpec, spec: TrainSpec, imports: Imports) -> str:
     """numpy arrays X_train, y_train (X_val, X_test, ... where the split has them), as the
-    engine's `load_data` makes them, then `as_tensors` for the loss."""
-    spec = run.train
+    engine's `load_data` makes them, then `as_tensors` for the loss (`spec`: the run's)."""
     ds = spec.dataset
     name, args = ds.name, ds.args
     val, test = float(ds.split.val), float(ds.split.test)
     stratify = spec.classification and ds.split.stratify
     imports.add("numpy")
-    parts = [_load(name, args, run, imports)]
+    parts = [_load(spec, run, imports)]
     official_test = name in allow.DOWNLOADS or (name == "csv" and bool(args.get("test")))
     limit = ds.subset
     if limit:
@@ -105,7 +104,8 @@ def splits_of(spec: TrainSpec) -> list[str]:
     return ["train"] + (["val"] if val > 0 else []) + (["test"] if test > 0 else [])
 
 
-def _load(name: str, args: dict[str, Any], run: RunSpec, imports: Imports) -> str:
+def _load(spec: TrainSpec, run: RunSpec, imports: Imports) -> str:
+    name, args = spec.dataset.name, spec.dataset.args
     if name in allow.SYNTHETIC_DATASETS:
         return _synthetic_code(name, args)
     if name == "digits":
@@ -118,7 +118,7 @@ def _load(name: str, args: dict[str, Any], run: RunSpec, imports: Imports) -> st
         )
     if name in allow.DOWNLOADS:
         return _download_code(name, run, imports)
-    return _csv_code(args, run, imports)
+    return _csv_code(args, run, spec.classification, imports)
 
 
 def _synthetic_code(name: str, args: dict[str, Any]) -> str:
@@ -167,13 +167,12 @@ def data_root(name: str, run: RunSpec) -> Path:
     return roots[-1] if roots else Path("data")
 
 
-def _csv_code(args: dict[str, Any], run: RunSpec, imports: Imports) -> str:
+def _csv_code(args: dict[str, Any], run: RunSpec, classify_run: bool, imports: Imports) -> str:
     imports.add("csv")
     label = str(args["label"])
     lesson_dir = Path(run.lesson_dir)
     train = (lesson_dir / str(args["train"])).resolve()
     test = (lesson_dir / str(args["test"])).resolve() if args.get("test") else None
-    classify_run = run.train.classification
     numeric = classify_run and _labels_are_numbers([train, test], label)
     if not classify_run:
         convert = "np.array([float(v) for v in y])"

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lab.catalog.schema import TrainSpec
+
 if TYPE_CHECKING:
     from lab.catalog.runspec import RunSpec
 
@@ -27,16 +29,16 @@ def export_script(run: RunSpec, distributed: bool = False) -> str:
     from lab.export import declarative, scripted
     from lab.export import distributed as ddp
 
-    experiment = run.experiment
-    if run.train:
+    experiment, spec = run.experiment, run.spec
+    if isinstance(spec, TrainSpec):
         write = ddp.train_script if distributed else declarative.train_script
-        text = write(run)
+        text = write(run, spec)
     else:
-        name = run.scripted.name
+        name = spec.name
         if name in ddp.SCRIPTED:
-            text = ddp.scripted_script(run)
+            text = ddp.scripted_script(run, spec)
         elif name in scripted.BODIES and not distributed:
-            text = scripted.script(run)
+            text = scripted.script(run, spec)
         elif name in scripted.BODIES:
             raise ExportError(
                 f"{experiment} trains on one process by design; --distributed is for the "
@@ -98,7 +100,7 @@ def for_torchrun(run: RunSpec, distributed: bool = False) -> bool:
     --distributed, and ddp-digits always (its ranks are what it shows)."""
     from lab.export import distributed as ddp
 
-    return distributed or (not run.train and run.scripted.name in ddp.SCRIPTED)
+    return distributed or (run.scripted is not None and run.scripted.name in ddp.SCRIPTED)
 
 
 def run_command(run: RunSpec, path: Path | str, distributed: bool = False) -> str:

@@ -13,12 +13,13 @@ from lab.export import pieces
 
 if TYPE_CHECKING:
     from lab.catalog.runspec import RunSpec
+    from lab.catalog.schema import ScriptedSpec
 
 HOW = "Run it with `python {name}.py`; it ends with the metrics of `lab run {experiment}`."
 
 
-def script(run: RunSpec) -> str:
-    spec = run.scripted
+def script(run: RunSpec, spec: ScriptedSpec) -> str:
+    """The script for `run`, whose spec is `spec`."""
     experiment = run.experiment
     head = pieces.header(run, HOW.format(name=experiment.replace("-", "_"), experiment=experiment))
     body = BODIES[spec.name](spec.resolved_args())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -55,9 +55,9 @@ class Data:
 
     def splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         out = {"train": (self.X_train, self.y_train)}
-        if self.X_val is not None:
+        if self.X_val is not None and self.y_val is not None:
             out["val"] = (self.X_val, self.y_val)
-        if self.X_test is not None:
+        if self.X_test is not None and self.y_test is not None:
             out["test"] = (self.X_test, self.y_test)
         return out
 
@@ -140,14 +140,18 @@ def load_data(run_spec: dict[str, Any], loss: str, subset: int | None = None) ->
     )
 
 
-def _take(X, y, limit, rng):
+def _take(
+    X: np.ndarray, y: np.ndarray, limit: int | None, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
     if not limit or limit >= len(X):
         return X, y
     index = np.sort(rng.permutation(len(X))[:limit])
     return X[index], y[index]
 
 
-def _split(X, y, fraction, stratify, seed):
+def _split(
+    X: np.ndarray, y: np.ndarray, fraction: float, stratify: bool, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(X_keep, y_keep, X_out, y_out); the out part is None when the fraction is 0."""
     if fraction <= 0:
         return X, y, None, None
@@ -169,13 +173,21 @@ def _normalizer(X: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), scale.astype(np.float32)
 
 
-def _features(X, mean, scale) -> torch.Tensor | None:
+@overload
+def _features(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> torch.Tensor: ...
+@overload
+def _features(X: None, mean: np.ndarray, scale: np.ndarray) -> None: ...
+def _features(X: np.ndarray | None, mean: np.ndarray, scale: np.ndarray) -> torch.Tensor | None:
     if X is None:
         return None
     return torch.from_numpy(np.ascontiguousarray((X - mean) / scale, dtype=np.float32))
 
 
-def _targets(y, loss: str) -> torch.Tensor | None:
+@overload
+def _targets(y: np.ndarray, loss: str) -> torch.Tensor: ...
+@overload
+def _targets(y: None, loss: str) -> None: ...
+def _targets(y: np.ndarray | None, loss: str) -> torch.Tensor | None:
     if y is None:
         return None
     if loss == "cross_entropy":

@@ -83,9 +83,9 @@ def _read_csv(path: Path, label: str, classify: bool) -> tuple[np.ndarray, np.nd
     return np.array(X, dtype=np.float32), np.array(y)
 
 
-def _is_number(text: str) -> bool:
+def _is_number(value: str | float) -> bool:
     try:
-        return math.isfinite(float(text))
+        return math.isfinite(float(value))
     except ValueError:
         return False
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 
 from lab.catalog import allowlists as allow
 from lab.catalog.runspec import RunSpec
+from lab.catalog.schema import ScriptedSpec
 from lab.engine.control import Control
 from lab.engine.device import pick_device, set_threads
 from lab.engine.events import Done, Event, Start
 from lab.engine.models import parameter_count, summary
-from lab.engine.scripted.base import Context
+from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
 
-SCRIPTS: dict[str, Callable[[dict, Context], Iterator[Event]]] = {
+SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "tensor-tour": tensor_tour,
     "cost-sweep": cost_sweep,
     "manual-gd": manual_gd,
@@ -37,8 +39,8 @@ NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam"}
 any update (so a run paused from the start still waits for its first step)."""
 
 
-def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
-    spec = run.scripted
+def run_scripted(run: RunSpec, spec: ScriptedSpec, control: Control) -> Iterator[Event]:
+    """A scripted run (`spec`: the run's spec), wrapped in its Start and Done."""
     set_threads(big=False)
     # Scripted experiments are small: the CPU is the clearest place to watch them.
     device = pick_device("cpu" if spec.device == "auto" else spec.device)
@@ -47,16 +49,15 @@ def run_scripted(run: RunSpec, control: Control) -> Iterator[Event]:
     # A script that names its model is drawn to its first event (a log line) before the start
     # is told, so the start carries the model's summary and size.
     first = [next(script)] if spec.name in NAME_THEIR_MODEL else []
-    yield start_event(run, str(device), ctx)
+    yield start_event(run, spec, str(device), ctx)
     yield from first
     metrics = yield from script
     yield Done("completed", f"{spec.name} finished", {k: float(v) for k, v in metrics.items()})
 
 
-def start_event(run: RunSpec, device: str, ctx: Context) -> Start:
+def start_event(run: RunSpec, spec: ScriptedSpec, device: str, ctx: Context) -> Start:
     """The run's start: the summary and size of the model the script named, else what the
     experiment does."""
-    spec = run.scripted
     text, parameters = f"{spec.name}: {allow.SCRIPTED[spec.name]['about']}", 0
     if ctx.model is not None:
         model, inputs = ctx.model

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lab.engine.events import Event
 
 if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
     from lab.catalog.runspec import RunSpec
     from lab.engine.control import Control
+
+Script = Generator[Event, None, dict[str, float]]
+"""A scripted experiment's run: its events, then its final metrics (the generator's return)."""
 
 
 class Stopped(Exception):
@@ -27,16 +36,16 @@ class ScriptError(ValueError):
 class Context:
     """What a scripted experiment gets besides its arguments."""
 
-    device: Any
+    device: torch.device
     smoke: bool
     control: Control
-    run: RunSpec | None = None
+    run: RunSpec
     metrics: dict[str, float] = field(default_factory=dict)
     """The latest values, reported if the run is stopped."""
-    model: tuple[Any, Any] | None = None
+    model: tuple[nn.Module, torch.Tensor] | None = None
     """(model, one input batch) once `show_model` is called: the run's summary describes it."""
 
-    def show_model(self, model: Any, inputs: Any) -> None:
+    def show_model(self, model: nn.Module, inputs: torch.Tensor) -> None:
         """Name the model the experiment trains, before its first event, so that the run's
         start shows its layers and parameter count (one model of each kind it trains)."""
         self.model = (model, inputs)

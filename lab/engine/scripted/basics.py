@@ -3,13 +3,13 @@ autograd."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import torch
 
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
-from lab.engine.events import EpochEnd, Event, Log, Progress, View
-from lab.engine.scripted.base import Context, ScriptError
+from lab.engine.events import EpochEnd, Log, Progress, View
+from lab.engine.scripted.base import Context, Script, ScriptError
 
 # The first lessons' data set: y = 2x.
 X_DATA = [1.0, 2.0, 3.0]
@@ -17,7 +17,7 @@ Y_DATA = [2.0, 4.0, 6.0]
 PAIRS = list(zip(X_DATA, Y_DATA, strict=True))
 
 
-def tensor_tour(args: dict, ctx: Context) -> Iterator[Event]:
+def tensor_tour(args: dict[str, Any], ctx: Context) -> Script:
     """Tensors, shapes, dtypes and broadcasting, each checked against plain Python."""
     torch.manual_seed(int(args["seed"]))
     checks: list[tuple[str, float]] = []
@@ -73,7 +73,7 @@ def cost_curve(w_min: float, w_max: float, count: int = 41) -> dict:
     return {"w": ws, "cost": [mse_cost(w) for w in ws]}
 
 
-def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
+def cost_sweep(args: dict[str, Any], ctx: Context) -> Script:
     """Try every w on a grid for y = w * x; the MSE cost against w."""
     w_min, w_max, w_step = float(args["w_min"]), float(args["w_max"]), float(args["w_step"])
     if w_step <= 0 or w_max < w_min:
@@ -99,7 +99,7 @@ def cost_sweep(args: dict, ctx: Context) -> Iterator[Event]:
     return {"best_w": best_w, "min_cost": min_cost}
 
 
-def manual_gd(args: dict, ctx: Context) -> Iterator[Event]:
+def manual_gd(args: dict[str, Any], ctx: Context) -> Script:
     """Gradient descent by hand on y = w * x: grad = mean(2x(xw - y)), w = w - lr * grad."""
     lr, w = float(args["lr"]), float(args["w0"])
     num_epochs = ctx.limit(args["epochs"])
@@ -149,7 +149,7 @@ def graph_nodes(
     }
 
 
-def autograd(args: dict, ctx: Context) -> Iterator[Event]:
+def autograd(args: dict[str, Any], ctx: Context) -> Script:
     """y = w*x + b with requires_grad: backward() fills .grad, we update, then grad.zero_()."""
     x = torch.tensor(X_DATA)
     y = torch.tensor(Y_DATA)
@@ -174,16 +174,18 @@ def autograd(args: dict, ctx: Context) -> Iterator[Event]:
         yield View("graph", epoch, graph_nodes(nodes, "after forward", edges))
         # backward: autograd fills w.grad and b.grad
         loss.backward()
+        w_grad, b_grad = w.grad, b.grad
+        assert w_grad is not None and b_grad is not None  # backward() filled the leaves'
         yield View("graph", epoch, graph_nodes(nodes, "after backward", edges))
         if epoch == 1:
-            yield Log(f"after backward(): w.grad={w.grad.item():.4f} b.grad={b.grad.item():.4f}")
+            yield Log(f"after backward(): w.grad={w_grad.item():.4f} b.grad={b_grad.item():.4f}")
         # update, outside the graph
         with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
+            w -= lr * w_grad
+            b -= lr * b_grad
         # gradients add up unless cleared
-        w.grad.zero_()
-        b.grad.zero_()
+        w_grad.zero_()
+        b_grad.zero_()
         # report
         value = loss.item()
         ctx.metrics.update(w=w.item(), b=b.item(), train_loss=value)

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from lab.engine.datasets import load_arrays
-from lab.engine.events import Event, Log, Progress
-from lab.engine.scripted.base import Context
+from lab.engine.datasets import Arrays, load_arrays
+from lab.engine.events import Log, Progress
+from lab.engine.scripted.base import Context, Script
 
 
-def _arrays(name: str, seed: int, ctx: Context):
+def _arrays(name: str, seed: int, ctx: Context) -> Arrays:
     run = ctx.run
     return load_arrays(name, {}, seed, lesson_dir=Path(run.lesson_dir), data_roots=run.data_roots())
 
 
-def dataloader_shapes(args: dict, ctx: Context) -> Iterator[Event]:
+def dataloader_shapes(args: dict[str, Any], ctx: Context) -> Script:
     """Iterate a real Dataset/DataLoader and say the shape of every batch."""
     seed, batch_size = int(args["seed"]), int(args["batch_size"])
     arrays = _arrays(str(args["dataset"]), seed, ctx)
@@ -52,7 +52,7 @@ def dataloader_shapes(args: dict, ctx: Context) -> Iterator[Event]:
     return {"batches": float(batches), "batch_size": float(batch_size), "samples": float(len(X))}
 
 
-def stratified_split(args: dict, ctx: Context) -> Iterator[Event]:
+def stratified_split(args: dict[str, Any], ctx: Context) -> Script:
     """Split with and without stratification; how far each split's class shares drift."""
     from sklearn.model_selection import train_test_split
 

@@ -94,6 +94,8 @@ def train(settings: dict[str, Any], send) -> None:
     seed, lr, num_epochs = int(settings["seed"]), float(settings["lr"]), int(settings["epochs"])
     # The digits, split 70/15/15 as every declarative run splits them; every rank loads them all.
     data = load_data({"spec": {"dataset": {"name": "digits"}, "seed": seed}}, "cross_entropy")
+    num_classes = data.num_classes
+    assert num_classes is not None  # the digits are classes
     train_set = TensorDataset(data.X_train, data.y_train)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -103,7 +105,7 @@ def train(settings: dict[str, Any], send) -> None:
             continue  # a one-process run: rank 0 trains it alone
         torch.manual_seed(seed)  # the same starting weights in every run and on every rank
         model = build_model(
-            {"builder": "mlp", "args": {"hidden": [64]}}, (1, 8, 8), data.num_classes
+            {"builder": "mlp", "args": {"hidden": [64]}}, (1, 8, 8), num_classes
         ).to(device)
         net = model
         if run["world"] > 1:
@@ -111,7 +113,7 @@ def train(settings: dict[str, Any], send) -> None:
             net = DistributedDataParallel(
                 model, device_ids=[local_rank] if device.type == "cuda" else None
             )
-        sampler = DistributedSampler(
+        sampler: DistributedSampler[tuple[torch.Tensor, ...]] = DistributedSampler(
             train_set, num_replicas=run["world"], rank=rank, shuffle=True, seed=seed
         )
         # drop_last: every step averages the same number of samples on every rank
@@ -142,14 +144,15 @@ def train(settings: dict[str, Any], send) -> None:
                 send({"run": name, "rank": rank, "epoch": epoch, "step": step, "loss": value})
             metrics = {"train_loss": total / max(samples, 1)}
             if settings.get("validate") and rank == 0:
+                X_val, y_val = data.splits()["val"]
                 metrics["val_loss"], metrics["val_accuracy"] = evaluate(
-                    model, loss_fn, data.X_val.to(device), data.y_val.to(device), "classes"
+                    model, loss_fn, X_val.to(device), y_val.to(device), "classes"
                 )
             send({"run": name, "rank": rank, "epoch": epoch, "metrics": metrics})
 
     final: dict[str, dict[str, float]] = {}
     for name, (run, model, *_rest) in runs.items():
-        metrics: dict[str, float] = {}
+        metrics = {}
         if rank == 0:
             for split, (X, y) in data.splits().items():
                 loss_value, accuracy = evaluate(

@@ -20,23 +20,35 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Generator
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypedDict
 
 from lab.engine.client import death_reason
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
-from lab.engine.scripted.base import Context, ScriptError, Stopped
+from lab.engine.scripted.base import Context, Script, ScriptError, Stopped
 from lab.proc.child import child_env
+
+if TYPE_CHECKING:
+    from torch.distributed import TCPStore
 
 MAX_WORLD = 8
 KILL_AFTER_S = 2.0
 
 
-def ddp_digits(args: dict, ctx: Context) -> Iterator[Event]:
+class Plan(TypedDict):
+    """One training run the ranks make, as `ddp_rank` reads it from its settings."""
+
+    name: str
+    world: int
+    """1: rank 0 trains it alone; the world size: every rank, with DDP."""
+    batch_size: int
+
+
+def ddp_digits(args: dict[str, Any], ctx: Context) -> Script:
     """The digits MLP on `world_size` processes with DistributedDataParallel."""
     world = int(args["world_size"])
-    runs = [{"name": "train", "world": world, "batch_size": int(args["batch_size"])}]
+    runs: list[Plan] = [{"name": "train", "world": world, "batch_size": int(args["batch_size"])}]
     result = yield from launch(args, ctx, runs, world, validate=True, train_run="train")
     metrics = {k: v for k, v in result.final["train"].items() if k != "rank_weight_gap"}
     metrics["world_size"] = float(world)
@@ -44,9 +56,9 @@ def ddp_digits(args: dict, ctx: Context) -> Iterator[Event]:
     return metrics
 
 
-def ddp_batch_sizes(args: dict, ctx: Context) -> Iterator[Event]:
+def ddp_batch_sizes(args: dict[str, Any], ctx: Context) -> Script:
     """One process with batch 64, two with 32 each, one with 32: which curves match?"""
-    runs = [
+    runs: list[Plan] = [
         {"name": "1x64", "world": 1, "batch_size": 64},
         {"name": "2x32", "world": 2, "batch_size": 32},
         {"name": "1x32", "world": 1, "batch_size": 32},
@@ -66,7 +78,7 @@ def ddp_batch_sizes(args: dict, ctx: Context) -> Iterator[Event]:
 class Result:
     """What the ranks reported: final metrics, each run's averaged step losses, last epoch's."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.final: dict[str, dict[str, float]] = {}
         self.curves: dict[str, list[float]] = collections.defaultdict(list)
         self.last: dict[str, float] = {}
@@ -84,8 +96,13 @@ def choose_backend(wanted: str, world: int) -> str:
 
 
 def launch(
-    args: dict, ctx: Context, runs: list[dict], world: int, validate: bool, train_run: str
-) -> Iterator[Event]:
+    args: dict[str, Any],
+    ctx: Context,
+    runs: list[Plan],
+    world: int,
+    validate: bool,
+    train_run: str,
+) -> Generator[Event, None, Result]:
     """Start the ranks and follow them; `train_run` names the run whose epoch loss is the
     experiment's train_loss (what a stop reports)."""
     if not 1 <= world <= MAX_WORLD:
@@ -115,16 +132,19 @@ def launch(
     return result
 
 
-def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float, train_run: str):
+def follow(
+    ranks: Ranks, ctx: Context, runs: list[Plan], world: int, lr: float, train_run: str
+) -> Generator[Event, None, Result]:
     """The ranks' lines as the lab's events, until every rank is done."""
     sizes = {r["name"]: r["world"] for r in runs}
     several = len(runs) > 1
     steps: dict[tuple[str, int, int], dict[int, float]] = collections.defaultdict(dict)
-    epochs: dict[tuple[str, int], dict[int, dict]] = collections.defaultdict(dict)
+    epochs: dict[tuple[str, int], dict[int, dict[str, float]]] = collections.defaultdict(dict)
     counters = dict.fromkeys(sizes, 0)
     rank_steps: dict[tuple[str, int], int] = collections.Counter()
     watches = {name: DivergenceWatch() for name in sizes}
-    result, done, epoch = Result(), set(), 0
+    result, epoch = Result(), 0
+    done: set[int] = set()
     while len(done) < world:
         if ctx.should_stop():
             raise Stopped(ctx.metrics, f"stopped at epoch {max(epoch, 1)}")
@@ -178,7 +198,14 @@ def follow(ranks: Ranks, ctx: Context, runs: list[dict], world: int, lr: float, 
     return result
 
 
-def epoch_end(name, epoch, per_rank: dict[int, dict], result: Result, several: bool, runs):
+def epoch_end(
+    name: str,
+    epoch: int,
+    per_rank: dict[int, dict[str, float]],
+    result: Result,
+    several: bool,
+    runs: list[Plan],
+) -> EpochEnd | None:
     """One EpochEnd per epoch: the mean train loss over the ranks, and each rank's own."""
     # every rank trains on as many samples an epoch (DistributedSampler, drop_last), so the
     # mean of the ranks' sample means is the mean over all the epoch's samples
@@ -205,18 +232,21 @@ class Ranks:
 
     def __init__(self, world: int):
         self.world = world
-        self.processes: list[subprocess.Popen] = []
-        self.lines: queue.Queue = queue.Queue()
-        self.stderr = [collections.deque(maxlen=20) for _ in range(world)]
-        self.store = None
+        self.processes: list[RankProcess] = []
+        self.lines: queue.Queue[tuple[int, str | None]] = queue.Queue()
+        """(rank, line) as the ranks write them; (rank, None) when a rank's output ends."""
+        self.stderr: list[collections.deque[str]] = [
+            collections.deque(maxlen=20) for _ in range(world)
+        ]
+        self.store: TCPStore | None = None
 
     def start(self, settings: dict[str, Any]) -> None:
         # The ranks meet at a store this process serves (as torchrun's agent does), on a port
         # the system picks and that stays bound: no port picked free can be taken before use.
         import torch.distributed as dist
 
-        self.store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
-        port = self.store.port
+        self.store = store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
+        port = store.port
         fork = settings["backend"] == "gloo" and can_fork()
         if fork:
             _import_once()
@@ -236,6 +266,7 @@ class Ranks:
                 OMP_NUM_THREADS="1",
                 PYTHONUNBUFFERED="1",
             )
+            process: RankProcess
             if fork:
                 process = Forked(env, self.processes)
             else:
@@ -250,18 +281,20 @@ class Ranks:
                     bufsize=1,
                 )
             self.processes.append(process)
-            for target in (self._read, self._drain):
-                threading.Thread(target=target, args=(rank, process), daemon=True).start()
-            process.stdin.write(json.dumps(settings) + "\n")
-            process.stdin.flush()
+            stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+            assert stdin is not None and stdout is not None and stderr is not None  # all piped
+            threading.Thread(target=self._read, args=(rank, stdout), daemon=True).start()
+            threading.Thread(target=self._drain, args=(rank, stderr), daemon=True).start()
+            stdin.write(json.dumps(settings) + "\n")
+            stdin.flush()
 
-    def _read(self, rank: int, process: subprocess.Popen) -> None:
-        for line in process.stdout:
+    def _read(self, rank: int, stdout: IO[str]) -> None:
+        for line in stdout:
             self.lines.put((rank, line))
         self.lines.put((rank, None))
 
-    def _drain(self, rank: int, process: subprocess.Popen) -> None:
-        for line in process.stderr:
+    def _drain(self, rank: int, stderr: IO[str]) -> None:
+        for line in stderr:
             self.stderr[rank].append(line)
 
     def failure(self, rank: int | None = None, reason: str | None = None) -> str:
@@ -289,7 +322,8 @@ class Ranks:
         """Every process of the run ends: stdin closed, SIGTERM, then SIGKILL."""
         for process in self.processes:
             with contextlib.suppress(OSError):
-                process.stdin.close()
+                if process.stdin is not None:
+                    process.stdin.close()
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.terminate()
@@ -322,10 +356,28 @@ def _import_once() -> None:
     from torch.nn.parallel import DistributedDataParallel  # noqa: F401
 
 
+class RankProcess(Protocol):
+    """What Ranks uses of a rank's process: a part of `subprocess.Popen`, which Forked has too.
+    The streams are pipes in both (None only in a Popen started without them)."""
+
+    pid: int
+
+    @property
+    def stdin(self) -> IO[str] | None: ...
+    @property
+    def stdout(self) -> IO[str] | None: ...
+    @property
+    def stderr(self) -> IO[str] | None: ...
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+
+
 class Forked:
     """A rank forked from the launcher, with the part of Popen's interface Ranks uses."""
 
-    def __init__(self, env: dict[str, str], others: list):
+    def __init__(self, env: dict[str, str], others: list[RankProcess]):
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -338,7 +390,8 @@ class Forked:
                 for other in others:  # the earlier ranks' pipes are not this rank's business
                     for stream in (other.stdin, other.stdout, other.stderr):
                         with contextlib.suppress(OSError):
-                            os.close(stream.fileno())
+                            if stream is not None:
+                                os.close(stream.fileno())
                 devnull = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(devnull, 0)  # not the worker's stdin, nor its event stream below
                 os.dup2(err_w, 1)
@@ -366,12 +419,12 @@ class Forked:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+        start = time.monotonic()
+        while (code := self.poll()) is None:
+            if timeout is not None and time.monotonic() - start > timeout:
                 raise subprocess.TimeoutExpired("rank", timeout)
             time.sleep(0.02)
-        return self.returncode
+        return code
 
     def terminate(self) -> None:
         self._signal(signal.SIGTERM)

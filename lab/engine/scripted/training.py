@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
-from lab.engine.events import EpochEnd, Event, Log, Progress
-from lab.engine.scripted.base import Context
+from lab.engine.events import EpochEnd, Log, Progress
+from lab.engine.scripted.base import Context, Script
 
 LABELS = {"full": "full-batch", "minibatch": "mini-batch", "stochastic": "one-example"}
 
 
-def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
+def batch_modes(args: dict[str, Any], ctx: Context) -> Script:
     """Full batch, mini-batch and one sample at a time, same data, same start: three curves."""
     seed, n = int(args["seed"]), int(args["n"])
     lr, batch_size = float(args["lr"]), int(args["batch_size"])
@@ -78,7 +78,7 @@ def batch_modes(args: dict, ctx: Context) -> Iterator[Event]:
     return {**{f"{m}_loss": v for m, v in losses.items()}, "train_loss": losses["minibatch"]}
 
 
-def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
+def manual_vs_adam(args: dict[str, Any], ctx: Context) -> Script:
     """A 1000-100-10 network on random data, updated by hand, then by optim.Adam."""
     seed, steps = int(args["seed"]), ctx.limit(args["steps"])
     gen = torch.Generator().manual_seed(seed)
@@ -120,7 +120,10 @@ def manual_vs_adam(args: dict, ctx: Context) -> Iterator[Event]:
             if optimizer is None:
                 with torch.no_grad():
                     for param in models.parameters():
-                        param -= param.grad * lr
+                        assert param.grad is not None  # backward() filled it
+                        # torch's stub says Tensor.__isub__ returns a Tensor; it returns self,
+                        # the Parameter
+                        param -= param.grad * lr  # type: ignore[misc]
             else:
                 optimizer.step()
             # report
