@@ -10,6 +10,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from lab.text import reflow
+
 TERM_SCORE = 50
 """Fuzzy glossary scores (0-100) below this are noise."""
 
@@ -27,7 +29,7 @@ class LabCommands(Provider):
             yield (
                 f"lesson {n} of {count}: {lesson.title} ({lesson.id})",
                 partial(app.open_lesson, lesson.id),
-                lesson.summary.strip(),
+                reflow(lesson.summary),
                 (lesson.title, lesson.id),
             )
         for entry in catalog.experiments():
@@ -73,7 +75,7 @@ class LabCommands(Provider):
                     Content(f"term: {name}"),
                     partial(self.app.show_term, name),
                     text=name,
-                    help=escape(entry.term.short),
+                    help=escape(reflow(entry.term.short)),
                 )
 
     async def discover(self) -> Hits:
@@ -84,5 +86,5 @@ class LabCommands(Provider):
             yield DiscoveryHit(
                 Content(f"term: {name}"),
                 partial(self.app.show_term, name),
-                help=escape(entry.term.short),
+                help=escape(reflow(entry.term.short)),
             )
