@@ -103,3 +103,12 @@ async def test_a_result_taller_than_its_rows_says_so_and_m_scrolls_it(ex_catalog
         await pilot.pause()
         assert screen.query_one("#ex-task").size.height >= 4
         assert "escape, then m" in str(more.render())
+
+
+async def test_quitting_with_edits_not_saved_saves_them(ex_app, lab_home):
+    app = ex_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("e", *"# mine")
+        assert screen.unsaved
+    assert learner_file(lab_home).read_text().startswith("# mine")
