@@ -177,7 +177,7 @@ async def test_the_model_view_says_what_its_characters_mean(catalog, store, size
         await pilot.pause()
         view = screen.query_one(ModelView)
         rows = str(view.render()).splitlines()
-        assert rows[0].startswith("cost over (w, b) at step 5")
+        assert rows[0].startswith("cost over (w, b) at step 5") and rows[0].endswith(")")
         assert rows[-1].strip().endswith("+ lowest; o path; @ now"), rows
         assert len(rows) == view.size.height and all(len(row) <= view.size.width for row in rows)
 
