@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Header
 
 from lab.catalog import Catalog
 from lab.tui.commands import LabCommands
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from lab.runs.ports import WorkerSource
     from lab.store import Store
 
+HEADER_ICON = "≡"
+"""The header's button for the command palette, in a character every terminal font has."""
 HANGUP_EXIT_S = 2.0  # after SIGHUP, how long the normal exit may take before the process ends
 
 
@@ -135,6 +138,8 @@ class LabApp(App):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        self.screen_change_signal.subscribe(self, self._set_header_icon)
+        self._set_header_icon(self.screen)
         if self.store_error:
             self.notify(
                 f"Progress is not saved this session: {self.store_error}",
@@ -148,6 +153,16 @@ class LabApp(App):
             self.notify(notice, title="Progress", severity="warning", timeout=10, markup=False)
         if self.target:
             self.open_target(self.target)
+
+    def _set_header_icon(self, screen) -> None:
+        # Textual's ⭘ is a box in fonts without it (xterm with DejaVu Sans Mono); the screen's
+        # header may mount after the screen is shown: once it has.
+        def set_icon() -> None:
+            for header in screen.query(Header):
+                header.icon = HEADER_ICON
+
+        set_icon()
+        screen.call_after_refresh(set_icon)
 
     def _install_signal_handlers(self) -> None:
         try:

@@ -11,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from lab.text import reflow
 from lab.tui.learner import lesson_name
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class LabCommands(Provider):
             yield (
                 f"lesson {n} of {count}: {lesson.title} ({lesson.id})",
                 partial(app.open_lesson, lesson.id),
-                lesson.summary.strip(),
+                reflow(lesson.summary),
                 (lesson.title, lesson.id),
             )
         for entry in catalog.experiments():
@@ -84,7 +85,7 @@ class LabCommands(Provider):
                     Content(f"term: {name}"),
                     partial(self.app.show_term, name),
                     text=name,
-                    help=escape(entry.term.short),
+                    help=escape(reflow(entry.term.short)),
                 )
 
     async def discover(self) -> Hits:
@@ -95,5 +96,5 @@ class LabCommands(Provider):
             yield DiscoveryHit(
                 Content(f"term: {name}"),
                 partial(self.app.show_term, name),
-                help=escape(entry.term.short),
+                help=escape(reflow(entry.term.short)),
             )

@@ -71,9 +71,12 @@ def test_no_learner_facing_text_writes_a_plural_as_s_in_brackets():
 
 
 async def test_an_experiments_description_shows_its_code_without_backticks(store):
+    from lab.quiz.predict import PredictionSession
     from tests.tui.pilot import app_with_workers, open_experiment
 
     catalog = load_catalog([ROOT / "lessons"])
+    entry = catalog.experiment("manual-vs-adam")
+    PredictionSession(entry, store).answer(entry.experiment.predict.answer)  # tips show at once
     app = app_with_workers(catalog, store)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "manual-vs-adam")

@@ -103,3 +103,26 @@ async def test_a_result_taller_than_its_rows_says_so_and_m_scrolls_it(ex_catalog
         await pilot.pause()
         assert screen.query_one("#ex-task").size.height >= 4
         assert "escape, then m" in str(more.render())
+
+
+async def test_quitting_with_edits_not_saved_saves_them(ex_app, lab_home):
+    app = ex_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("e", *"# mine")
+        assert screen.unsaved
+    assert learner_file(lab_home).read_text().startswith("# mine")
+
+
+async def test_enter_in_the_editor_keeps_the_indent_and_opens_a_block_after_a_colon(ex_app):
+    app = ex_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("e")
+        screen.editor.text = "def mean(xs):"
+        screen.editor.cursor_location = (0, len("def mean(xs):"))
+        await pilot.press("enter", *"total = 0", "enter", *"for x in xs:", "enter", *"total += x")
+        await pilot.press("enter", "ctrl+z")
+        assert screen.editor.text == (
+            "def mean(xs):\n    total = 0\n    for x in xs:\n        total += x"
+        )

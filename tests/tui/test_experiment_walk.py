@@ -13,7 +13,7 @@ from textual_plotext.plot import Plot
 from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.tui.screens.predict import PredictScreen
-from lab.tui.widgets.loss_plot import Curve, CurvePlot, Overlay, draw_figure
+from lab.tui.widgets.loss_plot import Curve, CurvePlot, FigureSpec, Overlay, draw_figure
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.run_log import RunLog
 from tests.fake_worker import ReplayWorker, Workers
@@ -177,6 +177,36 @@ async def test_the_model_view_says_what_its_characters_mean(catalog, store, size
         await pilot.pause()
         view = screen.query_one(ModelView)
         rows = str(view.render()).splitlines()
-        assert rows[0].startswith("cost over (w, b) at step 5")
+        assert rows[0].startswith("cost over (w, b) at step 5") and rows[0].endswith(")")
         assert rows[-1].strip().endswith("+ lowest; o path; @ now"), rows
         assert len(rows) == view.size.height and all(len(row) <= view.size.width for row in rows)
+
+
+async def test_every_screen_s_header_icon_is_a_character_terminal_fonts_have(catalog, store):
+    """Textual's ⭘ was a box in xterm with DejaVu Sans Mono."""
+    from textual.widgets import Header
+
+    from lab.tui.app import HEADER_ICON, make_app
+
+    app = make_app(catalog, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("", "g", "question_mark"):  # home, the glossary, help
+            if key:
+                await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen.query_one(Header).icon == HEADER_ICON, app.screen
+        await pilot.press("escape", "escape")
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        await pilot.pause()
+        assert screen.query_one(Header).icon == HEADER_ICON
+
+
+def test_the_accuracy_axis_stays_within_0_and_1():
+    """mnist-cnn's first epoch: one accuracy of 0.98 put y labels up to 1.26."""
+    for ys in ([0.98], [0.1, 0.98], [1.0, 1.0]):
+        xs = [float(epoch) for epoch in range(1, len(ys) + 1)]
+        curve = ("cyan", "o", "val", False, xs, ys, False)
+        figure = FigureSpec(1, 44, 12, "clear", True, 0.0, False, "acc", "epoch", (curve,), (0, 1))
+        labels = y_labels(draw_figure(Plot(), figure).text.plain)
+        assert max(labels) <= 1.0 and min(labels) >= 0.0, (ys, labels)

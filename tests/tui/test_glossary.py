@@ -152,3 +152,18 @@ async def test_ctrl_c_in_the_search_box_names_ctrl_q(make):
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert [n.message for n in app._notifications][-1] == "Press q to quit."
+
+
+async def test_the_palette_help_lines_wrap_where_the_terminal_wraps(store, shipped_lessons):
+    """A lesson's summary keeps no line break of its YAML file ("learn a mapping from" /
+    "hand-made features, ..." at 80 columns)."""
+    from lab.catalog import load_catalog
+    from lab.tui.app import make_app
+    from lab.tui.commands import LabCommands
+
+    catalog = load_catalog()
+    assert any("\n" in lesson.summary.strip() for lesson in catalog.lessons)
+    app = make_app(catalog, store=store, prewarm=False)
+    async with app.run_test(size=(80, 24)):
+        helps = [help_text for _, _, help_text, _ in LabCommands(app.screen)._places()]
+        assert not [h for h in helps if "\n" in h]

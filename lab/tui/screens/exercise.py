@@ -248,7 +248,8 @@ class ExerciseScreen(LabScreen):
         parts.append(Content(f"  file: {shown_path(self.session.path)}"))
         if self.file_problem:
             parts.append(Content.styled(f"\n{self.file_problem}", "$text-error"))
-        self.query_one("#ex-info", Static).update(Content("").join(parts))
+        for info in self.query("#ex-info").results(Static):  # none once the screen closes
+            info.update(Content("").join(parts))
 
     @on(TextArea.Changed, "#ex-editor")
     def _edited(self) -> None:

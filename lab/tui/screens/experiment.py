@@ -160,7 +160,9 @@ class ExperimentScreen(LabScreen):
             with Vertical(id="exp-main"):
                 yield RunStatus(id="exp-status")
                 yield CurvePlot("loss", "step", id="loss-plot")
-                yield CurvePlot("accuracy", "epoch", smoothable=False, id="acc-plot")
+                yield CurvePlot(
+                    "accuracy", "epoch", smoothable=False, bounds=(0.0, 1.0), id="acc-plot"
+                )
                 yield ModelView(id="model-view")
                 yield Static("", id="exp-results", markup=False)
         yield LabFooter()

@@ -9,8 +9,9 @@ from textual.widgets import TextArea
 
 
 class CodeEditor(TextArea):
-    """A Python code editor: tab indents, escape gives the keys back to the screen (read-only,
-    it takes no keys, so escape is the screen's as usual)."""
+    """A Python code editor: tab indents, enter keeps the indent (one more after a `:`),
+    escape gives the keys back to the screen (read-only, it takes no keys, so escape is the
+    screen's as usual)."""
 
     class Left(Message):
         """The learner pressed escape in the editor: the screen takes the keys again."""
@@ -36,4 +37,19 @@ class CodeEditor(TextArea):
             event.prevent_default()
             self.post_message(self.Left())
             return
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self.replace("\n" + self.next_indent(), *self.selection)
+            return
         await super()._on_key(event)
+
+    def next_indent(self) -> str:
+        """The indent a new line at the cursor starts with: the line's own, one level more
+        after a `:` (a `for`, an `if`, a `def` opens a block)."""
+        row, column = self.selection.start
+        before = self.document.get_line(row)[:column]
+        indent = before[: len(before) - len(before.lstrip())]
+        if before.rstrip().endswith(":"):
+            indent += " " * self.indent_width
+        return indent

@@ -117,6 +117,8 @@ class FigureSpec:
     curves: tuple[tuple[str, str, str, bool, list[float], list[float], bool], ...]
     """(colour, marker, label, joined, xs, ys, earlier) of each curve in drawing order:
     earlier runs first, the current run's on top."""
+    bounds: tuple[float, float] | None = None
+    """Values the y axis never goes past (an accuracy: 0 and 1)."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,22 @@ def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
 SQUASH = 10
 """An earlier run reaching more than this many times as high as the current run (above the
 lowest point drawn) is cut at the top: a diverged run's 3,567 left a healthy run a flat line."""
+
+
+def y_limits(
+    lines: tuple[Line, ...], bounds: tuple[float, float] | None = None
+) -> tuple[float, float] | None:
+    """The y axis's ends where plotext's own would not do: cut at the top when an earlier run
+    would squash the current one (`y_top`), kept within `bounds` (one accuracy of 0.98 put
+    ticks up to 1.26). None: plotext's."""
+    ys = [y for line in lines for y in line.ys if math.isfinite(y)]
+    if not ys:
+        return None
+    low, high = min(ys), y_top(lines) or max(ys)
+    if bounds is None:
+        return None if high == max(ys) else (low, high)
+    pad = (high - low) * 0.1 or 0.05
+    return max(low - pad, bounds[0]), min(high + pad, bounds[1])
 
 
 def y_top(lines: tuple[Line, ...]) -> float | None:
@@ -292,9 +310,9 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         plt.title(fit_title(spec.title, spec.width))
         if spec.log_scale and lines:  # plotext fails on a log axis with nothing on it
             plt.yscale("log")
-        top = None if spec.log_scale else y_top(lines)
-        if top is not None:
-            plt.ylim(min(y for line in lines for y in line.ys if math.isfinite(y)), top)
+        limits = None if spec.log_scale or not lines else y_limits(lines, spec.bounds)
+        if limits is not None:
+            plt.ylim(*limits)
         ticks = integer_ticks(lines, spec.width)
         if ticks:
             plt.xticks(ticks, [f"{t:,}" for t in ticks])  # type: ignore[arg-type]  # stub: list[float]
@@ -345,6 +363,7 @@ class CurvePlot(PlotextPlot):
         *,
         ascii: bool | None = None,
         smoothable: bool = True,
+        bounds: tuple[float, float] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -353,6 +372,7 @@ class CurvePlot(PlotextPlot):
         self.xlabel = xlabel
         self.ascii = ascii_by_default() if ascii is None else ascii
         self.smoothable = smoothable
+        self.bounds = bounds
         self.smoothing = 0.0
         self.log_scale = False
         self.curves: dict[str, Curve] = {}
@@ -481,6 +501,7 @@ class CurvePlot(PlotextPlot):
             title=self._title(),
             xlabel=self.xlabel,
             curves=tuple(curves),
+            bounds=self.bounds,
         )
 
     def _redraw_if_stale(self) -> None:
