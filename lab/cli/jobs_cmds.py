@@ -25,7 +25,7 @@ jobs_app = typer.Typer(
     FILE-ID.metrics.jsonl: one JSON line per epoch, then the final figures. `lab jobs follow
     ID` draws them as they come.
 
-    Run `lab jobs` alone to list the jobs: id, name, state, elapsed time, node(s) (or why it
+    Run `lab jobs` alone to list the jobs: id, name, state, elapsed time, nodes (or why it
     waits).""",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -53,7 +53,7 @@ def jobs_list(
         typer.echo("no jobs yet: `lab export ID --slurm`, then `lab jobs submit FILE.sbatch`")
         return
     rows = [[job.id, job.name, job.state, job.elapsed, job.nodes] for job in found]
-    typer.echo(table(["id", "name", "state", "elapsed", "node(s)"], rows))
+    typer.echo(table(["id", "name", "state", "elapsed", "nodes"], rows))
 
 
 @jobs_app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -16,7 +16,7 @@ from lab.tui.screens.predict import PredictScreen
 from lab.tui.widgets.loss_plot import Curve, CurvePlot, FigureSpec, Overlay, draw_figure
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.run_log import RunLog
-from tests.fake_worker import ReplayWorker, Workers
+from tests.fake_worker import ReplayWorker
 from tests.tui.pilot import app_with_workers, open_experiment, press_run, wait_until
 from tests.tui.test_experiment_snapshot import _view_events, fixed_run
 from tests.tui.test_experiment_widgets import spec
@@ -66,8 +66,7 @@ def test_the_log_keeps_its_first_lines_counts_the_rest_and_shows_the_latest():
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_after_a_run_its_first_log_lines_are_in_sight(course, store, size):
-    app = app_with_workers(course, store)
-    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    app = app_with_workers(course, store, lambda: ReplayWorker(autograd_run()))
     async with app.run_test(size=size) as pilot:
         screen = await open_experiment(app, pilot, "autograd")
         await press_run(app, pilot, screen)
@@ -86,8 +85,7 @@ async def test_after_a_run_its_first_log_lines_are_in_sight(course, store, size)
 @pytest.mark.parametrize("key", ["2", "escape"])
 async def test_the_tips_wait_until_the_prediction_is_answered_or_skipped(course, store, key):
     """autograd's first tip says w.grad is None before backward(): the question it sits beside."""
-    app = app_with_workers(course, store)
-    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    app = app_with_workers(course, store, lambda: ReplayWorker(autograd_run()))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "autograd")
         tips = screen.query_one("#exp-try")
@@ -102,8 +100,7 @@ async def test_the_tips_wait_until_the_prediction_is_answered_or_skipped(course,
 
 
 async def test_the_tips_show_at_once_where_no_prediction_is_due(course, store):
-    app = app_with_workers(course, store)
-    app.warm_workers = Workers(lambda: ReplayWorker(autograd_run()))
+    app = app_with_workers(course, store, lambda: ReplayWorker(autograd_run()))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_experiment(app, pilot, "autograd")
         await pilot.press("r")
@@ -168,8 +165,7 @@ async def test_the_model_view_says_what_its_characters_mean(catalog, store, size
     monkeypatch.setenv("LAB_ASCII", "1")
     events = fixed_run()
     events[-1:-1] = _view_events("surface")
-    app = app_with_workers(catalog, store)
-    app.warm_workers = Workers(lambda: ReplayWorker(events))
+    app = app_with_workers(catalog, store, lambda: ReplayWorker(events))
     async with app.run_test(size=size) as pilot:
         screen = await open_experiment(app, pilot, "gd-example-fit")
         await pilot.press("r")

@@ -350,6 +350,8 @@ class ExperimentScreen(LabScreen):
             return self.state in ("starting", "running") or (
                 action == "pause" and self.state != "stopping"
             )
+        if action == "stop":  # nothing to stop: its place in the footer goes to p
+            return self.state in ("starting", "running")
         return True
 
     def _set_state(self, state: str) -> None:
