@@ -27,16 +27,6 @@ def one_thread(monkeypatch):
 
 
 @pytest.fixture
-def shipped(shipped_lessons):
-    """The real course in lessons/, loaded."""
-    from lab.catalog import load_catalog
-
-    catalog = load_catalog()
-    assert not catalog.problems, catalog.problems
-    return catalog
-
-
-@pytest.fixture
 def fresh_cli(monkeypatch):
     """The CLI's cached catalog cleared, so each test loads the lessons it names."""
     from lab.cli import state
