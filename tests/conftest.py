@@ -32,3 +32,25 @@ def store(lab_home):
 def shipped_lessons(monkeypatch):
     """Load the real course from lessons/."""
     monkeypatch.delenv("LAB_SHIPPED_LESSONS", raising=False)
+
+
+@pytest.fixture
+def shipped(shipped_lessons, monkeypatch):
+    """The real course, loaded and clean; one intra-op thread in each worker a test runs."""
+    from lab.catalog import load_catalog
+
+    monkeypatch.setenv("LAB_THREADS", "1")
+    catalog = load_catalog()
+    assert not catalog.problems, catalog.problems
+    return catalog
+
+
+@pytest.fixture
+def download_cache(tmp_path):
+    """A data cache holding small stand-ins (200 images) of MNIST and FashionMNIST."""
+    from tests.engine.test_datasets import write_mnist
+
+    cache = tmp_path / "cache"
+    write_mnist(cache, "MNIST", n=200)
+    write_mnist(cache, "FashionMNIST", n=200)
+    return cache

@@ -25,16 +25,6 @@ pytestmark = pytest.mark.slow
 TOLERANCE = 1e-4
 
 
-@pytest.fixture
-def shipped(shipped_lessons, monkeypatch):
-    from lab.catalog import load_catalog
-
-    monkeypatch.setenv("LAB_THREADS", "1")
-    catalog = load_catalog()
-    assert not catalog.problems, catalog.problems
-    return catalog
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

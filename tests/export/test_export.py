@@ -20,7 +20,6 @@ from lab.catalog.runspec import build_run_spec
 from lab.engine.loop import run_events
 from lab.export import ExportError, export_script
 from lab.export.script import RUFF_FORMAT, find_ruff
-from tests.engine.test_datasets import write_mnist
 
 pytestmark = pytest.mark.slow
 
@@ -40,24 +39,6 @@ ALLOWED_IMPORTS = {
 }
 # ruff's default rules and more; a long path to the data may pass the line length
 RUFF_CHECK = ["check", "--isolated", "--select", "E,F,W,I,B,UP,SIM", "--ignore", "E501", "-"]
-
-
-@pytest.fixture
-def shipped(shipped_lessons, monkeypatch):
-    from lab.catalog import load_catalog
-
-    monkeypatch.setenv("LAB_THREADS", "1")
-    catalog = load_catalog()
-    assert not catalog.problems, catalog.problems
-    return catalog
-
-
-@pytest.fixture
-def download_cache(tmp_path):
-    cache = tmp_path / "cache"
-    write_mnist(cache, "MNIST", n=200)
-    write_mnist(cache, "FashionMNIST", n=200)
-    return cache
 
 
 def few_epochs(entry) -> int | None:

@@ -7,7 +7,6 @@ product carries no test hooks.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.procs import lab_env
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "tests" / "fixtures" / "good"
@@ -27,32 +28,11 @@ def one_thread(monkeypatch):
 
 
 @pytest.fixture
-def shipped(shipped_lessons):
-    """The real course in lessons/, loaded."""
-    from lab.catalog import load_catalog
-
-    catalog = load_catalog()
-    assert not catalog.problems, catalog.problems
-    return catalog
-
-
-@pytest.fixture
 def fresh_cli(monkeypatch):
     """The CLI's cached catalog cleared, so each test loads the lessons it names."""
     from lab.cli import state
 
     monkeypatch.setattr(state, "_catalog", None)
-
-
-def lab_env(**extra: str) -> dict[str, str]:
-    """The environment of a real `lab` process: this checkout first on the path."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
-
-
-def lab_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lab", *args]
 
 
 def patched_worker(prelude: str):

@@ -18,7 +18,6 @@ from lab.catalog.dotted import assign
 from lab.catalog.runspec import build_run_spec
 from lab.engine.events import Done, Start
 from lab.engine.loop import run_events
-from tests.engine.test_datasets import write_mnist
 
 pytestmark = pytest.mark.slow
 
@@ -53,14 +52,6 @@ def learning_rates(spec: dict, kind: str) -> list[str]:
     if kind == "train":
         return ["optimizer.lr"]
     return [f"args.{name}" for name in spec["args"] if name == "lr" or name.startswith("lr_")]
-
-
-@pytest.fixture
-def download_cache(tmp_path):
-    cache = tmp_path / "cache"
-    write_mnist(cache, "MNIST", n=200)
-    write_mnist(cache, "FashionMNIST", n=200)
-    return cache
 
 
 def test_every_experiment_with_a_learning_rate_diverges_at_1000_with_advice(

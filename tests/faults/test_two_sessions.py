@@ -15,7 +15,8 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from tests.faults.conftest import GOOD, lab_cmd, lab_env
+from tests.faults.conftest import GOOD
+from tests.procs import lab_cmd, lab_env
 
 # Beside other tests: the quizzes and runs of the two sessions start together and the runs
 # outlast a quiz however loaded the machine is, so they overlap in any case.

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from lab.store import Store
 from tests.fake_worker import InProcessWorker, use_runner
-from tests.faults.conftest import GOOD, lab_cmd, lab_env, wait_for
-from tests.procs import children_of
+from tests.faults.conftest import GOOD, wait_for
+from tests.procs import children_of, lab_cmd, lab_env
 
 pytestmark = pytest.mark.slow
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from lab.store import Store
+from tests.procs import lab_cmd, lab_env
 
 GOOD = Path(__file__).parents[1] / "fixtures" / "good"
-ROOT = Path(__file__).parents[2]
 
 
 def _read_until(proc, marker: str, timeout: float = 30) -> str:
@@ -27,16 +26,20 @@ def _read_until(proc, marker: str, timeout: float = 30) -> str:
     return seen
 
 
-def test_sigkill_mid_quiz_keeps_every_answer_given(lab_home):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lab", "--lessons", str(GOOD), "quiz", "--plain", "gd-example"],
+def _plain_quiz() -> subprocess.Popen:
+    """A real `lab quiz --plain gd-example` in its own interpreter, on pipes."""
+    return subprocess.Popen(
+        lab_cmd("--lessons", str(GOOD), "quiz", "--plain", "gd-example"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=lab_env(),
     )
+
+
+def test_sigkill_mid_quiz_keeps_every_answer_given(lab_home):
+    proc = _plain_quiz()
     try:
         _read_until(proc, "number> ")
         proc.stdin.write("2\n")
@@ -59,15 +62,7 @@ def test_sigkill_mid_quiz_keeps_every_answer_given(lab_home):
 
 
 def test_ctrl_c_ends_the_plain_quiz_with_130_and_keeps_the_answers(lab_home):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lab", "--lessons", str(GOOD), "quiz", "--plain", "gd-example"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = _plain_quiz()
     try:
         _read_until(proc, "number> ")
         proc.stdin.write("2\n")
