@@ -31,6 +31,8 @@ TEACHING_ORDER = [
     "initialisation-and-gradients",
     "learning-rate-schedules",
     "devices-and-checkpoints",
+    "distributed-training",
+    "clusters-and-schedulers",
 ]
 # The core terms the course is built on: the glossary defines each.
 CORE_TERMS = [

@@ -186,6 +186,20 @@ CORRECT = {
         "        indices.append(indices[len(indices) - n])\n"
         "    return [indices[i] for i in range(rank, len(indices), world_size)]\n",
     ],
+    "ex-slurm-ranks": [
+        "def ranks(env):\n"
+        "    node, local, nodes, per_node = (\n"
+        "        int(env[k])\n"
+        "        for k in ('SLURM_NODEID', 'SLURM_LOCALID', 'SLURM_NNODES', 'SLURM_NTASKS_PER_NODE')\n"
+        "    )\n"
+        "    world_size = nodes * per_node\n"
+        "    return (local + per_node * node, local, world_size)\n",
+        "import os\n"
+        "def ranks(env=os.environ):\n"
+        "    g = int(env.get('SLURM_NTASKS_PER_NODE', '1'))\n"
+        "    rank = int(env['SLURM_NODEID']) * g + int(env['SLURM_LOCALID'])\n"
+        "    return rank, int(env['SLURM_LOCALID']), g * int(env['SLURM_NNODES'])\n",
+    ],
 }
 
 NEAR_MISSES = {
@@ -703,6 +717,83 @@ NEAR_MISSES = {
             "    return list(s)\n"
         ),
     },
+    "ex-slurm-ranks": {
+        "the local rank times G": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return local * g + node, local, nodes * g\n"
+        ),
+        "the node times the number of nodes": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return node * nodes + local, local, nodes * g\n"
+        ),
+        "the world size as a sum": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return node * g + local, local, nodes + g\n"
+        ),
+        "the world size one short": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return node * g + local, local, nodes * g - 1\n"
+        ),
+        "the node rank for the local rank": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return node * g + local, node, nodes * g\n"
+        ),
+        "no node offset": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return local, local, nodes * g\n"
+        ),
+        "ranks from 1": (
+            "def ranks(env):\n"
+            "    node = int(env['SLURM_NODEID'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    nodes = int(env['SLURM_NNODES'])\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    return node * g + local + 1, local, nodes * g\n"
+        ),
+        "text never converted": (
+            "def ranks(env):\n"
+            "    node, local = env['SLURM_NODEID'], env['SLURM_LOCALID']\n"
+            "    g, nodes = env['SLURM_NTASKS_PER_NODE'], env['SLURM_NNODES']\n"
+            "    return node * g + local, local, nodes * g\n"
+        ),
+        "a rank as text": (
+            "def ranks(env):\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    rank = int(env['SLURM_NODEID']) * g + int(env['SLURM_LOCALID'])\n"
+            "    return str(rank), env['SLURM_LOCALID'], str(g * int(env['SLURM_NNODES']))\n"
+        ),
+        "a dict instead of a tuple": (
+            "def ranks(env):\n"
+            "    g = int(env['SLURM_NTASKS_PER_NODE'])\n"
+            "    local = int(env['SLURM_LOCALID'])\n"
+            "    rank = int(env['SLURM_NODEID']) * g + local\n"
+            "    return {'rank': rank, 'local_rank': local, 'world_size': g * int(env['SLURM_NNODES'])}\n"
+        ),
+    },
 }
 
 
@@ -738,4 +829,12 @@ def test_a_mistake_no_misconception_matches_keeps_the_checks_message(checker):
     result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
     assert result.failed_checks[0].message == (
         "mse([1, 2], [1, 4]) returned 1.41421, expected 2.0: did you take the mean?"
+    )
+
+
+def test_the_local_rank_times_g_is_named_as_the_known_mistake(checker):
+    source = NEAR_MISSES["ex-slurm-ranks"]["the local rank times G"]
+    result = checker.check(exercise("ex-slurm-ranks"), Path("mine.py"), source)
+    assert result.failed_checks[0].message.startswith(
+        "you multiplied the local rank by G and added the node"
     )
