@@ -127,6 +127,7 @@ def make_input(value: Any, lets: dict[str, Any]) -> Any:
         return copy.deepcopy(value)
     maker = value.maker
     if maker == "ref":
+        assert value.ref is not None  # the maker is the field that is set
         return copy.deepcopy(lets[value.ref])
     if maker == "mapping":
         return copy.deepcopy(value.mapping)
@@ -138,23 +139,29 @@ def make_input(value: Any, lets: dict[str, Any]) -> Any:
     if maker == "array":
         return _finish(torch.tensor(np.asarray(value.array)), value, default="array", numpy=True)
     if maker == "randn":
+        assert value.randn is not None
         out = torch.randn(value.randn) * value.std + value.mean
         return _finish(out, value, default="tensor")
     if maker == "uniform":
         low = 0.0 if value.low is None else value.low
         high = 1.0 if value.high is None else value.high
+        assert value.uniform is not None
         return _finish(torch.rand(value.uniform) * (high - low) + low, value, default="tensor")
     if maker == "randint":
         low = int(value.low or 0)
+        assert value.high is not None and value.randint is not None  # the schema asks for both
         out = torch.randint(low, int(value.high), value.randint)
         return _finish(out, value, default="tensor")
     if maker == "labels":
+        assert value.labels is not None
         out = torch.cat([torch.full((n,), c) for c, n in enumerate(value.labels)])
         return _finish(out[torch.randperm(len(out))], value, default="tensor")
     if maker == "module":
+        assert value.module is not None
         layers = [layer.model_dump() for layer in value.module]
         return build_model({"layers": layers}, (), 0)
     if maker == "linear_of":
+        assert value.linear_of is not None and value.w is not None  # the schema asks for w
         X = torch.as_tensor(lets[value.linear_of], dtype=torch.float32)
         if isinstance(value.w, list):
             w = torch.tensor(value.w, dtype=torch.float32).reshape(-1, 1)

@@ -60,8 +60,10 @@ def describe_input(value: Any) -> str:
         kind = "array" if value.as_ == "array" else "tensor"
         return f"a {what} {'x'.join(str(s) for s in shape) or '0-d'} {kind}"
     if maker == "labels":
+        assert value.labels is not None  # the maker is the field that is set
         return f"{sum(value.labels)} labels of {len(value.labels)} classes"
     if maker == "module":
+        assert value.module is not None
         return "a model (" + ", ".join(layer.type for layer in value.module) + ")"
     if maker in ("ref", "linear_of"):
         return value.ref or f"y from {value.linear_of}"
