@@ -58,7 +58,7 @@ def test_watch_sees_each_save_and_moves_on_when_an_exercise_passes(tmux, lab_hom
 
     split.write_text(catalog.exercise("ex-stratified-split").exercise.solution)
     wait_for(tmux, "Early stopping with patience", timeout=20, history=True)
-    wait_for(tmux, "calls in a row did not beat the best loss", timeout=20)
+    wait_for(tmux, "calls in a row did not beat the best loss", timeout=20, history=True)
 
     stopper = catalog.exercise("ex-early-stopper").exercise.solution
     (folder / "ex-early-stopper.py").write_text(stopper)
