@@ -55,12 +55,12 @@ def _unknown(kind: str, name: str, known) -> ValueError:
 def allowed(kind: str, known) -> AfterValidator:
     """A field validator: the value must be one of `known` (an allow-list)."""
 
-    def check(name: str) -> str:
+    def known_name(name: str) -> str:
         if name not in known:
             raise _unknown(kind, name, known)
         return name
 
-    return AfterValidator(check)
+    return AfterValidator(known_name)
 
 
 class LayerSpec(Strict):

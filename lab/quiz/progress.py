@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from lab.quiz import cards as flashcards
-from lab.store import memory
+from lab.store import recall
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _mean_recall(ids: list[str], cards: dict, now: datetime) -> float:
     if not ids:
         return 0.0
     known = [cards[i] for i in ids if i in cards and cards[i].last_correct]
-    return sum(memory.recall(c.card, now) for c in known) / len(ids)
+    return sum(recall.recall(c.card, now) for c in known) / len(ids)
 
 
 def progress(catalog, store, now: datetime | None = None) -> Progress:

@@ -1,7 +1,7 @@
 """Provides what to ask and in which order (due first, then new), and the grades a learner gives.
 
 The fsrs memory model itself (reviewing a card, rebuilding it from the log) lives with the
-store's cards, in `lab.store.memory`.
+store's cards, in `lab.store.recall`.
 """
 
 from __future__ import annotations

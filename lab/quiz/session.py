@@ -16,7 +16,7 @@ from typing import Any
 
 from lab.quiz import grading, scheduler
 from lab.quiz.cards import Flashcard
-from lab.store import StoreError, memory
+from lab.store import StoreError, recall
 from lab.text import plural, reflow
 
 
@@ -144,7 +144,7 @@ class QuizSession:
     def current_lesson(self) -> str | None:
         return self.queue[self.position][0] if self.position < len(self.queue) else None
 
-    def check(self, answer: Any) -> Outcome:
+    def grade(self, answer: Any) -> Outcome:
         """Grade the current question's answer (already parsed) and move on; not saved yet."""
         question, lesson = self.current, self.current_lesson
         if question is None or lesson is None:
@@ -206,7 +206,7 @@ class QuizSession:
 
     def answer(self, answer: Any) -> Outcome:
         """Grade, move on and store at once (for front-ends without an event loop)."""
-        outcome = self.check(answer)
+        outcome = self.grade(answer)
         self.save(outcome)
         return outcome
 
@@ -328,9 +328,9 @@ class FlashcardSession:
                 state = info.card if info else None
             except StoreError:
                 state = None
-        state = state or memory.new_card(card.card_id)
+        state = state or recall.new_card(card.card_id)
         return {
-            name: format_interval(memory.review(state, rating, now).due - now)
+            name: format_interval(recall.review(state, rating, now).due - now)
             for name, rating in scheduler.GRADES.items()
         }
 

@@ -1,7 +1,7 @@
 """Provides the Store: the learner's quiz reviews, lesson progress and run history in SQLite.
 
 The package is laid out by job: `schema` (migrations), `base` (opening, transactions),
-`files` (the file's health and error messages), `memory` (the fsrs model of each card),
+`files` (the file's health and error messages), `recall` (the fsrs model of each card),
 `reviews` (the review log), `runs` (the run history), `exercises` (each exercise's verdict),
 `exchange` (export and import).
 Progress figures built on the log (mastery) live with the quiz code, in `lab.quiz.progress`.

@@ -141,7 +141,7 @@ class StoreBase:
                     f"{path} was written by a newer lab (database version {version}, this lab "
                     f"knows up to {VERSION}); upgrade lab to use it. It was not changed."
                 )
-            problem = files.check(conn, path)
+            problem = files.health(conn, path)
             if problem:
                 conn.close()
                 raise Corrupt(problem)

@@ -69,7 +69,7 @@ def usable_file(path: Path) -> bool:
     return path.is_file() and os.access(path, os.R_OK | os.W_OK)
 
 
-def check(conn: sqlite3.Connection, path: Path) -> str | None:
+def health(conn: sqlite3.Connection, path: Path) -> str | None:
     """A quick integrity check; None when fine. A big database (mostly step losses) has only
     its precious tables checked, so that opening stays fast."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

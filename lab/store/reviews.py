@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from lab.store import memory
+from lab.store import recall
 from lab.store.base import StoreBase
 from lab.store.values import iso, parse_time, utc, utc_now
 
@@ -84,15 +84,15 @@ class ReviewLog(StoreBase):
             row = conn.execute(
                 "SELECT card FROM cards WHERE question_id = ?", (question_id,)
             ).fetchone()
-            card = memory.card_from_json(row[0]) if row else None
+            card = recall.card_from_json(row[0]) if row else None
             if card is not None and card.last_review and card.last_review >= utc(reviewed_at):
                 # An answer not newer than the card's last one (an import, a clock step back):
                 # rebuild from the whole log, ties in uuid order, as every copy of it would.
                 info = self._rebuild(conn, question_id)
                 assert info is not None  # from the answer just logged, at least
             else:
-                card = card or memory.new_card(question_id)
-                card = memory.review(card, rating, reviewed_at)
+                card = card or recall.new_card(question_id)
+                card = recall.review(card, rating, reviewed_at)
                 info = self._save_card(conn, question_id, lesson, card, correct, row is None)
         return info
 
@@ -116,13 +116,13 @@ class ReviewLog(StoreBase):
             conn.execute(
                 "INSERT INTO cards (question_id, lesson, card, due, last_correct, reviews)"
                 " VALUES (?, ?, ?, ?, ?, 1)",
-                (question_id, lesson, memory.card_to_json(card), iso(card.due), int(correct)),
+                (question_id, lesson, recall.card_to_json(card), iso(card.due), int(correct)),
             )
         else:
             conn.execute(
                 "UPDATE cards SET lesson = ?, card = ?, due = ?, last_correct = ?,"
                 " reviews = reviews + 1 WHERE question_id = ?",
-                (lesson, memory.card_to_json(card), iso(card.due), int(correct), question_id),
+                (lesson, recall.card_to_json(card), iso(card.due), int(correct), question_id),
             )
         row = conn.execute("SELECT reviews FROM cards WHERE question_id = ?", (question_id,))
         return CardInfo(question_id, lesson, card, card.due, bool(correct), row.fetchone()[0])
@@ -135,12 +135,12 @@ class ReviewLog(StoreBase):
         ).fetchall()
         if not rows:
             return None
-        card = memory.rebuild(question_id, [(r[2], parse_time(r[3])) for r in rows])
+        card = recall.rebuild(question_id, [(r[2], parse_time(r[3])) for r in rows])
         lesson, correct = rows[-1][0], bool(rows[-1][1])
         conn.execute(
             "INSERT OR REPLACE INTO cards (question_id, lesson, card, due, last_correct, reviews)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (question_id, lesson, memory.card_to_json(card), iso(card.due), correct, len(rows)),
+            (question_id, lesson, recall.card_to_json(card), iso(card.due), correct, len(rows)),
         )
         return CardInfo(question_id, lesson, card, card.due, correct, len(rows))
 
@@ -153,14 +153,14 @@ class ReviewLog(StoreBase):
             return None
         lesson, card, due, last, n = rows[0]
         return CardInfo(
-            question_id, lesson, memory.card_from_json(card), parse_time(due), bool(last), n
+            question_id, lesson, recall.card_from_json(card), parse_time(due), bool(last), n
         )
 
     def cards(self, lesson: str | None = None) -> dict[str, CardInfo]:
         sql = "SELECT question_id, lesson, card, due, last_correct, reviews FROM cards"
         rows = self._read(sql + " WHERE lesson = ?", (lesson,)) if lesson else self._read(sql)
         return {
-            q: CardInfo(q, les, memory.card_from_json(c), parse_time(d), bool(last), n)
+            q: CardInfo(q, les, recall.card_from_json(c), parse_time(d), bool(last), n)
             for q, les, c, d, last, n in rows
         }
 

@@ -9,7 +9,7 @@ from fsrs import Rating
 
 from lab.quiz import scheduler
 from lab.quiz.session import FlashcardSession, QuizSession
-from lab.store import Store, StoreError, memory
+from lab.store import Store, StoreError, recall
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 IDS = ["gd-ex-direction", "gd-ex-which", "gd-ex-always", "gd-ex-iters", "gd-ex-name"]
@@ -46,16 +46,16 @@ def test_due_first_then_new_and_not_yet_due_left_out(catalog):
 
 
 def test_a_right_answer_waits_longer_than_a_wrong_one():
-    card = memory.new_card("q")
-    right = memory.review(card, Rating.Good, T0)
-    wrong = memory.review(card, Rating.Again, T0)
+    card = recall.new_card("q")
+    right = recall.review(card, Rating.Good, T0)
+    wrong = recall.review(card, Rating.Again, T0)
     assert right.due > wrong.due > T0
-    again = memory.review(
-        memory.review(right, Rating.Good, right.due), Rating.Good, T0 + timedelta(days=1)
+    again = recall.review(
+        recall.review(right, Rating.Good, right.due), Rating.Good, T0 + timedelta(days=1)
     )
     assert again.due - T0 > timedelta(days=1)
-    rebuilt = memory.rebuild("q", [(Rating.Good, T0)])
-    assert rebuilt.due == right.due and rebuilt.card_id == memory.card_id("q")
+    rebuilt = recall.rebuild("q", [(Rating.Good, T0)])
+    assert rebuilt.due == right.due and rebuilt.card_id == recall.card_id("q")
 
 
 def test_a_session_stores_each_answer_at_once_and_sums_up(catalog):
@@ -142,7 +142,7 @@ def test_a_text_answer_marked_wrong_can_be_overruled_before_or_after_it_is_saved
         assert not saved.correct and saved.can_overrule and saved.stored
         assert session.overrule(saved) and saved.correct and saved.overruled
         session.position = 4
-        pending = session.check("the step")
+        pending = session.grade("the step")
         session.overrule(pending)  # the learner is quicker than the save
         assert session.save(pending)
         log = store.reviews("gd-ex-name")

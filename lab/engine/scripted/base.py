@@ -53,7 +53,7 @@ class Context:
     def should_stop(self) -> bool:
         return self.control.should_stop()
 
-    def check(self) -> None:
+    def before_update(self) -> None:
         """Before each update: stop if asked; while paused, wait for the next step."""
         if self.control.should_stop() or self.control.wait_turn():
             raise Stopped(self.metrics)

@@ -49,7 +49,7 @@ def tensor_tour(args: dict[str, Any], ctx: Context) -> Script:
 
     passed = 0
     for step, (name, error) in enumerate(checks, start=1):
-        ctx.check()
+        ctx.before_update()
         ok = error < 1e-4
         passed += ok
         yield Log(f"{'ok ' if ok else 'FAIL'} {name} (max error {error:.2g})")
@@ -84,7 +84,7 @@ def cost_sweep(args: dict[str, Any], ctx: Context) -> Script:
     count = int(round((w_max - w_min) / w_step)) + 1
     best_w, min_cost = w_min, float("inf")
     for i in range(count):
-        ctx.check()
+        ctx.before_update()
         w = round(w_min + i * w_step, 10)
         # cost: the mean of squared errors over the data set
         cost = mse_cost(w)
@@ -106,7 +106,7 @@ def manual_gd(args: dict[str, Any], ctx: Context) -> Script:
     n = len(X_DATA)
     watch = DivergenceWatch()
     for epoch in range(1, num_epochs + 1):
-        ctx.check()
+        ctx.before_update()
         # forward and cost
         cost = mse_cost(w)
         if watch.diverged(cost):  # stop before the floats overflow
@@ -160,7 +160,7 @@ def autograd(args: dict[str, Any], ctx: Context) -> Script:
     yield Log(f"w = {w.item()} and b = {b.item()} with requires_grad=True; w.grad is {w.grad}")
     watch = DivergenceWatch()
     for epoch in range(1, num_epochs + 1):
-        ctx.check()
+        ctx.before_update()
         # forward
         y_hat = w * x + b
         # loss

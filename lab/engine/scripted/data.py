@@ -37,7 +37,7 @@ def dataloader_shapes(args: dict[str, Any], ctx: Context) -> Script:
     )
     batches = 0
     for batches, (X_batch, y_batch) in enumerate(loader, start=1):
-        ctx.check()
+        ctx.before_update()
         if batches <= 3 or batches == len(loader):
             yield Log(
                 f"batch {batches}: X {list(X_batch.shape)} {X_batch.dtype}, "
@@ -66,7 +66,7 @@ def stratified_split(args: dict[str, Any], ctx: Context) -> Script:
     index = np.arange(len(y))
     gaps = {}
     for step, (mode, stratify) in enumerate((("stratified", True), ("random", False)), start=1):
-        ctx.check()
+        ctx.before_update()
         rest, test_i = train_test_split(
             index, test_size=test, random_state=seed, stratify=y if stratify else None
         )

@@ -49,7 +49,7 @@ def batch_modes(args: dict[str, Any], ctx: Context) -> Script:
             model, optimizer = models[mode], optimizers[mode]
             order = torch.randperm(n, generator=gen)
             for start in range(0, n, size):
-                ctx.check()
+                ctx.before_update()
                 index = order[start : start + size]
                 # forward, loss, backward, update
                 loss = loss_fn(model(X[index]), y[index])
@@ -103,7 +103,7 @@ def manual_vs_adam(args: dict[str, Any], ctx: Context) -> Script:
         yield Log(f"{series}: lr={lr:g}" + (", optim.Adam" if optimizer else ", param -= lr*grad"))
         watch = DivergenceWatch()
         for step in range(1, steps + 1):
-            ctx.check()
+            ctx.before_update()
             # forward
             y_pred = models(x)
             # loss

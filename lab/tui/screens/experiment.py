@@ -532,7 +532,7 @@ class ExperimentScreen(LabScreen):
                 if key in epoch.metrics:
                     acc.add_points(series, [(epoch.epoch, epoch.metrics[key])])
         self.query_one(RunStatus).epoch_done(message.epochs[-1].epoch)
-        self.query_one(GoalLine).check(self.last_metrics)
+        self.query_one(GoalLine).judge(self.last_metrics)
 
     def on_views_arrived(self, message: ViewsArrived) -> None:
         view = self.query_one(ModelView)
@@ -585,7 +585,7 @@ class ExperimentScreen(LabScreen):
         if done.status == "completed" and self.query_one("#exp-results").display:
             reason = ""  # "trained 8 epochs": the status line says as much; rows for figures
         status.set_state(done.status, reason)
-        reached = self.query_one(GoalLine).check(self.last_metrics, final=True)
+        reached = self.query_one(GoalLine).judge(self.last_metrics, final=True)
         self.query_one(ParamForm).set_locked(False)
         self._show_log()
         plot = self.query_one("#loss-plot", CurvePlot)

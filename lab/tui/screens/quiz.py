@@ -223,7 +223,7 @@ class QuizScreen(LabScreen):
         """Grade `answer` to the current question, show the feedback, save it on a thread."""
         if self.session is None or self.session.current is None or self.answered:
             return
-        outcome = self.outcome = self.session.check(answer)
+        outcome = self.outcome = self.session.grade(answer)
         self._save(self.session.save, outcome)
         for widget in self.query("#quiz-choices, #quiz-multi, #quiz-input, #quiz-check"):
             widget.disabled = True

@@ -75,9 +75,9 @@ class ParamForm(Vertical):
     @on(Input.Changed)
     def _check_one(self, event: Input.Changed) -> None:
         if isinstance(event.input, ParamInput):
-            self.check(event.input.param)
+            self.validate(event.input.param)
 
-    def check(self, name: str) -> Any:
+    def validate(self, name: str) -> Any:
         """Parse one field; show or clear its error. Returns the value, or None when refused."""
         field = self.query_one(f"#param-{name}", ParamInput)
         error = self.query_one(f"#error-{name}", Static)
@@ -98,7 +98,7 @@ class ParamForm(Vertical):
         (its error is shown and the first bad field takes focus)."""
         changed: dict[str, Any] = {}
         for name in self.experiment.params:
-            value = self.check(name)
+            value = self.validate(name)
             if name in self.errors:
                 continue
             if value != self.defaults[name]:

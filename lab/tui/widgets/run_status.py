@@ -232,7 +232,7 @@ class GoalLine(QuietStatic):
         self.reached, self.value, self.final = False, None, False
         self.show()
 
-    def check(self, metrics: dict[str, float], final: bool = False) -> bool:
+    def judge(self, metrics: dict[str, float], final: bool = False) -> bool:
         if self.goal is None:
             return False
         was = self.reached
