@@ -210,3 +210,12 @@ def test_the_accuracy_axis_stays_within_0_and_1():
         figure = FigureSpec(1, 44, 12, "clear", True, 0.0, False, "acc", "epoch", (curve,), (0, 1))
         labels = y_labels(draw_figure(Plot(), figure).text.plain)
         assert max(labels) <= 1.0 and min(labels) >= 0.0, (ys, labels)
+
+
+def test_a_scripted_runs_own_series_is_still_a_line():
+    """cost-sweep's one series is `cost`, not `train`: drawn as the train line is."""
+    plot = CurvePlot("loss", "step", ascii=False)
+    plot.add_points("cost", [(s, 1.0 / s) for s in range(1, 14)])
+    with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
+        [(_, marker, label, *_)] = plot._spec().curves
+    assert (label, marker) == ("cost", "braille")

@@ -483,9 +483,16 @@ class CurvePlot(PlotextPlot):
         # The sparser of the current curves is drawn last, so a point an epoch is never painted
         # over by the line; a curve as dense as another leaves it most of its cells anyway.
         current = sorted(self.curves.items(), key=lambda item: -len(item[1].xs))
+        # the run's main line (train, or a scripted run's first series) is a line; any other
+        # (a distributed run's ranks) a marker of its own
+        lines = [name for name in self.curves if name not in POINT_SERIES]
+        main = "train" if "train" in self.curves else next(iter(lines), None)
         for name, curve in current:
             color = CURRENT_COLORS.get(name, "white")
-            marker = markers[name] if name in markers else next(more, markers["train"])
+            if name in markers or name == main:
+                marker = markers.get(name, markers["train"])
+            else:
+                marker = next(more, markers["train"])
             joined = name not in POINT_SERIES
             curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys), False))
         width, height, theme = self._frame()
