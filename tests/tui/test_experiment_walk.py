@@ -219,3 +219,16 @@ def test_a_scripted_runs_own_series_is_still_a_line():
     with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
         [(_, marker, label, *_)] = plot._spec().curves
     assert (label, marker) == ("cost", "braille")
+
+
+def test_an_earlier_scripted_run_keeps_its_own_series():
+    """manual-vs-adam's earlier run has `manual` and `adam`, no train: both drawn."""
+    plot = CurvePlot("loss", "step", ascii=True)
+    both = {"manual": Curve([1, 2], [1.0, 0.5]), "adam": Curve([1, 2], [1.0, 0.2])}
+    plot.set_overlays([Overlay("#1 defaults", both)])
+    with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
+        curves = plot._spec().curves
+    assert [(label, marker) for _, marker, label, *_ in curves] == [
+        ("#1 defaults manual", "+"),
+        ("#1 defaults adam", "x"),
+    ]

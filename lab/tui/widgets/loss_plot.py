@@ -469,14 +469,17 @@ class CurvePlot(PlotextPlot):
         curves = []
         for i, overlay in enumerate(self.overlays):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
-            # An earlier run draws two series, one per marker of its pair: its train and val
-            # (a distributed run's ranks, whose mean is its train, are left out).
+            # An earlier run with a train series draws it and its val, one marker of its pair
+            # each (a distributed run's ranks, whose mean is its train, are left out); a
+            # scripted run its own series.
             pair = pairs[i % len(pairs)]
-            shown = sorted(overlay.curves, key=lambda name: (name != "train", name != "val"))
-            for name in shown[:2]:
+            names = list(overlay.curves)
+            if "train" in overlay.curves:
+                names = [name for name in ("train", "val") if name in overlay.curves]
+            for k, name in enumerate(names):
                 curve = overlay.curves[name]
                 joined = name not in POINT_SERIES
-                marker = pair[0] if joined and name == shown[0] else pair[1]
+                marker = pair[0] if joined and k == 0 else pair[1]
                 label = overlay.label if name == "train" else f"{overlay.label} {name}"
                 xs, ys = list(curve.xs), list(curve.ys)
                 curves.append((color, marker, label, joined, xs, ys, True))
