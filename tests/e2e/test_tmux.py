@@ -168,7 +168,7 @@ def test_read_look_up_answer_run_predict_quit_then_the_cli_has_it_all(tmux):
     assert "You predicted: 2.0, the true best" in shown
     assert "A sweep only knows the values it tries." in shown
     tmux.keys("Escape")
-    tmux.wait_for("(got 2.1)")  # the run, under the verdict, bears the key out: best_w 2.1
+    tmux.wait_for("2.1) reached")  # the run, under the verdict, bears the key out: best_w 2.1
     tmux.keys("Escape", "Escape")
     tmux.wait_for("Continue (c)")
     # quit; the CLI sees the answer, the prediction and the runs

@@ -206,3 +206,25 @@ def test_the_accuracy_axis_stays_within_0_and_1():
         figure = FigureSpec(1, 44, 12, "clear", True, 0.0, False, "acc", "epoch", (curve,), (0, 1))
         labels = y_labels(draw_figure(Plot(), figure).text.plain)
         assert max(labels) <= 1.0 and min(labels) >= 0.0, (ys, labels)
+
+
+def test_a_scripted_runs_own_series_is_still_a_line():
+    """cost-sweep's one series is `cost`, not `train`: drawn as the train line is."""
+    plot = CurvePlot("loss", "step", ascii=False)
+    plot.add_points("cost", [(s, 1.0 / s) for s in range(1, 14)])
+    with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
+        [(_, marker, label, *_)] = plot._spec().curves
+    assert (label, marker) == ("cost", "braille")
+
+
+def test_an_earlier_scripted_run_keeps_its_own_series():
+    """manual-vs-adam's earlier run has `manual` and `adam`, no train: both drawn."""
+    plot = CurvePlot("loss", "step", ascii=True)
+    both = {"manual": Curve([1, 2], [1.0, 0.5]), "adam": Curve([1, 2], [1.0, 0.2])}
+    plot.set_overlays([Overlay("#1 defaults", both)])
+    with patch.object(CurvePlot, "_frame", return_value=(80, 12, "clear")):
+        curves = plot._spec().curves
+    assert [(label, marker) for _, marker, label, *_ in curves] == [
+        ("#1 defaults manual", "+"),
+        ("#1 defaults adam", "x"),
+    ]

@@ -5,6 +5,7 @@ narrows so that the plots keep more than half the width."""
 from __future__ import annotations
 
 from lab.catalog import load_catalog
+from lab.tui.app import HEADER_ICON
 from tests.tui.pilot import app_with_workers, open_experiment
 
 
@@ -27,7 +28,7 @@ async def test_lesson_titles_read_whole_in_the_header(store, shipped_lessons):
         assert top_row(app) == "lab — lesson 7 of 22 · Linear regression with torch.nn"
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
-        assert top_row(app).startswith("⭘"), "wide terminals keep the header's icon"
+        assert top_row(app).startswith(HEADER_ICON), "wide terminals keep the header's icon"
 
 
 async def test_the_experiment_plots_keep_most_of_60_columns(store, shipped_lessons):

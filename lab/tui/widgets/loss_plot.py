@@ -470,23 +470,33 @@ class CurvePlot(PlotextPlot):
         curves = []
         for i, overlay in enumerate(self.overlays):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
-            # An earlier run draws two series, one per marker of its pair: its train and val
-            # (a distributed run's ranks, whose mean is its train, are left out).
+            # An earlier run with a train series draws it and its val, one marker of its pair
+            # each (a distributed run's ranks, whose mean is its train, are left out); a
+            # scripted run its own series.
             pair = pairs[i % len(pairs)]
-            shown = sorted(overlay.curves, key=lambda name: (name != "train", name != "val"))
-            for name in shown[:2]:
+            names = list(overlay.curves)
+            if "train" in overlay.curves:
+                names = [name for name in ("train", "val") if name in overlay.curves]
+            for k, name in enumerate(names):
                 curve = overlay.curves[name]
                 joined = name not in POINT_SERIES
-                marker = pair[0] if joined and name == shown[0] else pair[1]
+                marker = pair[0] if joined and k == 0 else pair[1]
                 label = overlay.label if name == "train" else f"{overlay.label} {name}"
                 xs, ys = list(curve.xs), list(curve.ys)
                 curves.append((color, marker, label, joined, xs, ys, True))
         # The sparser of the current curves is drawn last, so a point an epoch is never painted
         # over by the line; a curve as dense as another leaves it most of its cells anyway.
         current = sorted(self.curves.items(), key=lambda item: -len(item[1].xs))
+        # the run's main line (train, or a scripted run's first series) is a line; any other
+        # (a distributed run's ranks) a marker of its own
+        lines = [name for name in self.curves if name not in POINT_SERIES]
+        main = "train" if "train" in self.curves else next(iter(lines), None)
         for name, curve in current:
             color = CURRENT_COLORS.get(name, "white")
-            marker = markers[name] if name in markers else next(more, markers["train"])
+            if name in markers or name == main:
+                marker = markers.get(name, markers["train"])
+            else:
+                marker = next(more, markers["train"])
             joined = name not in POINT_SERIES
             curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys), False))
         width, height, theme = self._frame()
