@@ -23,3 +23,7 @@ $PY -m lab run ddp-digits --epochs 3
 step "an exported distributed script under torchrun, one process per GPU (nccl)"
 $PY -m lab export digits-named-mlp --distributed --epochs 3 -o /tmp/ddp_mlp.py &&
     torchrun --nproc_per_node=1 /tmp/ddp_mlp.py
+step "GPU admission: two runs at once on one GPU, each waiting its turn for free memory"
+( $PY -m lab run digits-cnn --device cuda --epochs 3 --json | grep -m3 '"queued"\|"start"' ) &
+( $PY -m lab run digits-cnn --device cuda --epochs 3 --json | grep -m3 '"queued"\|"start"' ) &
+wait

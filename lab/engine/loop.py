@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import torch
@@ -24,9 +25,9 @@ from lab.engine.control import Control, as_control
 from lab.engine.datasets import Data, DataError, load_data
 from lab.engine.device import pick_device, release_memory, set_threads
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
-from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Start
+from lab.engine.events import Done, EpochEnd, Event, Log, Progress, Queued, Start
 from lab.engine.failures import out_of_memory, readable
-from lab.engine.memory import check_fits, estimate
+from lab.engine.memory import Need, available_bytes, check_fits, estimate, size
 from lab.engine.models import (
     ModelError,
     build_model,
@@ -46,6 +47,7 @@ from lab.engine.parts import (
 )
 from lab.engine.scripted.base import ScriptError, Stopped
 from lab.engine.views import ViewMaker
+from lab.proc.slots import gpu_admission
 
 SMOKE_SAMPLES = 64  # --smoke: this many samples, one epoch; enough to prove the wiring
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress events a second, however fast training runs
@@ -153,6 +155,30 @@ def start_loss(model: nn.Module, X, y, loss_fn, seed: int) -> float:
 # --- the loop -------------------------------------------------------------------------------
 
 
+def _gpu_admitted(
+    need: Need, device: torch.device, control: Control
+) -> Generator[Event, None, int | None]:
+    """Wait in the GPU's line, first come first served, until the run's memory estimate fits in
+    what is free (a class sharing one GPU: a run waits instead of running out of memory);
+    `queued` events meanwhile. Returns the admission lock to let go of once the run is on the
+    GPU; None when the run could never fit (check_fits says so)."""
+    total = torch.cuda.get_device_properties(device).total_memory
+    if need.total > total:
+        return None
+    line = gpu_admission(
+        device.index or 0, lambda: (available_bytes(device) or 0) >= need.total, control.should_stop
+    )
+    try:
+        while True:
+            ahead, waited = next(line)
+            said = f"{ahead} run{'s' if ahead != 1 else ''} ahead" if ahead else "not enough free"
+            yield Queued("", f"waiting for GPU memory ({size(need.total)}): {said}", waited)
+    except StopIteration as done:
+        if done.value is None:
+            raise Stopped({}, "stopped while it waited for GPU memory") from None
+        return done.value
+
+
 def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
     """A declarative training run (`spec`: the run's spec), top to bottom."""
     num_epochs = run.epochs
@@ -177,6 +203,7 @@ def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
         data_bytes=on_device,
         eval_batch=min(EVAL_BATCH, n_eval),
     )
+    admitted = (yield from _gpu_admitted(need, device, control)) if device.type == "cuda" else None
     check_fits(need, device)  # refused in one line before a byte is allocated
     torch.manual_seed(seed)
     model = build_model(spec.model, sample_shape, out)
@@ -244,6 +271,9 @@ def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
             optimizer.step()
             # report
             step += 1
+            if admitted is not None:  # on the GPU now: the next run in line may measure
+                os.close(admitted)
+                admitted = None
             value = loss.item()
             if watch.diverged(value):
                 lr = optimizer.param_groups[0]["lr"]

@@ -1,5 +1,7 @@
-"""Provides `run_slot`: a machine-wide limit on runs training at once, across users, for a class
-on one server without a scheduler (`[runner] max_concurrent_runs`).
+"""Provides `run_slot`, a machine-wide limit on runs training at once, across users, for a class
+on one server without a scheduler (`[runner] max_concurrent_runs`), and `gpu_admission`: a run
+on a GPU waits in line until its memory estimate fits in what the GPU has free, instead of
+running out of memory.
 
 A slot is a lock (`flock`) on one of N files in a folder every user can write (`/dev/shm/lab-runs`
 by default, or LAB_SLOTS_DIR). The worker holds it while it trains, so the kernel frees it
@@ -15,7 +17,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 DEFAULT_DIR = "/dev/shm/lab-runs" if os.path.isdir("/dev/shm") else "/tmp/lab-runs"
@@ -65,20 +67,46 @@ def _tickets(folder: Path) -> list[tuple[float, int, Path]]:
     return living
 
 
-def _take_free(folder: Path, limit: int) -> int | None:
-    """A locked descriptor on a free slot's file, or None when all `limit` are held."""
-    for n in range(limit):
-        path = folder / f"slot-{n}"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+def wait_in_line(
+    folder: Path, take: Callable[[], int | None], stopped: Callable[[], bool]
+) -> Generator[tuple[int, int], None, int | None]:
+    """Wait in `folder`'s line, first come first served, until `take()` (asked only of the
+    first in line) gives a locked descriptor; about once a second yields (runs ahead, seconds
+    waited). Returns the descriptor, or None when `stopped()` came first."""
+    _shared_folder(folder)
+    ticket = folder / f"wait-{time.time():.6f}-{os.getpid()}"
+    ticket.touch()
+    with contextlib.suppress(OSError):
+        os.chmod(ticket, 0o666)
+    began, told = time.monotonic(), 0.0
+    try:
+        while not stopped():
+            ahead = [t for t in _tickets(folder) if t[2] != ticket and t[2].name < ticket.name]
+            if not ahead:
+                fd = take()
+                if fd is not None:
+                    return fd
+            now = time.monotonic()
+            if now - told >= TELL_EVERY_S:
+                yield len(ahead), round(now - began)
+                told = now
+            time.sleep(LOOK_EVERY_S)
+        return None
+    finally:
         with contextlib.suppress(OSError):
-            os.fchmod(fd, 0o666)  # whoever made it, every user may lock it
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        return fd
-    return None
+            ticket.unlink()
+
+
+def _locked(path: Path) -> int | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, 0o666)  # whoever made it, every user may lock it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 @contextlib.contextmanager
@@ -94,29 +122,43 @@ def run_slot(
     if limit < 1:
         yield True
         return
-    folder = _shared_folder(folder or slots_dir())
-    ticket = folder / f"wait-{time.time():.6f}-{os.getpid()}"
-    ticket.touch()
-    os.chmod(ticket, 0o666)
-    began, told = time.monotonic(), 0.0
-    fd = None
+    folder = folder or slots_dir()
+
+    def take() -> int | None:
+        for n in range(limit):
+            fd = _locked(folder / f"slot-{n}")
+            if fd is not None:
+                return fd
+        return None
+
+    line = wait_in_line(folder, take, stopped)
     try:
-        while not stopped():
-            ahead = [t for t in _tickets(folder) if t[2] != ticket and t[2].name < ticket.name]
-            if not ahead:
-                fd = _take_free(folder, limit)
-                if fd is not None:
-                    break
-            now = time.monotonic()
-            if now - told >= TELL_EVERY_S:
-                waiting(len(ahead), round(now - began))
-                told = now
-            time.sleep(LOOK_EVERY_S)
-        with contextlib.suppress(OSError):
-            ticket.unlink()
+        while True:
+            waiting(*next(line))
+    except StopIteration as done:
+        fd = done.value
+    try:
         yield fd is not None
     finally:
-        with contextlib.suppress(OSError):
-            ticket.unlink()
         if fd is not None:
             os.close(fd)  # the lock goes with it
+
+
+def gpu_admission(
+    device: int, fits: Callable[[], bool], stopped: Callable[[], bool], folder: Path | None = None
+) -> Generator[tuple[int, int], None, int | None]:
+    """Wait, first come first served among this GPU's runs, until `fits()` (the run's memory
+    estimate against the GPU's free memory); about once a second yields (runs ahead, seconds
+    waited). Returns a descriptor holding the GPU's admission lock: close it once the run has
+    allocated (after its first update), so the next run measures what is really free."""
+    line = (folder or slots_dir()) / f"gpu-{device}"
+    _shared_folder(line)
+
+    def take() -> int | None:
+        fd = _locked(line / "admit")
+        if fd is not None and not fits():
+            os.close(fd)
+            return None
+        return fd
+
+    return (yield from wait_in_line(line, take, stopped))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.proc.slots import run_slot
+from lab.proc.slots import gpu_admission, run_slot
 
 LONG = Path(__file__).parents[1] / "fixtures" / "long"
 
@@ -103,3 +103,47 @@ def test_two_lab_runs_with_one_slot_take_turns(tmp_path, lab_home):
         for process in (first, second):
             process.kill()
             process.wait()
+
+
+def _admit(line, *, said: list | None = None):
+    """Drive a gpu_admission generator to its end: the lock's descriptor (or None)."""
+    try:
+        while True:
+            told = next(line)
+            if said is not None:
+                said.append(told)
+    except StopIteration as done:
+        return done.value
+
+
+def test_gpu_admission_waits_for_free_memory_first_come_first_served(tmp_path):
+    """A class on one GPU: a run that would not fit in what is free waits in line (instead of
+    running out of memory) and starts once the runs before it are on the GPU and memory frees;
+    the memory probe is a fake (no GPU here; bench/gpu_checks.sh checks a real one)."""
+    free = {"bytes": 10}
+    need = 6
+    fits = lambda: free["bytes"] >= need  # noqa: E731
+    first = _admit(gpu_admission(0, fits, lambda: False, tmp_path))
+    assert first is not None  # it fits: admitted at once, holding the GPU's admission
+    results: dict[str, object] = {}
+    said: list[tuple[int, int]] = []
+
+    def second() -> None:
+        results["fd"] = _admit(gpu_admission(0, fits, lambda: False, tmp_path), said=said)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.3)
+    assert "fd" not in results and said  # waits while the first holds the admission
+    free["bytes"] -= need  # the first run is on the GPU: 4 left, not enough
+    os.close(first)
+    time.sleep(1.3)
+    assert "fd" not in results and said[-1][0] == 0  # first in line, waiting for memory
+    free["bytes"] = 10  # the first run ended
+    thread.join(5)
+    assert results["fd"] is not None
+    os.close(results["fd"])
+    stop = threading.Event()
+    free["bytes"] = 0
+    threading.Timer(0.3, stop.set).start()
+    assert _admit(gpu_admission(0, fits, stop.is_set, tmp_path)) is None  # a stop leaves
