@@ -10,6 +10,7 @@ Per test, tests/conftest.py then gives each test its own LAB_HOME.
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 PINNED = {
@@ -52,3 +53,10 @@ for name in list(os.environ):
         del os.environ[name]
 os.environ.update(PINNED)
 time.tzset()
+
+# A background job of a non-interactive shell (`make test &`, some CI runners) starts with SIGINT
+# ignored, and an ignored signal stays ignored across exec: Ctrl+C tests and stops sent to a
+# worker still starting would see nothing. A handler is reset to the default at exec, so every
+# process the suite starts gets Ctrl+C back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

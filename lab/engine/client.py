@@ -300,11 +300,12 @@ class RunProcess:
         self._command("resume")
 
     def _command(self, word: str) -> None:
-        # A line on stdin after the spec; kept until then.
+        # A line on stdin after the spec; kept until then (a stop too: the signal that goes
+        # with it is lost on a worker still starting, before its handlers are set).
         with self._lock:
             if self._sent:
                 self._write(word)
-            elif word != "stop":
+            else:
                 self._held.append(word)
 
     def kill(self) -> None:

@@ -89,9 +89,13 @@ def test_two_lab_runs_with_one_slot_take_turns(tmp_path, lab_home):
     first = subprocess.Popen(
         [*lab, "--epochs", "10000"], env=env, stdout=subprocess.PIPE, text=True
     )
-    second = subprocess.Popen([*lab, "--epochs", "3"], env=env, stdout=subprocess.PIPE, text=True)
+    second = None
     try:
         assert '"type":"start"' in first.stdout.readline()  # it holds the slot, training
+        threading.Thread(target=first.stdout.read, daemon=True).start()  # (a full pipe blocks)
+        second = subprocess.Popen(
+            [*lab, "--epochs", "3"], env=env, stdout=subprocess.PIPE, text=True
+        )
         queued = json.loads(second.stdout.readline())
         assert queued["type"] == "queued", queued
         assert queued["reason"] == "waiting for a free run slot: every slot in use"
@@ -101,8 +105,9 @@ def test_two_lab_runs_with_one_slot_take_turns(tmp_path, lab_home):
         assert events[-1]["type"] == "done" and events[-1]["status"] == "completed"
     finally:
         for process in (first, second):
-            process.kill()
-            process.wait()
+            if process is not None:
+                process.kill()
+                process.wait()
 
 
 def _admit(line, *, said: list | None = None):
