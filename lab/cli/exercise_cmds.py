@@ -163,11 +163,16 @@ def check(
     as_json: JsonFlag = False,
 ) -> None:
     """Check your file: exit 0 when every check passes, 1 when one fails, 2 when it cannot run."""
-    from lab.exercises.checker import SourceError, read_source
+    from lab.exercises.checker import Checker, SourceError, read_source
     from lab.exercises.session import STILL_DONE, ExerciseSession
 
-    entry = _entry(exercise_id)
-    session = ExerciseSession(entry, _store())
+    checker = Checker()  # its process imports torch while this one reads the lessons
+    try:
+        entry = _entry(exercise_id)
+    except BaseException:
+        checker.close()
+        raise
+    session = ExerciseSession(entry, _store(), checker=checker)
     source = None
     if file is not None:
         try:
@@ -185,6 +190,7 @@ def check(
         result = session.check(source, file)
     finally:
         session.close()
+        checker.close()
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
