@@ -1,5 +1,6 @@
-"""One contract for every run worker: the forked and the spawned process, one started by a
-command (the runner seam), and the test fakes. A fake that behaves otherwise fails here."""
+"""One contract for every run worker: the forked and the spawned process, and the test fakes. A
+fake that behaves otherwise fails here. A worker started by a command (the runner seam) is a
+spawned `RunProcess` with the command's argv: one test below holds it to the forked one's figures."""
 
 from __future__ import annotations
 
@@ -64,7 +65,6 @@ def _replay(spec: dict) -> RunWorker:
 WORKERS: dict[str, Callable[[dict], RunWorker]] = {
     "forked": lambda spec: RunProcess.fork(),
     "spawned": lambda spec: RunProcess.spawn(),
-    "command": lambda spec: CommandRunner([sys.executable, "-m", "lab.engine.worker"]).take(),
     "in-process": lambda spec: InProcessWorker(),
     "replay": _replay,
 }

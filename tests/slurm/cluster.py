@@ -197,6 +197,9 @@ def _wait(ready, timeout: float, message: str) -> None:
 def _conf(root: Path, socket: Path, node: str, ctld_port: int, slurmd_port: int) -> str:
     return f"""\
 ClusterName=labtest
+# Job ids of its own: an exported job's rendezvous port follows its id, and the clusters of
+# the suite's workers share this host's ports.
+FirstJobId={1000 + ctld_port % 1000}
 SlurmctldHost={node}
 SlurmctldPort={ctld_port}
 SlurmdPort={slurmd_port}
