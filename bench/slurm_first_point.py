@@ -42,7 +42,7 @@ def first_point(worker, spec: dict) -> float:
 def main(runs: int) -> None:
     from lab.config import SlurmConfig
     from lab.engine.client import RunProcess
-    from lab.runs.slurm import SlurmRunner
+    from lab.runs.runners import SlurmRunner
     from tests.engine.conftest import digits_mlp, train_run
     from tests.slurm import cluster
 

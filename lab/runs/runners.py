@@ -2,12 +2,13 @@
 
 A runner starts the worker (`lab.engine.worker`) by a command; the worker's stdin and stdout
 are the channel (the run spec and command lines in, events as JSON lines out), and signals
-(SIGINT: stop, SIGKILL: kill) and the `stop` line are the controls. `LAB_RUNNER` picks one:
+(SIGINT: stop, SIGKILL: kill) and the `stop` line are the controls. `[runner] kind` in
+config.toml (or `LAB_RUNNER`) picks one:
 
 - `local` (the default), `LocalRunner`: processes on this machine. A worker runs one run and
   exits, so the next run needs a fresh process, and importing torch takes 2-7 s of CPU. So:
   on Linux without a GPU (`can_fork()`), a CPU run's process is forked, in milliseconds, by the
-  app's fork server (which imports torch once, when the first experiment opens); elsewhere, and
+  app's fork server (which imports torch once, as home or a lesson opens); elsewhere, and
   for a run on a GPU, a worker is spawned. Either way a spare is made ahead (`warm_up()`, while
   the learner reads or watches a run), so the next `r` shows its first point at once. `take()`
   never waits: its worker is made when the run's spec is sent (on the reading thread), once the
@@ -17,6 +18,8 @@ are the channel (the run spec and command lines in, events as JSON lines out), a
 - `command`, `CommandRunner`: each worker started by the command in `LAB_RUNNER_COMMAND`
   (for instance `python -m lab.engine.worker`, or one that starts it elsewhere, such as a
   cluster's job step), spawned when taken; it is ready once it has said something.
+- `slurm`, `SlurmRunner`: a `CommandRunner` whose command starts the worker as a Slurm job step
+  with `[slurm]`'s resources (`lab.runs.slurm`, `lab.runs.slurm_step`).
 
 No torch here.
 """
@@ -29,10 +32,15 @@ import shlex
 import signal
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lab.engine.client import Launched, RunProcess, can_fork, fork_server, spawn, wants_gpu
 from lab.proc.forkclient import ForkServerError
 from lab.runs.ports import RunnerError, WorkerSource
+from lab.runs.slurm import step_argv
+
+if TYPE_CHECKING:
+    from lab.config import SlurmConfig
 
 
 class LocalRunner:
@@ -152,6 +160,14 @@ class CommandRunner:
         pass
 
 
+class SlurmRunner(CommandRunner):
+    """Each run's worker a Slurm job step: the command is srun's, through `lab.runs.slurm_step`
+    (see `lab.runs.slurm`). Nothing is made ahead: a held allocation is a held GPU."""
+
+    def __init__(self, config: SlurmConfig) -> None:
+        super().__init__(step_argv(config))
+
+
 def runner(ahead: bool = True) -> WorkerSource:
     """The runner the settings name (`[runner] kind` in config.toml, or `LAB_RUNNER`; `local`
     by default); `ahead=False` for one run and done (`lab run`): no spare, no fork server."""
@@ -163,8 +179,6 @@ def runner(ahead: bool = True) -> WorkerSource:
         raise RunnerError(str(exc)) from None
     kind = config.runner.kind
     if kind == "slurm":
-        from lab.runs.slurm import SlurmRunner
-
         return SlurmRunner(config.slurm)
     if kind == "command":
         argv = shlex.split(os.environ.get("LAB_RUNNER_COMMAND", ""))

@@ -1,5 +1,6 @@
-"""Provides `SlurmRunner`: each run's worker as a Slurm job step (`srun`), for a cluster whose
-GPUs sit behind the scheduler. The login node imports no torch: the worker does, on the node.
+"""Provides the command of `runners.SlurmRunner`: each run's worker as a Slurm job step (`srun`),
+for a cluster whose GPUs sit behind the scheduler. The login node imports no torch: the worker
+does, on the node.
 
 The step is started through `python -m lab.runs.slurm_step`, which passes the worker's channel
 through and adds what only the scheduler knows: `queued` events while the job waits, Slurm's
@@ -12,7 +13,6 @@ import shlex
 import sys
 
 from lab.config import SlurmConfig
-from lab.engine.client import RunProcess
 from lab.runs.ports import RunnerError
 
 WORKER = ["-m", "lab.engine.worker"]
@@ -41,18 +41,6 @@ def srun_args(config: SlurmConfig) -> list[str]:
     return [*args, sys.executable, *WORKER]
 
 
-class SlurmRunner:
-    """Workers started as Slurm job steps; implements `lab.runs.ports.WorkerSource`. Nothing
-    is made ahead: a held allocation is a held GPU."""
-
-    def __init__(self, config: SlurmConfig) -> None:
-        self.argv = [sys.executable, "-m", "lab.runs.slurm_step", *srun_args(config)]
-
-    def take(self) -> RunProcess:
-        return RunProcess.spawn(self.argv, ready_pipe=False)
-
-    def warm_up(self) -> None:
-        pass
-
-    def shutdown(self) -> None:
-        pass
+def step_argv(config: SlurmConfig) -> list[str]:
+    """The command that starts one run's worker as a job step (`runners.SlurmRunner`'s)."""
+    return [sys.executable, "-m", "lab.runs.slurm_step", *srun_args(config)]

@@ -13,8 +13,7 @@ import lab.runs.runners as runners
 from lab.engine.client import Launched, RunProcess
 from lab.proc.forkclient import ForkServerError
 from lab.runs.ports import RunnerError
-from lab.runs.runners import CommandRunner, LocalRunner, runner
-from lab.runs.slurm import SlurmRunner
+from lab.runs.runners import CommandRunner, LocalRunner, SlurmRunner, runner
 
 
 class FakeProcess:

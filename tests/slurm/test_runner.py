@@ -15,7 +15,7 @@ import pytest
 
 from lab.config import SlurmConfig
 from lab.engine.events import Done, Queued, Start
-from lab.runs.slurm import SlurmRunner
+from lab.runs.runners import SlurmRunner
 from tests.engine.conftest import digits_mlp, train_run
 
 pytestmark = pytest.mark.slow
