@@ -28,28 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _long_lesson import write_lesson  # noqa: E402
 
+from lab.proc.child import descendants  # noqa: E402
+
 
 def cpu_ticks_of_descendants() -> dict[int, int]:
     """utime + stime of every process below this one (Linux /proc)."""
-    parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in descendants(os.getpid()):
         try:
-            stat = (entry / "stat").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
-            continue
+            continue  # ended meanwhile
         fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
-    mine = {os.getpid()}
-    grew = True
-    while grew:
-        below = {pid for pid, parent in parents.items() if parent in mine} - mine
-        grew = bool(below)
-        mine |= below
-    return {pid: ticks[pid] for pid in mine - {os.getpid()}}
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
 
 
 async def until_workers_idle(pilot, timeout: float = 180.0) -> float:

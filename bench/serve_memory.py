@@ -20,24 +20,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lab.proc.child import descendants  # noqa: E402
+
 TOKEN = "bench"
-
-
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _memory(pid: int) -> tuple[str, float, float]:
@@ -92,11 +79,11 @@ async def main() -> None:
             await page.goto(f"{url}?token={TOKEN}")
             await page.wait_for_selector("body.-first-byte", timeout=60_000)
             await asyncio.sleep(3)
-            before = {pid: _memory(pid) for pid in _tree(server.pid)}
+            before = {pid: _memory(pid) for pid in descendants(server.pid)}
             await page.click("#terminal")
             await page.keyboard.press("r")
             await asyncio.sleep(20)  # the worker imports torch (once warm, the fork server's)
-            during = {pid: _memory(pid) for pid in _tree(server.pid)}
+            during = {pid: _memory(pid) for pid in descendants(server.pid)}
             await browser.close()
         server_memory = _memory(server.pid)
         print(f"{'process':70}  {'RSS MB':>7}  {'PSS MB':>7}")

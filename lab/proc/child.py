@@ -95,6 +95,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`: its children, theirs, and so on."""
+    found, todo = [], [pid]
+    while todo:
+        below = children(todo.pop())
+        found += below
+        todo += below
+    return found
+
+
 def end_orphans(keep: Collection[int] = (), timeout: float = 2.0) -> list[int]:
     """SIGKILL and reap every child of this process but those in `keep`, and the children
     their ending hands to it (a subreaper's); returns the ids it killed."""

@@ -16,8 +16,8 @@ import pytest
 from lab.engine.client import RunProcess
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.engine.loop import run_events
+from lab.proc.child import children
 from tests.engine.conftest import scripted_run
-from tests.procs import children_of
 
 pytestmark = pytest.mark.slow
 
@@ -153,14 +153,14 @@ def long_run():
 def test_a_killed_rank_ends_the_run_failed_and_no_process_is_left():
     stream = run_events(long_run(), lambda: False)
     pids = rank_pids(until_both_ranks_train(stream))
-    assert set(pids) <= set(children_of(os.getpid()))
+    assert set(pids) <= set(children(os.getpid()))
     os.kill(pids[1], signal.SIGKILL)
     done, elapsed = ended(stream, pids)
     assert done.status == "failed"
     assert done.reason.startswith("rank 1 died (signal 9, SIGKILL)"), done.reason
     assert done.reason.endswith("the other ranks were stopped")
     assert elapsed < ENDED_WITHIN_S
-    assert not set(pids) & set(children_of(os.getpid()))
+    assert not set(pids) & set(children(os.getpid()))
     print(f"\nkilled rank 1: the run ended {elapsed:.2f} s later: {done.reason}")
 
 
@@ -182,7 +182,7 @@ def test_sighup_to_the_worker_ends_every_rank():
         worker.send(long_run())
         stream = worker.events()
         pids = rank_pids(until_both_ranks_train(stream))
-        assert sorted(children_of(worker.pid)) == sorted(pids)
+        assert sorted(children(worker.pid)) == sorted(pids)
         os.kill(worker.pid, signal.SIGHUP)
         done, elapsed = ended(stream, pids)
         assert worker.wait(5) is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.procs import children_of
+from lab.proc.child import children
 
 pytestmark = [
     pytest.mark.e2e,
@@ -225,7 +225,7 @@ def test_hangup_mid_run_stops_it_and_keeps_the_answer(tmux, tmp_path):
     tmux.wait_for("running", timeout=60)
     time.sleep(1)
     lab_pid = int(tmux.tmux("display-message", "-p", "-t", "lab", "#{pane_pid}").strip())
-    family = [lab_pid, *children_of(lab_pid)]  # lab and its training workers
+    family = [lab_pid, *children(lab_pid)]  # lab and its training workers
     assert len(family) > 1
     tmux.kill()  # SIGHUP to everything in the pane
     deadline = time.monotonic() + 20

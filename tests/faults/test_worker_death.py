@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lab.proc.child import children
 from lab.store import Store
 from tests.fake_worker import InProcessWorker, use_runner
 from tests.faults.conftest import GOOD, wait_for
-from tests.procs import children_of, lab_cmd, lab_env
+from tests.procs import lab_cmd, lab_env
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def in_process(monkeypatch):
 
 def _worker_of(pid: int) -> int:
     def find():
-        for child in children_of(pid):
+        for child in children(pid):
             try:
                 cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
             except OSError:

@@ -14,10 +14,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pyte
 import pytest
+
+from lab.proc.child import descendants
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOKEN = "test-token-123"
@@ -34,23 +35,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 @pytest.fixture
@@ -180,8 +164,8 @@ async def test_a_tab_draws_answers_keys_runs_and_leaves_nothing_when_closed(serv
         after = await page.screenshot(path=os.environ.get("LAB_SERVE_SHOT") or None)
         assert after != before  # the curve drew itself
 
-        apps = _descendants(server.pid)
+        apps = descendants(server.pid)
         assert apps, "no lab process for the tab"
         await page.close()
         await browser.close()
-    await _until(lambda: not _descendants(server.pid), 5, "the tab's lab to end")
+    await _until(lambda: not descendants(server.pid), 5, "the tab's lab to end")
