@@ -25,10 +25,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import IO, Protocol
+from typing import Protocol
 
 from lab.engine.events import Done, Event, from_json
-from lab.proc.child import child_env
+from lab.proc.child import PipedProcess, child_env
 from lab.proc.forkclient import ForkServer, StartCancelled
 
 WORKER = ("-m", "lab.engine.worker")
@@ -53,20 +53,9 @@ def death_reason(code: int) -> str:
     return reason
 
 
-class Process(Protocol):
+class Process(PipedProcess, Protocol):
     """What a run process is driven through: a `subprocess.Popen` or a `ForkedProcess`."""
 
-    @property
-    def pid(self) -> int: ...
-    @property
-    def stdin(self) -> IO[str] | None: ...
-    @property
-    def stdout(self) -> IO[str] | None: ...
-    @property
-    def stderr(self) -> IO[str] | None: ...
-
-    def poll(self) -> int | None: ...
-    def wait(self, timeout: float | None = None) -> int: ...
     def send_signal(self, sig: int) -> None: ...
 
 

@@ -23,12 +23,30 @@ import signal
 import time
 from collections.abc import Collection
 from pathlib import Path
+from typing import IO, Protocol
 
 ROOT = str(Path(__file__).resolve().parents[2])
 """The folder holding the `lab` package."""
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
+
+
+class PipedProcess(Protocol):
+    """A child driven through pipes: a `subprocess.Popen`, or one of lab's forked children that
+    offer the same part of its interface (the streams are None only in a Popen made without)."""
+
+    @property
+    def pid(self) -> int: ...
+    @property
+    def stdin(self) -> IO[str] | None: ...
+    @property
+    def stdout(self) -> IO[str] | None: ...
+    @property
+    def stderr(self) -> IO[str] | None: ...
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:

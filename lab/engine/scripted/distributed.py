@@ -27,7 +27,7 @@ from lab.engine.client import death_reason
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError, Stopped
-from lab.proc.child import child_env
+from lab.proc.child import PipedProcess, child_env
 
 if TYPE_CHECKING:
     from torch.distributed import TCPStore
@@ -356,20 +356,9 @@ def _import_once() -> None:
     from torch.nn.parallel import DistributedDataParallel  # noqa: F401
 
 
-class RankProcess(Protocol):
-    """What Ranks uses of a rank's process: a part of `subprocess.Popen`, which Forked has too.
-    The streams are pipes in both (None only in a Popen started without them)."""
+class RankProcess(PipedProcess, Protocol):
+    """What Ranks uses of a rank's process: a part of `subprocess.Popen`, which Forked has too."""
 
-    pid: int
-
-    @property
-    def stdin(self) -> IO[str] | None: ...
-    @property
-    def stdout(self) -> IO[str] | None: ...
-    @property
-    def stderr(self) -> IO[str] | None: ...
-    def poll(self) -> int | None: ...
-    def wait(self, timeout: float | None = None) -> int: ...
     def terminate(self) -> None: ...
     def kill(self) -> None: ...
 
