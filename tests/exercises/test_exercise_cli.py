@@ -155,7 +155,7 @@ def test_validate_runs_solutions_and_starters(tmp_path):
     pack = tmp_path / "pack"
     pack.mkdir()
     wrong_solution = (
-        (ROOT / "lessons" / "03-linear-model.yaml")
+        (ROOT / "lessons" / "04-linear-model.yaml")
         .read_text()
         .replace(
             "      def mse(y_hat, y):\n          return ((y_hat - y) ** 2).mean()\n",
@@ -170,7 +170,7 @@ def test_validate_runs_solutions_and_starters(tmp_path):
             "          return x.flatten(1)\n",
         )
     )
-    (pack / "03-linear-model.yaml").write_text(wrong_solution)
+    (pack / "04-linear-model.yaml").write_text(wrong_solution)
     (pack / "02-tensors.yaml").write_text(solved_starter)
     result = lab("validate", str(pack))
     assert result.exit_code == 1, result.output
@@ -182,7 +182,7 @@ def test_validate_runs_solutions_and_starters(tmp_path):
             "or there is nothing to do",
         ),
         (
-            "03-linear-model.yaml",
+            "04-linear-model.yaml",
             " exercises[0].checks[0]: the solution fails this check: your result is exactly "
             "2 times the expected one: you added up the squared differences (as "
             "`reduction='sum'` or `size_average=False` does) instead of averaging them; "
@@ -198,13 +198,13 @@ def test_validate_runs_solutions_and_starters(tmp_path):
 def test_validate_reports_a_known_mistake_the_checks_do_not_tell_apart(tmp_path):
     pack = tmp_path / "pack"
     pack.mkdir()
-    text = (ROOT / "lessons" / "03-linear-model.yaml").read_text()
+    text = (ROOT / "lessons" / "04-linear-model.yaml").read_text()
     harmless = text.replace(
         "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).sum()\n",
         "      def mse(y_hat, y):\n              return ((y_hat - y) ** 2).mean()\n",
     )
     assert harmless != text
-    (pack / "03-linear-model.yaml").write_text(harmless)
+    (pack / "04-linear-model.yaml").write_text(harmless)
     result = lab("validate", str(pack))
     assert result.exit_code == 1, result.output
     (line,) = result.stdout.splitlines()

@@ -127,7 +127,7 @@ async def test_the_palette_finds_lessons_experiments_and_commands(store, shipped
     async with app.run_test(size=(80, 24)) as pilot:
         places = {text: help_text for text, _, help_text, _ in LabCommands(app.screen)._places()}
         where = places["experiment: Push the learning rate until training diverges (gd-diverge)"]
-        assert where == "in lesson 4. Gradient descent", "the lesson by number and title"
+        assert where == "in lesson 5. Gradient descent", "the lesson by number and title"
         for query, hit, screen, check in (
             ("tensors", "(tensors)", LessonScreen, lambda s: s.lesson_id.endswith("tensors")),
             ("digits cnn", "cnn", ExperimentScreen, lambda s: "cnn" in s.entry.experiment.id),
