@@ -1,12 +1,16 @@
 """Provides the first point through Slurm: seconds from a run's start to its first point when
 its worker is a job step (`[runner] kind = "slurm"`), on the tests' single-node cluster.
 
-    .venv/bin/python bench/slurm_first_point.py [--runs 5]
+    .venv/bin/python bench/slurm_first_point.py [--runs 5] [--read 8]
 
 Starts the cluster (root, `slurm-wlm` and `munge` installed), then sends bench-sized runs one
-after the other through `SlurmRunner` and times each from `send` to its first Progress: the job's
-start, the worker's start and its `import torch`, all cold (no allocation is kept warm), then
-prints p50 and max next to the same for a local spawned worker.
+after the other and times each from `send` to its first Progress:
+- slurm, cold: `SlurmRunner` as configured by default, the job's start, the worker's start and
+  its `import torch` all in the time;
+- slurm, warm: with `keep_warm`, as the experiment screen uses it: the held job step is asked
+  for (`warm_up(run_soon=True)`), the learner reads for `--read` seconds, then presses r;
+- local spawn: a worker spawned on this machine, for comparison.
+Prints p50 and max of each.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def first_point(worker, spec: dict) -> float:
     raise RuntimeError("no events")
 
 
-def main(runs: int) -> None:
+def main(runs: int, read_s: float) -> None:
     from lab.config import SlurmConfig
     from lab.engine.client import RunProcess
     from lab.runs.runners import SlurmRunner
@@ -54,19 +58,27 @@ def main(runs: int) -> None:
     os.environ["SLURM_CONF"] = str(started.conf)
     spec = train_run(digits_mlp(epochs=50, batch_size=64))
     try:
+        held = SlurmRunner(SlurmConfig(keep_warm="10m"))
+
+        def warm() -> RunProcess:
+            held.warm_up(run_soon=True)
+            time.sleep(read_s)
+            return held.take()
+
         figures = {}
         for name, take in (
-            ("slurm", lambda: SlurmRunner(SlurmConfig()).take()),
+            ("slurm, cold", lambda: SlurmRunner(SlurmConfig()).take()),
+            ("slurm, warm", warm),
             ("local spawn", RunProcess.spawn),
         ):
             times = [first_point(take(), spec) for _ in range(runs)]
             figures[name] = times
             print(f"{name:12} " + " ".join(f"{t:.2f}" for t in times))
+        held.shutdown()
         print(f"cpus {os.cpu_count()}   load {os.getloadavg()[0]:.1f}")
         for name, times in figures.items():
             print(
-                f"first point, {name}, cold: p50 {statistics.median(times):.2f} s, "
-                f"max {max(times):.2f} s"
+                f"first point, {name}: p50 {statistics.median(times):.2f} s, max {max(times):.2f} s"
             )
     finally:
         started.stop()
@@ -75,5 +87,7 @@ def main(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--read", type=float, default=8.0, help="seconds between two runs")
     os.environ.setdefault("LAB_HOME", tempfile.mkdtemp(prefix="lab-bench-"))
-    main(parser.parse_args().runs)
+    args = parser.parse_args()
+    main(args.runs, args.read)

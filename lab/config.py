@@ -14,7 +14,8 @@ environment variables over it for scripts and tests. No file means every default
     account = ""
     qos = ""
     args = "--constraint=a100"   # more srun arguments, split like a shell (LAB_SLURM_ARGS)
-    keep_warm = ""               # e.g. "10m": hold one allocation while an experiment is open
+    keep_warm = ""               # e.g. "10m": while an experiment is open, hold one job step
+                                 # with its worker ready; given back after that long idle
 
     [class]
     folder = "/srv/class/ml101"  # where `lab submit` writes
@@ -82,6 +83,17 @@ CHOICES = {
     ("class", "submit"): ("never", "on-exit"),
 }
 ENVIRONMENT = {"LAB_RUNNER": ("runner", "kind"), "LAB_SLURM_ARGS": ("slurm", "args")}
+DURATIONS = {("slurm", "keep_warm")}
+UNITS_S = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration_s(text: str) -> float:
+    """Seconds in a duration such as `90s`, `10m` or `1h` (a bare number is seconds); 0 for
+    an empty one. ValueError for anything else."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if text.strip() and not found:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 10m or 1h")
+    return float(found.group(1)) * UNITS_S[found.group(2) or "s"] if found else 0.0
 
 
 def config_path() -> Path:
@@ -139,6 +151,11 @@ def _section(
         if not isinstance(value, wanted) or isinstance(value, bool):
             kind = "a whole number" if wanted is int else "text"
             raise ConfigError(f"{where}: [{section}] {key} must be {kind}, not {value!r}")
+        if (section, key) in DURATIONS:
+            try:
+                duration_s(str(value))
+            except ValueError as exc:
+                raise ConfigError(f"{where}: [{section}] {key}: {exc}") from None
         choices = CHOICES.get((section, key))
         if choices and value not in choices:
             raise ConfigError(

@@ -199,15 +199,19 @@ class Workers:
     def __init__(self, make: Callable[[], Any] = InProcessWorker) -> None:
         self.make = make
         self.taken: list[Any] = []
-        self.warm_ups = 0
+        self.warm_ups: list[bool] = []  # each warm_up's run_soon
+        self.releases = 0
 
     def take(self) -> Any:
         worker = self.make()
         self.taken.append(worker)
         return worker
 
-    def warm_up(self) -> None:
-        self.warm_ups += 1
+    def warm_up(self, run_soon: bool = False) -> None:
+        self.warm_ups.append(run_soon)
+
+    def release(self) -> None:
+        self.releases += 1
 
     def shutdown(self) -> None:
         pass  # as a real runner's: the runs taken are their sessions' to end

@@ -40,11 +40,13 @@ class RunWorker(Protocol):
 
 class WorkerSource(Protocol):
     """Where run workers come from: `take()` one for the next run (at once: never waits for
-    torch), `warm_up()` gets the next one ready in the background, `shutdown()` ends what is
-    kept ready."""
+    torch), `warm_up()` gets the next one ready in the background (`run_soon`: a screen that
+    starts runs is open, where holding a worker on a cluster is worth its cost), `release()`
+    gives back what was held for that screen, `shutdown()` ends what is kept ready."""
 
     def take(self) -> RunWorker: ...
-    def warm_up(self) -> None: ...
+    def warm_up(self, run_soon: bool = False) -> None: ...
+    def release(self) -> None: ...
     def shutdown(self) -> None: ...
 
 

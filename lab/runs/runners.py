@@ -19,7 +19,8 @@ config.toml (or `LAB_RUNNER`) picks one:
   (for instance `python -m lab.engine.worker`, or one that starts it elsewhere, such as a
   cluster's job step), spawned when taken; it is ready once it has said something.
 - `slurm`, `SlurmRunner`: a `CommandRunner` whose command starts the worker as a Slurm job step
-  with `[slurm]`'s resources (`lab.runs.slurm`, `lab.runs.slurm_step`).
+  with `[slurm]`'s resources (`lab.runs.slurm`, `lab.runs.slurm_step`). Nothing is made ahead
+  unless `[slurm] keep_warm` is set: a held allocation is a held GPU.
 
 No torch here.
 """
@@ -30,6 +31,7 @@ import contextlib
 import os
 import shlex
 import signal
+import subprocess
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -64,8 +66,9 @@ class LocalRunner:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def warm_up(self) -> None:
-        """Start a spare (forked, or spawned) in the background if none is there or starting."""
+    def warm_up(self, run_soon: bool = False) -> None:
+        """Start a spare (forked, or spawned) in the background if none is there or starting
+        (a spare here costs memory only: made whether or not a run may come soon)."""
         with self._lock:
             if not self._ahead or self._closed or self._spare is not None:
                 return
@@ -131,6 +134,9 @@ class LocalRunner:
         self.warm_up()
         return made
 
+    def release(self) -> None:
+        pass  # the spare stays for the next screen: it holds nothing another user needs
+
     def shutdown(self) -> None:
         """End the spare (and one being started); later calls to warm_up do nothing."""
         with self._lock:
@@ -153,7 +159,10 @@ class CommandRunner:
     def take(self) -> RunProcess:
         return RunProcess.spawn(self.argv, ready_pipe=False)
 
-    def warm_up(self) -> None:
+    def warm_up(self, run_soon: bool = False) -> None:
+        pass
+
+    def release(self) -> None:
         pass
 
     def shutdown(self) -> None:
@@ -162,10 +171,62 @@ class CommandRunner:
 
 class SlurmRunner(CommandRunner):
     """Each run's worker a Slurm job step: the command is srun's, through `lab.runs.slurm_step`
-    (see `lab.runs.slurm`). Nothing is made ahead: a held allocation is a held GPU."""
+    (see `lab.runs.slurm`).
+
+    With `[slurm] keep_warm` (a duration), a screen that starts runs (`warm_up(run_soon=True)`)
+    gets one job step held with its worker ready, torch imported on the node, so that its next
+    run starts at once; it is given back when the screen closes (`release()`), after
+    `keep_warm` with no run, and at `shutdown()`. Off by default."""
 
     def __init__(self, config: SlurmConfig) -> None:
+        from lab.config import duration_s
+
         super().__init__(step_argv(config))
+        self.keep_s = duration_s(config.keep_warm)
+        self._lock = threading.Lock()
+        self._held: Launched | None = None
+        self._idle: threading.Timer | None = None
+        self._closed = False
+
+    def warm_up(self, run_soon: bool = False) -> None:
+        if not (run_soon and self.keep_s):
+            return
+        with self._lock:
+            if self._closed:
+                return
+            if self._held is None or self._held.process.poll() is not None:
+                self._held = spawn(self.argv, ready_pipe=False)
+            if self._idle is not None:
+                self._idle.cancel()
+            self._idle = threading.Timer(self.keep_s, self.release)
+            self._idle.daemon = True
+            self._idle.start()
+
+    def take(self) -> RunProcess:
+        held = self._unhold()
+        if held is not None and held.process.poll() is None:
+            return RunProcess(launched=held)
+        return super().take()
+
+    def _unhold(self) -> Launched | None:
+        with self._lock:
+            held, self._held = self._held, None
+            if self._idle is not None:
+                self._idle.cancel()
+        return held
+
+    def release(self) -> None:
+        held = self._unhold()
+        if held is not None:
+            # slurm_step cancels the job on SIGTERM; the rest is waited for off this thread
+            with contextlib.suppress(OSError):
+                held.process.send_signal(signal.SIGTERM)
+            threading.Thread(target=_end, args=(held, 10.0), daemon=True).start()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+        self.release()
 
 
 def runner(ahead: bool = True) -> WorkerSource:
@@ -188,7 +249,11 @@ def runner(ahead: bool = True) -> WorkerSource:
     return LocalRunner(ahead=ahead)
 
 
-def _end(made: Launched) -> None:
+def _end(made: Launched, grace_s: float = 0.0) -> None:
+    """Kill the process (after `grace_s` to end by itself) and wait for it."""
     with contextlib.suppress(Exception):
+        if grace_s:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                made.process.wait(grace_s)
         made.process.send_signal(signal.SIGKILL)
         made.process.wait(2)

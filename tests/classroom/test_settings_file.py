@@ -49,6 +49,10 @@ def test_the_file_then_the_environment(config_file, monkeypatch):
         ('[runner]\n\nkind = "cloud"\n', "config.toml:3: [runner] kind must be one of local, "),
         ('[runners]\nkind = "local"\n', "config.toml:1: [runners] is not a section lab knows"),
         ('[runner]\nkind = "local\n', "config.toml: Illegal character '\\n' (at line 2"),
+        (
+            '[slurm]\nkeep_warm = "ten minutes"\n',
+            "config.toml:2: [slurm] keep_warm: 'ten minutes' is not a duration such as 90s, 10m",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_naming_the_file_line_and_setting(config_file, text, said):

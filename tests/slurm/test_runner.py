@@ -93,3 +93,63 @@ def test_a_job_slurm_refuses_fails_in_one_line(slurm):
     assert done.reason == (
         "Slurm refused the run: Unable to allocate resources: Invalid partition name specified"
     )
+
+
+def test_closing_the_terminal_leaves_no_job(slurm):
+    """An SSH session that closes sends SIGHUP to the terminal's process group."""
+    env = {**os.environ, "LAB_RUNNER": "slurm", "SLURM_CONF": str(slurm.conf)}
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "lab", "--lessons", str(LONG), "run", "long-moons"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group, as a login shell's job is
+    )
+    try:
+        _until(lambda: slurm.jobs(), 30)
+        os.killpg(lab.pid, signal.SIGHUP)
+        took = _until(lambda: not slurm.jobs(), 15)
+        print(f"SIGHUP of lab's group to an empty queue: {took:.2f} s")
+    finally:
+        lab.kill()
+        lab.wait()
+
+
+def _running_job(slurm) -> str:
+    _until(lambda: "RUNNING" in slurm.run("squeue", "-h", "-o", "%T").stdout, 30)
+    [job] = slurm.jobs()
+    return job
+
+
+def test_keep_warm_holds_one_job_step_that_the_next_run_takes(slurm):
+    runner = SlurmRunner(SlurmConfig(keep_warm="10m"))
+    try:
+        runner.warm_up()  # not a screen that runs: nothing held
+        time.sleep(0.5)
+        assert not slurm.jobs()
+        runner.warm_up(run_soon=True)
+        runner.warm_up(run_soon=True)  # one held, however often asked
+        held = _running_job(slurm)
+        worker = runner.take()
+        worker.send(train_run(digits_mlp(epochs=1, batch_size=128)))
+        events = list(worker.events())
+        assert isinstance(events[0], Start) and events[0].job == held
+        assert isinstance(events[-1], Done) and events[-1].status == "completed", events[-1]
+        runner.warm_up(run_soon=True)  # the run's end: the next one held
+        _until(lambda: held not in slurm.jobs() and len(slurm.jobs()) == 1, 20)
+        _running_job(slurm)
+        runner.release()  # the screen closed
+        took = _until(lambda: not slurm.jobs(), 2)
+        print(f"release to an empty queue: {took:.2f} s")
+    finally:
+        runner.shutdown()
+
+
+def test_a_held_job_step_is_given_back_after_keep_warm_idle(slurm):
+    runner = SlurmRunner(SlurmConfig(keep_warm="2s"))
+    try:
+        runner.warm_up(run_soon=True)
+        _running_job(slurm)
+        _until(lambda: not slurm.jobs(), 10)
+    finally:
+        runner.shutdown()

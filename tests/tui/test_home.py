@@ -195,5 +195,6 @@ async def test_home_warms_the_run_workers_once_it_is_drawn(make):
     app = make(prewarm=True, run_workers=workers)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), 10, "home")
-        assert workers.warm_ups == 0  # the screen first
-        await wait_until(pilot, lambda: workers.warm_ups == 1, 5, "the warm-up")
+        assert workers.warm_ups == []  # the screen first
+        # not for a run soon: on a cluster, home holds no allocation
+        await wait_until(pilot, lambda: workers.warm_ups == [False], 5, "the warm-up")

@@ -26,7 +26,10 @@ class LoadingWorkers:
 
         return RunProcess(start, ready=self.loaded.is_set)
 
-    def warm_up(self) -> None:
+    def warm_up(self, run_soon: bool = False) -> None:
+        pass
+
+    def release(self) -> None:
         pass
 
     def shutdown(self) -> None:
@@ -53,3 +56,19 @@ async def test_the_status_says_loading_pytorch_then_starting_and_a_stop_ends_it(
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.state == "stopped", 5)
         assert status.reason == "stopped before the run began"
+
+
+async def test_the_experiment_screen_asks_for_a_worker_held_and_gives_it_back_on_leaving(make):
+    """On a cluster with keep_warm, a worker is held only while a screen that runs is open."""
+    from tests.fake_worker import Workers
+
+    workers = Workers()
+    app = make(prewarm=True, run_workers=workers)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_experiment(app, pilot, "gd-example-fit")
+        assert workers.warm_ups.count(True) == 1 and workers.releases == 0
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(workers.taken) == 1, 5, "the run")
+        await wait_until(pilot, lambda: workers.warm_ups.count(True) == 2, 20, "the next one")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: workers.releases == 1, 5, "the release")

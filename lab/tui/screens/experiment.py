@@ -185,12 +185,13 @@ class ExperimentScreen(LabScreen):
             self.app.shutdown_hooks.append(self.shutdown)
             self._hook_registered = True
         if self.app.prewarm:
-            self.app.run_workers.warm_up()  # torch imports while the learner reads
+            self.app.run_workers.warm_up(run_soon=True)  # torch imports while the learner reads
         self.set_interval(1.0, self._tick_status, name="status-clock")
 
     def on_unmount(self) -> None:
         # Leaving the screen ends its run: the reader is cancelled with the screen.
         self.shutdown(reason="the learner left the experiment screen")
+        self.app.run_workers.release()  # a worker held for this screen (on a cluster) goes
         if self.shutdown in self.app.shutdown_hooks:
             self.app.shutdown_hooks.remove(self.shutdown)
 
@@ -597,7 +598,7 @@ class ExperimentScreen(LabScreen):
         if self.store is None:  # else once the store has it (on_run_recorded)
             self.post_message(ProgressChanged())
         if self.app.prewarm:
-            self.app.run_workers.warm_up()
+            self.app.run_workers.warm_up(run_soon=True)
         self.prediction.reveal()
 
     def on_record_failed(self, message: RecordFailed) -> None:
