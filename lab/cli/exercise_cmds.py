@@ -218,11 +218,16 @@ def watch(
     try:
         for n, session in enumerate(todo):
             _watch_one(session, sessions, first=n == 0)
-        typer.echo(f"all {len(sessions)} exercises done")
+        typer.echo(all_done(len(sessions)))
     except KeyboardInterrupt:
         typer.echo("")
     finally:
         checker.close()
+
+
+def all_done(n: int) -> str:
+    """What `lab watch` says when every exercise it watched is done."""
+    return "the exercise is done" if n == 1 else f"all {n} exercises done"
 
 
 def _watch_one(session, sessions, first: bool) -> None:

@@ -54,7 +54,8 @@ def export(
         "export", experiment, settings, seed=seed, epochs=epochs, device=device
     )
     try:
-        text = export_script(run_spec, distributed=distributed or slurm)
+        name = output.name if output is not None else None
+        text = export_script(run_spec, distributed=distributed or slurm, filename=name)
     except ExportError as exc:
         typer.echo(f"lab export: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -284,8 +284,16 @@ def progress(
         exercises = exercise_progress(catalog, store)
         predictions = prediction_progress(catalog, store)
         read = store.lessons_read()
+    # `due` and `next_due` count quiz questions; a missed prediction is asked again by its
+    # experiment, not the quiz, so it is counted on its own.
+    predictions_due = sum(1 for p in predictions if p["due_now"])
     if as_json:
-        output = {**data.to_json(), "exercises": exercises, "predictions": predictions}
+        output = {
+            **data.to_json(),
+            "predictions_due": predictions_due,
+            "exercises": exercises,
+            "predictions": predictions,
+        }
         typer.echo(json.dumps(output, indent=2))
         return
     rows = [
@@ -304,6 +312,9 @@ def progress(
     if data.next_due:
         due += f"; the next at {data.next_due.astimezone():%Y-%m-%d %H:%M}"
     typer.echo(f"\n{plural(data.reviews, 'review')} in all; {due}.")
+    if predictions_due:
+        again = plural(predictions_due, "prediction")
+        typer.echo(f"{again} to make again: open the experiment (Continue on home).")
     typer.echo(f"{exercises['done']} of {plural(exercises['total'], 'exercise')} done.")
     typer.echo("Mastery: expected recall now, averaged over a lesson's questions (see --help).")
 

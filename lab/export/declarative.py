@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from lab.catalog.schema import TrainSpec
 
 
-def train_script(run: RunSpec, spec: TrainSpec) -> str:
-    """The script for `run`, whose spec is `spec`."""
+def train_script(run: RunSpec, spec: TrainSpec, filename: str) -> str:
+    """The script for `run`, whose spec is `spec`, to be saved as `filename`."""
     imports = Imports()
     imports.add("torch")
     experiment = run.experiment
     head = pieces.header(
         run,
-        f"Run it with `python {experiment.replace('-', '_')}.py`. On the CPU it ends with the\n"
+        f"Run it with `python {filename}`. On the CPU it ends with the\n"
         f"same metrics as `lab run {experiment}` with the same settings.",
     )
     data = pieces.data_code(run, spec, imports)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 SCRIPTED = {"ddp-digits"}
 
 
-def scripted_script(run: RunSpec, scripted: ScriptedSpec) -> str:
+def scripted_script(run: RunSpec, scripted: ScriptedSpec, filename: str) -> str:
     """ddp-digits (`scripted`: the run's spec) as a declarative digits run, trained the way its
     ranks train (lab/engine/scripted/ddp_rank.py: the digits MLP, plain SGD, the 70/15/15
     split)."""
@@ -35,11 +35,11 @@ def scripted_script(run: RunSpec, scripted: ScriptedSpec) -> str:
         seed=int(args["seed"]),
     )
     run = run.model_copy(update={"kind": "train", "spec": spec})
-    return train_script(run, spec, drop_last=True)
+    return train_script(run, spec, filename, drop_last=True)
 
 
-def train_script(run: RunSpec, spec: TrainSpec, drop_last: bool = False) -> str:
-    """The torchrun script for `run`, whose spec is `spec`."""
+def train_script(run: RunSpec, spec: TrainSpec, filename: str, drop_last: bool = False) -> str:
+    """The torchrun script for `run`, whose spec is `spec`, to be saved as `filename`."""
     imports = Imports()
     for module in ("gc", "json", "os", "math", "torch"):
         imports.add(module)
@@ -48,12 +48,11 @@ def train_script(run: RunSpec, spec: TrainSpec, drop_last: bool = False) -> str:
     imports.add("torch.utils.data", "DataLoader")
     imports.add("torch.utils.data", "DistributedSampler")
     imports.add("torch.utils.data", "TensorDataset")
-    name = run.experiment.replace("-", "_") + "_ddp.py"
     head = pieces.header(
         run,
-        f"Run it on this machine with 2 processes: `torchrun --nproc_per_node=2 {name}`.\n"
+        f"Run it on this machine with 2 processes: `torchrun --nproc_per_node=2 {filename}`.\n"
         "On several machines, run on each: `torchrun --nnodes=2 --nproc_per_node=2\n"
-        f"--rdzv_backend=c10d --rdzv_endpoint=HOST:29500 --rdzv_id=1 {name}`,\n"
+        f"--rdzv_backend=c10d --rdzv_endpoint=HOST:29500 --rdzv_id=1 {filename}`,\n"
         "HOST being one machine every other machine can reach.",
         "a PyTorch script for torchrun",
     )

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lab import paths
 from lab.catalog.schema import TrainSpec
 
 if TYPE_CHECKING:
@@ -24,21 +25,24 @@ class ExportError(ValueError):
     """An experiment that cannot be exported; one line saying why and what to do instead."""
 
 
-def export_script(run: RunSpec, distributed: bool = False) -> str:
-    """The script for `run` (what `build_run_spec` returns); `distributed`: for torchrun."""
+def export_script(run: RunSpec, distributed: bool = False, filename: str | None = None) -> str:
+    """The script for `run` (what `build_run_spec` returns); `distributed`: for torchrun;
+    `filename`: the name it is saved as (`default_path`'s by default), which its docstring
+    runs."""
     from lab.export import declarative, scripted
     from lab.export import distributed as ddp
 
     experiment, spec = run.experiment, run.spec
+    filename = filename or default_path(experiment, for_torchrun(run, distributed)).name
     if isinstance(spec, TrainSpec):
         write = ddp.train_script if distributed else declarative.train_script
-        text = write(run, spec)
+        text = write(run, spec, filename)
     else:
         name = spec.name
         if name in ddp.SCRIPTED:
-            text = ddp.scripted_script(run, spec)
+            text = ddp.scripted_script(run, spec, filename)
         elif name in scripted.BODIES and not distributed:
-            text = scripted.script(run, spec)
+            text = scripted.script(run, spec, filename)
         elif name in scripted.BODIES:
             raise ExportError(
                 f"{experiment} trains on one process by design; --distributed is for the "
@@ -112,8 +116,6 @@ def run_command(run: RunSpec, path: Path | str, distributed: bool = False) -> st
 
 
 def default_path(experiment_id: str, distributed: bool = False) -> Path:
-    """Where the app writes an exported script: beside the learner's exercises in LAB_HOME."""
-    from lab.exercises.files import exercises_dir
-
+    """Where the app writes an exported script: `LAB_HOME/exports/`."""
     stem = experiment_id.replace("-", "_") + ("_ddp" if distributed else "")
-    return exercises_dir() / f"{stem}.py"
+    return paths.lab_home() / "exports" / f"{stem}.py"

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from lab.catalog.runspec import RunSpec
     from lab.catalog.schema import ScriptedSpec
 
-HOW = "Run it with `python {name}.py`; it ends with the metrics of `lab run {experiment}`."
+HOW = "Run it with `python {name}`; it ends with the metrics of `lab run {experiment}`."
 
 
-def script(run: RunSpec, spec: ScriptedSpec) -> str:
-    """The script for `run`, whose spec is `spec`."""
+def script(run: RunSpec, spec: ScriptedSpec, filename: str) -> str:
+    """The script for `run`, whose spec is `spec`, to be saved as `filename`."""
     experiment = run.experiment
-    head = pieces.header(run, HOW.format(name=experiment.replace("-", "_"), experiment=experiment))
+    head = pieces.header(run, HOW.format(name=filename, experiment=experiment))
     body = BODIES[spec.name](spec.resolved_args())
     return f"{head}\n\n{body}"
 

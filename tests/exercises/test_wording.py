@@ -82,3 +82,10 @@ def test_a_failing_check_says_what_it_looked_at_in_words(checker):
     assert weights.name.endswith(": the weight of the first layer of `model`")
     assert ": the weight of the first layer of `model` is [[" in weights.message
     assert "args[" not in weights.message
+
+
+def test_watch_says_the_exercise_is_done_not_all_1_exercises():
+    from lab.cli.exercise_cmds import all_done
+
+    assert all_done(1) == "the exercise is done"
+    assert all_done(3) == "all 3 exercises done"

@@ -156,6 +156,7 @@ def test_an_exported_script_runs_as_its_own_python_process(shipped, fresh_cli, t
     )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"wrote {out}; run it with `python {out}`"
+    assert "Run it with `python hours.py`" in out.read_text()  # the name it was given
     run = subprocess.run(
         [sys.executable, "-I", str(out)], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )

@@ -39,7 +39,15 @@ def test_plain_quiz_asks_every_kind_and_stores_each_answer():
     assert "Done: 4 of 5 right (80%)." in out
     assert "To look at again:\n- 60,000 samples, batch size 100. How many iterations in one" in out
     data = progress()
-    assert set(data) == {"reviews", "due", "next_due", "lessons", "exercises", "predictions"}
+    assert set(data) == {
+        "reviews",
+        "due",
+        "next_due",
+        "predictions_due",
+        "lessons",
+        "exercises",
+        "predictions",
+    }
     assert set(_lesson(data)) == {
         "id",
         "reviews",
@@ -283,3 +291,20 @@ def test_plain_reverse_cards_show_the_translation_and_each_grade_its_interval():
     assert "a again (1m)  h hard (6m)  g good (10m)  e easy (8d)>" in result.stdout
     assert "3 cards reviewed." in result.stdout
     assert lab("quiz", "--plain", "--cards", "--reverse", "de").exit_code == 2
+
+
+def test_progress_counts_a_missed_prediction_apart_from_the_questions_due(lab_home):
+    from datetime import UTC, datetime, timedelta
+
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    with Store.open(lab_home / "lab.db") as store:
+        store.record_answer(
+            "gd-example-sweep-predict", "gd-example", False, "0", rating=1, reviewed_at=an_hour_ago
+        )
+    data = progress()
+    assert data["due"] == 0 and data["predictions_due"] == 1
+    [prediction] = data["predictions"]
+    assert prediction["due_now"] is True
+    shown = lab("progress").stdout
+    assert "0 questions due now" in shown
+    assert "1 prediction to make again: open the experiment" in shown

@@ -40,7 +40,8 @@ async def test_x_writes_the_script_for_the_current_settings_and_says_where(lesso
         ast.parse(text)
         assert "lr = 0.02\n" in text and "with lr=0.02." in text
         assert "import lab" not in text and "from lab" not in text
-        assert path.parent.name == "exercises"
+        assert path.parent.name == "exports"  # not among the exercise folders
+        assert "Run it with `python gd_example_fit.py`" in text
         assert not app.run_in_progress  # exporting trains nothing
 
 
