@@ -251,6 +251,11 @@ SCRIPTED: dict[str, dict] = {
         "args": {"dataset": "digits", "val": 0.15, "test": 0.15, "seed": 0},
         "metrics": ("max_gap_stratified", "max_gap_random"),
     },
+    "views-and-copies": {
+        "about": "slices, views, masks, clones and the NumPy bridge: which see a change to x",
+        "args": {"update": "x.add_(100)"},
+        "metrics": ("changed", "unchanged", "shared"),
+    },
     "ddp-digits": {
         "about": "the digits MLP on several processes with DistributedDataParallel",
         "pausable": False,

@@ -24,6 +24,7 @@ def _val_losses(run) -> list[float]:
 # What each run says the answer is: run -> an index, a bool or a number.
 OUTCOME = {
     "predict-tensor-broadcast": lambda d: 1 if "[2, 3] + [3] -> [2, 3]" in d.logs else -1,
+    "predict-rebind-views": lambda d: d.metrics["changed"],
     "predict-sweep-step": lambda d: {2.0: 0, 2.1: 1, 1.8: 2}.get(round(d.metrics["best_w"], 6)),
     "predict-gd-small-lr": lambda d: d.metrics["train_loss"] <= 0.001,
     "predict-gd-lr-1-5": lambda d: 2 if d.status == "diverged" else 0,

@@ -22,6 +22,7 @@ SAME_ANSWER = {
     ("init-clip-name", "Gradient clipping"),
     ("dev-save-what", "The model's state_dict"),
     ("dev-save-what", "The optimizer's state_dict"),  # the prompt has the model's already
+    ("tk-from-numpy-dtype", "torch.float64"),  # a choice of the dtype of torch.tensor([1, 2, 3])
 }
 
 

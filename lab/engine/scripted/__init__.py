@@ -18,10 +18,12 @@ from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.toolkit import views_and_copies
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
 
 SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "tensor-tour": tensor_tour,
+    "views-and-copies": views_and_copies,
     "cost-sweep": cost_sweep,
     "manual-gd": manual_gd,
     "autograd": autograd,
