@@ -13,7 +13,7 @@ from textual_plotext.plot import Plot
 from lab.catalog import load_catalog
 from lab.engine.events import Done, EpochEnd, Log, Progress, Start
 from lab.tui.screens.predict import PredictScreen
-from lab.tui.widgets.loss_plot import Curve, CurvePlot, FigureSpec, Overlay, draw_figure
+from lab.tui.widgets.loss_plot import Curve, CurvePlot, Overlay, PictureSpec, draw_picture
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.run_log import RunLog
 from tests.fake_worker import ReplayWorker
@@ -127,15 +127,15 @@ def test_an_earlier_diverged_run_is_cut_at_the_top_not_the_current_run_squashed(
     healthy = [14.8 * 0.9**s for s in steps]
     diverged = ("green", "+", "#1 lr=1.5", True, [1, 2], [14.8, 3567.2], True)
     current = ("cyan", "*", "train", True, steps, healthy, False)
-    text = draw_figure(Plot(), spec([diverged, current], ascii=True)).text.plain
+    text = draw_picture(Plot(), spec([diverged, current], ascii=True)).text.plain
     assert max(y_labels(text)) < 20, text
     canvas = text.split("┌")[1].split("└")[0]
     assert sum(row.count("*") > 0 for row in canvas.splitlines()) >= 5, "the run uses the rows"
     # alone (no run yet), or within ten times the current run's height, nothing is cut
-    alone = draw_figure(Plot(), spec([diverged], ascii=True)).text.plain
+    alone = draw_picture(Plot(), spec([diverged], ascii=True)).text.plain
     assert max(y_labels(alone)) > 3000
     near = ("green", "+", "#1 lr=0.1", True, steps, [5 * y for y in healthy], True)
-    both = draw_figure(Plot(), spec([near, current], ascii=True)).text.plain
+    both = draw_picture(Plot(), spec([near, current], ascii=True)).text.plain
     assert max(y_labels(both)) > 40  # above the current run's 14.8: not cut
 
 
@@ -155,7 +155,7 @@ def test_a_distributed_runs_ranks_have_markers_of_their_own_and_earlier_ones_onl
         assert sorted(labels[2:]) == ["rank 0", "rank 1", "train", "val"]
         markers = [marker for _, marker, *_ in curves]
         assert len(set(markers)) == len(markers) == 6, markers
-        legend = draw_figure(Plot(), spec(curves, ascii=ascii, width=80)).text.plain
+        legend = draw_picture(Plot(), spec(curves, ascii=ascii, width=80)).text.plain
         assert "rank 0" in legend and "rank 1" in legend
 
 
@@ -203,8 +203,10 @@ def test_the_accuracy_axis_stays_within_0_and_1():
     for ys in ([0.98], [0.1, 0.98], [1.0, 1.0]):
         xs = [float(epoch) for epoch in range(1, len(ys) + 1)]
         curve = ("cyan", "o", "val", False, xs, ys, False)
-        figure = FigureSpec(1, 44, 12, "clear", True, 0.0, False, "acc", "epoch", (curve,), (0, 1))
-        labels = y_labels(draw_figure(Plot(), figure).text.plain)
+        picture = PictureSpec(
+            1, 44, 12, "clear", True, 0.0, False, "acc", "epoch", (curve,), (0, 1)
+        )
+        labels = y_labels(draw_picture(Plot(), picture).text.plain)
         assert max(labels) <= 1.0 and min(labels) >= 0.0, (ys, labels)
 
 

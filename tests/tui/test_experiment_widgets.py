@@ -14,11 +14,11 @@ import lab.tui.widgets.loss_plot as loss_plot
 from lab.tui.widgets.loss_plot import (
     Curve,
     CurvePlot,
-    FigureSpec,
     Line,
     Overlay,
+    PictureSpec,
     changed_rows,
-    draw_figure,
+    draw_picture,
     fit_title,
     integer_ticks,
 )
@@ -48,9 +48,9 @@ async def test_points_are_drawn_by_a_thread_and_the_picture_matches_the_data(mon
 
     def spy(plt, spec, shown=None):
         threads.append(threading.current_thread() is threading.main_thread())
-        return draw_figure(plt, spec, shown)
+        return draw_picture(plt, spec, shown)
 
-    monkeypatch.setattr(loss_plot, "draw_figure", spy)
+    monkeypatch.setattr(loss_plot, "draw_picture", spy)
     app = PlotApp()
     async with app.run_test(size=(60, 16)) as pilot:
         plot = app.query_one(CurvePlot)
@@ -63,7 +63,7 @@ async def test_points_are_drawn_by_a_thread_and_the_picture_matches_the_data(mon
         assert threads and not any(threads)  # every picture of the run came from a thread
         shown = str(plot.render())
         assert "train" in shown and "loss" in shown
-        assert shown == draw_figure(Plot(), plot._spec()).text.plain
+        assert shown == draw_picture(Plot(), plot._spec()).text.plain
 
 
 async def test_smoothing_and_log_scale_reach_the_picture_without_a_forced_redraw():
@@ -141,8 +141,8 @@ async def test_status_line_is_repainted_only_when_its_text_changes(monkeypatch):
 # --- what the plot shows: every curve, its own marker, a title, a legend that hides nothing ---
 
 
-def spec(curves, *, ascii=False, width=44, height=12, title="loss", xlabel="step") -> FigureSpec:
-    return FigureSpec(1, width, height, "clear", ascii, 0.0, False, title, xlabel, tuple(curves))
+def spec(curves, *, ascii=False, width=44, height=12, title="loss", xlabel="step") -> PictureSpec:
+    return PictureSpec(1, width, height, "clear", ascii, 0.0, False, title, xlabel, tuple(curves))
 
 
 def run_curves(plot_ascii: bool, overlays: int = 0):
@@ -161,9 +161,9 @@ def run_curves(plot_ascii: bool, overlays: int = 0):
     return plot
 
 
-def figure_of(plot: CurvePlot, width=44, height=12):
+def picture_of(plot: CurvePlot, width=44, height=12):
     curves = [c for c in plot_curves(plot)]
-    return draw_figure(Plot(), spec(curves, ascii=plot.ascii, width=width, height=height))
+    return draw_picture(Plot(), spec(curves, ascii=plot.ascii, width=width, height=height))
 
 
 def plot_curves(plot: CurvePlot):
@@ -177,7 +177,7 @@ def plot_curves(plot: CurvePlot):
 def test_train_and_val_both_show_where_they_overlap():
     braille = "".join(chr(c) for c in range(0x2801, 0x2900))
     for ascii, train_marks in ((True, "*"), (False, braille)):
-        text = figure_of(run_curves(ascii)).text.plain
+        text = picture_of(run_curves(ascii)).text.plain
         canvas = text.split("┌")[1].split("└")[0]
         val = "o" if ascii else "●"
         assert canvas.count(val) == 10, "a point at each of the 10 epochs, none painted over"
@@ -192,7 +192,7 @@ def test_every_series_has_its_own_marker_without_colour():
         assert len(markers) == 8 and len(set(markers)) == 8, markers
         if ascii:
             assert all(m.isascii() for m in markers)
-        legend = figure_of(run_curves(ascii, overlays=3), width=80).text.plain.split("└")[1]
+        legend = picture_of(run_curves(ascii, overlays=3), width=80).text.plain.split("└")[1]
         for label in ("train", "val", "#1", "#2", "#3"):
             assert f" {label}" in legend
         pair = "++x #1" if ascii else "++× #1"
@@ -202,7 +202,7 @@ def test_every_series_has_its_own_marker_without_colour():
 def test_a_long_title_is_shortened_not_dropped():
     title = "loss · smoothing 0.6 · log · this run: lr=0.5 epochs=20"
     for width in (30, 44, 50):
-        text = draw_figure(Plot(), spec([], width=width, title=title)).text.plain
+        text = draw_picture(Plot(), spec([], width=width, title=title)).text.plain
         first = text.splitlines()[0].strip()
         assert first.startswith("loss · smoothing") and first.endswith("…"), first
     assert fit_title("loss", 44) == "loss"
@@ -210,8 +210,8 @@ def test_a_long_title_is_shortened_not_dropped():
 
 def test_the_legend_sits_under_the_plot_and_covers_no_curve():
     for height in (6, 8, 12):
-        figure = figure_of(run_curves(False, overlays=1), height=height)
-        rows = figure.text.plain.split("\n")
+        picture = picture_of(run_curves(False, overlays=1), height=height)
+        rows = picture.text.plain.split("\n")
         assert len(rows) == height
         bottom = next(i for i, row in enumerate(rows) if "└" in row)
         canvas, under = "\n".join(rows[:bottom]), "\n".join(rows[bottom:])
@@ -232,7 +232,7 @@ def test_step_ticks_are_whole_numbers():
         200,
         400,
     ]
-    text = figure_of(run_curves(True)).text.plain
+    text = picture_of(run_curves(True)).text.plain
     ticks = text.split("└")[1].splitlines()[1]
     assert ticks.split() == ["50", "100"], ticks
 
@@ -282,15 +282,15 @@ async def test_status_shows_the_whole_advice_and_labels_keep_one_line_at_80x24(
 
 
 def test_many_earlier_runs_take_at_most_three_legend_rows():
-    figure = figure_of(run_curves(False, overlays=16), height=12)
-    rows = figure.text.plain.split("\n")
+    picture = picture_of(run_curves(False, overlays=16), height=12)
+    rows = picture.text.plain.split("\n")
     under = rows[next(i for i, row in enumerate(rows) if "└" in row) + 2 :]
     assert len(rows) == 12 and len(under) == 3 and under[-1].endswith("…"), under
 
 
 def test_a_plot_too_short_for_its_legend_keeps_its_rows_for_the_curves():
     for height in (2, 3, 4, 5):
-        figure = figure_of(run_curves(False, overlays=1), height=height)
-        rows = figure.text.plain.split("\n")
-        assert len(rows) == height and "could not" not in figure.text.plain, rows
-        assert "x: step" not in figure.text.plain, "no legend where it would leave no curve"
+        picture = picture_of(run_curves(False, overlays=1), height=height)
+        rows = picture.text.plain.split("\n")
+        assert len(rows) == height and "could not" not in picture.text.plain, rows
+        assert "x: step" not in picture.text.plain, "no legend where it would leave no curve"

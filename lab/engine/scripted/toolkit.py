@@ -23,7 +23,7 @@ def views_and_copies(args: dict[str, Any], ctx: Context) -> Script:
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     x = torch.from_numpy(a)  # [3, 4], on a's memory
     yield Log("a = np.arange(12, dtype=np.float32).reshape(3, 4); x = torch.from_numpy(a)")
-    relatives = {
+    relatives: dict[str, tuple[str, torch.Tensor | np.ndarray]] = {
         "x[1]": ("a row: a slice", x[1]),
         "x[:, 0]": ("a column: a slice", x[:, 0]),
         "x.view(-1)": ("a view: new shape", x.view(-1)),

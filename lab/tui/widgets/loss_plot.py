@@ -100,7 +100,7 @@ class Line:
 
 
 @dataclass(frozen=True)
-class FigureSpec:
+class PictureSpec:
     """Everything one picture of the plot is drawn from, copied on the event loop so that a
     thread can draw it while the app goes on adding points."""
 
@@ -122,7 +122,7 @@ class FigureSpec:
 
 
 @dataclass(frozen=True)
-class Figure:
+class Picture:
     """A drawn picture: the lines it was drawn from and its text, row by row."""
 
     version: int
@@ -136,13 +136,13 @@ class Figure:
 
 
 @dataclass
-class FigureDrawn(Message):
+class PictureDrawn(Message):
     """A thread drew a picture of the plot."""
 
-    figure: Figure
+    picture: Picture
 
 
-def prepare_lines(spec: FigureSpec) -> tuple[Line, ...]:
+def prepare_lines(spec: PictureSpec) -> tuple[Line, ...]:
     """Smooth, drop what a log axis cannot show, and downsample each curve to the plot's width:
     at most one point per braille dot (two per cell) or per cell with plain markers."""
     buckets = max(spec.width - 8, 10) * (1 if spec.ascii else 2)
@@ -287,7 +287,7 @@ def _legend_layout(entries: list[Text], xlabel: str, width: int) -> list[Text]:
     return rows
 
 
-def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Figure:
+def draw_picture(plt: Plot, spec: PictureSpec, shown: Picture | None = None) -> Picture:
     """The picture of `spec`, drawn with plotext on `plt` (which nothing else may use
     meanwhile); `shown` again, under the new version, when the lines it would draw are the
     lines it shows: a point that moves no dot redraws nothing."""
@@ -297,7 +297,7 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         lines = prepare_lines(spec)
         key = (spec.title, spec.xlabel, spec.log_scale, spec.ascii, lines)
         if shown is not None and shown.frame == frame and shown.key == key:
-            return Figure(spec.version, frame, key, shown.rows, shown.text)
+            return Picture(spec.version, frame, key, shown.rows, shown.text)
         legend = legend_rows(lines, spec.xlabel, spec.width)
         if spec.height - len(legend) < PLOT_ROWS_MIN:
             legend = []  # too short for both: the curves first
@@ -326,10 +326,10 @@ def draw_figure(plt: Plot, spec: FigureSpec, shown: Figure | None = None) -> Fig
         ansi = plt.build().removesuffix("\n")
     except Exception as exc:  # noqa: BLE001 - a plotting bug must not end the session
         ansi = f"(the plot could not be drawn: {exc})"
-        return Figure(spec.version, frame, key, (ansi,), Text(ansi))
+        return Picture(spec.version, frame, key, (ansi,), Text(ansi))
     rows = (*ansi.split("\n"), *(row.markup for row in legend))
     text = Text("\n").join([Text.from_ansi(ansi), *legend])
-    return Figure(spec.version, frame, key, rows, text)
+    return Picture(spec.version, frame, key, rows, text)
 
 
 def changed_rows(old: Sequence[object], new: Sequence[object]) -> list[tuple[int, int]]:
@@ -381,7 +381,7 @@ class CurvePlot(PlotextPlot):
         self.redraws = 0
         """Pictures shown so far (the benchmark reads this)."""
         self._version = 0
-        self._figure: Figure | None = None
+        self._picture: Picture | None = None
         self._drawing = False
         self._draw_now = False
         self._thread_plt = Plot()  # used by one drawing thread at a time, never by render()
@@ -444,7 +444,7 @@ class CurvePlot(PlotextPlot):
     @property
     def stale(self) -> bool:
         """True while the picture on screen is older than the data."""
-        return self._figure is None or self._figure.version != self._version
+        return self._picture is None or self._picture.version != self._version
 
     # --- drawing ---------------------------------------------------------------------------
 
@@ -462,7 +462,7 @@ class CurvePlot(PlotextPlot):
         width, height = self.size
         return width, height, self._get_plotext_theme_name(self.app.theme)
 
-    def _spec(self) -> FigureSpec:
+    def _spec(self) -> PictureSpec:
         """The data and view as they are now; lists are copied (cheap), nothing computed."""
         markers = ASCII_MARKERS if self.ascii else BRAILLE_MARKERS
         more = iter(ASCII_MORE_MARKERS if self.ascii else BRAILLE_MORE_MARKERS)
@@ -500,7 +500,7 @@ class CurvePlot(PlotextPlot):
             joined = name not in POINT_SERIES
             curves.append((color, marker, name, joined, list(curve.xs), list(curve.ys), False))
         width, height, theme = self._frame()
-        return FigureSpec(
+        return PictureSpec(
             version=self._version,
             width=width,
             height=height,
@@ -517,7 +517,7 @@ class CurvePlot(PlotextPlot):
     def _redraw_if_stale(self) -> None:
         if self.stale and not self._drawing and self.size.area:
             self._drawing = True
-            self.draw_in_thread(self._spec(), self._figure)
+            self.draw_in_thread(self._spec(), self._picture)
 
     @work(
         thread=True,
@@ -525,28 +525,28 @@ class CurvePlot(PlotextPlot):
         exit_on_error=False,
         description="Smooth, downsample and draw a plot's curves off the event loop",
     )
-    def draw_in_thread(self, spec: FigureSpec, shown: Figure | None) -> None:
+    def draw_in_thread(self, spec: PictureSpec, shown: Picture | None) -> None:
         with _DRAWING:
-            figure = draw_figure(self._thread_plt, spec, shown)
-        self.post_message(FigureDrawn(figure))
+            picture = draw_picture(self._thread_plt, spec, shown)
+        self.post_message(PictureDrawn(picture))
 
-    def on_figure_drawn(self, message: FigureDrawn) -> None:
+    def on_picture_drawn(self, message: PictureDrawn) -> None:
         self._drawing = False
-        figure, shown = message.figure, self._figure
-        if self._draw_now or figure.frame != self._frame():
+        picture, shown = message.picture, self._picture
+        if self._draw_now or picture.frame != self._frame():
             return  # redraw() was asked for, or a resize or new theme: drawn at the repaint
-        if shown is not None and figure.version <= shown.version:
+        if shown is not None and picture.version <= shown.version:
             return  # the event loop drew newer data meanwhile
-        self._figure = figure
-        if shown is None or shown.frame != figure.frame:
+        self._picture = picture
+        if shown is None or shown.frame != picture.frame:
             self.redraws += 1
             self.refresh()
             return
-        if shown.rows is figure.rows:
+        if shown.rows is picture.rows:
             return  # same picture, newer version: nothing to send to the terminal
         self.redraws += 1
-        width = figure.frame[0]
-        for first, count in changed_rows(shown.rows, figure.rows):
+        width = picture.frame[0]
+        for first, count in changed_rows(shown.rows, picture.rows):
             self.refresh(Region(0, first, width, count))
 
     def redraw(self) -> None:
@@ -555,10 +555,10 @@ class CurvePlot(PlotextPlot):
         self.refresh()
 
     def render(self) -> RenderResult:
-        figure = self._figure
-        if self._draw_now or figure is None or figure.frame != self._frame():
+        picture = self._picture
+        if self._draw_now or picture is None or picture.frame != self._frame():
             # First picture, a resize, a new theme or redraw(): draw now, at the right size.
             self._draw_now = False
-            figure = self._figure = draw_figure(self.plt, self._spec())
+            picture = self._picture = draw_picture(self.plt, self._spec())
             self.redraws += 1
-        return figure.text
+        return picture.text
