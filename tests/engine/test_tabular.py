@@ -75,6 +75,22 @@ def test_prepared_columns_beat_raw_ones_on_the_test_houses():
     assert any(isinstance(e, Log) and "raw: 4 columns, prepared: 10" in e.text for e in events)
 
 
+def test_the_run_prepares_both_series_from_the_training_rows_alone(monkeypatch):
+    from lab.engine.scripted import tabular
+
+    fitted_on = []
+
+    class Recorded(tabular.Preparation):
+        def __init__(self, train, skip=()):
+            fitted_on.append(train)
+            super().__init__(train, skip)
+
+    monkeypatch.setattr(tabular, "Preparation", Recorded)
+    done = done_of(run_all(scripted_run("tabular-prep", smoke=True)))
+    assert done.status == "completed", done.reason
+    assert fitted_on == [house_sets()[0]] * 2
+
+
 def test_an_unknown_step_to_skip_is_refused_in_one_line():
     done = done_of(run_all(scripted_run("tabular-prep", {"skip": "scaling"}, smoke=True)))
     assert done.status == "failed" and done.traceback is None
