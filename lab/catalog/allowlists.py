@@ -256,6 +256,11 @@ SCRIPTED: dict[str, dict] = {
         "args": {"update": "x.add_(100)"},
         "metrics": ("changed", "unchanged", "shared"),
     },
+    "tabular-prep": {
+        "about": "house prices from raw columns, then imputed, one-hot, standardised, log target",
+        "args": {"lr": 0.01, "epochs": 100, "batch_size": 32, "skip": "none", "seed": 0},
+        "metrics": ("raw_error", "prepared_error"),
+    },
     "ddp-digits": {
         "about": "the digits MLP on several processes with DistributedDataParallel",
         "pausable": False,

@@ -48,6 +48,8 @@ OUTCOME = {
     "predict-stratified-small": lambda d: (
         1 if d.metrics["max_gap_stratified"] < d.metrics["max_gap_random"] / 5 else 2
     ),
+    # 0.146: the prepared error with one-hot columns at the same seed
+    "predict-tabular-one-hot": lambda d: 1 if d.metrics["prepared_error"] > 1.25 * 0.146 else 0,
     "predict-overfit-val-loss": lambda d: _val_losses(d)[-1] <= min(_val_losses(d)) * 1.2,
     "predict-mlp-tiny-lr": lambda d: d.metrics["test_accuracy"] >= 0.9,
     "predict-momentum-off": lambda d: (

@@ -18,6 +18,7 @@ from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.tabular import tabular_prep
 from lab.engine.scripted.toolkit import views_and_copies
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
 
@@ -31,6 +32,7 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "dataloader-shapes": dataloader_shapes,
     "manual-vs-adam": manual_vs_adam,
     "stratified-split": stratified_split,
+    "tabular-prep": tabular_prep,
     "ddp-digits": ddp_digits,
     "ddp-batch-sizes": ddp_batch_sizes,
 }
