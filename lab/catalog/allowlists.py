@@ -287,6 +287,11 @@ SCRIPTED: dict[str, dict] = {
             "train_loss",
         ),
     },
+    "covariate-shift": {
+        "about": "an MLP trained on the digits, tested on its test images as they are and moved",
+        "args": {"pixels": 1, "epochs": 20, "lr": 0.003, "hidden": 64, "seed": 0},
+        "metrics": ("train_loss", "test_accuracy", "shifted_accuracy", "accuracy_drop"),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

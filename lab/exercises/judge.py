@@ -266,6 +266,8 @@ def same(actual: Any, expected: Any, tol: float) -> bool:
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         if math.isnan(expected) or math.isnan(actual):
             return math.isnan(expected) and math.isnan(actual)
+        if math.isinf(expected) or math.isinf(actual):  # inf - inf is nan: never within tol
+            return actual == expected
         return abs(actual - expected) <= tol + tol * abs(expected)
     if isinstance(expected, list) and isinstance(actual, list):
         return len(actual) == len(expected) and all(

@@ -1,8 +1,9 @@
 """Provides the scripted experiments that train something, made standalone.
 
-manual-gd, autograd, batch-modes and manual-vs-adam are written out as their code in
-lab/engine/scripted/ runs them (same data, same seeds, same order), minus the lab's events; the
-other scripted experiments demonstrate rather than train and are refused by `export_script`.
+manual-gd, autograd, batch-modes, manual-vs-adam and covariate-shift are written out as their
+code in lab/engine/scripted/ runs them (same data, same seeds, same order), minus the lab's
+events; the other scripted experiments demonstrate rather than train and are refused by
+`export_script`.
 """
 
 from __future__ import annotations
@@ -206,9 +207,89 @@ print("  ".join(f"{{name}} {{value:.6f}}" for name, value in final.items()))
 """
 
 
+def _covariate_shift(a: dict[str, Any]) -> str:
+    return f"""import numpy as np
+import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from torch import nn
+
+# --- settings ---
+seed = {int(a["seed"])}
+pixels = {int(a["pixels"])}  # columns the test digits move to the right
+hidden = {int(a["hidden"])}
+lr = {float(a["lr"])!r}
+num_epochs = {int(a["epochs"])}
+batch_size = 32
+
+# --- data: the digits, 85% to train on and 15% to test, stratified ---
+digits = load_digits()
+X_all = torch.from_numpy((digits.images / 16.0).astype(np.float32)[:, None, :, :])
+y_all = torch.from_numpy(digits.target.astype(np.int64))
+train_i, test_i = train_test_split(
+    np.arange(len(y_all)), test_size=0.15, random_state=seed, stratify=digits.target
+)
+X_train, y_train = X_all[train_i], y_all[train_i]
+X_test, y_test = X_all[test_i], y_all[test_i]
+
+
+def shift_right(images, pixels):
+    \"\"\"The images moved `pixels` columns right; the emptied columns are 0.\"\"\"
+    out = torch.zeros_like(images)
+    width = images.shape[-1]
+    out[..., pixels:] = images[..., : width - pixels]
+    return out
+
+
+def accuracy(model, X, y):
+    model.eval()
+    with torch.no_grad():
+        right = (model(X).argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return right
+
+
+X_moved = shift_right(X_test, pixels)  # the same test digits, moved
+
+# --- model: an MLP trained on the digits as they are ---
+torch.manual_seed(seed)
+model = nn.Sequential(
+    nn.Flatten(), nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10)
+)
+optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+loss_fn = nn.CrossEntropyLoss()
+gen = torch.Generator().manual_seed(seed)
+n = len(y_train)
+
+for epoch in range(1, num_epochs + 1):
+    order = torch.randperm(n, generator=gen)
+    total = 0.0
+    for start in range(0, n, batch_size):
+        index = order[start : start + batch_size]
+        loss = loss_fn(model(X_train[index]), y_train[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(index)
+    final = {{
+        "train_loss": total / n,
+        "test_accuracy": accuracy(model, X_test, y_test),
+        "shifted_accuracy": accuracy(model, X_moved, y_test),
+    }}
+    final["accuracy_drop"] = final["test_accuracy"] - final["shifted_accuracy"]
+    print(
+        f"epoch {{epoch}}: test accuracy {{final['test_accuracy']:.1%}} as they are, "
+        f"{{final['shifted_accuracy']:.1%}} moved {{pixels}} pixel(s)"
+    )
+
+print("  ".join(f"{{name}} {{value:.6f}}" for name, value in final.items()))
+"""
+
+
 BODIES = {
     "manual-gd": _manual_gd,
     "autograd": _autograd,
     "batch-modes": _batch_modes,
     "manual-vs-adam": _manual_vs_adam,
+    "covariate-shift": _covariate_shift,
 }

@@ -60,6 +60,11 @@ OUTCOME = {
     "predict-dropout-train-above-val": lambda d: (
         d.epochs[-1]["train_loss"] < d.epochs[-1]["val_loss"]
     ),
+    "predict-shift-one-pixel": lambda d: (
+        0
+        if d.metrics["shifted_accuracy"] > 0.93
+        else (2 if d.metrics["shifted_accuracy"] < 0.7 else 1)
+    ),
     "predict-circles-two-units": lambda d: 1 if 0.6 <= d.metrics["test_accuracy"] <= 0.85 else 0,
     "predict-no-weight-decay": lambda d: 2 if d.metrics["test_loss"] > 1.5 * 0.39 else 0,
     "predict-deep-sigmoid": lambda d: d.metrics["test_accuracy"] >= 0.2,

@@ -194,6 +194,7 @@ def test_scripted_demonstrations_are_refused_by_the_function_too(shipped):
         ("autograd", {}),
         ("batch-modes", {"epochs": "5"}),
         ("manual-vs-adam", {"steps": "50"}),
+        ("covariate-shift", {"epochs": "3", "pixels": "2"}),
     ],
 )
 def test_scripted_experiments_that_train_export_their_own_code(shipped, tmp_path, name, settings):
