@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lab.engine.events import Log
+from lab.engine.events import Log, Start
 from lab.engine.scripted import pipeline as pipe
 from lab.engine.scripted.pipeline import DigitsNet, predict_one, train_loop
 from tests.engine.conftest import done_of, run_all, scripted_run
@@ -97,3 +97,10 @@ def test_another_sample_is_another_test_image():
         for s in range(4)
     }
     assert len(labels) > 1
+
+
+def test_the_start_describes_the_network_it_trains():
+    start = run_all(scripted_run("pipeline", smoke=True))[0]
+    assert isinstance(start, Start)
+    assert start.parameters == 64 * 64 + 64 + 64 * 10 + 10
+    assert "Linear" in start.summary

@@ -36,7 +36,7 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
 }
 
 
-NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam"}
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "pipeline"}
 """Scripts that call `ctx.show_model` before their first event, a log line that comes before
 any update (so a run paused from the start still waits for its first step)."""
 

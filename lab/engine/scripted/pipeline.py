@@ -102,16 +102,16 @@ def end_to_end(args: dict[str, Any], ctx: Context) -> Script:
     train_loader = DataLoader(train_data, batch_size=batch_size, shuffle=True, generator=loader_gen)
     val_loader = DataLoader(val_data, batch_size=batch_size)
     test_loader = DataLoader(test_data, batch_size=batch_size)
-    yield Log(
-        f"{len(train_data)} training, {len(val_data)} validation and {len(test_data)} test "
-        f"images; {len(train_loader)} batches of up to {batch_size} per epoch"
-    )
     # model, loss, optimizer
     torch.manual_seed(seed)
     model = DigitsNet()
     ctx.show_model(model, X[:batch_size])
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    yield Log(
+        f"{len(train_data)} training, {len(val_data)} validation and {len(test_data)} test "
+        f"images; {len(train_loader)} batches of up to {batch_size} per epoch"
+    )
     # the epoch loop: train, then measure on the validation split
     steps = 0
     train_loss = val_loss = val_accuracy = float("nan")
