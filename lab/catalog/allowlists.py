@@ -292,6 +292,21 @@ SCRIPTED: dict[str, dict] = {
         "args": {"pixels": 1, "epochs": 20, "lr": 0.003, "hidden": 64, "seed": 0},
         "metrics": ("train_loss", "test_accuracy", "shifted_accuracy", "accuracy_drop"),
     },
+    "pipeline": {
+        "about": "the digits end to end: train and test loops, save, load, predict one image",
+        "args": {"lr": 0.2, "epochs": 20, "batch_size": 64, "seed": 0, "sample": 0},
+        "metrics": (
+            "train_loss",
+            "val_loss",
+            "val_accuracy",
+            "test_loss",
+            "test_accuracy",
+            "reload_max_diff",
+            "predicted",
+            "true_class",
+            "probability",
+        ),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

@@ -81,6 +81,7 @@ OUTCOME = {
     "predict-cluster-bigger-global-batch": lambda d: (
         2 if d.metrics["train_loss"] > 2 * 0.1154 else (1 if d.metrics["train_loss"] < 0.1 else 0)
     ),
+    "predict-reload-difference": lambda d: 0 if d.metrics["reload_max_diff"] == 0 else 1,
 }
 
 

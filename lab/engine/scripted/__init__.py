@@ -18,6 +18,7 @@ from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.pipeline import end_to_end
 from lab.engine.scripted.shift import covariate_shift
 from lab.engine.scripted.tabular import tabular_prep
 from lab.engine.scripted.toolkit import views_and_copies
@@ -37,10 +38,11 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "ddp-digits": ddp_digits,
     "ddp-batch-sizes": ddp_batch_sizes,
     "covariate-shift": covariate_shift,
+    "pipeline": end_to_end,
 }
 
 
-NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "covariate-shift"}
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "covariate-shift", "pipeline"}
 """Scripts that call `ctx.show_model` before their first event, a log line that comes before
 any update (so a run paused from the start still waits for its first step)."""
 
