@@ -305,6 +305,8 @@ SCRIPTED: dict[str, dict] = {
             "trained_weight_change",
             "frozen_test_accuracy",
             "all_test_accuracy",
+            "frozen_loss",
+            "all_loss",
         ),
     },
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lab.catalog import allowlists as allow
 from lab.engine.events import Progress
 from tests.engine.conftest import done_of, run_all, scripted_run
 
@@ -55,3 +56,16 @@ def test_freezing_the_output_layer_leaves_the_hidden_layer_to_train():
     assert metrics["trainable_all"] == 64 * 8 + 8 + 8 * 10 + 10
     assert metrics["trainable_frozen"] == 64 * 8 + 8
     assert metrics["frozen_weight_change"] == 0.0
+
+
+@pytest.mark.parametrize("name", ["gradient-accumulation", "freeze-layers"])
+def test_a_stop_reports_figures_under_the_names_the_end_uses(name):
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] > 60  # inside the second epoch
+
+    done = done_of(run_all(scripted_run(name), should_stop))
+    assert done.status == "stopped", done.reason
+    assert done.metrics and set(done.metrics) <= set(allow.SCRIPTED[name]["metrics"])

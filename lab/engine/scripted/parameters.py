@@ -220,4 +220,6 @@ def freeze_layers(args: dict[str, Any], ctx: Context) -> Script:
         "trained_weight_change": changes["all trained"],
         "frozen_test_accuracy": float(accuracies["frozen"]),
         "all_test_accuracy": float(accuracies["all trained"]),
+        "frozen_loss": ctx.metrics["frozen_loss"],
+        "all_loss": ctx.metrics["all_loss"],
     }
