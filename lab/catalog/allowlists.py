@@ -307,6 +307,38 @@ SCRIPTED: dict[str, dict] = {
             "probability",
         ),
     },
+    "gradient-accumulation": {
+        "about": "k micro-batches with the loss divided by k, then one step, against one big batch",
+        "args": {"k": 4, "micro_batch": 16, "lr": 0.1, "epochs": 10, "divide": True, "seed": 0},
+        "metrics": (
+            "max_grad_diff",
+            "max_weight_diff",
+            "accumulated_loss",
+            "big_batch_loss",
+            "train_loss",
+        ),
+    },
+    "freeze-layers": {
+        "about": "the digits MLP trained whole, and with one layer frozen by requires_grad_(False)",
+        "args": {
+            "layer": "hidden",
+            "hidden": 32,
+            "lr": 0.1,
+            "epochs": 20,
+            "batch_size": 32,
+            "seed": 0,
+        },
+        "metrics": (
+            "trainable_all",
+            "trainable_frozen",
+            "frozen_weight_change",
+            "trained_weight_change",
+            "frozen_test_accuracy",
+            "all_test_accuracy",
+            "frozen_loss",
+            "all_loss",
+        ),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

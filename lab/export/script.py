@@ -53,6 +53,11 @@ def export_script(run: RunSpec, distributed: bool = False, filename: str | None 
                 "ddp-batch-sizes compares three runs; export ddp-digits --distributed with "
                 "--set batch_size=64 and 32 and run them with --nproc_per_node=1 and 2"
             )
+        elif name in ("gradient-accumulation", "freeze-layers"):
+            raise ExportError(
+                f"{experiment} trains two copies of one model side by side to compare them; "
+                f"its code is in lab/engine/scripted/parameters.py"
+            )
         else:
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "

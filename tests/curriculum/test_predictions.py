@@ -52,6 +52,11 @@ OUTCOME = {
     "predict-tabular-one-hot": lambda d: 1 if d.metrics["prepared_error"] > 1.25 * 0.146 else 0,
     "predict-overfit-val-loss": lambda d: _val_losses(d)[-1] <= min(_val_losses(d)) * 1.2,
     "predict-mlp-tiny-lr": lambda d: d.metrics["test_accuracy"] >= 0.9,
+    "predict-accumulate-undivided": lambda d: (
+        2
+        if d.metrics["accumulated_loss"] > 2
+        else (1 if d.metrics["accumulated_loss"] < d.metrics["big_batch_loss"] - 0.02 else 0)
+    ),
     "predict-momentum-off": lambda d: (
         1 if d.metrics["test_accuracy"] < 0.9 and d.metrics["train_loss"] > 1 else 0
     ),

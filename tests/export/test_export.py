@@ -187,6 +187,12 @@ def test_scripted_demonstrations_are_refused_by_the_function_too(shipped):
         export_script(build_run_spec(shipped.experiment("stratified-split")))
 
 
+@pytest.mark.parametrize("name", ["gradient-accumulation", "freeze-layers"])
+def test_the_side_by_side_comparisons_are_refused_without_saying_they_train_nothing(shipped, name):
+    with pytest.raises(ExportError, match=f"{name} trains two copies of one model side by side"):
+        export_script(build_run_spec(shipped.experiment(name)))
+
+
 @pytest.mark.parametrize(
     ("name", "settings"),
     [

@@ -18,6 +18,7 @@ from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.parameters import freeze_layers, gradient_accumulation
 from lab.engine.scripted.pipeline import end_to_end
 from lab.engine.scripted.shift import covariate_shift
 from lab.engine.scripted.tabular import tabular_prep
@@ -39,6 +40,8 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "ddp-batch-sizes": ddp_batch_sizes,
     "covariate-shift": covariate_shift,
     "pipeline": end_to_end,
+    "gradient-accumulation": gradient_accumulation,
+    "freeze-layers": freeze_layers,
 }
 
 
