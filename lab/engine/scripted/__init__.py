@@ -16,6 +16,7 @@ from lab.engine.events import Done, Event, Start
 from lab.engine.models import parameter_count, summary
 from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
+from lab.engine.scripted.checkpoints import save_resume
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
@@ -31,6 +32,7 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "stratified-split": stratified_split,
     "ddp-digits": ddp_digits,
     "ddp-batch-sizes": ddp_batch_sizes,
+    "save-resume": save_resume,
 }
 
 
