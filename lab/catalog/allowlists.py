@@ -339,6 +339,11 @@ SCRIPTED: dict[str, dict] = {
             "all_loss",
         ),
     },
+    "save-resume": {
+        "about": "the digits MLP saved after stop_at epochs, resumed with and without Adam's state",
+        "args": {"lr": 0.01, "epochs": 20, "stop_at": 10, "seed": 0},
+        "metrics": ("uninterrupted_loss", "resumed_loss", "weights_only_loss", "resume_gap"),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

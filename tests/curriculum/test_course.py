@@ -211,3 +211,37 @@ def test_every_experiment_completes_in_smoke_mode(course, tiny_downloads):
                 else entry.experiment.id
             )
     assert failures == []
+
+
+CODE_COLUMNS = 76  # a code line never wraps in an 80-column terminal, with the view's margin
+
+
+def _code_lines(course, lesson):
+    """(where, line) for every code line of a lesson: the fenced blocks of its sections and
+    exercise tasks, and its starters and solutions."""
+
+    def fenced(text):
+        inside = False
+        for line in (text or "").splitlines():
+            if line.lstrip().startswith("```"):
+                inside = not inside
+            elif inside:
+                yield line
+
+    for section in lesson.sections:
+        yield from ((f"section {section.title!r}", line) for line in fenced(section.body))
+    for entry in course.exercises(lesson.id):
+        ex = entry.exercise
+        yield from ((f"{ex.id} task", line) for line in fenced(ex.task))
+        yield from ((f"{ex.id} starter", line) for line in (ex.starter or "").splitlines())
+        yield from ((f"{ex.id} solution", line) for line in (ex.solution or "").splitlines())
+
+
+def test_every_code_line_fits_76_columns(course):
+    long = [
+        f"{lesson.id}, {where}: {len(line)} columns: {line.strip()[:40]}"
+        for lesson in course.lessons
+        for where, line in _code_lines(course, lesson)
+        if len(line) > CODE_COLUMNS
+    ]
+    assert long == []

@@ -3,7 +3,6 @@ settings, gives the keyed answer. A prediction the run contradicts is a bug in t
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -74,9 +73,7 @@ OUTCOME = {
     "predict-no-weight-decay": lambda d: 2 if d.metrics["test_loss"] > 1.5 * 0.39 else 0,
     "predict-deep-sigmoid": lambda d: d.metrics["test_accuracy"] >= 0.2,
     "predict-constant-rate": lambda d: 2 if d.metrics["test_loss"] > 0.5 else 0,
-    "predict-checkpoint-epoch": lambda d: float(
-        re.search(r"restored epoch (\d+)'s weights", d.logs).group(1)
-    ),
+    "predict-resume-gap": lambda d: 0 if d.metrics["resume_gap"] == 0 else 1,
     "predict-ddp-same-curve": lambda d: (
         1
         if d.metrics["curve_gap"] <= 0.001

@@ -54,6 +54,18 @@ def test_manual_vs_adam_on_note_003s_network():
     assert done.metrics["adam_loss"] < done.metrics["manual_loss"]
 
 
+def test_save_resume_continues_exactly_only_with_the_optimizer_state():
+    events = run_all(scripted_run("save-resume", {"epochs": 4, "stop_at": 2}))
+    done = done_of(events)
+    series = {e.series for e in events if isinstance(e, Progress)}
+    assert series == {"uninterrupted", "resumed", "weights_only"}
+    assert done.metrics["resume_gap"] == 0
+    assert done.metrics["resumed_loss"] == done.metrics["uninterrupted_loss"]
+    # a fresh Adam moves every weight by about lr at once: that run ends elsewhere
+    assert done.metrics["weights_only_loss"] != done.metrics["uninterrupted_loss"]
+    assert any("saved model and optimizer state" in e.text for e in events if isinstance(e, Log))
+
+
 def test_stratified_split_keeps_class_shares_closer():
     done = done_of(run_all(scripted_run("stratified-split")))
     assert done.metrics["max_gap_stratified"] < done.metrics["max_gap_random"]

@@ -38,7 +38,6 @@ FIXED_LR = {
     "moons-overfit": "overfits on purpose: width, n and epochs are its settings",
     "dropout-train-vs-eval": "compares dropout's two modes: p and epochs are its settings",
     "moons-weight-decay": "compares weight decay and dropout at one step size",
-    "digits-checkpoint-best": "keeps the best epoch: device, patience and epochs are its settings",
 }
 REASON = re.compile(
     r"(?:blew up to (?P<loss>\S+) at step (?P<step>\d+)"

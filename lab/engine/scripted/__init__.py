@@ -16,6 +16,7 @@ from lab.engine.events import Done, Event, Start
 from lab.engine.models import parameter_count, summary
 from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
+from lab.engine.scripted.checkpoints import save_resume
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
 from lab.engine.scripted.parameters import freeze_layers, gradient_accumulation
@@ -42,6 +43,7 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "pipeline": end_to_end,
     "gradient-accumulation": gradient_accumulation,
     "freeze-layers": freeze_layers,
+    "save-resume": save_resume,
 }
 
 
