@@ -29,6 +29,7 @@ WITHOUT_LR = {
     "cost-sweep": "tries every w on a grid; no gradient step, so no step size",
     "dataloader-shapes": "iterates a DataLoader and prints batch shapes; nothing is trained",
     "stratified-split": "compares two ways of splitting the digits; nothing is trained",
+    "views-and-copies": "changes a tensor and looks at its views and copies; nothing is trained",
 }
 # Experiments that train at a learning rate the learner cannot set (`--set lr=...` is refused
 # as no such setting): the lesson compares something else at one fixed step size.
@@ -38,6 +39,7 @@ FIXED_LR = {
     "moons-overfit": "overfits on purpose: width, n and epochs are its settings",
     "dropout-train-vs-eval": "compares dropout's two modes: p and epochs are its settings",
     "moons-weight-decay": "compares weight decay and dropout at one step size",
+    "covariate-shift": "compares shifted and unshifted test digits: pixels and epochs are its settings",
 }
 REASON = re.compile(
     r"(?:blew up to (?P<loss>\S+) at step (?P<step>\d+)"

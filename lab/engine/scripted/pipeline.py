@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from lab.engine.datasets.scikit import digits
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import EpochEnd, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError
 
@@ -115,9 +116,17 @@ def end_to_end(args: dict[str, Any], ctx: Context) -> Script:
     # the epoch loop: train, then measure on the validation split
     steps = 0
     train_loss = val_loss = val_accuracy = float("nan")
+    model.eval()
+    with torch.no_grad():  # the loss at the start, which a blow-up is judged against
+        watch = DivergenceWatch(loss_fn(model(X[train_i]), y[train_i]).item())
     for epoch in range(1, num_epochs + 1):
         train_loss = train_loop(train_loader, model, loss_fn, optimizer, ctx.before_update)
         steps += len(train_loader)
+        if watch.diverged(train_loss):  # the epoch's mean: nan or far above the first's
+            raise Diverged(diverged_reason(train_loss, steps, lr), ctx.metrics)
+        if watch.rose(train_loss):
+            assert watch.first is not None
+            raise Diverged(rose_reason(watch.first, train_loss, epoch, lr), ctx.metrics)
         val_loss, val_accuracy = test_loop(val_loader, model, loss_fn)
         ctx.metrics.update(train_loss=train_loss, val_loss=val_loss, val_accuracy=val_accuracy)
         yield Progress(epoch, steps, train_loss, 0.0)

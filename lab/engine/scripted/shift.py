@@ -10,6 +10,7 @@ from torch import nn
 
 from lab.engine.datasets import load_arrays
 from lab.engine.datasets.split import split_indices
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import EpochEnd, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError
 
@@ -60,6 +61,7 @@ def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
         f"{n} training digits as they are; {len(y_test)} test digits, "
         f"as they are and moved {pixels} pixel(s) to the right"
     )
+    watch, step = DivergenceWatch(), 0
     for epoch in range(1, epochs + 1):
         order = torch.randperm(n, generator=gen)
         total = 0.0
@@ -70,7 +72,13 @@ def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            step += 1
+            if watch.diverged(loss.item()):
+                raise Diverged(diverged_reason(loss.item(), step, lr), ctx.metrics)
             total += loss.item() * len(index)
+        if watch.rose(total / n):
+            assert watch.first is not None
+            raise Diverged(rose_reason(watch.first, total / n, epoch, lr), ctx.metrics)
         figures = {
             "train_loss": total / n,
             "test_accuracy": accuracy(model, X_test, y_test),

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import EpochEnd, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError
 
@@ -143,8 +144,10 @@ def tabular_prep(args: dict[str, Any], ctx: Context) -> Script:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         loss_fn = nn.MSELoss()
         gen = torch.Generator().manual_seed(seed)
+        watch, step = DivergenceWatch(), 0
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(X), generator=gen)
+            total = 0.0
             for start in range(0, len(X), batch_size):
                 ctx.before_update()
                 index = order[start : start + batch_size]
@@ -152,6 +155,14 @@ def tabular_prep(args: dict[str, Any], ctx: Context) -> Script:
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                step += 1
+                if watch.diverged(loss.item()):
+                    what = f"the {series} loss"
+                    raise Diverged(diverged_reason(loss.item(), step, lr, what), ctx.metrics)
+                total += loss.item() * len(index)
+            if watch.rose(total / len(X)):
+                assert watch.first is not None
+                raise Diverged(rose_reason(watch.first, total / len(X), epoch, lr), ctx.metrics)
             with torch.no_grad():
                 predicted = model(X_new).squeeze(1).double().numpy()
             if log:
