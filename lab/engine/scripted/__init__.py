@@ -18,6 +18,7 @@ from lab.engine.scripted.base import Context, Script
 from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_tour
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.finetune import fine_tune
 from lab.engine.scripted.training import batch_modes, manual_vs_adam
 
 SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
@@ -31,10 +32,11 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "stratified-split": stratified_split,
     "ddp-digits": ddp_digits,
     "ddp-batch-sizes": ddp_batch_sizes,
+    "fine-tune": fine_tune,
 }
 
 
-NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam"}
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "fine-tune"}
 """Scripts that call `ctx.show_model` before their first event, a log line that comes before
 any update (so a run paused from the start still waits for its first step)."""
 
