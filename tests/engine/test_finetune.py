@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lab.engine.events import Log, Progress
+from lab.engine.events import EpochEnd, Log, Progress
 from lab.engine.scripted import finetune
 from tests.engine.conftest import done_of, run_all, scripted_run
 
@@ -91,6 +91,21 @@ def test_the_frozen_body_is_unchanged_and_the_base_checkpoint_is_reused(engine_h
     other_seed = run_all(scripted_run("fine-tune", {**SHORT, "seed": 1}))
     assert _base_trained(other_seed)  # another base: trained and kept beside the first
     assert len(list((engine_home / "cache").glob("fine-tune-base-*.pt"))) == 2
+
+
+def test_each_epoch_of_the_new_task_reports_every_mode_once():
+    """One EpochEnd an epoch with the three modes' figures (the store keeps one a number)."""
+    events = run_all(scripted_run("fine-tune", SHORT))
+    ends = [e for e in events if isinstance(e, EpochEnd)]
+    assert [e.epoch for e in ends] == [1, 2, 3]
+    names = {f"{mode}_{what}" for mode in finetune.MODES for what in ("loss", "accuracy")}
+    assert all(set(e.metrics) == names for e in ends)
+    done = done_of(events)
+    assert all(
+        ends[-1].metrics[f"{m}_accuracy"] == done.metrics[f"{m}_accuracy"] for m in finetune.MODES
+    )
+    series = [e.series for e in events if isinstance(e, Progress)]
+    assert series == ["base"] * 2 + list(finetune.MODES) * 3
 
 
 def test_an_unreadable_checkpoint_is_trained_again(engine_home):

@@ -1,7 +1,8 @@
-"""Provides the transfer-learning experiment, fine-tune: a CNN trained on the digits 0-4 (the
-base task, its checkpoint kept in LAB_HOME and reused), then the digits 5-9 from a few labels,
-learned three ways: from scratch, with the base body frozen under a new head, and fine-tuned
-whole with a smaller rate for the body."""
+"""Provides the transfer-learning experiment, fine-tune: a small CNN trained on a base task of
+the digits (its checkpoint kept in LAB_HOME/cache and reused by a later run with the same
+settings), then a new task from a few labelled images, learned three ways side by side: from
+scratch, with the base body frozen under a new head, and fine-tuned whole with a smaller rate
+for the body."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ TEST_SHARE = 0.3
 CACHE_FORMAT = 1
 """Bumped when the network or the checkpoint's contents change: older checkpoints are not
 reused."""
+MIN_LABELS, MAX_LABELS = 10, 300
+"""The new task's training images: at least one a class, at most what each task has (about
+120 a class remain of each of the digits 5-9)."""
+TASKS = {
+    "parity": "base: the ten digits on half of the images; new: even or odd on the other half",
+    "five-to-nine": "base: the digits 0-4; new: the digits 5-9",
+}
 MODES = {
     "scratch": "a fresh network, every layer trained",
     "frozen": "the base body frozen, a new head trained",
@@ -50,15 +58,6 @@ def small_cnn(classes: int) -> nn.Sequential:
         nn.ReLU(),
     )
     return nn.Sequential(OrderedDict([("body", body), ("head", nn.Linear(64, classes))]))
-
-
-MIN_LABELS, MAX_LABELS = 10, 300
-"""The new task's training images: at least one a class, at most what each task has (about
-120 a class remain of each of the digits 5-9)."""
-TASKS = {
-    "parity": "base: the ten digits on half of the images; new: even or odd on the other half",
-    "five-to-nine": "base: the digits 0-4; new: the digits 5-9",
-}
 
 
 def fine_tune(args: dict[str, Any], ctx: Context) -> Script:
@@ -94,8 +93,7 @@ def fine_tune(args: dict[str, Any], ctx: Context) -> Script:
     base, base_accuracy = yield from base_network(base_data, base_classes, settings, ctx)
     ctx.metrics["base_accuracy"] = base_accuracy
 
-    accuracy: dict[str, float] = {}
-    models: dict[str, nn.Module] = {}
+    models, optimizers = {}, {}
     for mode, about in MODES.items():
         torch.manual_seed(seed + 1)  # the same new head in every mode
         model = small_cnn(new_classes)
@@ -103,13 +101,9 @@ def fine_tune(args: dict[str, Any], ctx: Context) -> Script:
             body_only = {k: v for k, v in base.items() if k.startswith("body.")}
             missing = model.load_state_dict(body_only, strict=False).missing_keys
             yield Log(f"{mode}: copied the base body; left as drawn: {', '.join(missing)}")
-        optimizer = make_optimizer(model, mode, lr, body_lr)
+        models[mode], optimizers[mode] = model, make_optimizer(model, mode, lr, body_lr)
         yield Log(f"{mode}: {about}; {trainable(model)} of {count(model)} weights trained")
-        accuracy[mode] = yield from train(
-            model, optimizer, new_data, epochs, batch_size, seed, ctx, mode
-        )
-        ctx.metrics[f"{mode}_accuracy"] = accuracy[mode]
-        models[mode] = model
+    accuracy = yield from new_task(models, optimizers, new_data, epochs, batch_size, seed, ctx)
     change = body_change(models["frozen"], base)
     yield Log(
         f"largest change of a body weight: frozen {change:.3g}, "
@@ -185,17 +179,16 @@ def base_network(
     torch.manual_seed(settings["seed"])
     model = small_cnn(classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
-    yield Log(f"base: training for {settings['epochs']} epochs")
-    accuracy = yield from train(
-        model,
-        optimizer,
-        data,
-        settings["epochs"],
-        settings["batch_size"],
-        settings["seed"],
-        ctx,
-        "base",
-    )
+    X, y, X_test, y_test = data
+    order = torch.Generator().manual_seed(settings["seed"])
+    epochs = settings["epochs"]
+    yield Log(f"base: training for {epochs} epochs")
+    for epoch in range(1, epochs + 1):
+        loss = train_epoch(model, optimizer, X, y, settings["batch_size"], order, ctx)
+        yield Progress(epoch, epoch, loss, 0.0, series="base")
+        ctx.epoch_done()
+    accuracy = accuracy_on(model, X_test, y_test)
+    yield Log(f"base: test accuracy {accuracy:.1%} after {epochs} epochs")
     state = model.state_dict()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +197,7 @@ def base_network(
         os.replace(part, path)  # whole or not at all: a run beside this one reads it
         yield Log(f"base: saved the checkpoint {path}")
     except OSError as exc:
+        part.unlink(missing_ok=True)
         yield Log(
             f"base: could not save the checkpoint ({exc.strerror}); the next run trains it again"
         )
@@ -230,40 +224,55 @@ def make_optimizer(model: nn.Module, mode: str, lr: float, body_lr: float):
     )
 
 
-def train(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
+def new_task(
+    models: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
     data: tuple[torch.Tensor, ...],
     epochs: int,
     batch_size: int,
     seed: int,
     ctx: Context,
-    series: str,
-) -> Generator[Event, None, float]:
-    """Mini-batch training with cross-entropy; each epoch's mean loss as a point of `series`,
-    its test accuracy in the epoch's metrics. Returns the final test accuracy."""
+) -> Generator[Event, None, dict[str, float]]:
+    """Every mode one epoch at a time, side by side: each one's training loss a point of its
+    series, their test accuracies one epoch's metrics. Returns the final test accuracies."""
     X, y, X_test, y_test = data
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(seed)
-    accuracy = 0.0
+    orders = {mode: torch.Generator().manual_seed(seed) for mode in models}  # the same batches
+    accuracy = dict.fromkeys(models, 0.0)
     for epoch in range(1, epochs + 1):
-        model.train()
-        total = 0.0
-        order = torch.randperm(len(X), generator=gen)
-        for start in range(0, len(X), batch_size):
-            ctx.before_update()
-            index = order[start : start + batch_size]
-            loss = loss_fn(model(X[index]), y[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        accuracy = accuracy_on(model, X_test, y_test)
-        yield Progress(epoch, epoch, total / len(X), 0.0, series=series)
-        yield EpochEnd(epoch, {f"{series}_loss": total / len(X), f"{series}_accuracy": accuracy})
+        metrics = {}
+        for mode, model in models.items():
+            loss = train_epoch(model, optimizers[mode], X, y, batch_size, orders[mode], ctx)
+            accuracy[mode] = ctx.metrics[f"{mode}_accuracy"] = accuracy_on(model, X_test, y_test)
+            metrics |= {f"{mode}_loss": loss, f"{mode}_accuracy": accuracy[mode]}
+            yield Progress(epoch, epoch, loss, 0.0, series=mode)
+        yield EpochEnd(epoch, metrics)
         ctx.epoch_done()
-    yield Log(f"{series}: test accuracy {accuracy:.1%} after {epochs} epochs")
     return accuracy
+
+
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    order: torch.Generator,
+    ctx: Context,
+) -> float:
+    """One epoch of mini-batches with cross-entropy; returns its mean loss."""
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    total = 0.0
+    shuffled = torch.randperm(len(X), generator=order)
+    for start in range(0, len(X), batch_size):
+        ctx.before_update()
+        index = shuffled[start : start + batch_size]
+        loss = loss_fn(model(X[index]), y[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(index)
+    return total / len(X)
 
 
 def accuracy_on(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
