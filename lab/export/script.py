@@ -49,6 +49,11 @@ def export_script(run: RunSpec, distributed: bool = False) -> str:
                 "ddp-batch-sizes compares three runs; export ddp-digits --distributed with "
                 "--set batch_size=64 and 32 and run them with --nproc_per_node=1 and 2"
             )
+        elif name == "fine-tune":
+            raise ExportError(
+                "fine-tune compares three trainings on a base network it keeps in the lab's "
+                "folder; its code is in lab/engine/scripted/finetune.py"
+            )
         else:
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "

@@ -186,6 +186,13 @@ def test_scripted_demonstrations_are_refused_by_the_function_too(shipped):
         export_script(build_run_spec(shipped.experiment("stratified-split")))
 
 
+def test_fine_tune_is_refused_as_what_it_is(shipped):
+    """It trains, so "a demonstration that trains nothing" would be wrong."""
+    with pytest.raises(ExportError, match="fine-tune compares three trainings") as refused:
+        export_script(build_run_spec(shipped.experiment("fine-tune")))
+    assert "trains nothing" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("name", "settings"),
     [
