@@ -344,6 +344,27 @@ SCRIPTED: dict[str, dict] = {
         "args": {"lr": 0.01, "epochs": 20, "stop_at": 10, "seed": 0},
         "metrics": ("uninterrupted_loss", "resumed_loss", "weights_only_loss", "resume_gap"),
     },
+    "fine-tune": {
+        "about": "a digits CNN reused for a new task with few labels: scratch, frozen, fine-tuned",
+        "args": {
+            "task": "parity",
+            "labels": 20,
+            "epochs": 30,
+            "base_epochs": 20,
+            "lr": 0.01,
+            "body_lr": 0.001,
+            "batch_size": 16,
+            "seed": 0,
+        },
+        "metrics": (
+            "base_accuracy",
+            "scratch_accuracy",
+            "frozen_accuracy",
+            "finetune_accuracy",
+            "frozen_gain",
+            "frozen_body_change",
+        ),
+    },
 }
 
 # A tweakable hyperparameter's name maps to a path in the training spec unless it names one.

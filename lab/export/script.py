@@ -58,6 +58,11 @@ def export_script(run: RunSpec, distributed: bool = False, filename: str | None 
                 f"{experiment} trains two copies of one model side by side to compare them; "
                 f"its code is in lab/engine/scripted/parameters.py"
             )
+        elif name == "fine-tune":
+            raise ExportError(
+                "fine-tune compares three trainings on a base network it keeps in the lab's "
+                "folder; its code is in lab/engine/scripted/finetune.py"
+            )
         else:
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "

@@ -80,6 +80,9 @@ OUTCOME = {
         and abs(d.metrics["loss_1x32"] - d.metrics["loss_2x32"]) > 0.05
         else 2
     ),
+    "predict-fine-tune-five-to-nine": lambda d: (
+        0 if d.metrics["frozen_gain"] > 0.03 else (1 if d.metrics["frozen_gain"] >= -0.05 else 2)
+    ),
     "predict-cluster-bigger-global-batch": lambda d: (
         2 if d.metrics["train_loss"] > 2 * 0.1154 else (1 if d.metrics["train_loss"] < 0.1 else 0)
     ),

@@ -193,6 +193,13 @@ def test_the_side_by_side_comparisons_are_refused_without_saying_they_train_noth
         export_script(build_run_spec(shipped.experiment(name)))
 
 
+def test_fine_tune_is_refused_as_what_it_is(shipped):
+    """It trains, so "a demonstration that trains nothing" would be wrong."""
+    with pytest.raises(ExportError, match="fine-tune compares three trainings") as refused:
+        export_script(build_run_spec(shipped.experiment("fine-tune")))
+    assert "trains nothing" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("name", "settings"),
     [

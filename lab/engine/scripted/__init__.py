@@ -19,6 +19,7 @@ from lab.engine.scripted.basics import autograd, cost_sweep, manual_gd, tensor_t
 from lab.engine.scripted.checkpoints import save_resume
 from lab.engine.scripted.data import dataloader_shapes, stratified_split
 from lab.engine.scripted.distributed import ddp_batch_sizes, ddp_digits
+from lab.engine.scripted.finetune import fine_tune
 from lab.engine.scripted.parameters import freeze_layers, gradient_accumulation
 from lab.engine.scripted.pipeline import end_to_end
 from lab.engine.scripted.shift import covariate_shift
@@ -44,10 +45,11 @@ SCRIPTS: dict[str, Callable[[dict[str, Any], Context], Script]] = {
     "gradient-accumulation": gradient_accumulation,
     "freeze-layers": freeze_layers,
     "save-resume": save_resume,
+    "fine-tune": fine_tune,
 }
 
 
-NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "covariate-shift", "pipeline"}
+NAME_THEIR_MODEL = {"batch-modes", "manual-vs-adam", "covariate-shift", "pipeline", "fine-tune"}
 """Scripts that call `ctx.show_model` before their first event, a log line that comes before
 any update (so a run paused from the start still waits for its first step)."""
 
