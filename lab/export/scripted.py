@@ -279,7 +279,7 @@ for epoch in range(1, num_epochs + 1):
     final["accuracy_drop"] = final["test_accuracy"] - final["shifted_accuracy"]
     print(
         f"epoch {{epoch}}: test accuracy {{final['test_accuracy']:.1%}} as they are, "
-        f"{{final['shifted_accuracy']:.1%}} moved {{pixels}} pixel(s)"
+        f"{{final['shifted_accuracy']:.1%}} moved {{pixels}} px"
     )
 
 print("  ".join(f"{{name}} {{value:.6f}}" for name, value in final.items()))

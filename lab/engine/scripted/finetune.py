@@ -21,6 +21,7 @@ from torch import nn
 
 from lab import paths
 from lab.engine.datasets.scikit import digits
+from lab.engine.divergence import Diverged, DivergenceWatch, rose_reason
 from lab.engine.events import EpochEnd, Event, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError
 
@@ -103,7 +104,7 @@ def fine_tune(args: dict[str, Any], ctx: Context) -> Script:
             yield Log(f"{mode}: copied the base body; left as drawn: {', '.join(missing)}")
         models[mode], optimizers[mode] = model, make_optimizer(model, mode, lr, body_lr)
         yield Log(f"{mode}: {about}; {trainable(model)} of {count(model)} weights trained")
-    accuracy = yield from new_task(models, optimizers, new_data, epochs, batch_size, seed, ctx)
+    accuracy = yield from new_task(models, optimizers, new_data, epochs, batch_size, seed, lr, ctx)
     change = body_change(models["frozen"], base)
     yield Log(
         f"largest change of a body weight: frozen {change:.3g}, "
@@ -183,8 +184,10 @@ def base_network(
     order = torch.Generator().manual_seed(settings["seed"])
     epochs = settings["epochs"]
     yield Log(f"base: training for {epochs} epochs")
+    watch = start_watch(model, X, y)
     for epoch in range(1, epochs + 1):
         loss = train_epoch(model, optimizer, X, y, settings["batch_size"], order, ctx)
+        judge(watch, loss, epoch, settings["lr"], ctx)
         yield Progress(epoch, epoch, loss, 0.0, series="base")
         ctx.epoch_done()
     accuracy = accuracy_on(model, X_test, y_test)
@@ -233,6 +236,7 @@ def new_task(
     epochs: int,
     batch_size: int,
     seed: int,
+    lr: float,
     ctx: Context,
 ) -> Generator[Event, None, dict[str, float]]:
     """Every mode one epoch at a time, side by side: each one's training loss a point of its
@@ -240,16 +244,32 @@ def new_task(
     X, y, X_test, y_test = data
     orders = {mode: torch.Generator().manual_seed(seed) for mode in models}  # the same batches
     accuracy = dict.fromkeys(models, 0.0)
+    watches = {mode: start_watch(model, X, y) for mode, model in models.items()}
     for epoch in range(1, epochs + 1):
         metrics: dict[str, float] = {}
         for mode, model in models.items():
             loss = train_epoch(model, optimizers[mode], X, y, batch_size, orders[mode], ctx)
+            judge(watches[mode], loss, epoch, lr, ctx)
             accuracy[mode] = ctx.metrics[f"{mode}_accuracy"] = accuracy_on(model, X_test, y_test)
             metrics |= {f"{mode}_loss": loss, f"{mode}_accuracy": accuracy[mode]}
             yield Progress(epoch, epoch, loss, 0.0, series=mode)
         yield EpochEnd(epoch, metrics)
         ctx.epoch_done()
     return accuracy
+
+
+def start_watch(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> DivergenceWatch:
+    """A watch that judges the epochs' losses against the model's loss before training."""
+    model.eval()
+    with torch.no_grad():
+        return DivergenceWatch(nn.functional.cross_entropy(model(X), y).item())
+
+
+def judge(watch: DivergenceWatch, loss: float, epoch: int, lr: float, ctx: Context) -> None:
+    """Diverged when an epoch's mean loss is not a number or climbed far above the start."""
+    if watch.diverged(loss) or watch.rose(loss):
+        assert watch.first is not None
+        raise Diverged(rose_reason(watch.first, loss, epoch, lr), ctx.metrics)
 
 
 def train_epoch(

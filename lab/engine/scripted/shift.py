@@ -13,6 +13,7 @@ from lab.engine.datasets.split import split_indices
 from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import EpochEnd, Log, Progress
 from lab.engine.scripted.base import Context, Script, ScriptError
+from lab.text import plural
 
 WIDTH = 8
 """The digits are 8 x 8 pixels."""
@@ -59,7 +60,7 @@ def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
     n = len(y_train)
     yield Log(
         f"{n} training digits as they are; {len(y_test)} test digits, "
-        f"as they are and moved {pixels} pixel(s) to the right"
+        f"as they are and moved {plural(pixels, 'pixel')} to the right"
     )
     watch, step = DivergenceWatch(), 0
     for epoch in range(1, epochs + 1):
@@ -89,7 +90,7 @@ def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
         yield Progress(epoch, epoch, figures["train_loss"], 0.0)
         yield Log(
             f"epoch {epoch}: test accuracy {figures['test_accuracy']:.1%} as they are, "
-            f"{figures['shifted_accuracy']:.1%} moved {pixels} pixel(s)"
+            f"{figures['shifted_accuracy']:.1%} moved {plural(pixels, 'pixel')}"
         )
         yield EpochEnd(epoch, dict(figures))
         ctx.epoch_done()
