@@ -150,6 +150,6 @@ def test_a_held_job_step_is_given_back_after_keep_warm_idle(slurm):
     try:
         runner.warm_up(run_soon=True)
         _running_job(slurm)
-        _until(lambda: not slurm.jobs(), 10)
+        _until(lambda: not slurm.jobs(), 15)  # 2 s idle, then cancelled and cleaned up
     finally:
         runner.shutdown()
