@@ -306,3 +306,13 @@ async def test_every_lesson_ends_with_its_whole_last_paragraph_then_the_next_one
     for lesson in catalog.lessons:
         md = lesson_markdown(lesson, "Next: somewhere.")
         assert md.index(link_terms(lesson.sections[-1].body.strip())) < md.index("Next: somewhere")
+
+
+def test_code_in_a_summary_is_shown_as_written_and_the_rest_escaped(shipped_lessons):
+    """The tensor toolkit's summary showed "in-place \\_ operations": an escape inside a code
+    span is shown, not read."""
+    lesson = load_catalog().lesson("tensor-toolkit")
+    summary = lesson_markdown(lesson).split("\n\n")[0]
+    assert "in-place `_` operations" in summary and "\\_" not in summary
+    hostile = lesson.model_copy(update={"summary": "a_b and *c* with `x_y` then [d]"})
+    assert lesson_markdown(hostile).startswith("*a\\_b and \\*c\\* with `x_y` then \\[d\\]*")

@@ -20,14 +20,18 @@ from lab.tui.messages import TermRequested
 TERM_SCHEME = "term:"
 _LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|([^\[\]]*))?\]\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
-_MD_SPECIAL_BUT_CODE = re.compile(r"([\\*_\[\]<>])")
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
 WRAP_MARK = "↪ "
 """Starts the rest of a code line too long for the screen."""
 
 
 def _md_escape(text: str, keep_code: bool = False) -> str:
-    """Markdown's special characters shown as themselves (`code` kept as code if asked)."""
-    return (_MD_SPECIAL_BUT_CODE if keep_code else _MD_SPECIAL).sub(r"\\\1", text)
+    """Markdown's special characters shown as themselves (`code` kept as code if asked: a
+    code span shows its text as it is, so nothing in it is escaped)."""
+    if not keep_code:
+        return _MD_SPECIAL.sub(r"\\\1", text)
+    parts = _CODE_SPAN.split(text)  # the odd parts are code spans
+    return "".join(p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts))
 
 
 def wrap_code(code: Content, width: int) -> Content:
