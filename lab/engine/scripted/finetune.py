@@ -103,7 +103,7 @@ def fine_tune(args: dict[str, Any], ctx: Context) -> Script:
             missing = model.load_state_dict(body_only, strict=False).missing_keys
             yield Log(f"{mode}: copied the base body; left as drawn: {', '.join(missing)}")
         models[mode], optimizers[mode] = model, make_optimizer(model, mode, lr, body_lr)
-        yield Log(f"{mode}: {about}; {trainable(model)} of {count(model)} weights trained")
+        yield Log(f"{mode}: {about}; {trainable(model):,} of {count(model):,} weights trained")
     accuracy = yield from new_task(models, optimizers, new_data, epochs, batch_size, seed, lr, ctx)
     change = body_change(models["frozen"], base)
     yield Log(
