@@ -11,8 +11,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from lab.quiz.standing import lesson_name
 from lab.text import reflow
-from lab.tui.learner import lesson_name
 
 if TYPE_CHECKING:
     from lab.tui.app import LabApp

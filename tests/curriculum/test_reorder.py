@@ -4,7 +4,7 @@ order keeps every lesson read, answer and exercise when the lessons move."""
 from __future__ import annotations
 
 from lab.catalog import load_catalog
-from lab.tui.learner import home_figures, next_step
+from lab.quiz.standing import home_figures, next_step
 
 # The first fourteen lessons of the course before round 3's reorder, in that order.
 EARLIER_ORDER = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from lab.tui.learner import HomeFigures, LessonProgress, next_step
+from lab.quiz.standing import HomeFigures, LessonProgress, next_step
 
 
 def lesson(lesson_id: str, questions: int) -> SimpleNamespace:

@@ -18,8 +18,8 @@ from textual.widgets import Button, Header, Static
 from lab.quiz import scheduler
 from lab.quiz.cards import LANGUAGES
 from lab.quiz.session import FlashcardSession
+from lab.quiz.standing import lesson_name
 from lab.text import plural
-from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code

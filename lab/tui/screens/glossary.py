@@ -10,8 +10,8 @@ from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.catalog.catalog import TermEntry
+from lab.quiz.standing import lesson_name
 from lab.text import reflow
-from lab.tui.learner import lesson_name
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter

@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
+from lab.quiz.standing import LessonProgress, home_figures, next_step
 from lab.text import plural
-from lab.tui.learner import LessonProgress, home_figures, next_step
 from lab.tui.messages import ProgressChanged
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
@@ -65,7 +65,7 @@ HOME_WARM_S = 0.5
 class HomeScreen(LabScreen):
     """Every lesson with read / quiz mastery / runs / exercises done; enter opens one, `c`
     continues: a missed prediction that is due first, then the next unfinished step
-    (`lab.tui.learner.next_step`)."""
+    (`lab.quiz.standing.next_step`)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     _lesson_shown: str | None = None

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Header, Static
 
+from lab.quiz.standing import exercises_done, mark_read
 from lab.text import plural
-from lab.tui.learner import exercises_done, mark_read
 from lab.tui.messages import LessonRead
 from lab.tui.screens.base import LabScreen
 from lab.tui.screens.pick import PickScreen

@@ -21,8 +21,8 @@ from textual.widgets.option_list import Option
 
 from lab.quiz import grading
 from lab.quiz.session import Outcome, QuizSession
+from lab.quiz.standing import lesson_name
 from lab.text import reflow
-from lab.tui.learner import lesson_name
 from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code

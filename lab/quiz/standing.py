@@ -1,4 +1,5 @@
-"""Provides what the screens ask of the learner's store, and sensible answers when there is none."""
+"""Provides where a learner stands in the course, as the screens ask it: each lesson's progress, the
+next step ("Continue"), and the store's answers, with sensible ones when there is no store."""
 
 from __future__ import annotations
 
