@@ -52,17 +52,27 @@ def _address_space() -> int:
 
 
 def prepare() -> dict:
-    """Run the kinds of work checks do once here, so that every child starts warm."""
-    global _allowance
+    """Run the kinds of work checks do once here, so that every child starts warm (an
+    optimizer's first construction alone imports a good part of torch, about 1 s)."""
     import torch
 
-    torch.set_num_threads(1)  # exercises are tiny; one thread also keeps fork safe
+    settings = prepare_one()
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = torch.nn.functional.mse_loss(model(torch.randn(4, 3)), torch.randn(4, 1))
     opt.zero_grad()
     loss.backward()
     opt.step()
+    return settings
+
+
+def prepare_one() -> dict:
+    """For one check (`lab check`): torch and the judge, no rehearsal, so that the child pays
+    only for what the learner's code uses."""
+    global _allowance
+    import torch
+
+    torch.set_num_threads(1)  # exercises are tiny; one thread also keeps fork safe
     import lab.exercises.judge  # noqa: F401 - children inherit it imported
 
     _allowance = memory_allowance()

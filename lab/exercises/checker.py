@@ -82,8 +82,11 @@ class Checker:
     """One warm checking server (an `ExerciseChecker`); `check` may be called from any thread,
     one check at a time."""
 
-    def __init__(self, python: str = "", start: bool = True) -> None:
+    def __init__(self, python: str = "", start: bool = True, one_check: bool = False) -> None:
+        """`one_check`: the server is for one check (`lab check`), and skips warming up for
+        the checks after it."""
         self._python = python
+        self._prepare = "prepare_one" if one_check else "prepare"
         self._lock = threading.Lock()
         self._server: ForkServer | None = None
         self._closed = False
@@ -92,7 +95,7 @@ class Checker:
 
     def _start(self) -> ForkServer:
         return ForkServer(
-            "lab.exercises.check_server:prepare",
+            f"lab.exercises.check_server:{self._prepare}",
             "lab.exercises.check_server:main",
             env=ENV,
             python=self._python,

@@ -234,3 +234,16 @@ def test_a_check_that_ended_is_not_waited_on_for_the_pipes_its_leftovers_hold():
     (end,) = collect(child, {}, time_limit=10)
     assert time.monotonic() - started < 5
     assert end["finished"] and not end["timed_out"] and end["exit"] == 0
+
+
+def test_a_checker_for_one_check_runs_code_that_builds_an_optimizer(tmp_path):
+    """`lab check`'s server skips the rehearsal (an optimizer's first construction costs about
+    1 s there): a learner's file that builds one pays for it in its own child, and passes."""
+    from lab.exercises.checker import Checker
+    from tests.exercises.conftest import SHIPPED
+
+    ex = SHIPPED.exercise("ex-train-loop").exercise
+    assert "optim" in ex.solution
+    with Checker(one_check=True) as own:
+        result = own.check(ex, tmp_path / "ex-train-loop.py", ex.solution)
+    assert result.passed, result.error or [c.message for c in result.failed_checks]
