@@ -252,7 +252,8 @@ def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
         else:
             batches = tensor_batches(X_train, y_train, batch_size, spec.shuffle, shuffle_gen)
         for X, y in batches:  # X: [batch, *sample shape], y: [batch] or [batch, targets]
-            if control.holding():  # paused: the curve and views show every update, then wait
+            held = control.holding()
+            if held:  # paused: the curve and views show every update, then wait
                 progress = reporter.flush(epoch, step)
                 if progress is not None:
                     yield progress
@@ -260,6 +261,8 @@ def train(run: RunSpec, spec: TrainSpec, control: Control) -> Iterator[Event]:
                     yield from views.views(step)
             if control.wait_turn():
                 raise Stopped(metrics, f"stopped at epoch {epoch}, step {step}")
+            if held:
+                reporter.since = time.perf_counter()  # the rate leaves out the time held
             # forward
             y_hat = model(X)
             # loss

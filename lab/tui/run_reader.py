@@ -121,6 +121,8 @@ def read_run(
         if cancelled():
             return
         added = track.points(event)
+        if isinstance(event, Progress) and views:
+            flush()  # a batch ends with its pictures: the status line shows their moment
         if isinstance(event, Progress):
             points.append(event)
         elif isinstance(event, EpochEnd):

@@ -540,6 +540,7 @@ class ExperimentScreen(LabScreen):
         first = not view.state.kinds()
         for event in message.views:
             view.add(event.kind, event.step, event.data)
+        self.query_one(RunStatus).pictured(message.views[-1].step)
         # A run's first picture takes the pane, unless it is only the weights' sizes of a
         # classifier: its accuracy teaches more.
         if first and not view.display and (view.kind != "weights" or not self._has_accuracy):

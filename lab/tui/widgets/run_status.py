@@ -8,6 +8,7 @@ import time
 
 from rich.text import Text
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from lab.catalog.schema import Goal
@@ -23,6 +24,11 @@ STATUS_WORDS = {
     "diverged": "diverged",
     "failed": "failed",
 }
+
+
+PICTURE_WAIT_S = 1.0
+"""How long the status line waits for the next picture of the model, while pictures come, before
+it shows newer numbers than the picture's (a picture every 0.25 s; slower under load)."""
 
 
 def format_duration(seconds: float) -> str:
@@ -92,7 +98,13 @@ class RunStatus(QuietStatic):
         """The step the worker holds at, once it says so (paused is what the learner asked)."""
         self.started_at: float | None = None
         self.finished_in: float | None = None
+        """Seconds spent training: from the start to the end, less the time paused."""
+        self.paused_s = 0.0
+        """Seconds the run was paused (stepping with n or N included) since it started."""
+        self._paused_since: float | None = None
         self._shown_at = 0.0
+        self._catch_up: Timer | None = None
+        self._pictured_at = -math.inf
         self.show()
 
     def begin(self, device: str, epochs: int) -> None:
@@ -101,13 +113,16 @@ class RunStatus(QuietStatic):
         self.samples_per_s = 0.0
         self.reason = ""
         self.started_at, self.finished_in = time.monotonic(), None
+        self.paused_s = 0.0
+        self._paused_since = self.started_at if self.paused else None  # started paused
         self.show()
 
     def starting(self, loading: bool) -> None:
         """A run was asked for: the last run's figures go; "loading PyTorch..." while its worker
         is still importing torch."""
         self.device, self.epoch, self.epochs, self.step, self.samples_per_s = "", 0, 0, 0, 0.0
-        self.started_at = self.finished_in = None
+        self.started_at = self.finished_in = self._paused_since = None
+        self.paused_s, self._pictured_at = 0.0, -math.inf
         self.held_at = self.waiting = None
         self.torch_loading = loading
         self.set_state("starting")
@@ -120,11 +135,17 @@ class RunStatus(QuietStatic):
         if said:
             self.step = int(said.group(1).replace(",", ""))
         if state in ("completed", "stopped", "diverged", "failed") and self.started_at:
-            self.finished_in = time.monotonic() - self.started_at
+            self.finished_in = self.training_s()
         self.show()
 
     def set_paused(self, paused: bool) -> None:
         """The learner paused (or stepped, or resumed): "pausing..." until the worker holds."""
+        now = time.monotonic()
+        if paused and self._paused_since is None and self.started_at is not None:
+            self._paused_since = now
+        elif not paused and self._paused_since is not None:
+            self.paused_s += now - self._paused_since
+            self._paused_since = None
         self.paused, self.held_at = paused, None
         self.show()
 
@@ -140,16 +161,45 @@ class RunStatus(QuietStatic):
             self.show()
 
     def progress(self, epoch: int, step: int, samples_per_s: float) -> None:
-        # Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
-        # and at each step while paused.
         self.epoch, self.step, self.samples_per_s = epoch, step, samples_per_s
-        if self.paused or time.monotonic() - self._shown_at >= 0.5:
-            self.show()
+        if self.paused:
+            self.show()  # each step the learner asked for, at once
+        else:
+            self._show_soon()
 
     def epoch_done(self, epoch: int) -> None:
         self.epoch = max(self.epoch, epoch)
-        if time.monotonic() - self._shown_at >= 0.5:
+        self._show_soon()
+
+    def pictured(self, step: int) -> None:
+        """A picture of the model at `step` came (with the points up to it): the line shows
+        the same moment, now. Pictures come four times a second: while they do, the line
+        keeps in step with them (each one puts the half-second redraw below off)."""
+        self.step = max(self.step, step)
+        self._pictured_at = time.monotonic()
+        self.show()
+
+    def _show_soon(self) -> None:
+        """Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
+        and the last numbers shown at the end of the half second, never left behind. While
+        pictures come, the line waits a second for the next one before it goes on alone."""
+        now = time.monotonic()
+        pictures_come = now - self._pictured_at < PICTURE_WAIT_S
+        wait = (PICTURE_WAIT_S if pictures_come else 0.5) - (now - self._shown_at)
+        if wait <= 0:
             self.show()
+        elif self._catch_up is None and self.is_attached:
+            self._catch_up = self.set_timer(wait, self.show)
+
+    def training_s(self) -> float:
+        """Seconds spent training so far: since the start, less the time paused."""
+        if self.started_at is None:
+            return 0.0
+        now = time.monotonic()
+        paused = self.paused_s + (
+            now - self._paused_since if self._paused_since is not None else 0.0
+        )
+        return max(now - self.started_at - paused, 0.0)
 
     def time_left(self) -> float | None:
         if (
@@ -160,11 +210,13 @@ class RunStatus(QuietStatic):
             or self.epoch < 1
         ):
             return None
-        elapsed = time.monotonic() - self.started_at
-        return elapsed / self.epoch * max(self.epochs - self.epoch, 0)
+        return self.training_s() / self.epoch * max(self.epochs - self.epoch, 0)
 
     def show(self) -> None:
         self._shown_at = time.monotonic()
+        if self._catch_up is not None:
+            self._catch_up.stop()
+            self._catch_up = None
         text = Text()
         word = STATUS_WORDS.get(self.state, self.state)
         if self.state == "starting" and self.torch_loading:
@@ -197,7 +249,7 @@ class RunStatus(QuietStatic):
                 parts.append(f"epoch {self.epoch}/{self.epochs}")
             if not paused:  # (the word says it)
                 parts.append(f"step {self.step:,}")
-            if self.samples_per_s:
+            if self.samples_per_s and not paused:  # one update at a time has no rate
                 parts.append(format_rate(self.samples_per_s))
             if self.device:
                 parts.append(self.device)
@@ -205,7 +257,10 @@ class RunStatus(QuietStatic):
             if left is not None:
                 parts.append(f"~{format_duration(left)} left")
             if self.finished_in is not None:
-                parts.append(f"took {format_duration(self.finished_in)}")
+                took = f"took {format_duration(self.finished_in)}"
+                if self.paused_s >= 0.5:  # the time above is the training's alone
+                    took += f", paused {format_duration(self.paused_s)}"
+                parts.append(took)
             if parts:
                 text.append(" · " + " · ".join(parts))
         if self.reason:
