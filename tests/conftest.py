@@ -5,7 +5,17 @@ for the whole run by tests/environment.py."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+import textual._wait
+
+# Pilot's key presses and pauses wait until the app is idle, judged by the CPU time the process
+# spends; a run on `tests.fake_worker.InProcessWorker` (the engine in a thread, standing in for
+# the worker process) kept the process busy, so each key pressed while it trained waited
+# Textual's 1 s maximum, twice. Idle is judged by the event loop's thread, as it is in the lab,
+# whose runs train in another process.
+textual._wait.process_time = time.thread_time
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 PINNED = {
@@ -41,8 +42,10 @@ DROPPED = (
     "EDITOR",
     "VISUAL",
     "PAGER",
+    "PYTHONDONTWRITEBYTECODE",
 )
-"""Colour and terminal switches (Rich, Typer, Textual) and the learner's editor and pager."""
+"""Colour and terminal switches (Rich, Typer, Textual), the learner's editor and pager, and a
+switch that would make every run of the suite compile (and assert-rewrite) its code again."""
 
 KEPT = ("TEXTUAL_SNAPSHOT_TEMPDIR",)
 """pytest-textual-snapshot's hand-off from the xdist controller to its workers."""
@@ -53,6 +56,9 @@ for name in list(os.environ):
         del os.environ[name]
 os.environ.update(PINNED)
 time.tzset()
+# this process read PYTHONDONTWRITEBYTECODE as it started: the cache of the tests' rewritten
+# asserts (and of lab's modules) is written from here on, and read by the next run
+sys.dont_write_bytecode = False
 
 # A background job of a non-interactive shell (`make test &`, some CI runners) starts with SIGINT
 # ignored, and an ignored signal stays ignored across exec: Ctrl+C tests and stops sent to a

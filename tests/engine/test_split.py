@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.model_selection import train_test_split
 
 from lab.engine.datasets.split import split_indices
 
 
 def _sklearn(n, fraction, seed, y):
+    from sklearn.model_selection import train_test_split  # here: 2 s in every worker's collection
+
     index = np.arange(n)
     try:
         keep, out = train_test_split(index, test_size=fraction, random_state=seed, stratify=y)

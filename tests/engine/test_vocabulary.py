@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import torchvision.datasets
 
 from lab.catalog import allowlists as allow
 from lab.catalog.schema import OptimizerSpec, ScheduleSpec
@@ -83,6 +82,8 @@ def test_every_layer_and_activation_is_a_torch_module_and_every_builder_builds()
 
 
 def test_every_download_is_a_torchvision_set_in_the_folder_torchvision_uses():
+    import torchvision.datasets  # here, not at the top: 3 s in every xdist worker's collection
+
     for name, download in allow.DOWNLOADS.items():
         cls = getattr(torchvision.datasets, download.torch_name)
         # MNIST and its kin keep their files under the class's name, CIFAR under base_folder

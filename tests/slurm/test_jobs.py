@@ -153,7 +153,12 @@ def test_a_job_is_cancelled_and_a_bad_partition_is_refused_in_one_line(
     slurm, lab, lab_home, tmp_path
 ):
     sleeper = tmp_path / "sleeper.sbatch"
-    sleeper.write_text("#!/bin/bash\n#SBATCH --job-name=lab-sleeper\nsleep 120\n")
+    # its output beside it: by default Slurm writes slurm-ID.out where it was submitted (here,
+    # the checkout)
+    sleeper.write_text(
+        f"#!/bin/bash\n#SBATCH --job-name=lab-sleeper\n#SBATCH --output={tmp_path}/%j.out\n"
+        "sleep 120\n"
+    )
     job_id = lab("jobs", "submit", str(sleeper)).output.split()[2]
     assert job_id in slurm.jobs()
     cancelled = lab("jobs", "cancel", job_id)

@@ -8,10 +8,13 @@ import pytest
 from textual.widgets import Input
 
 from lab.catalog import load_catalog
+from lab.tui.app import make_app
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictScreen
 from lab.tui.widgets.footer import LabFooter, kept_keys
-from tests.tui.pilot import app_with_workers, wait_until
+from tests.fake_worker import Workers
+from tests.tui.pilot import wait_until
+from tests.tui.test_exercise import FakeChecker
 
 SIZES = [(60, 20), (80, 24)]
 
@@ -53,7 +56,10 @@ async def settle(pilot) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_every_screen_footer_shows_whole_keys(store, shipped_lessons, size):
-    app = app_with_workers(load_catalog(), store)
+    # the footers are the point: no checker process (torch imported) for the exercise screen
+    app = make_app(
+        load_catalog(), store=store, prewarm=False, checker=FakeChecker(), run_workers=Workers()
+    )
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert " ? Help" in assert_whole_keys(app, "home")
