@@ -170,8 +170,9 @@ async def test_the_model_view_says_what_its_characters_mean(catalog, store, size
         screen = await open_experiment(app, pilot, "gd-example-fit")
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.state == "completed")
-        await pilot.pause()
         view = screen.query_one(ModelView)
+        # the title's key hint comes with the run's last refresh, a moment after its end
+        await wait_until(pilot, lambda: str(view.render()).splitlines()[0].endswith(")"), 5)
         rows = str(view.render()).splitlines()
         assert rows[0].startswith("cost over (w, b) at step 5") and rows[0].endswith(")")
         assert rows[-1].strip().endswith("+ lowest; o path; @ now"), rows
