@@ -14,6 +14,7 @@ from lab.tui.app import make_app
 from lab.tui.screens.experiment import ExperimentScreen
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.loss_plot import CurvePlot
+from lab.tui.widgets.model_view import ModelView
 from tests.fake_worker import ReplayWorker, Workers
 from tests.tui.pilot import wait_until
 
@@ -223,6 +224,8 @@ def test_experiment_each_view(snap_compare, make, monkeypatch, kind):
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.state == "completed", 10)
         await wait_until(pilot, lambda: screen.query_one(EarlierRuns).option_count == 1, 10)
+        view = screen.query_one(ModelView)  # its title's key hint comes with the last refresh
+        await wait_until(pilot, lambda: "(v" in str(view.render()).splitlines()[0], 10)
         screen.query_one("#loss-plot", CurvePlot).redraw()
         screen.set_focus(None)
         pilot.app.clear_notifications()
