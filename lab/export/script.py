@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 RUFF_FORMAT = ["format", "--isolated", "--stdin-filename", "script.py", "-"]
 
 
+TRAIN_NOTHING = {
+    "tensor-tour",
+    "views-and-copies",
+    "cost-sweep",
+    "dataloader-shapes",
+    "stratified-split",
+}
+"""The scripted demonstrations that train no model: nothing to export."""
+
+
 class ExportError(ValueError):
     """An experiment that cannot be exported; one line saying why and what to do instead."""
 
@@ -63,10 +73,15 @@ def export_script(run: RunSpec, distributed: bool = False, filename: str | None 
                 "fine-tune compares three trainings on a base network it keeps in the lab's "
                 "folder; its code is in lab/engine/scripted/finetune.py"
             )
-        else:
+        elif name in TRAIN_NOTHING:
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "
-                f"code is in lab/engine/scripted/, and every experiment that trains exports"
+                f"code is in lab/engine/scripted/"
+            )
+        else:
+            raise ExportError(
+                f"{experiment} ({name}) has no export script yet; its code is in "
+                f"lab/engine/scripted/, written to be read"
             )
     return ruff_format(space_functions(text))
 

@@ -8,6 +8,7 @@ in torchvision's on-disk format. One script also runs as a real `python FILE` pr
 from __future__ import annotations
 
 import ast
+import contextlib
 import runpy
 import subprocess
 import sys
@@ -185,6 +186,29 @@ def test_refusals_are_one_line(shipped, fresh_cli):
 def test_scripted_demonstrations_are_refused_by_the_function_too(shipped):
     with pytest.raises(ExportError, match="stratified-split is a scripted demonstration"):
         export_script(build_run_spec(shipped.experiment("stratified-split")))
+
+
+def test_only_what_trains_no_model_is_refused_as_training_nothing(shipped):
+    """save-resume, tabular-prep and the pipeline train; their refusal said they did not."""
+    said = {}
+    for entry in shipped.experiments():
+        if entry.experiment.scripted is None:
+            continue  # `train:` experiments all export (a test above)
+        with contextlib.suppress(ExportError):
+            export_script(build_run_spec(entry))
+            continue
+        with pytest.raises(ExportError) as refused:
+            export_script(build_run_spec(entry))
+        said[entry.experiment.id] = str(refused.value)
+    training_nothing = {name for name, text in said.items() if "trains nothing" in text}
+    assert training_nothing == {
+        "tensor-tour",
+        "views-and-copies",
+        "cost-sweep",
+        "dataloader-shapes",
+        "stratified-split",
+    }
+    assert "has no export script yet" in said["digits-save-resume"]
 
 
 @pytest.mark.parametrize("name", ["gradient-accumulation", "freeze-layers"])
