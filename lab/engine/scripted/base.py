@@ -1,4 +1,5 @@
-"""Provides what scripted experiments share: the run context and the Stopped signal."""
+"""Provides what scripted experiments share: the run context, the Stopped signal, and one
+epoch of mini-batches watched for divergence."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
 from lab.engine.events import Event
 
 if TYPE_CHECKING:
@@ -70,3 +72,39 @@ class Context:
     def limit(self, n: int, smoke_n: int = 5) -> int:
         """`n` steps, or a few under --smoke."""
         return min(int(n), smoke_n) if self.smoke else int(n)
+
+
+def train_epoch(
+    ctx: Context,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: nn.Module,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    batch_size: int,
+    epoch: int,
+    watch: DivergenceWatch,
+    lr: float,
+    what: str = "the loss",
+) -> float:
+    """One epoch of mini-batches over `data` (X, y, and the order to take the samples in):
+    forward, loss, backward, update. Raises Diverged, with the advice every run gives, when a
+    batch's loss blows up or the epoch's mean climbs; returns the epoch's mean loss."""
+    X, y, order = data
+    batches = -(-len(X) // batch_size)
+    total = 0.0
+    for i, start in enumerate(range(0, len(X), batch_size)):
+        ctx.before_update()
+        index = order[start : start + batch_size]
+        loss = loss_fn(model(X[index]), y[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if watch.diverged(loss.item()):
+            step = (epoch - 1) * batches + i + 1
+            raise Diverged(diverged_reason(loss.item(), step, lr, what), ctx.metrics)
+        total += loss.item() * len(index)
+    mean = total / len(X)
+    if watch.rose(mean):
+        assert watch.first is not None
+        raise Diverged(rose_reason(watch.first, mean, epoch, lr), ctx.metrics)
+    return mean

@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from lab.engine.datasets import load_data
-from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
+from lab.engine.divergence import DivergenceWatch
 from lab.engine.events import EpochEnd, Log, Progress
-from lab.engine.scripted.base import Context, Script, ScriptError
+from lab.engine.scripted.base import Context, Script, ScriptError, train_epoch
 
 SERIES = ("uninterrupted", "resumed", "weights_only")
 
@@ -33,25 +33,11 @@ def save_resume(args: dict[str, Any], ctx: Context) -> Script:
     def new_model() -> nn.Module:
         return nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
 
-    def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int) -> float:
+    def one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int) -> float:
         # The same shuffle for every series: the order depends on the epoch only.
         order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed + epoch))
         model.train()
-        total = 0.0
-        for start in range(0, len(X), 32):
-            ctx.before_update()
-            index = order[start : start + 32]
-            loss = loss_fn(model(X[index]), y[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if watch.diverged(loss.item()):
-                step = (epoch - 1) * -(-len(X) // 32) + start // 32 + 1
-                raise Diverged(diverged_reason(loss.item(), step, lr), ctx.metrics)
-            total += loss.item() * len(index)
-        if watch.rose(total / len(X)):
-            raise Diverged(rose_reason(first, total / len(X), epoch, lr), ctx.metrics)
-        return total / len(X)
+        return train_epoch(ctx, model, optimizer, loss_fn, (X, y, order), 32, epoch, watch, lr)
 
     def val_loss(model: nn.Module) -> float:
         model.eval()
@@ -69,7 +55,7 @@ def save_resume(args: dict[str, Any], ctx: Context) -> Script:
     checkpoint = io.BytesIO()
     for epoch in range(1, num_epochs + 1):
         for name in list(models):
-            train = train_epoch(models[name], optimizers[name], epoch)
+            train = one_epoch(models[name], optimizers[name], epoch)
             ctx.metrics[f"{name}_loss"] = val_loss(models[name])
             yield Progress(epoch, epoch, train, 0.0, series=name)
         yield EpochEnd(epoch, {f"{name}_loss": ctx.metrics[f"{name}_loss"] for name in models})

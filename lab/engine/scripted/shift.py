@@ -10,9 +10,9 @@ from torch import nn
 
 from lab.engine.datasets import load_arrays
 from lab.engine.datasets.split import split_indices
-from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
+from lab.engine.divergence import DivergenceWatch
 from lab.engine.events import EpochEnd, Log, Progress
-from lab.engine.scripted.base import Context, Script, ScriptError
+from lab.engine.scripted.base import Context, Script, ScriptError, train_epoch
 from lab.text import plural
 
 WIDTH = 8
@@ -62,26 +62,12 @@ def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
         f"{n} training digits as they are; {len(y_test)} test digits, "
         f"as they are and moved {plural(pixels, 'pixel')} to the right"
     )
-    watch, step = DivergenceWatch(), 0
+    watch = DivergenceWatch()
     for epoch in range(1, epochs + 1):
-        order = torch.randperm(n, generator=gen)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            ctx.before_update()
-            index = order[start : start + batch_size]
-            loss = loss_fn(model(X_train[index]), y_train[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-            if watch.diverged(loss.item()):
-                raise Diverged(diverged_reason(loss.item(), step, lr), ctx.metrics)
-            total += loss.item() * len(index)
-        if watch.rose(total / n):
-            assert watch.first is not None
-            raise Diverged(rose_reason(watch.first, total / n, epoch, lr), ctx.metrics)
+        data = (X_train, y_train, torch.randperm(n, generator=gen))
+        loss = train_epoch(ctx, model, optimizer, loss_fn, data, batch_size, epoch, watch, lr)
         figures = {
-            "train_loss": total / n,
+            "train_loss": loss,
             "test_accuracy": accuracy(model, X_test, y_test),
             "shifted_accuracy": accuracy(model, X_moved, y_test),
         }

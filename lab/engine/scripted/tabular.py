@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from lab.engine.divergence import Diverged, DivergenceWatch, diverged_reason, rose_reason
+from lab.engine.divergence import DivergenceWatch
 from lab.engine.events import EpochEnd, Log, Progress
-from lab.engine.scripted.base import Context, Script, ScriptError
+from lab.engine.scripted.base import Context, Script, ScriptError, train_epoch
 
 COLUMNS = ("area", "rooms", "neighbourhood", "year_built", "price")
 NUMERIC = ("area", "rooms", "year_built")
@@ -144,25 +144,10 @@ def tabular_prep(args: dict[str, Any], ctx: Context) -> Script:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         loss_fn = nn.MSELoss()
         gen = torch.Generator().manual_seed(seed)
-        watch, step = DivergenceWatch(), 0
+        watch, what = DivergenceWatch(), f"the {series} loss"
         for epoch in range(1, epochs + 1):
-            order = torch.randperm(len(X), generator=gen)
-            total = 0.0
-            for start in range(0, len(X), batch_size):
-                ctx.before_update()
-                index = order[start : start + batch_size]
-                loss = loss_fn(model(X[index]), y[index])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                step += 1
-                if watch.diverged(loss.item()):
-                    what = f"the {series} loss"
-                    raise Diverged(diverged_reason(loss.item(), step, lr, what), ctx.metrics)
-                total += loss.item() * len(index)
-            if watch.rose(total / len(X)):
-                assert watch.first is not None
-                raise Diverged(rose_reason(watch.first, total / len(X), epoch, lr), ctx.metrics)
+            data = (X, y, torch.randperm(len(X), generator=gen))
+            train_epoch(ctx, model, optimizer, loss_fn, data, batch_size, epoch, watch, lr, what)
             with torch.no_grad():
                 predicted = model(X_new).squeeze(1).double().numpy()
             if log:
