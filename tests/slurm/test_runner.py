@@ -68,19 +68,31 @@ def test_a_waiting_run_says_why_then_runs_and_a_stop_empties_the_queue(slurm):
     print(f"stop to an empty queue: {took:.2f} s")
 
 
-def test_a_sigkilled_lab_leaves_no_job(slurm, tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [
+        (signal.SIGKILL, False),  # lab killed outright
+        (signal.SIGHUP, True),  # a closing SSH session: SIGHUP to the terminal's process group
+    ],
+    ids=["sigkill", "closed-terminal"],
+)
+def test_lab_ended_by_a_signal_leaves_no_job(slurm, signum, group):
     env = {**os.environ, "LAB_RUNNER": "slurm", "SLURM_CONF": str(slurm.conf)}
     lab = subprocess.Popen(
         [sys.executable, "-m", "lab", "--lessons", str(LONG), "run", "long-moons"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=group,  # its own group, as a login shell's job is
     )
     try:
         _until(lambda: slurm.jobs(), 30)
-        os.kill(lab.pid, signal.SIGKILL)
+        if group:
+            os.killpg(lab.pid, signum)
+        else:
+            os.kill(lab.pid, signum)
         took = _until(lambda: not slurm.jobs(), 15)
-        print(f"SIGKILL of lab to an empty queue: {took:.2f} s")
+        print(f"{signal.Signals(signum).name} of lab to an empty queue: {took:.2f} s")
     finally:
         lab.kill()
         lab.wait()
@@ -93,26 +105,6 @@ def test_a_job_slurm_refuses_fails_in_one_line(slurm):
     assert done.reason == (
         "Slurm refused the run: Unable to allocate resources: Invalid partition name specified"
     )
-
-
-def test_closing_the_terminal_leaves_no_job(slurm):
-    """An SSH session that closes sends SIGHUP to the terminal's process group."""
-    env = {**os.environ, "LAB_RUNNER": "slurm", "SLURM_CONF": str(slurm.conf)}
-    lab = subprocess.Popen(
-        [sys.executable, "-m", "lab", "--lessons", str(LONG), "run", "long-moons"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own group, as a login shell's job is
-    )
-    try:
-        _until(lambda: slurm.jobs(), 30)
-        os.killpg(lab.pid, signal.SIGHUP)
-        took = _until(lambda: not slurm.jobs(), 15)
-        print(f"SIGHUP of lab's group to an empty queue: {took:.2f} s")
-    finally:
-        lab.kill()
-        lab.wait()
 
 
 def _running_job(slurm) -> str:
