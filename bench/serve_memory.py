@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab.proc.child import descendants  # noqa: E402
+from tests.procs import free_port  # noqa: E402
 
 TOKEN = "bench"
 
@@ -45,9 +45,7 @@ def _memory(pid: int) -> tuple[str, float, float]:
 async def main() -> None:
     from playwright.async_api import async_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     os.environ.setdefault("LAB_HOME", tempfile.mkdtemp(prefix="lab-bench-"))
     server = subprocess.Popen(
         [

@@ -4,6 +4,7 @@ workers."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -19,3 +20,10 @@ def lab_env(**extra: str) -> dict[str, str]:
 
 def lab_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "lab", *args]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -8,7 +8,6 @@ this process, as a world of one, so that eleven scripts cost seconds, not minute
 from __future__ import annotations
 
 import runpy
-import socket
 import subprocess
 import sys
 
@@ -19,16 +18,11 @@ from lab.engine.loop import run_events
 from lab.export import export_script
 from tests.engine.test_datasets import write_mnist
 from tests.export.test_export import ALLOWED_IMPORTS, RUFF_CHECK, imported_modules, ruff
+from tests.procs import free_port
 
 pytestmark = pytest.mark.slow
 
 TOLERANCE = 1e-4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def final_metrics(stdout: str) -> dict[str, float]:

@@ -146,7 +146,7 @@ def test_the_script_writes_rank_0s_epochs_and_final_figures_to_lab_metrics_file(
     shipped_lessons, tmp_path, monkeypatch
 ):
     from lab.catalog import load_catalog
-    from tests.distributed.test_export_ddp import free_port
+    from tests.procs import free_port
 
     # a world of one process, as `torchrun --nproc_per_node=1` would set it up
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")

@@ -8,7 +8,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pyte
 import pytest
 
 from lab.proc.child import descendants
+from tests.procs import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOKEN = "test-token-123"
@@ -31,16 +31,10 @@ if CHROMIUM is None:
     pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(shipped_lessons):
     """`lab serve circles-activation` on a free port: (url, process)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

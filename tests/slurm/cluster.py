@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.proc.child import die_with_parent
+from tests.procs import free_port
 
 PROGRAMS = (
     "munged",
@@ -109,12 +110,6 @@ class Cluster:
                     proc.kill()
                     proc.wait()
             shutil.rmtree(self.munge, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(root: Path, timeout: float = 30) -> Cluster:
