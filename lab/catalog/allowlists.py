@@ -209,15 +209,18 @@ TRAIN_METRICS = (
 
 # Scripted experiments: what they teach, the arguments they take (with defaults) and the
 # metrics they report in their `done` event, which a goal may name. `"pausable": False` where
-# a run cannot pause or step (the processes of a distributed run wait on each other).
+# a run cannot pause or step (the processes of a distributed run wait on each other);
+# `"trains": False` for a demonstration that trains no model (nothing to export).
 SCRIPTED: dict[str, dict] = {
     "tensor-tour": {
         "about": "tensors, shapes, dtypes and broadcasting, checked against plain Python",
+        "trains": False,
         "args": {"seed": 0},
         "metrics": ("checks_passed", "max_error"),
     },
     "cost-sweep": {
         "about": "exhaustive search over w for y = 2x: the MSE cost against w",
+        "trains": False,
         "args": {"w_min": 0.0, "w_max": 4.0, "w_step": 0.1},
         "metrics": ("best_w", "min_cost"),
     },
@@ -238,6 +241,7 @@ SCRIPTED: dict[str, dict] = {
     },
     "dataloader-shapes": {
         "about": "iterate a DataLoader and report the shape of each batch",
+        "trains": False,
         "args": {"dataset": "digits", "batch_size": 32, "shuffle": True, "seed": 0},
         "metrics": ("batches", "batch_size", "samples"),
     },
@@ -248,11 +252,13 @@ SCRIPTED: dict[str, dict] = {
     },
     "stratified-split": {
         "about": "70/15/15 splits with and without stratification: class shares per split",
+        "trains": False,
         "args": {"dataset": "digits", "val": 0.15, "test": 0.15, "seed": 0},
         "metrics": ("max_gap_stratified", "max_gap_random"),
     },
     "views-and-copies": {
         "about": "slices, views, masks, clones and the NumPy bridge: which see a change to x",
+        "trains": False,
         "args": {"update": "x.add_(100)"},
         "metrics": ("changed", "unchanged", "shared"),
     },

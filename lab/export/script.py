@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lab import paths
+from lab.catalog import allowlists as allow
 from lab.catalog.schema import TrainSpec
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def export_script(run: RunSpec, distributed: bool = False, filename: str | None 
                 "fine-tune compares three trainings on a base network it keeps in the lab's "
                 "folder; its code is in lab/engine/scripted/finetune.py"
             )
-        elif name in TRAIN_NOTHING:
+        elif not allow.SCRIPTED[name].get("trains", True):
             raise ExportError(
                 f"{experiment} is a scripted demonstration ({name}) that trains nothing; its "
                 f"code is in lab/engine/scripted/"
