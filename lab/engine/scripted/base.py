@@ -108,3 +108,16 @@ def train_epoch(
         assert watch.first is not None
         raise Diverged(rose_reason(watch.first, mean, epoch, lr), ctx.metrics)
     return mean
+
+
+def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """The share of `X` whose largest score is its class in `y`, in evaluation mode (the
+    model's mode is put back after)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        right = (model(X).argmax(dim=1) == y).float().mean().item()
+    model.train(was_training)
+    return right

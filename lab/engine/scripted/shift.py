@@ -12,7 +12,7 @@ from lab.engine.datasets import load_arrays
 from lab.engine.datasets.split import split_indices
 from lab.engine.divergence import DivergenceWatch
 from lab.engine.events import EpochEnd, Log, Progress
-from lab.engine.scripted.base import Context, Script, ScriptError, train_epoch
+from lab.engine.scripted.base import Context, Script, ScriptError, accuracy, train_epoch
 from lab.text import plural
 
 WIDTH = 8
@@ -26,14 +26,6 @@ def shift_right(images: torch.Tensor, pixels: int) -> torch.Tensor:
     width = images.shape[-1]
     out[..., pixels:] = images[..., : width - pixels]
     return out
-
-
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    model.eval()
-    with torch.no_grad():
-        right = (model(X).argmax(dim=1) == y).float().mean().item()
-    model.train()
-    return right
 
 
 def covariate_shift(args: dict[str, Any], ctx: Context) -> Script:
