@@ -164,6 +164,30 @@ async def test_app_exit_mid_run_records_the_run_as_stopped(lessons, store):
     assert worker.process.poll() is not None  # no orphan keeps training
 
 
+async def test_app_exit_waits_for_the_record_of_a_run_before_the_last(lessons, store):
+    """A run ends, the learner runs again and quits: the first run's end, still on its way to
+    the store (a slow disk), is written before the app is gone, not left `running`."""
+    first_end, slow = threading.Event(), threading.Event()
+    finish_run = store.finish_run
+
+    def slow_first_finish(run_id, *args):
+        if not first_end.is_set():
+            first_end.set()
+            slow.wait(10)
+        finish_run(run_id, *args)
+
+    store.finish_run = slow_first_finish
+    app = app_with_workers(lessons, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_experiment(app, pilot, "gd-example-fit")
+        for _ in range(2):
+            await pilot.press("r")
+            await wait_until(pilot, lambda: screen.state == "completed")
+        assert first_end.is_set() and store.runs("gd-example-fit")[-1].status == "running"
+        threading.Timer(1.0, slow.set).start()  # the disk catches up after the app began to quit
+    assert [r.status for r in store.runs("gd-example-fit")] == ["completed", "completed"]
+
+
 async def test_smoothing_and_log_scale_switch_while_idle_or_running(lessons, store):
     app = app_with_workers(lessons, store)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -20,7 +20,7 @@ from lab.catalog.runspec import build_run_spec
 from lab.catalog.settings import SettingError
 from lab.runs.figures import end_of_run
 from lab.runs.ports import RunWorker
-from lab.runs.session import RunSession, describe_tweaks
+from lab.runs.session import CLOSE_WAIT_S, RunSession, describe_tweaks
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
 from lab.tui.run_reader import (
@@ -100,6 +100,8 @@ class ExperimentScreen(LabScreen):
         self.entry: ExperimentEntry | None = None
         self.state = "idle"
         self.session: RunSession | None = None
+        self._earlier: list[RunSession] = []
+        """Ended runs whose last writes may still be on their way to the store."""
         self.last_metrics: dict[str, float] = {}
         self.last_epoch: dict[str, float] = {}
         self.results = ""
@@ -305,6 +307,8 @@ class ExperimentScreen(LabScreen):
         freeze_long_lived()
         worker = self.app.run_workers.take()
         status.starting(loading=not worker.ready)
+        if self.session is not None:
+            self._earlier = [s for s in (*self._earlier, self.session) if not s.wait_recorded(0)]
         self.session = RunSession(
             run,
             worker,
@@ -616,9 +620,11 @@ class ExperimentScreen(LabScreen):
 
     def shutdown(self, reason: str = "the app closed while the run went on") -> None:
         """Stop the worker and record the run as stopped (app exit, SIGHUP, leaving); every
-        write of the run lands first."""
+        write of this run and of the earlier ones lands first."""
         if self.session is None:
             return
         if self.state in ACTIVE:
             self.state = "stopped"
         self.session.close(reason)
+        for earlier in self._earlier:
+            earlier.wait_recorded(CLOSE_WAIT_S)
