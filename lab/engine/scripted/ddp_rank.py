@@ -1,8 +1,9 @@
 """Provides one process of a data-parallel run: `python -m lab.engine.scripted.ddp_rank`.
 
 Started by `lab.engine.scripted.distributed` with the environment torchrun sets (RANK,
-WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT, ...). It reads its settings as one JSON line
-on stdin and writes one JSON object a line on stdout, for the launcher only:
+WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, ...). It reads its settings as one JSON line on stdin,
+MASTER_PORT among them (the launcher opens its store once every rank is made), and writes one
+JSON object a line on stdout, for the launcher only:
 
     {"run": "2x32", "rank": 0, "epoch": 1, "step": 3, "loss": 2.1}      a step's loss on this rank
     {"run": "2x32", "rank": 0, "epoch": 1, "metrics": {...}}             an epoch's end on this rank
@@ -89,6 +90,7 @@ def train(settings: dict[str, Any], send) -> None:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     torch.set_num_threads(1)  # one core per process: the processes are the parallelism here
+    os.environ["MASTER_PORT"] = str(settings["master_port"])
     # The process group: every rank meets the others at MASTER_ADDR:MASTER_PORT (env://).
     dist.init_process_group(backend, timeout=timedelta(seconds=60))
     seed, lr, num_epochs = int(settings["seed"]), float(settings["lr"]), int(settings["epochs"])

@@ -241,19 +241,18 @@ class Ranks:
         self.store: TCPStore | None = None
 
     def start(self, settings: dict[str, Any]) -> None:
-        # The ranks meet at a store this process serves (as torchrun's agent does), on a port
-        # the system picks and that stays bound: no port picked free can be taken before use.
+        # Every rank is made before anything here runs a thread of its own: a rank forked while
+        # the store's server thread held a lock waited on it forever (seen under load). The
+        # ranks meet at a store this process serves (as torchrun's agent does), on a port the
+        # system picks and that stays bound; each rank learns it with its settings.
         import torch.distributed as dist
 
-        self.store = store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
-        port = store.port
         fork = settings["backend"] == "gloo" and can_fork()
         if fork:
             _import_once()
         for rank in range(self.world):
             env = dict(
                 MASTER_ADDR="127.0.0.1",
-                MASTER_PORT=str(port),
                 WORLD_SIZE=str(self.world),
                 RANK=str(rank),
                 LOCAL_RANK=str(rank),
@@ -262,7 +261,7 @@ class Ranks:
                 ROLE_RANK=str(rank),
                 ROLE_WORLD_SIZE=str(self.world),
                 TORCHELASTIC_RESTART_COUNT="0",
-                TORCHELASTIC_USE_AGENT_STORE="True",  # every rank a client of the store above
+                TORCHELASTIC_USE_AGENT_STORE="True",  # every rank a client of the store below
                 OMP_NUM_THREADS="1",
                 PYTHONUNBUFFERED="1",
             )
@@ -281,11 +280,14 @@ class Ranks:
                     bufsize=1,
                 )
             self.processes.append(process)
+        self.store = store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
+        line = json.dumps({**settings, "master_port": store.port}) + "\n"
+        for rank, process in enumerate(self.processes):
             stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
             assert stdin is not None and stdout is not None and stderr is not None  # all piped
             threading.Thread(target=self._read, args=(rank, stdout), daemon=True).start()
             threading.Thread(target=self._drain, args=(rank, stderr), daemon=True).start()
-            stdin.write(json.dumps(settings) + "\n")
+            stdin.write(line)
             stdin.flush()
 
     def _read(self, rank: int, stdout: IO[str]) -> None:
