@@ -35,10 +35,28 @@ class LabFooter(Footer):
     }
     """
 
+    _drawn: tuple = ()
+
     async def recompose(self) -> None:
+        # Most focus moves keep the same keys: rebuilding a dozen key widgets for each was a
+        # tenth of the app's CPU in the suite.
+        drawn = self._drawn_from()
+        if drawn and drawn == self._drawn:
+            return
+        self._drawn = drawn
         await super().recompose()
         self.fit_keys()  # before the keys are first drawn, so that none shows cut
         self.call_after_refresh(self.fit_keys)  # a footer not laid out yet had no width
+
+    def _drawn_from(self) -> tuple:
+        """What the keys are drawn from; empty before the screen's bindings are ready."""
+        if not self._bindings_ready or not self.is_attached:
+            return ()
+        bindings = tuple(
+            (b.key, b.description, b.action, b.show, b.group, enabled, tooltip)
+            for _node, b, enabled, tooltip in self.screen.active_bindings.values()
+        )
+        return (self.compact, self.show_command_palette, bindings)
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.fit_keys)
