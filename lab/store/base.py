@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -153,7 +154,7 @@ class StoreBase:
         store = cls(conn, path)
         try:
             mode = "delete" if files.on_network_filesystem(path.parent) else "wal"
-            store.journal_mode = conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
+            store.journal_mode = _set_journal_mode(conn, mode)
             # FULL: an answer the learner saw acknowledged survives a power cut too (answers
             # are few, and step losses are written in batches, so the fsyncs cost little).
             conn.execute("PRAGMA synchronous = FULL")
@@ -246,3 +247,20 @@ class StoreBase:
                 return self._reader.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(files.message(exc, self.path)) from None
+
+
+def _set_journal_mode(conn: sqlite3.Connection, mode: str) -> str:
+    """Set the journal mode, and say which it is. Turning a new database to WAL needs it alone
+    for a moment, and SQLite answers "locked" at once rather than waiting (two sessions opening
+    a new database together): tried again within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        current = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if current == mode:
+            return current
+        try:
+            return conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

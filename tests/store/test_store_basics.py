@@ -28,6 +28,22 @@ def test_a_fresh_store_is_wal_and_current(store, lab_home):
     assert store.integrity_check() == "ok"
 
 
+def test_a_new_database_written_by_another_session_still_opens_in_wal(lab_home):
+    """Two sessions open a new database together: turning it to WAL needs it alone, and SQLite
+    answers "locked" at once while the other writes, so the store tries again until it is done."""
+    import sqlite3
+    import threading
+
+    path = lab_home / "lab.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the other session writing its tables
+    other.execute("CREATE TABLE held (x)")
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    with Store.open(path) as store:
+        assert store.journal_mode == "wal"
+    other.close()
+
+
 def test_an_answer_goes_to_the_log_and_the_card(store):
     info = store.record_answer("q1", "l1", True, "1", 3, T0)
     assert info.reviews == 1 and info.last_correct and info.due > T0
