@@ -183,7 +183,8 @@ async def test_app_exit_waits_for_the_record_of_a_run_before_the_last(lessons, s
         for _ in range(2):
             await pilot.press("r")
             await wait_until(pilot, lambda: screen.state == "completed")
-        assert first_end.is_set() and store.runs("gd-example-fit")[-1].status == "running"
+        await wait_until(pilot, first_end.is_set, 10, "the first run's end on its way")
+        assert store.runs("gd-example-fit")[-1].status == "running"
         threading.Timer(1.0, slow.set).start()  # the disk catches up after the app began to quit
     assert [r.status for r in store.runs("gd-example-fit")] == ["completed", "completed"]
 
