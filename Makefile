@@ -16,13 +16,13 @@ lab: $(STAMP)
 
 test: $(STAMP) check
 
-# Two pytest calls: the suite on three processes (pytest-xdist; three, not two, on a 2-core
-# machine: much of a test's time is waiting for a process or a screen), then alone what times
+# Two pytest calls: the suite on four processes (pytest-xdist; four on a 2-core machine: much
+# of a test's time is waiting for a process or a screen; five was slower), then alone what times
 # itself (marker `serial`). Both always run; the first failure's status is the result. Exit 5 is
 # pytest's "nothing selected" (e.g. a -k that picks no serial test): no failure.
 check: lint
 	status=0; \
-	$(VENV)/bin/pytest -q -n 3 --dist worksteal -m "not serial" $(PYTEST_ARGS) || status=$$?; \
+	$(VENV)/bin/pytest -q -n 4 --dist worksteal -m "not serial" $(PYTEST_ARGS) || status=$$?; \
 	$(VENV)/bin/pytest -q -m serial $(PYTEST_ARGS); serial=$$?; \
 	if [ $$status -eq 0 ] && [ $$serial -ne 5 ]; then status=$$serial; fi; \
 	exit $$status

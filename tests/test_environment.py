@@ -37,8 +37,8 @@ def test_a_slice_of_the_suite_passes_in_a_learners_shell(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(A_LEARNERS_SHELL)
     report = tmp_path / "snapshot_report.html"
-    # on two xdist workers, as `make test` runs: the workers inherit the controller's environment
-    args = ["-q", "-n", "2", "-p", "no:cacheprovider", f"--snapshot-report={report}", *SLICE]
+    # on an xdist worker, as `make test` runs: workers inherit the controller's environment
+    args = ["-q", "-n", "1", "-p", "no:cacheprovider", f"--snapshot-report={report}", *SLICE]
     out = subprocess.run(
         [sys.executable, "-m", "pytest", *args],
         cwd=ROOT,

@@ -82,7 +82,7 @@ def test_every_declarative_experiment_exports_a_distributed_script_that_runs(
         exp = entry.experiment
         if not exp.train:
             continue
-        run_spec = build_run_spec(entry, epochs=2)
+        run_spec = build_run_spec(entry, epochs=1)
         run_spec = run_spec.model_copy(update={"data_cache": str(cache)})
         text = export_script(run_spec, distributed=True)
         path = tmp_path / f"{exp.id.replace('-', '_')}_ddp.py"
