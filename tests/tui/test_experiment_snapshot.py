@@ -224,7 +224,7 @@ def test_experiment_each_view(snap_compare, make, monkeypatch, kind):
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.state == "completed", 10)
         await wait_until(pilot, lambda: screen.query_one(EarlierRuns).option_count == 1, 10)
-        view = screen.query_one(ModelView)  # its title's key hint comes with the last refresh
+        view = screen.query_one(ModelView)  # its title's key hint comes with the run's end
         await wait_until(pilot, lambda: "(v" in str(view.render()).splitlines()[0], 10)
         screen.query_one("#loss-plot", CurvePlot).redraw()
         screen.set_focus(None)

@@ -171,7 +171,7 @@ async def test_the_model_view_says_what_its_characters_mean(catalog, store, size
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.state == "completed")
         view = screen.query_one(ModelView)
-        # the title's key hint comes with the run's last refresh, a moment after its end
+        # the title's key hint comes with the run's end, a moment after the state says so
         await wait_until(pilot, lambda: str(view.render()).splitlines()[0].endswith(")"), 5)
         rows = str(view.render()).splitlines()
         assert rows[0].startswith("cost over (w, b) at step 5") and rows[0].endswith(")")

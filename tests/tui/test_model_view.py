@@ -143,3 +143,25 @@ def test_a_legend_short_of_rows_keeps_its_last_parts():
     assert fit_legend(parts, 80, 1) == [legend("surface", ascii=True)]
     assert fit_legend(parts, 30, 1) == ["+ lowest; o path; @ now"]
     assert fit_legend(parts, 30, 0) == []
+
+
+async def test_the_v_hint_comes_when_v_goes_on_past_the_picture_already_drawn():
+    """A run's last picture may be drawn before the run's end says `v` goes on to the accuracy
+    plot: the title row gets its hint then, without waiting for another picture."""
+    from textual.app import App
+
+    from lab.tui.widgets.model_view import ModelView
+
+    class One(App):
+        def compose(self):
+            yield ModelView(ascii=True)
+
+    app = One()
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.query_one(ModelView)
+        view.add("weights", 3, {"layers": [{"name": "0 Linear", "weight": 0.6, "grad": 0.01}]})
+        await pilot.pause()
+        assert "(v" not in str(view.render()).splitlines()[0]
+        view.more_after_last = True
+        await pilot.pause()
+        assert str(view.render()).splitlines()[0].endswith("(v: next)")

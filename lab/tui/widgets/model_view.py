@@ -35,11 +35,21 @@ class ModelView(Widget):
         super().__init__(**kwargs)
         self.ascii = ascii
         self.state = ViewState()
-        self.more_after_last = False
-        """True where `v` goes on past the last kind (to the accuracy plot): the title says so."""
+        self._more_after_last = False
         self._picture: tuple[tuple[int, ...], Text, list[tuple[str, tuple[Span, ...]]]] | None = (
             None
         )
+
+    @property
+    def more_after_last(self) -> bool:
+        """True where `v` goes on past the last kind (to the accuracy plot): the title says so."""
+        return self._more_after_last
+
+    @more_after_last.setter
+    def more_after_last(self, more: bool) -> None:
+        if more != self._more_after_last:
+            self._more_after_last = more
+            self.repaint(only_changed=True)  # the title row: the picture is drawn and kept
 
     def reset(self) -> None:
         self.state = ViewState()
