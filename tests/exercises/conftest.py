@@ -25,3 +25,8 @@ def exercise(exercise_id: str):
     entry = SHIPPED.exercise(exercise_id)
     assert entry is not None, exercise_id
     return entry.exercise
+
+
+def check_source(checker, exercise_id: str, source: str):
+    """`source` checked as a learner's file for the exercise `exercise_id`."""
+    return checker.check(exercise(exercise_id), Path("mine.py"), source)

@@ -3,11 +3,9 @@ miss fails, and a known habit is named first."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source
 
 RIGHT = {
     "ex-new-head": {
@@ -132,19 +130,15 @@ HABITS = {
 }
 
 
-def check(exercise_id: str, source: str, checker):
-    return checker.check(exercise(exercise_id), Path("mine.py"), source)
-
-
 @pytest.mark.parametrize(("exercise_id", "style"), [(k, s) for k, v in RIGHT.items() for s in v])
 def test_a_right_file_in_a_learners_style_passes(checker, exercise_id, style):
-    result = check(exercise_id, RIGHT[exercise_id][style], checker)
+    result = check_source(checker, exercise_id, RIGHT[exercise_id][style])
     assert result.passed, [c.message for c in result.failed_checks] or result.error
 
 
 @pytest.mark.parametrize(("exercise_id", "mistake"), [(k, m) for k, v in WRONG.items() for m in v])
 def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
-    result = check(exercise_id, WRONG[exercise_id][mistake], checker)
+    result = check_source(checker, exercise_id, WRONG[exercise_id][mistake])
     assert result.error is None, result.error
     assert not result.passed, mistake
     assert all(c.message for c in result.failed_checks)
@@ -153,7 +147,7 @@ def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
 @pytest.mark.parametrize("habit", HABITS)
 def test_a_known_habit_is_named_first(checker, habit):
     exercise_id, source, named = HABITS[habit]
-    result = check(exercise_id, source, checker)
+    result = check_source(checker, exercise_id, source)
     assert result.error is None, result.error
     assert not result.passed
     assert result.failed_checks[0].message.startswith(named), result.failed_checks[0].message

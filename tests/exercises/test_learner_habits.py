@@ -4,11 +4,9 @@ right one, and name a known mistake in the learner's words."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source
 
 WRONG_ACCEPTS = {
     "ex-stratified-split": {
@@ -154,15 +152,11 @@ RIGHT = {
 }
 
 
-def check(exercise_id: str, source: str, checker):
-    return checker.check(exercise(exercise_id), Path("mine.py"), source)
-
-
 @pytest.mark.parametrize(
     ("exercise_id", "mistake"), [(k, m) for k, v in WRONG_ACCEPTS.items() for m in v]
 )
 def test_a_wrong_file_once_accepted_is_rejected(checker, exercise_id, mistake):
-    result = check(exercise_id, WRONG_ACCEPTS[exercise_id][mistake], checker)
+    result = check_source(checker, exercise_id, WRONG_ACCEPTS[exercise_id][mistake])
     assert result.error is None, result.error
     assert not result.passed, mistake
     assert all(c.message for c in result.failed_checks)
@@ -170,7 +164,7 @@ def test_a_wrong_file_once_accepted_is_rejected(checker, exercise_id, mistake):
 
 @pytest.mark.parametrize(("exercise_id", "style"), [(k, m) for k, v in RIGHT.items() for m in v])
 def test_a_right_file_in_a_learners_style_passes(checker, exercise_id, style):
-    result = check(exercise_id, RIGHT[exercise_id][style], checker)
+    result = check_source(checker, exercise_id, RIGHT[exercise_id][style])
     assert result.passed, [c.message for c in result.failed_checks] or result.error
 
 
@@ -305,7 +299,7 @@ HABITS = {
 @pytest.mark.parametrize("habit", HABITS)
 def test_a_known_habit_is_named_first(checker, habit):
     exercise_id, source, named = HABITS[habit]
-    result = check(exercise_id, source, checker)
+    result = check_source(checker, exercise_id, source)
     assert result.error is None, result.error
     assert not result.passed
     first = result.failed_checks[0].message
@@ -316,7 +310,7 @@ def test_a_known_habit_is_named_first(checker, habit):
 
 def test_an_ordinary_mismatch_keeps_its_message(checker):
     source = "def gd_step(w, xs, ys, lr):\n    return w + 0.5\n"
-    result = check("ex-gd-step", source, checker)
+    result = check_source(checker, "ex-gd-step", source)
     assert result.failed_checks[0].message == (
         "gd_step(1.0, [1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.1) returned 1.5, expected 1.93333: "
         "the new w is w - lr * gradient, and the gradient is the mean of 2 * x * (w * x - y)"

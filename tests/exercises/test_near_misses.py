@@ -3,11 +3,9 @@ near miss: each near miss below is a mistake a learner makes, and each must fail
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source
 
 CORRECT = {
     "ex-mse": [
@@ -799,7 +797,7 @@ NEAR_MISSES = {
 
 @pytest.mark.parametrize(("exercise_id", "source"), [(k, s) for k, v in CORRECT.items() for s in v])
 def test_a_correct_file_in_another_style_passes(checker, exercise_id, source):
-    result = checker.check(exercise(exercise_id), Path("mine.py"), source)
+    result = check_source(checker, exercise_id, source)
     assert result.passed, [c.message for c in result.failed_checks] or result.error
 
 
@@ -808,7 +806,7 @@ def test_a_correct_file_in_another_style_passes(checker, exercise_id, source):
 )
 def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
     source = NEAR_MISSES[exercise_id][mistake]
-    result = checker.check(exercise(exercise_id), Path("mine.py"), source)
+    result = check_source(checker, exercise_id, source)
     assert not result.passed, mistake
     assert result.error is None, result.error
     assert all(c.message for c in result.failed_checks)
@@ -816,7 +814,7 @@ def test_a_near_miss_fails_with_a_message(checker, exercise_id, mistake):
 
 def test_the_sum_instead_of_the_mean_is_named_as_the_known_mistake(checker):
     source = NEAR_MISSES["ex-mse"]["a sum instead of a mean"]
-    result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
+    result = check_source(checker, "ex-mse", source)
     assert result.failed_checks[0].message == (
         "your result is exactly 2 times the expected one: you added up the squared differences "
         "(as `reduction='sum'` or `size_average=False` does) instead of averaging them; the "
@@ -826,7 +824,7 @@ def test_the_sum_instead_of_the_mean_is_named_as_the_known_mistake(checker):
 
 def test_a_mistake_no_misconception_matches_keeps_the_checks_message(checker):
     source = NEAR_MISSES["ex-mse"]["the root of it"]
-    result = checker.check(exercise("ex-mse"), Path("mine.py"), source)
+    result = check_source(checker, "ex-mse", source)
     assert result.failed_checks[0].message == (
         "mse([1, 2], [1, 4]) returned 1.41421, expected 2.0: did you take the mean?"
     )
@@ -834,7 +832,7 @@ def test_a_mistake_no_misconception_matches_keeps_the_checks_message(checker):
 
 def test_the_local_rank_times_g_is_named_as_the_known_mistake(checker):
     source = NEAR_MISSES["ex-slurm-ranks"]["the local rank times G"]
-    result = checker.check(exercise("ex-slurm-ranks"), Path("mine.py"), source)
+    result = check_source(checker, "ex-slurm-ranks", source)
     assert result.failed_checks[0].message.startswith(
         "you multiplied the local rank by G and added the node"
     )

@@ -3,11 +3,9 @@ the lesson warns about fail, and each habit is named for what it is."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source, exercise
 
 MODULE_HEAD = "import torch\nfrom torch import nn\n\n\nclass ScaledLinear(nn.Module):\n"
 INIT = (
@@ -173,7 +171,7 @@ WRONG = {
 
 
 def _check(checker, exercise_id, source):
-    result = checker.check(exercise(exercise_id), Path("mine.py"), source)
+    result = check_source(checker, exercise_id, source)
     assert result.error is None, result.error
     return result
 

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source
 
 HEAD = "import torch\nimport torch.nn.functional as F\n\n\ndef shift_right(images, pixels):\n"
 
@@ -51,14 +49,14 @@ NEAR_MISSES = {
 
 @pytest.mark.parametrize("style", sorted(CORRECT))
 def test_a_shift_in_any_style_passes(checker, style):
-    result = checker.check(exercise("ex-shift-right"), Path("mine.py"), HEAD + CORRECT[style])
+    result = check_source(checker, "ex-shift-right", HEAD + CORRECT[style])
     assert result.passed, [c.message for c in result.failed_checks] or result.error
 
 
 @pytest.mark.parametrize("mistake", sorted(NEAR_MISSES))
 def test_each_known_mistake_is_named(checker, mistake):
     body, words = NEAR_MISSES[mistake]
-    result = checker.check(exercise("ex-shift-right"), Path("mine.py"), HEAD + body)
+    result = check_source(checker, "ex-shift-right", HEAD + body)
     assert not result.passed and result.error is None, result.error
     assert any(words in c.message for c in result.failed_checks), [
         c.message for c in result.failed_checks

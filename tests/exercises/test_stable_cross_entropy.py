@@ -4,12 +4,11 @@ overflow, the log of a rounded probability, the sum and the N x N index when it 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 from lab.exercises.judge import same
-from tests.exercises.conftest import exercise
+from tests.exercises.conftest import check_source
 
 HEAD = "import torch\nimport torch.nn.functional as F\n\n\ndef cross_entropy(logits, targets):\n"
 
@@ -79,16 +78,14 @@ NEAR_MISSES = {
 
 @pytest.mark.parametrize("style", sorted(CORRECT))
 def test_a_stable_cross_entropy_in_any_style_passes(checker, style):
-    result = checker.check(
-        exercise("ex-stable-cross-entropy"), Path("mine.py"), HEAD + CORRECT[style]
-    )
+    result = check_source(checker, "ex-stable-cross-entropy", HEAD + CORRECT[style])
     assert result.passed, [c.message for c in result.failed_checks] or result.error
 
 
 @pytest.mark.parametrize("mistake", sorted(NEAR_MISSES))
 def test_each_known_mistake_is_named(checker, mistake):
     body, words = NEAR_MISSES[mistake]
-    result = checker.check(exercise("ex-stable-cross-entropy"), Path("mine.py"), HEAD + body)
+    result = check_source(checker, "ex-stable-cross-entropy", HEAD + body)
     assert not result.passed and result.error is None, result.error
     assert words in result.failed_checks[0].message, result.failed_checks[0].message
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from lab.catalog.exercise_schema import Exercise, parse_path
 from lab.exercises.wording import check_labels, describe_path
-from tests.exercises.conftest import SHIPPED, exercise
+from tests.exercises.conftest import SHIPPED, check_source, exercise
 
 IDS = [e.exercise.id for e in SHIPPED.exercises()]
 INTERNAL = re.compile(r"\b(args|kwargs|returns|result)\[")
@@ -77,7 +76,7 @@ def test_a_failing_check_says_what_it_looked_at_in_words(checker):
         "        losses.append(loss.item())\n"
         "    return losses\n"
     )
-    result = checker.check(exercise("ex-train-loop"), Path("mine.py"), source)
+    result = check_source(checker, "ex-train-loop", source)
     (weights,) = [c for c in result.failed_checks if c.index == 3]
     assert weights.name.endswith(": the weight of the first layer of `model`")
     assert ": the weight of the first layer of `model` is [[" in weights.message
