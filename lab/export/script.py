@@ -22,16 +22,6 @@ if TYPE_CHECKING:
 RUFF_FORMAT = ["format", "--isolated", "--stdin-filename", "script.py", "-"]
 
 
-TRAIN_NOTHING = {
-    "tensor-tour",
-    "views-and-copies",
-    "cost-sweep",
-    "dataloader-shapes",
-    "stratified-split",
-}
-"""The scripted demonstrations that train no model: nothing to export."""
-
-
 class ExportError(ValueError):
     """An experiment that cannot be exported; one line saying why and what to do instead."""
 
