@@ -24,6 +24,7 @@ from lab.catalog.exercise_schema import Check, Exercise, Input, parse_path
 from lab.engine.models import build_model
 from lab.exercises.syntax import references, static_check, uses
 from lab.exercises.wording import (
+    article,
     brief,
     check_labels,
     describe_again,
@@ -524,7 +525,10 @@ def expectations(
     """Raise Failed("4.0, expected 2.0") at the first expectation not met."""
     tol = check.tol
     if check.type is not None and not type_matches(actual, check.type):
-        raise Failed(f"a {type(actual).__name__} ({short(actual)}), expected a {check.type}")
+        got = type(actual).__name__
+        raise Failed(
+            f"{article(got)} {got} ({short(actual)}), expected {article(check.type)} {check.type}"
+        )
     if check.shape is not None and shape_of(actual) != check.shape:
         got = shape_of(actual)
         what = "no shape" if got is None else f"shape {got}"

@@ -88,3 +88,14 @@ def test_watch_says_the_exercise_is_done_not_all_1_exercises():
 
     assert all_done(1) == "the exercise is done"
     assert all_done(3) == "all 3 exercises done"
+
+
+def test_a_type_mismatch_says_an_before_a_vowel(checker):
+    source = (
+        "import torch\n\n\ndef finetune_optimizer(model, body_lr, head_lr):\n"
+        "    return torch.optim.SGD([{'params': model[:-1].parameters()},\n"
+        "                            {'params': model[-1].parameters(), 'lr': head_lr}], lr=body_lr)\n"
+    )
+    result = check_source(checker, "ex-finetune-optimizer", source)
+    said = [c.message for c in result.failed_checks if "returned a SGD (" in c.message]
+    assert said and "expected an Adam: the task asks for torch.optim.Adam" in said[0], said
