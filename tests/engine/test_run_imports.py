@@ -38,7 +38,7 @@ def _imported(spec: dict) -> set[str]:
 
 def test_a_run_on_a_built_in_set_imports_neither_scikit_learn_nor_torchvision():
     spec = {
-        "dataset": {"name": "xor", "split": {"val": 0.2, "test": 0.2}},
+        "dataset": {"name": "moons", "split": {"val": 0.2, "test": 0.2}},
         "model": {"builder": "mlp", "args": {"hidden": [8]}},
         "loss": "cross_entropy",
         "optimizer": {"name": "adam", "lr": 0.01},
