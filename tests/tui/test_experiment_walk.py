@@ -77,9 +77,10 @@ async def test_after_a_run_its_first_log_lines_are_in_sight(course, store, size)
         assert text.startswith("Log\nw = 1.0 and b = 0.0")
         assert "after backward(): w.grad=-9.3333" in text
         assert "epoch 50: loss=0.1" in text.replace("\n", " ")
-        # the side column scrolled to the log: its heading is on the screen
+        # the side column scrolls to the log (after a refresh): its heading is on the screen
         side = screen.query_one("#exp-side")
-        assert side.region.contains(log.region.x, log.region.y)
+        in_sight = lambda: side.region.contains(log.region.x, log.region.y)  # noqa: E731
+        await wait_until(pilot, in_sight, 10, "the log's heading in sight")
 
 
 @pytest.mark.parametrize("key", ["2", "escape"])
