@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -46,8 +46,7 @@ _SPECIAL = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": mat
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     line: int  # 1-based
     col: int  # 1-based
 
@@ -104,34 +103,35 @@ def read_yaml(raw: bytes) -> Document:
 
 def _build(events) -> Document:
     """Build data from the parser's events with an explicit stack: no recursion, so no depth
-    can crash it, and aliases are refused before anything is expanded."""
+    can crash it, and aliases are refused before anything is expanded. (A lesson file is some
+    20,000 events, read as the lab starts: one pass, dispatched on the event's class.)"""
     marks: dict[Path_, Mark] = {}
     stack: list[tuple[Any, Path_, dict]] = []  # container, its path, first line of each key
     pending_key: list[Any] = []  # per mapping on the stack: the key waiting for its value
     root: Any = None
     documents = count = 0
 
-    def place(value: Any, event: yaml.Event) -> Path_ | None:
+    def place(value: Any, mark: Mark) -> Path_ | None:
         nonlocal root
         if not stack:
             root = value
             return ()
         container, path, first_seen = stack[-1]
-        if isinstance(container, list):
+        if type(container) is list:
             container.append(value)
             return (*path, len(container) - 1)
         key = pending_key[-1]
         if key is _NO_KEY:  # this node is a key
             if not isinstance(value, (str, int, float, bool)) or value is None:
-                raise YamlError("keys must be plain names", _mark(event))
+                raise YamlError("keys must be plain names", mark)
             key = str(value)
             if key == "<<":
-                raise YamlError("merge keys (<<) are not allowed", _mark(event))
+                raise YamlError("merge keys (<<) are not allowed", mark)
             if key in first_seen:
                 raise YamlError(
-                    f"duplicate key {key!r} (first on line {first_seen[key].line})", _mark(event)
+                    f"duplicate key {key!r} (first on line {first_seen[key].line})", mark
                 )
-            first_seen[key] = _mark(event)
+            first_seen[key] = mark
             pending_key[-1] = key
             return None
         container[key] = value
@@ -139,37 +139,43 @@ def _build(events) -> Document:
         return (*path, key)
 
     for event in events:
-        if isinstance(event, yaml.DocumentStartEvent):
+        kind = type(event)
+        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+            pending_key.pop()
+            continue
+        if kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise YamlError("expected one YAML document, found more", _mark(event))
             continue
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        if kind is yaml.AliasEvent:
             raise YamlError("anchors and aliases (&name, *name) are not allowed", _mark(event))
-        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            count += 1
-            if count > MAX_NODES:
-                raise YamlError(f"more than {MAX_NODES} values in one file", _mark(event))
-            tag = event.tag
-            if tag not in (None, "!") and tag not in _STANDARD_TAGS:
-                raise YamlError(f"tag {tag!r} is not allowed in lesson files", _mark(event))
-        if isinstance(event, yaml.ScalarEvent):
-            path = place(_scalar(event), event)
+        if kind not in _NODE_EVENTS:
+            continue
+        mark = _mark(event)
+        if event.anchor:
+            raise YamlError("anchors and aliases (&name, *name) are not allowed", mark)
+        count += 1
+        if count > MAX_NODES:
+            raise YamlError(f"more than {MAX_NODES} values in one file", mark)
+        tag = event.tag
+        if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+            raise YamlError(f"tag {tag!r} is not allowed in lesson files", mark)
+        if kind is yaml.ScalarEvent:
+            path = place(_scalar(event), mark)
             if path is not None:
-                marks[path] = _mark(event)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(stack) >= MAX_DEPTH:
-                raise YamlError(_TOO_DEEP, _mark(event))
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            path = place(container, event)
-            if path is None:
-                raise YamlError("keys must be plain names", _mark(event))
-            marks[path] = _mark(event)
-            stack.append((container, path, {}))
-            pending_key.append(_NO_KEY)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            stack.pop()
-            pending_key.pop()
+                marks[path] = mark
+            continue
+        if len(stack) >= MAX_DEPTH:
+            raise YamlError(_TOO_DEEP, mark)
+        container: Any = {} if kind is yaml.MappingStartEvent else []
+        path = place(container, mark)
+        if path is None:
+            raise YamlError("keys must be plain names", mark)
+        marks[path] = mark
+        stack.append((container, path, {}))
+        pending_key.append(_NO_KEY)
     if root is None:
         raise YamlError("file holds no fields", Mark(1, 1))
     if not isinstance(root, dict):
@@ -177,6 +183,7 @@ def _build(events) -> Document:
     return Document(root, marks)
 
 
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _NO_KEY = object()
 
 
