@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -129,12 +127,3 @@ def test_the_lesson_format_lists_every_name_with_its_torch_class():
         if not _documented(name, f"nn.{cls}")
     ]
     assert not missing, "docs/lesson-format.md has no row for " + ", ".join(missing)
-
-
-def test_the_engine_imports_no_textual():
-    code = (
-        "import sys, lab.engine.loop, lab.engine.worker, lab.engine.scripted; "
-        "print(any(m.startswith('textual') for m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
