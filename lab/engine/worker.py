@@ -126,7 +126,7 @@ def _wake_on_signal() -> int:
 
 # What some runs need beyond torch, most common first: imported while the worker waits for its
 # spec (a worker started ahead of time), never while a run waits for it (`lab run`).
-EXTRAS = ("torchinfo", "sklearn.datasets")
+EXTRAS = ("torchinfo",)
 
 
 def preload(until=lambda: False) -> None:
@@ -173,9 +173,9 @@ def prepare() -> dict:
 
 
 def _rehearse() -> None:
-    """One tiny run, so that what torch, torchinfo and scikit-learn set up on first use (the
-    meta device's tables, the summary's hooks, the generators) is done once, in the fork
-    server, and not in every child before its first point."""
+    """One tiny run, so that what torch and torchinfo set up on first use (the meta device's
+    tables, the summary's hooks) is done once, in the fork server, and not in every child
+    before its first point."""
     from lab.catalog.runspec import RunSpec
     from lab.catalog.schema import TrainSpec
     from lab.engine.events import Done

@@ -3,7 +3,7 @@
 `load_data` turns a spec's `dataset` into train/validation/test tensors, split by fraction
 (stratified for classification), normalised on the training part only, and shaped for the loss.
 Each kind of source lives in its own module and brings its own imports only when a run uses it:
-scikit-learn for the digits, torchvision for the downloaded sets.
+torchvision for the downloaded sets (the digits are read from scikit-learn's file, without it).
 """
 
 from __future__ import annotations

@@ -351,8 +351,6 @@ def can_fork() -> bool:
 def _import_once() -> None:
     """What every rank imports, imported here once so that forked ranks inherit it: DDP's
     constructor imports torch._dynamo (measured 6.4 s under load; seconds per rank else)."""
-    import sklearn.datasets  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
     import torch._dynamo  # noqa: F401
     import torch.distributed  # noqa: F401
     from torch.nn.parallel import DistributedDataParallel  # noqa: F401

@@ -1,4 +1,5 @@
-"""The numpy moons and circles are scikit-learn's make_moons and make_circles, point for point."""
+"""The numpy moons and circles are scikit-learn's make_moons and make_circles, point for point,
+and the digits read from scikit-learn's file are its load_digits."""
 
 from __future__ import annotations
 
@@ -24,3 +25,14 @@ def test_the_moons_and_circles_are_scikit_learns(n, noise, seed):
         want_X, want_y = make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
         np.testing.assert_array_equal(X, want_X.astype(np.float32))
         np.testing.assert_array_equal(y, want_y)
+
+
+def test_the_digits_are_scikit_learns_load_digits():
+    from sklearn.datasets import load_digits
+
+    from lab.engine.datasets.scikit import digits
+
+    ours, theirs = digits(), load_digits()
+    assert ours.X.shape == (1797, 1, 8, 8) and ours.X.dtype == np.float32
+    np.testing.assert_array_equal(ours.X[:, 0], (theirs.images / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(ours.y, theirs.target.astype(np.int64))
