@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Keep the collector off what every test shares. The test modules imported torch (and
     the first optimizer step imports torch._dynamo): some 300,000 objects that each full
-    collection walked, a fifth of the screen tests' CPU. Frozen, it walks what tests make."""
+    collection walked, a quarter of the screen tests' CPU. Frozen, it walks what tests make."""
     if "torch" in sys.modules:
         import torch._dynamo  # noqa: F401
 
@@ -54,7 +54,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _textual_styles_cache():
     """Textual's StylesCache.get_inner_outer is an lru_cache on a method: it keeps the last
     1,024 widgets' style caches, and their rendered lines, alive. In one app that is a bound;
-    across the suite's apps it was 5,000 objects more per app run, for the collector to walk."""
+    across the suite's apps it was thousands of objects more per app run, for the collector to walk."""
     yield
     styles_cache = sys.modules.get("textual._styles_cache")
     if styles_cache is not None:

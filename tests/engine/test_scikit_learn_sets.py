@@ -27,12 +27,15 @@ def test_the_moons_and_circles_are_scikit_learns(n, noise, seed):
         np.testing.assert_array_equal(y, want_y)
 
 
-def test_the_digits_are_scikit_learns_load_digits():
+@pytest.mark.parametrize("file", ["shipped", "elsewhere"])
+def test_the_digits_are_scikit_learns_load_digits(file, monkeypatch):
     from sklearn.datasets import load_digits
 
-    from lab.engine.datasets.scikit import digits
+    from lab.engine.datasets import scikit
 
-    ours, theirs = digits(), load_digits()
+    if file == "elsewhere":  # a scikit-learn that keeps its data in another place
+        monkeypatch.setattr(scikit, "_digits_file", lambda: None)
+    ours, theirs = scikit.digits(), load_digits()
     assert ours.X.shape == (1797, 1, 8, 8) and ours.X.dtype == np.float32
     np.testing.assert_array_equal(ours.X[:, 0], (theirs.images / 16.0).astype(np.float32))
     np.testing.assert_array_equal(ours.y, theirs.target.astype(np.int64))

@@ -1,5 +1,6 @@
 """Provides scikit-learn's offline real data set, the digits: read from the file scikit-learn
-ships, without importing scikit-learn (1.5 CPU-s, scipy included, before a run's first point)."""
+ships, without importing scikit-learn (about a second of CPU, scipy included, before a run's
+first point)."""
 
 from __future__ import annotations
 
