@@ -565,11 +565,17 @@ class ExperimentScreen(LabScreen):
 
     def _show_log(self) -> None:
         """Scroll the side column to the log (its first line, and again at the run's end: the
-        moments the learner looks at the run), unless it is in sight already."""
-        log = self.query_one(RunLog)
-        if log.count:
-            side = self.query_one("#exp-side")
-            self.call_after_refresh(side.scroll_to_widget, log, animate=False)
+        moments the learner looks at the run), unless its heading is in sight already."""
+        if self.query_one(RunLog).count:
+            self.call_after_refresh(self._bring_log_into_sight)
+
+    def _bring_log_into_sight(self) -> None:
+        # The log's heading at the top: scrolled only as far as the log's end (the least
+        # scroll), a log taller than the column hid its first lines, and text above it that
+        # grew a line later (the goal judged) pushed them further out.
+        side, log = self.query_one("#exp-side"), self.query_one(RunLog)
+        if not side.region.contains(log.region.x, log.region.y):
+            side.scroll_to_widget(log, animate=False, top=True)
 
     def on_run_finished(self, message: RunFinished) -> None:
         done = message.done
