@@ -289,8 +289,10 @@ def test_the_reader_posts_a_fast_run_as_a_few_batches_with_each_epochs_val_loss(
     read_run(RunSession(run, ReplayWorker(events)), posted.append)
     batches = (time.monotonic() - began) / POINT_BATCH_S + 1  # at most one a batch period
     assert isinstance(posted[0], RunStarted) and isinstance(posted[-1], RunFinished)
-    # RunStarted, the first points at once, then a batch a period, RunFinished
-    assert len(posted) <= 3 + 2 * batches < 20, [type(m).__name__ for m in posted]
+    # RunStarted, the first points at once, then a batch a period, RunFinished: the count
+    # follows the time the read took (1 s at load 5 here), never the 401 events
+    assert len(posted) <= 3 + 2 * batches, [type(m).__name__ for m in posted]
+    assert len(posted) < len(events) // 4
     points = [p for m in posted if isinstance(m, PointsArrived) for p in m.points]
     assert [p.step for p in points] == list(range(2, 401, 2))
     val = [v for m in posted if isinstance(m, EpochFinished) for v in m.val_points]
