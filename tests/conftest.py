@@ -5,6 +5,7 @@ for the whole run by tests/environment.py."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import time
@@ -12,12 +13,21 @@ import time
 import pytest
 import textual._wait
 
+import lab.catalog.loader
+
 # Pilot's key presses and pauses wait until the app is idle, judged by the CPU time the process
 # spends; a run on `tests.fake_worker.InProcessWorker` (the engine in a thread, standing in for
 # the worker process) kept the process busy, so each key pressed while it trained waited
 # Textual's 1 s maximum, twice. Idle is judged by the event loop's thread, as it is in the lab,
 # whose runs train in another process.
 textual._wait.process_time = time.thread_time
+
+
+# Every app and every `lab` command a test starts loads its lessons again: the suite's four
+# workers read unchanged files again 3,574 times, 17 CPU-s. What a file's bytes say is kept, by
+# its path and bytes (a changed file is read again); what its folder holds is still checked
+# each time (`load_file`). Lessons are frozen models: no test can change another's.
+lab.catalog.loader.parse_file = functools.lru_cache(maxsize=256)(lab.catalog.loader.parse_file)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -50,23 +50,25 @@ def load_file(path: Path) -> tuple[LoadedLesson | None, list[Problem]]:
             raw = f.read(2_000_001)  # a huge file is refused without reading all of it
     except OSError as exc:
         return None, [Problem(path, 1, 1, "", f"cannot read: {exc.strerror or exc}")]
+    loaded, problems = parse_file(path, raw)
+    return (loaded, _file_checks(loaded)) if loaded else (None, problems)
+
+
+def parse_file(path: Path, raw: bytes) -> tuple[LoadedLesson | None, list[Problem]]:
+    """What a lesson file's bytes say, read and validated: a lesson, or its problems. Checks
+    of what the file's folder holds are `load_file`'s."""
     try:
         doc = read_yaml(raw)
     except YamlError as exc:
         mark = exc.mark or Mark(1, 1)
         return None, [Problem(path, mark.line, mark.col, "", exc.message)]
-    return _validate(path, doc)
-
-
-def _validate(path: Path, doc: Document) -> tuple[LoadedLesson | None, list[Problem]]:
     try:
         lesson = Lesson.model_validate(doc.data)
     except ValidationError as exc:
         return None, [_problem_from_error(path, doc, err) for err in exc.errors()]
     except (RecursionError, MemoryError, OverflowError) as exc:  # bounded input, but be sure
         return None, [Problem(path, 1, 1, "", f"cannot validate: {type(exc).__name__}")]
-    loaded = LoadedLesson(lesson, path, doc.marks)
-    return loaded, _file_checks(loaded)
+    return LoadedLesson(lesson, path, doc.marks), []
 
 
 def _file_checks(loaded: LoadedLesson) -> list[Problem]:
