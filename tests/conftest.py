@@ -64,7 +64,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _textual_styles_cache():
     """Textual's StylesCache.get_inner_outer is an lru_cache on a method: it keeps the last
     1,024 widgets' style caches, and their rendered lines, alive. In one app that is a bound;
-    across the suite's apps it was thousands of objects more per app run, for the collector to walk."""
+    across the suite's apps it was thousands of objects more per app run, for the collector to
+    walk."""
     yield
     styles_cache = sys.modules.get("textual._styles_cache")
     if styles_cache is not None:
