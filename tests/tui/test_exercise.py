@@ -303,6 +303,23 @@ async def test_the_real_checker_passes_the_solution(ex_catalog, store, lab_home)
         assert screen.session.state == "done"
 
 
+async def test_the_line_under_the_result_follows_a_smaller_terminal(ex_app, lab_home):
+    """Only the result's frame shrinks, not what it holds: the line under it still tells what
+    is out of sight."""
+    learner_file(lab_home).parent.mkdir(parents=True, exist_ok=True)
+    learner_file(lab_home).write_text("def mean(xs):\n    return sum(xs)\n")
+    app = ex_app()
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_screen(pilot)
+        await save_and_wait(pilot, screen)
+        more = screen.query_one("#ex-more")
+        assert not more.display  # the four lines fit at 80x40
+        await pilot.resize_terminal(80, 16)
+        await wait_until(pilot, lambda: more.display, 5, "the line under the result")
+        hidden = screen.query_one("#ex-result").max_scroll_y
+        assert f"↓ {hidden} more line" in str(more.render())
+
+
 def test_snapshot_a_failed_check(snap_compare, ex_app, lab_home, monkeypatch):
     """80x24: the task, the file (as ~/exercises/...) failing, the editor with the learner's
     code and line numbers, one check failed with its message and one passed; the footer's keys."""

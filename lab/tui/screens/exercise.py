@@ -51,6 +51,18 @@ class CheckFinished(Message):
     result: Result
 
 
+class ResultPane(VerticalScroll, can_focus=False):
+    """The last check's result, scrolled a page at a time by `m`."""
+
+    class Resized(Message):
+        """Its size, its content's size or its container's size changed."""
+
+    def on_resize(self) -> None:
+        # Watching `virtual_size` is not enough: it is set before the container's size, which
+        # `max_scroll_y` reads, so a watcher saw the size of the layout before.
+        self.post_message(self.Resized())
+
+
 def shown_path(path: Path) -> str:
     """The path with the home folder as `~`, as a learner would type it."""
     home = Path.home()
@@ -140,7 +152,7 @@ class ExerciseScreen(LabScreen):
                 yield Markdown(self.entry.exercise.task, id="ex-task-text", open_links=False)
                 yield Markdown("", id="ex-hints")
             yield self.editor
-            with VerticalScroll(id="ex-result", can_focus=False):
+            with ResultPane(id="ex-result"):
                 yield CheckResults(id="ex-checks")
             yield Static(id="ex-more")
         yield LabFooter()
@@ -168,7 +180,6 @@ class ExerciseScreen(LabScreen):
         self.query_one("#ex-task").focus()
         result = self.query_one("#ex-result")
         self.watch(result, "scroll_y", self._tell_more, init=False)
-        self.watch(result, "virtual_size", self._tell_more, init=False)
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
         self.set_interval(WATCH_S, self._watch_disk)
 
@@ -298,7 +309,6 @@ class ExerciseScreen(LabScreen):
     def show_result(self, result: Result) -> None:
         self.query_one(CheckResults).show(result)
         self.query_one("#ex-result").scroll_home(animate=False)
-        self.call_after_refresh(self._tell_more)
         self.update_info()
         if result.passed and self._has_next():
             self.notify("Every check passes. n opens the next exercise.", timeout=4)
@@ -320,6 +330,9 @@ class ExerciseScreen(LabScreen):
         # While editing, the editor takes the rows: the task and the checks shrink to a few.
         self.set_class(self.check_action("leave_editor", ()) is True, "-editing")
         self.call_after_refresh(self._tell_more)
+
+    def on_result_pane_resized(self) -> None:
+        self._tell_more()
 
     def _tell_more(self, *_: object) -> None:
         """A line under the result while part of it is out of sight, with the key to it (at
