@@ -126,21 +126,34 @@ def test_lab_run_refuses_lr_1000_from_a_learner_in_one_line(shipped, fresh_cli):
     assert refused["no setting"] == len(WITHOUT_LR | FIXED_LR)
 
 
-def test_batch_size_1_is_not_taken_for_divergence(shipped):
-    """One example's loss can be near zero by luck; judged against it, ordinary steps looked
-    like an explosion (3 and 5 healthy runs in 30 stopped as diverged before the fix)."""
-    false_alarms, runs = [], 0
-    started = time.perf_counter()
-    for name in ("linear-regression", "logistic-hours-pass"):
-        entry = shipped.experiment(name)
-        for seed in range(30):
-            run_spec = build_run_spec(entry, {"batch_size": "1", "epochs": "3"}, seed=seed)
-            done = list(run_events(run_spec, lambda: False))[-1]
-            runs += 1
-            if done.status != "completed":
-                false_alarms.append(f"{name} seed {seed}: {done.status}: {done.reason}")
-    elapsed = time.perf_counter() - started
-    print(f"\nbatch size 1: {len(false_alarms)}/{runs} false alarms in {elapsed:.1f} s")
+# Seeds (of 0-29, batch size 1, 3 epochs) whose first example's loss is near zero by luck:
+# judged against it, ordinary steps looked like an explosion.
+LUCKY_FIRST_LOSS = {"linear-regression": [4, 21, 23], "logistic-hours-pass": [1, 3, 5, 19, 27]}
+
+
+def test_batch_size_1_is_not_taken_for_divergence(shipped, monkeypatch):
+    """One example's loss can be near zero by luck: the loss at the start is a mean over many.
+    On the seeds where the first example's loss alone stops the run as diverged, every run
+    completes (before the fix, 3 and 5 healthy runs in 30 stopped)."""
+
+    def last(name: str, seed: int) -> Done:
+        run_spec = build_run_spec(
+            shipped.experiment(name), {"batch_size": "1", "epochs": "3"}, seed=seed
+        )
+        return list(run_events(run_spec, lambda: False))[-1]
+
+    runs = [(name, seed) for name, seeds in LUCKY_FIRST_LOSS.items() for seed in seeds]
+    real = {run: last(*run) for run in runs}
+    with monkeypatch.context() as patched:
+        patched.setattr("lab.engine.loop.start_loss", lambda *args: None)  # the first loss seen
+        first_example = {run: last(*run) for run in runs}
+    assert [run for run in runs if first_example[run].status != "diverged"] == []
+    false_alarms = [
+        f"{n} seed {s}: {real[n, s].status}: {real[n, s].reason}"
+        for n, s in runs
+        if real[n, s].status != "completed"
+    ]
+    print(f"\nbatch size 1: {len(false_alarms)}/{len(runs)} false alarms on the lucky seeds")
     assert not false_alarms, "\n".join(false_alarms)
 
 
