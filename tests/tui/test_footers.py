@@ -65,11 +65,14 @@ async def test_every_screen_footer_shows_whole_keys(store, shipped_lessons, size
         assert " ? Help" in assert_whole_keys(app, "home")
         for name, open_screen in [
             ("lesson", lambda: app.open_lesson("linear-regression")),
+            ("lesson without experiments", lambda: app.open_lesson("what-is-ml")),
+            ("lesson with exercises", lambda: app.open_lesson("convolutional-networks")),
             ("glossary", app.action_glossary),
             ("quiz", lambda: app.open_quiz("linear-regression")),
             ("flashcards", app.open_flashcards),
             ("exercise", lambda: app.open_exercise("ex-train-loop")),
             ("help", app.action_help),
+            ("experiment with views", lambda: app.open_experiment("digits-cnn")),
             ("experiment", lambda: app.open_experiment("linear-regression")),
         ]:
             while len(app.screen_stack) > 1:
@@ -83,6 +86,7 @@ async def test_every_screen_footer_shows_whole_keys(store, shipped_lessons, size
             # typed into a text box, ? and q are text; on help, ? closes it as escape does
             if name != "help" and not isinstance(app.focused, Input):
                 assert any(label.startswith(" ? ") for label in labels), f"{name}: {labels}"
+                assert any(label.startswith(" q ") for label in labels), f"{name}: {labels}"
         experiment = app.screen
         await pilot.press("r")  # its first run asks the prediction first
         await wait_until(pilot, lambda: isinstance(app.screen, PredictScreen), 30)

@@ -268,26 +268,6 @@ async def test_the_bar_counts_the_terms_t_lists(make):
         assert isinstance(app.screen, PickScreen) and len(app.screen.items) == n
 
 
-async def test_footers_fit_80_columns(store, shipped_lessons):
-    from lab.tui.screens.home import HomeScreen
-
-    catalog = load_catalog()
-    for target in ("what-is-ml", "convolutional-networks", "digits-cnn"):
-        app = make_app(catalog, store=store, target=target, prewarm=False)
-        async with app.run_test(size=(80, 24)) as pilot:
-
-            def opened(app=app) -> bool:
-                return not isinstance(app.screen, HomeScreen) and bool(footer_keys(app.screen))
-
-            await wait_until(pilot, opened, 10, target)
-            shown = sorted(footer_keys(app.screen), key=lambda k: k[1])
-            assert all(right <= 80 for _, _, right in shown), shown
-            for (_, _, right), (key, left, _) in zip(shown, shown[1:], strict=False):
-                assert left >= right, f"{key} overlaps the key before it: {shown}"
-            # the key that would have been cut last: its description is there in full
-            assert any(k == "q" for k, *_ in shown), shown
-
-
 async def test_every_lesson_ends_with_its_whole_last_paragraph_then_the_next_one(
     store, shipped_lessons
 ):
