@@ -144,6 +144,16 @@ def shipped(shipped_lessons, monkeypatch):
     return catalog
 
 
+@pytest.fixture(scope="session")
+def warm_checker():
+    """One real exercise checker (its process holds torch) for every test of a worker that checks
+    with the real one."""
+    from lab.exercises.checker import Checker
+
+    with Checker() as checker:
+        yield checker
+
+
 @pytest.fixture
 def download_cache(tmp_path):
     """A data cache holding small stand-ins (200 images) of MNIST and FashionMNIST."""

@@ -1,4 +1,4 @@
-"""One warm checking process for every exercise test, and the shipped exercises by id."""
+"""The warm checking process for every exercise test, and the shipped exercises by id."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ from pathlib import Path
 import pytest
 
 from lab.catalog import load_catalog
-from lab.exercises.checker import Checker
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = load_catalog([ROOT / "lessons"])
 
 
 @pytest.fixture(scope="session")
-def checker():
-    with Checker() as warm:
-        ex = exercise("ex-mse")
-        assert warm.check(ex, Path("warm-up.py"), ex.solution).passed  # torch loaded: timings hold
-        yield warm
+def checker(warm_checker):
+    ex = exercise("ex-mse")
+    assert warm_checker.check(ex, Path("warm-up.py"), ex.solution).passed  # timings hold
+    return warm_checker
 
 
 def exercise(exercise_id: str):

@@ -285,11 +285,8 @@ async def test_a_file_that_is_not_utf8_is_shown_and_left_alone(ex_app, lab_home)
 
 
 @pytest.mark.slow
-async def test_the_real_checker_passes_the_solution(ex_catalog, store, lab_home):
-    from lab.exercises.checker import Checker
-
-    app = make_app(ex_catalog, store=store, target="ex-mean", prewarm=False, checker=Checker())
-    app.shutdown_hooks.append(app.checker.close)
+async def test_the_real_checker_passes_the_solution(ex_catalog, store, lab_home, warm_checker):
+    app = make_app(ex_catalog, store=store, target="ex-mean", prewarm=False, checker=warm_checker)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot)
         await pilot.press("ctrl+s")
