@@ -72,7 +72,7 @@ async def test_every_screen_footer_shows_whole_keys(store, shipped_lessons, size
             ("flashcards", app.open_flashcards),
             ("exercise", lambda: app.open_exercise("ex-train-loop")),
             ("help", app.action_help),
-            ("experiment with views", lambda: app.open_experiment("digits-cnn")),
+            ("a CNN's experiment", lambda: app.open_experiment("digits-cnn")),
             ("experiment", lambda: app.open_experiment("linear-regression")),
         ]:
             while len(app.screen_stack) > 1:
