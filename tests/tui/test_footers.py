@@ -10,6 +10,7 @@ from textual.widgets import Input
 from lab.catalog import load_catalog
 from lab.tui.app import make_app
 from lab.tui.screens.confirm import Confirm
+from lab.tui.screens.pick import PickScreen
 from lab.tui.screens.predict import PredictScreen
 from lab.tui.widgets.footer import LabFooter, kept_keys
 from tests.fake_worker import Workers
@@ -98,6 +99,9 @@ async def test_every_screen_footer_shows_whole_keys(store, shipped_lessons, size
         app.push_screen(Confirm("A run is going. Stop it and go back?"))
         await settle(pilot)
         assert assert_whole_keys(app, f"confirm at {size}") == [" y Yes", " n No"]
+        app.push_screen(PickScreen("Experiments", [("a", "one"), ("b", "two")]))
+        await settle(pilot)
+        assert assert_whole_keys(app, f"pick at {size}") == [" enter Choose", " esc Back"]
 
 
 def test_keys_that_do_not_fit_go_palette_first_then_from_the_right():

@@ -14,6 +14,12 @@ from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
 
 
+class PickList(OptionList):
+    """An OptionList whose footer says what enter does (the list's own binding hides it)."""
+
+    BINDINGS = [Binding("enter", "select", "Choose", key_display="enter")]
+
+
 class PickScreen(ModalScreen[str | None]):
     """Choose one of `items` (id, label); dismisses with the id, or None on escape."""
 
@@ -27,14 +33,14 @@ class PickScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="pick"):
             yield Label(Content(self.title_text), id="pick-title")
-            yield OptionList(
+            yield PickList(
                 *[Option(with_code(label), id=item_id) for item_id, label in self.items],
                 id="pick-list",
             )
         yield LabFooter()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        self.query_one(PickList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
