@@ -12,6 +12,9 @@ from textual_plotext.plot import Plot
 
 import lab.tui.widgets.loss_plot as loss_plot
 from lab.tui.widgets.loss_plot import (
+    PLOT_COLS_MIN,
+    PLOT_ROWS_MIN,
+    TOO_SMALL,
     Curve,
     CurvePlot,
     Line,
@@ -220,6 +223,15 @@ def test_the_legend_sits_under_the_plot_and_covers_no_curve():
         assert "x: step" in under
 
 
+def test_a_plot_too_small_for_a_curve_says_so_and_draws_no_axes_over_each_other():
+    """At 44x14 the chart had four rows: the y axis's numbers sat on the frame's corners
+    (`3.4┌───┐`, `6.7└───┘`); at 40x12 its sixteen columns ran the numbers into the title."""
+    for width, height in ((44, 4), (16, 12)):
+        assert picture_of(run_curves(False), width, height).text.plain == TOO_SMALL
+    rows = picture_of(run_curves(False), PLOT_COLS_MIN, PLOT_ROWS_MIN).text.plain.split("\n")
+    assert len(rows) == 5 and "┌" in rows[1] and "┤" in rows[2] and "└" in rows[3], rows
+
+
 def test_step_ticks_are_whole_numbers():
     assert integer_ticks((Line((1.0, 150.0), (1.0, 2.0), "cyan", "*", "train"),), 44) == [
         50,
@@ -289,8 +301,7 @@ def test_many_earlier_runs_take_at_most_three_legend_rows():
 
 
 def test_a_plot_too_short_for_its_legend_keeps_its_rows_for_the_curves():
-    for height in (2, 3, 4, 5):
-        picture = picture_of(run_curves(False, overlays=1), height=height)
-        rows = picture.text.plain.split("\n")
-        assert len(rows) == height and "could not" not in picture.text.plain, rows
-        assert "x: step" not in picture.text.plain, "no legend where it would leave no curve"
+    picture = picture_of(run_curves(False, overlays=1), height=PLOT_ROWS_MIN)
+    rows = picture.text.plain.split("\n")
+    assert len(rows) == PLOT_ROWS_MIN and "┤" in rows[2], rows
+    assert "x: step" not in picture.text.plain, "no legend where it would leave no curve"

@@ -223,7 +223,13 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
 LEGEND_ROWS_MAX = 3
 """Rows the legend may take from the plot; entries beyond them end in `…`."""
 PLOT_ROWS_MIN = 5
-"""A plot shorter than this with its legend shows no legend."""
+"""The fewest rows a plot is drawn in: its title, the frame's top, one row of data, the x axis
+and its ticks. Shorter, it shows TOO_SMALL; a legend that would leave it shorter is left out."""
+PLOT_COLS_MIN = 20
+"""The fewest columns a plot is drawn in: narrower, the y axis's numbers leave no room for a
+curve."""
+TOO_SMALL = "curve: no room"
+"""Short enough for the one row and 16 columns a crowded chart may get (a 40x12 terminal)."""
 
 
 def _sample(line: Line) -> str:
@@ -293,6 +299,8 @@ def draw_picture(plt: Plot, spec: PictureSpec, shown: Picture | None = None) -> 
     lines it shows: a point that moves no dot redraws nothing."""
     frame = (spec.width, spec.height, spec.theme)
     key: tuple = ()
+    if spec.height < PLOT_ROWS_MIN or spec.width < PLOT_COLS_MIN:
+        return Picture(spec.version, frame, key, (TOO_SMALL,), Text(TOO_SMALL))
     try:
         lines = prepare_lines(spec)
         key = (spec.title, spec.xlabel, spec.log_scale, spec.ascii, lines)
