@@ -159,6 +159,15 @@ async def test_the_next_step_wraps_whole_at_60_columns(make):
         assert shown == ["Continue (c): read lesson 1 of 1, Gradient descent, by", "example"]
 
 
+async def test_when_reviews_come_wraps_whole_at_40_columns(make):
+    app = make()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one("#reviews")
+        shown = [strip.text.strip() for strip in line.render_lines(line.region.reset_offset)]
+        assert shown == ["Reviews: none yet (a lesson's quiz", "starts them)"]
+
+
 async def test_a_cut_title_and_the_counts_show_whole_under_the_table(store, shipped_lessons):
     from lab.catalog import load_catalog
     from lab.tui.app import make_app
