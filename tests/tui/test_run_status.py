@@ -142,6 +142,25 @@ async def test_while_pictures_come_the_line_waits_for_the_next_then_goes_on_alon
         assert status_step(shown(status)) == 45
 
 
+async def test_the_seconds_tick_keeps_the_line_at_the_pictures_step_while_pictures_come(
+    monkeypatch,
+):
+    """The screen's clock ticks each second of a run (the time left); it drew the newest
+    numbers, a few steps ahead of the picture on screen, until the next picture came."""
+    clock = fake_clock(monkeypatch)
+    async with StatusApp().run_test() as pilot:
+        status = pilot.app.query_one(RunStatus)
+        status.begin("cpu", 200)
+        status.pictured(220)
+        clock.now += 0.1
+        status.progress(25, 231, 30_000.0)
+        status.tick()
+        assert status_step(shown(status)) == 220
+        clock.now += run_status.PICTURE_WAIT_S
+        status.tick()  # no picture for a second: the line goes on alone
+        assert status_step(shown(status)) == 231
+
+
 def boundary_run(steps: int = 1000, every: int = 20) -> list:
     """A classifier's run as its worker reports it: a point each update, a picture of the
     boundary every `every` updates, nine updates an epoch."""

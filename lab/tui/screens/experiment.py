@@ -208,7 +208,7 @@ class ExperimentScreen(LabScreen):
         ):
             status.starting(loading=False)
         if self.state == "running":
-            status.show()
+            status.tick()
             self.query_one(GoalLine).show()
 
     def _show_tips(self, shown: bool) -> None:

@@ -179,6 +179,13 @@ class RunStatus(QuietStatic):
         self._pictured_at = time.monotonic()
         self.show()
 
+    def tick(self) -> None:
+        """Each second of a run: the time left and the numbers that came since the line was
+        drawn, unless pictures come (each draws the line at its own moment; newer numbers
+        would run ahead of the picture on screen)."""
+        if time.monotonic() - self._pictured_at >= PICTURE_WAIT_S:
+            self.show()
+
     def _show_soon(self) -> None:
         """Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
         and the last numbers shown at the end of the half second, never left behind. While
