@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -150,22 +151,24 @@ async def test_a_narrow_terminal_shortens_titles_not_the_progress(make):
         assert table.columns[ColumnKey("title")].width == 42
 
 
-async def test_the_next_step_wraps_whole_at_60_columns(make):
+@pytest.mark.parametrize(
+    "line_id, size, rows",
+    [
+        (
+            "continue",
+            (60, 20),
+            ["Continue (c): read lesson 1 of 1, Gradient descent, by", "example"],
+        ),
+        ("reviews", (40, 16), ["Reviews: none yet (a lesson's quiz", "starts them)"]),
+    ],
+)
+async def test_the_lines_over_the_table_wrap_whole_when_narrow(make, line_id, size, rows):
     app = make()
-    async with app.run_test(size=(60, 20)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        line = app.screen.query_one("#continue")
+        line = app.screen.query_one(f"#{line_id}")
         shown = [strip.text.strip() for strip in line.render_lines(line.region.reset_offset)]
-        assert shown == ["Continue (c): read lesson 1 of 1, Gradient descent, by", "example"]
-
-
-async def test_when_reviews_come_wraps_whole_at_40_columns(make):
-    app = make()
-    async with app.run_test(size=(40, 16)) as pilot:
-        await pilot.pause()
-        line = app.screen.query_one("#reviews")
-        shown = [strip.text.strip() for strip in line.render_lines(line.region.reset_offset)]
-        assert shown == ["Reviews: none yet (a lesson's quiz", "starts them)"]
+        assert shown == rows
 
 
 async def test_a_cut_title_and_the_counts_show_whole_under_the_table(store, shipped_lessons):
