@@ -86,6 +86,19 @@ def _cut(text: str, cells: int) -> str:
     return text
 
 
+def pack(items: list[str], width: int, separator: str = "  ·  ") -> list[str]:
+    """The items joined by `separator` on as few lines of `width` cells as hold them. A line
+    breaks between two items, with no separator left at its end or start; an item wider than
+    a line gets a line of its own."""
+    lines: list[str] = []
+    for item in items:
+        if lines and cell_width(lines[-1] + separator + item) <= width:
+            lines[-1] += separator + item
+        else:
+            lines.append(item)
+    return lines
+
+
 def labelled(label: str, value: str, width: int, label_width: int = 12) -> list[str]:
     """`  label:   value` lines within `width` cells, the value's wrapped lines under its start."""
     head = f"  {label}"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from lab.cli import app, state
 from lab.store import Store
 from lab.table import table
-from lab.text import cell_width, labelled, plural, wrap_cells
+from lab.text import cell_width, labelled, pack, plural, wrap_cells
 
 runner = CliRunner()
 
@@ -32,6 +32,17 @@ def too_wide(text: str, width: int = 80) -> list[str]:
 def test_cell_width_counts_cjk_twice():
     assert cell_width("梯度") == 4 and cell_width("gradient") == 8 and cell_width("é") == 1
     assert all(cell_width(line) <= 9 for line in wrap_cells("梯度下降是一种优化算法", 9))
+
+
+def test_pack_breaks_between_items_and_never_beside_a_separator():
+    items = ["11 terms (t)", "10 questions (z)", "2 experiments (e)", "1 exercise (x)"]
+    assert pack(items, 80) == ["  ·  ".join(items)]
+    assert pack(items, 58) == ["11 terms (t)  ·  10 questions (z)  ·  2 experiments (e)", items[3]]
+    assert pack(items, 12, " · ") == items, "an item that fills the line is not joined"
+    assert pack(["梯度下降", "损失"], 13) == ["梯度下降", "损失"], "CJK counts two cells"
+    assert pack(["梯度下降", "损失"], 17) == ["梯度下降  ·  损失"]
+    assert pack(["a" * 30, "b"], 10) == ["a" * 30, "b"], "too wide alone: its own line"
+    assert pack([], 10) == []
 
 
 def test_wrap_breaks_at_spaces_and_inside_names_at_underscores():

@@ -171,6 +171,15 @@ async def test_the_lines_over_the_table_wrap_whole_when_narrow(make, line_id, si
         assert shown == rows
 
 
+async def test_the_counts_under_the_table_wrap_between_counts(make):
+    app = make()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one("#lesson-summary")
+        shown = [strip.text.strip() for strip in box.render_lines(box.region.reset_offset)]
+        assert shown[-2:] == ["2 new terms · 5 questions", "2 experiments · 0 exercises"], shown
+
+
 async def test_a_cut_title_and_the_counts_show_whole_under_the_table(store, shipped_lessons):
     from lab.catalog import load_catalog
     from lab.tui.app import make_app

@@ -258,6 +258,16 @@ async def test_footer_offers_what_the_lesson_has_and_the_next_lesson(tmp_path, s
         assert not isinstance(app.screen, LessonScreen), "n replaced the lesson, not stacked"
 
 
+async def test_the_bar_wraps_between_counts_with_no_dot_at_a_rows_end(shipped, store):
+    app = make_app(shipped, store=store, target="gradient-descent", prewarm=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await text_shown(pilot)
+        bar = app.screen.query_one("#lesson-bar")
+        rows = [strip.text.strip() for strip in bar.render_lines(bar.region.reset_offset)]
+        assert len(rows) == 2 and rows[1] == "1 exercise (x)", rows
+        assert rows[0].endswith("2 experiments (e)"), rows
+
+
 async def test_the_bar_counts_the_terms_t_lists(make):
     app = make(target="gd-example")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -24,6 +24,7 @@ from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.separated import Separated
 
 DECK_SIZE = 20
 REVERSE_CHOICES: list[tuple[str, ...]] = [(), *[(lang,) for lang in LANGUAGES]]
@@ -108,9 +109,11 @@ class FlashcardsScreen(LabScreen):
             grades.display = False
             return
         head.update(
-            Content(
-                f"card {session.position + 1} of {len(session.queue)}  ·  "
-                f"{lesson_name(self.app.catalog, card.lesson)}"
+            Separated(
+                [
+                    f"card {session.position + 1} of {len(session.queue)}",
+                    lesson_name(self.app.catalog, card.lesson),
+                ]
             )
         )
         front.update(with_code(card.front))

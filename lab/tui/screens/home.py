@@ -14,7 +14,7 @@ from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
 from lab.quiz.standing import LessonProgress, home_figures, next_step
-from lab.text import plural
+from lab.text import pack, plural
 from lab.tui.messages import ProgressChanged
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
@@ -28,15 +28,16 @@ when the table cuts it, as much of its summary as fits (ending in `…` when cut
 
 def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
     """What the home screen says of `lesson` in `SUMMARY_LINES` rows of `width` cells."""
-    counts = (
+    counts = [
         # the terms the lesson defines (its own page's `t` also lists those it links)
-        f"{plural(len(lesson.glossary), 'new term')} · {plural(len(lesson.quiz), 'question')} · "
-        f"{plural(len(lesson.experiments), 'experiment')} · "
-        f"{plural(len(lesson.exercises), 'exercise')}"
-    )
+        plural(len(lesson.glossary), "new term"),
+        plural(len(lesson.quiz), "question"),
+        plural(len(lesson.experiments), "experiment"),
+        plural(len(lesson.exercises), "exercise"),
+    ]
     head = [Content.styled(f"{lesson.order}. {lesson.title}", "bold")] if title_cut else []
     fixed = [line for part in head for line in part.wrap(width)]
-    tail = Content(counts).wrap(width)
+    tail = Content("\n".join(pack(counts, width, " · "))).wrap(width)
     lines = with_code(" ".join(lesson.summary.split())).wrap(width)
     room = max(SUMMARY_LINES - len(fixed) - len(tail), 1)
     if len(lines) > room:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.widgets import Header, Static
 
 from lab.quiz.standing import exercises_done, mark_read
@@ -17,6 +16,7 @@ from lab.tui.screens.base import LabScreen
 from lab.tui.screens.pick import PickScreen
 from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.lesson_text import LessonText
+from lab.tui.widgets.separated import Separated
 
 if TYPE_CHECKING:
     from lab.catalog.schema import Lesson
@@ -75,7 +75,7 @@ class LessonScreen(LabScreen):
             bits.append(f"{plural(len(lesson.experiments), 'experiment')} (e)")
         if lesson.exercises:
             bits.append(f"{plural(len(lesson.exercises), 'exercise')} (x)")
-        self.query_one("#lesson-bar", Static).update(Content("  ·  ".join(bits)))
+        self.query_one("#lesson-bar", Static).update(Separated(bits))
         self.refresh_bindings()
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         scroll.focus()

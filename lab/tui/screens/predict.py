@@ -25,6 +25,7 @@ from lab.quiz.predict import PredictionSession, Verdict
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.separated import Separated
 
 
 class PredictScreen(ModalScreen[Any]):
@@ -45,7 +46,7 @@ class PredictScreen(ModalScreen[Any]):
         q = self.question
         with VerticalScroll(id="predict"):
             yield Static(
-                Content(f"Predict, then run  ·  this run: {self.session.describe_settings()}"),
+                Separated(["Predict, then run", f"this run: {self.session.describe_settings()}"]),
                 id="predict-head",
             )
             yield Static(Content(reflow(q.prompt)), id="predict-prompt")

@@ -27,6 +27,7 @@ from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.separated import Separated
 
 KIND_NAMES = {
     "single": "one answer",
@@ -145,11 +146,15 @@ class QuizScreen(LabScreen):
         if q is None or lesson is None:
             await self.show_summary()
             return
-        head = f"question {session.position + 1} of {session.total}  ·  "
-        head += f"{lesson_name(self.app.catalog, lesson)}  ·  "
-        head += KIND_NAMES[q.kind]
+        head = Separated(
+            [
+                f"question {session.position + 1} of {session.total}",
+                lesson_name(self.app.catalog, lesson),
+                KIND_NAMES[q.kind],
+            ]
+        )
         widgets: list[Widget] = [
-            Static(Content(head), id="quiz-head"),
+            Static(head, id="quiz-head"),
             Static(with_code(reflow(q.prompt)), id="quiz-prompt"),
         ]
         if q.kind == "single":
