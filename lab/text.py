@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
@@ -86,17 +90,21 @@ def _cut(text: str, cells: int) -> str:
     return text
 
 
-def pack(items: list[str], width: int, separator: str = "  ·  ") -> list[str]:
-    """The items joined by `separator` on as few lines of `width` cells as hold them. A line
-    breaks between two items, with no separator left at its end or start; an item wider than
-    a line gets a line of its own."""
-    lines: list[str] = []
+def pack(items: Sequence[T], width: int, separator: str = "  ·  ") -> list[list[T]]:
+    """The items in as few rows as hold them in `width` cells once joined by `separator`
+    (measured by `str(item)`): a row breaks between two items, so none ends or starts with a
+    separator; an item wider than a row gets a row of its own."""
+    rows: list[list[T]] = []
+    used = 0  # cells of the last row
     for item in items:
-        if lines and cell_width(lines[-1] + separator + item) <= width:
-            lines[-1] += separator + item
+        cells = cell_width(str(item))
+        if rows and used + cell_width(separator) + cells <= width:
+            rows[-1].append(item)
+            used += cell_width(separator) + cells
         else:
-            lines.append(item)
-    return lines
+            rows.append([item])
+            used = cells
+    return rows
 
 
 def labelled(label: str, value: str, width: int, label_width: int = 12) -> list[str]:

@@ -74,6 +74,24 @@ async def test_took_is_the_time_spent_training_and_says_how_long_it_was_paused(m
         assert shown(status).endswith("took 4 s"), shown(status)
 
 
+async def test_the_line_breaks_between_numbers_and_breaks_again_when_resized(monkeypatch):
+    fake_clock(monkeypatch)
+    async with StatusApp().run_test(size=(40, 10)) as pilot:
+        status = pilot.app.query_one(RunStatus)
+        assert shown(status).splitlines() == [
+            "ready · r run · p run paused",
+            "[ ] smoothing · l log scale",
+        ]
+        status.begin("cpu", 200)
+        status.progress(200, 200, 3000.0)
+        status.set_state("completed")
+        rows = ["completed · epoch 200/200 · step 200", "3,000 samples/s · cpu · took 0 s"]
+        assert shown(status).splitlines() == rows
+        await pilot.resize_terminal(80, 10)
+        await pilot.pause()
+        assert shown(status).splitlines() == [" · ".join(rows)]
+
+
 async def test_a_run_started_paused_counts_its_training_from_the_first_step(monkeypatch):
     clock = fake_clock(monkeypatch)
     async with StatusApp().run_test() as pilot:

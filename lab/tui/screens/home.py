@@ -37,7 +37,7 @@ def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
     ]
     head = [Content.styled(f"{lesson.order}. {lesson.title}", "bold")] if title_cut else []
     fixed = [line for part in head for line in part.wrap(width)]
-    tail = Content("\n".join(pack(counts, width, " · "))).wrap(width)
+    tail = Content("\n".join(" · ".join(row) for row in pack(counts, width, " · "))).wrap(width)
     lines = with_code(" ".join(lesson.summary.split())).wrap(width)
     room = max(SUMMARY_LINES - len(fixed) - len(tail), 1)
     if len(lines) > room:

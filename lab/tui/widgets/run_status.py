@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from lab.catalog.schema import Goal
 from lab.engine.events import Queued, waiting_words
+from lab.text import pack
 
 STATUS_WORDS = {
     "idle": "ready",
@@ -219,12 +220,14 @@ class RunStatus(QuietStatic):
             return None
         return self.training_s() / self.epoch * max(self.epochs - self.epoch, 0)
 
+    def on_resize(self) -> None:
+        self.show()  # its rows break between items, where the new width has them break
+
     def show(self) -> None:
         self._shown_at = time.monotonic()
         if self._catch_up is not None:
             self._catch_up.stop()
             self._catch_up = None
-        text = Text()
         word = STATUS_WORDS.get(self.state, self.state)
         if self.state == "starting" and self.torch_loading:
             word = "loading PyTorch..."
@@ -247,29 +250,28 @@ class RunStatus(QuietStatic):
         }.get(self.state, "")
         if paused:
             style = "bold yellow"
-        text.append(word, style=style)
+        parts = [Text(word, style=style)]
         if self.state == "idle":
-            text.append(" · r run · p run paused · [ ] smoothing · l log scale")
+            parts += map(Text, ("r run", "p run paused", "[ ] smoothing", "l log scale"))
         elif self.state != "starting" or paused:
-            parts = []
             if self.epochs:
-                parts.append(f"epoch {self.epoch}/{self.epochs}")
+                parts.append(Text(f"epoch {self.epoch}/{self.epochs}"))
             if not paused:  # (the word says it)
-                parts.append(f"step {self.step:,}")
+                parts.append(Text(f"step {self.step:,}"))
             if self.samples_per_s and not paused:  # one update at a time has no rate
-                parts.append(format_rate(self.samples_per_s))
+                parts.append(Text(format_rate(self.samples_per_s)))
             if self.device:
-                parts.append(self.device)
+                parts.append(Text(self.device))
             left = self.time_left()
             if left is not None:
-                parts.append(f"~{format_duration(left)} left")
+                parts.append(Text(f"~{format_duration(left)} left"))
             if self.finished_in is not None:
                 took = f"took {format_duration(self.finished_in)}"
                 if self.paused_s >= 0.5:  # the time above is the training's alone
                     took += f", paused {format_duration(self.paused_s)}"
-                parts.append(took)
-            if parts:
-                text.append(" · " + " · ".join(parts))
+                parts.append(Text(took))
+        rows = pack(parts, self.content_size.width or 10_000, " · ")
+        text = Text("\n").join(Text(" · ").join(row) for row in rows)
         if self.reason:
             text.append("\n")
             bad = self.state in ("diverged", "failed")

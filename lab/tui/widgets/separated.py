@@ -23,7 +23,8 @@ class Separated(Visual):
         return self.separator.join(self.items)
 
     def content(self, width: int) -> Content:
-        return Content("\n".join(pack(self.items, width, self.separator)))
+        rows = pack(self.items, width, self.separator)
+        return Content("\n".join(self.separator.join(row) for row in rows))
 
     def render_strips(
         self, width: int, height: int | None, style: Style, options: RenderOptions
