@@ -43,13 +43,12 @@ def table(
     widths = [max(cell_width(r[i]) for r in cells) for i in range(n)]
     widths = [min(w, limit or w) for w, limit in zip(widths, limits or [None] * n, strict=True)]
     # A column gives up room down to its longest word (ids stay whole), up to WORD_MAX cells;
-    # prose wraps first. Past that, the widest column narrows and cuts inside words.
-    floors = [
-        max(4, min(cell_width(headers[i]), 8), min(_longest_word(cells, i), WORD_MAX))
-        for i in range(n)
-    ]
+    # prose wraps first. Past that, the widest column narrows and cuts inside words, but not
+    # inside its heading's words (`question` over `s`) until nothing else is left.
+    heads = [max([4, *(cell_width(word) for word in header.split())]) for header in headers]
+    floors = [max(heads[i], min(_longest_word(cells, i), WORD_MAX)) for i in range(n)]
     room = width - len(GAP) * (n - 1)
-    for floor in (floors, [4] * n):
+    for floor in (floors, heads, [4] * n):
         while sum(widths) > room:
             i = max(range(n), key=lambda i: (widths[i] - floor[i], widths[i]))
             if widths[i] <= floor[i]:

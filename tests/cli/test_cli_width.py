@@ -69,6 +69,19 @@ def test_a_table_narrows_its_widest_column_to_fit_and_keeps_rows_together():
     assert lines[2].startswith("1  ") and all(line.startswith("   ") for line in lines[3:])
 
 
+def test_a_narrowed_table_keeps_its_headings_words_whole_while_cells_can_wrap():
+    headers = ["#", "id", "title", "terms", "questions", "experiments"]
+    rows = [
+        ["3", "tensor-toolkit", "The tensor toolkit", "7", "16", "1"],
+        ["10", "datasets-and-dataloaders", "Data sets and data loaders", "8", "10", "2"],
+    ]
+    out = table(headers, rows, width=60)
+    assert out.splitlines()[0].split() == headers, out
+    assert not too_wide(out, 60), out
+    narrowest = table(headers, rows, width=40)  # no room for the headings whole: cut, to fit
+    assert not too_wide(narrowest, 40), narrowest
+
+
 @pytest.mark.usefixtures("shipped_lessons")
 def test_lessons_experiments_and_glossary_fit_80_columns():
     for args in (["lessons"], ["experiments"], ["glossary"], ["glossary", "梯度"]):
