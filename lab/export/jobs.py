@@ -107,8 +107,10 @@ def read_metrics(path: Path, offset: int) -> tuple[list[dict], int]:
 
 
 def one_line(stderr: str, program: str) -> str:
-    """A Slurm command's complaint in one line: `sbatch: error: X` lines joined by `; `."""
+    """A Slurm command's complaint in one line: what ended it (its `fatal:` lines) if it says,
+    else its `sbatch: error: X` lines joined by `; `."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [line for line in lines if line.startswith(f"{program}: fatal: ")] or lines
     for prefix in (f"{program}: error: ", f"{program}: fatal: ", f"{program}: "):
         lines = [line.removeprefix(prefix) for line in lines]
     return f"{program}: {'; '.join(lines) or 'failed with no message'}"

@@ -68,7 +68,7 @@ class Step:
     def read_stderr(self) -> None:
         assert self.srun is not None and self.srun.stderr is not None
         for line in self.srun.stderr:
-            if "error" in line.lower():
+            if "error" in line.lower() or line.startswith("srun: fatal: "):
                 self.errors.append(line.strip())
             if not line.startswith("srun: job "):  # its queue chatter: the events say it
                 sys.stderr.write(line)
@@ -98,8 +98,11 @@ class Step:
         code = self.srun.wait()
         reader.join(2)
         if code != 0 and not self.started.is_set():
-            said = self.errors[-1] if self.errors else f"srun ended with exit code {code}"
-            reason = f"Slurm refused the run: {said.removeprefix('srun: error: ')}"
+            # what ended srun, rather than the errors on its way there
+            fatal = [line for line in self.errors if line.startswith("srun: fatal: ")]
+            said = (fatal or self.errors or [f"srun ended with exit code {code}"])[-1]
+            said = said.removeprefix("srun: error: ").removeprefix("srun: fatal: ")
+            reason = f"Slurm refused the run: {said}"
             self.emit({"type": "done", "status": "failed", "reason": reason})
         return code
 

@@ -82,3 +82,34 @@ def test_without_slurm_lab_jobs_says_so_in_one_line(tmp_path, monkeypatch):
             f"lab jobs: Slurm's commands are not installed here (no {name}): "
             "run this on your cluster's login node\n"
         )
+
+
+def test_a_machine_without_slurms_configuration_says_what_ended_squeue(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lab.cli import app
+
+    empty = tmp_path / "slurm.conf"
+    empty.touch()
+    monkeypatch.setenv("SLURM_CONF", str(empty))  # the real squeue, reading no configuration
+    result = CliRunner().invoke(app, ["jobs"])
+    assert result.exit_code == 1, result.output
+    assert result.output == "lab jobs: squeue: Unable to process configuration file\n"
+
+
+def test_a_slurm_complaint_is_what_ended_the_command_else_its_errors():
+    from lab.export.jobs import one_line
+
+    no_configuration = (  # squeue on a machine with Slurm's commands and no cluster
+        "squeue: error: resolve_ctls_from_dns_srv: res_nsearch error: Unknown host\n"
+        "squeue: error: fetch_config: DNS SRV lookup failed\n"
+        "squeue: error: _establish_config_source: failed to fetch config\n"
+        "squeue: fatal: Could not establish a configuration source\n"
+    )
+    assert one_line(no_configuration, "squeue") == (
+        "squeue: Could not establish a configuration source"
+    )
+    refused = "sbatch: error: Batch job submission failed: Invalid partition name specified\n"
+    assert one_line(refused, "sbatch") == (
+        "sbatch: Batch job submission failed: Invalid partition name specified"
+    )

@@ -107,6 +107,19 @@ def test_a_job_slurm_refuses_fails_in_one_line(slurm):
     )
 
 
+def test_a_node_without_slurms_configuration_fails_the_run_with_what_ended_srun(
+    tmp_path, monkeypatch
+):
+    empty = tmp_path / "slurm.conf"
+    empty.touch()
+    monkeypatch.setenv("SLURM_CONF", str(empty))
+    [done] = _run(train_run(digits_mlp(epochs=1)))
+    # srun's errors on the way ("ClusterName needs to be specified") are left out
+    assert done == Done(
+        status="failed", reason="Slurm refused the run: Unable to process configuration file"
+    )
+
+
 def _running_job(slurm) -> str:
     _until(lambda: "RUNNING" in slurm.run("squeue", "-h", "-o", "%T").stdout, 30)
     [job] = slurm.jobs()
