@@ -14,6 +14,9 @@ T = TypeVar("T")
 _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
 
+_WORD = re.compile(r"(?:[^\s`]*`[^`]*`)+[^\s`]*|\S+")
+"""A word to wrap: a `code span` (with what touches it, `(`lr`),`) is one, spaces and all."""
+
 _PIECES = re.compile(r"[^_\-/:]*[_\-/:]+|[^_\-/:]+")
 """The pieces of a word a line may break after: `_`, `-`, `/` or `:`."""
 
@@ -47,34 +50,35 @@ def cell_width(text: str) -> int:
 def wrap_cells(
     text: str, width: int, indent: str = "", first_indent: str | None = None
 ) -> list[str]:
-    """`text` in lines of at most `width` cells, broken at spaces; a word longer than a line
-    is broken after `_`, `-`, `/` or `:` inside it, and cut where nothing else will do. Lines
-    after the first start with `indent`, the first with `first_indent` (default: `indent`)."""
+    """`text` in lines of at most `width` cells, broken at spaces but not inside a `code span`;
+    a word longer than a line is broken after `_`, `-`, `/` or `:` inside it, and cut where
+    nothing else will do. Lines after the first start with `indent`, the first with
+    `first_indent` (default: `indent`)."""
     lines: list[str] = []
     line = indent if first_indent is None else first_indent
     bare = True  # nothing but the indent on this line yet
 
-    def fits(piece: str) -> bool:
-        return cell_width(line) + (0 if bare else 1) + cell_width(piece) <= width
+    def fits(piece: str, gap: str) -> bool:
+        return cell_width(line) + len(gap) + cell_width(piece) <= width
 
-    for word in text.split():
-        if fits(word):
-            line, bare = line + ("" if bare else " ") + word, False
+    for word in _WORD.findall(text):
+        gap = "" if bare else " "
+        if fits(word, gap):
+            line, bare = line + gap + word, False
             continue
         if not bare and cell_width(indent) + cell_width(word) <= width:
             lines.append(line)
             line, bare = indent + word, False
             continue
         for piece in _PIECES.findall(word):  # a word wider than a line: break inside it
-            if not fits(piece) and not bare:
+            if not fits(piece, gap) and not bare:
                 lines.append(line)
-                line, bare = indent, True
-            while not fits(piece):
-                room = width - cell_width(line)
-                take = _cut(piece, max(room, 1))
-                lines.append(line + take)
-                line, bare, piece = indent, True, piece[len(take) :]
-            line, bare = line + piece, False
+                line, bare, gap = indent, True, ""
+            while not fits(piece, gap):
+                take = _cut(piece, max(width - cell_width(line) - len(gap), 1))
+                lines.append(line + gap + take)
+                line, bare, gap, piece = indent, True, "", piece[len(take) :]
+            line, bare, gap = line + gap + piece, False, ""  # the word goes on with no space
     if not bare:
         lines.append(line)
     return lines
@@ -88,6 +92,24 @@ def _cut(text: str, cells: int) -> str:
         if taken > cells:
             return text[: max(i, 1)]
     return text
+
+
+_MARKER = re.compile(r"\s*(?:[-*] |\d+\. )?")
+"""A line's indent and list marker: its wrapped lines go under the text after them."""
+
+
+def hanging(lines: list[str], width: int) -> list[str]:
+    """Each line wider than `width` cells wrapped, its next lines under its text (after its
+    indent and a `- ` or `1. ` marker); a line that fits is kept as it is (a tensor's columns
+    stay aligned)."""
+    out: list[str] = []
+    for line in lines:
+        if cell_width(line) <= width:
+            out.append(line)
+        else:
+            lead = _MARKER.match(line).group()  # type: ignore[union-attr]  # matches any line
+            out += wrap_cells(line[len(lead) :], width, " " * cell_width(lead), lead)
+    return out
 
 
 def pack(items: Sequence[T], width: int, separator: str = "  ·  ") -> list[list[T]]:

@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from lab.cli import app, state
-from lab.table import table
-from lab.text import plural
+from lab.table import table, terminal_width
+from lab.text import hanging, plural, reflow, wrap_cells
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 POLL_S = 0.1
@@ -127,28 +127,43 @@ def exercise(
         )
         return
     created = session.open()
-    typer.echo(f"{ex.title}  ({ex.id}, lesson {entry.lesson}, {session.state})\n")
-    typer.echo(ex.task.rstrip("\n"))
-    typer.echo(f"\n{'created' if created else 'your file'}: {session.path}")
-    typer.echo(f"check it: lab check {ex.id}   re-check on every save: lab watch {entry.lesson}")
+    lines = [f"{ex.title}  ({ex.id}, lesson {entry.lesson}, {session.state})", ""]
+    lines += reflow(ex.task).splitlines()
+    lines += ["", f"{'created' if created else 'your file'}: {session.path}"]
+    lines += [f"check it: lab check {ex.id}", f"re-check on every save: lab watch {entry.lesson}"]
     if ex.hints:
-        typer.echo(f"hints: lab exercise {ex.id} --hint 1 (of {len(ex.hints)})")
+        lines.append(f"hints: lab exercise {ex.id} --hint 1 (of {len(ex.hints)})")
+    _echo(lines)
 
 
-def print_result(result, out=typer.echo) -> None:
-    """What the learner's code printed (capped), then each check, then the verdict, last."""
+def print_result(result) -> None:
+    """What the learner's code printed (capped), then each check, then the verdict, last. The
+    checks wrap to the terminal under their text; what the code printed and an error (a
+    traceback) are shown as they are."""
     if result.output.strip():
-        out("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
+        typer.echo("your code printed:\n  " + result.output.rstrip("\n").replace("\n", "\n  "))
+    lines = []
     for outcome in result.checks:
         mark = "ok  " if outcome.passed else "FAIL"
-        out(f"{mark} {outcome.name}")
+        lines += wrap_cells(outcome.name, _width(), " " * 5, f"{mark} ")
         if not outcome.passed and outcome.message:
-            out("     " + outcome.message.replace("\n", "\n     "))
+            lines += ["     " + line for line in outcome.message.splitlines()]
+    _echo(lines)
     if result.error:
-        out(result.error)
-        out(f"({result.seconds:.2f} s)")
+        typer.echo(result.error)
+        typer.echo(f"({result.seconds:.2f} s)")
     else:
-        out(("done: " if result.passed else "") + result.summary() + f" ({result.seconds:.2f} s)")
+        verdict = result.summary() + f" ({result.seconds:.2f} s)"
+        typer.echo(("done: " if result.passed else "") + verdict)
+
+
+def _width() -> int:
+    return max(20, terminal_width() - 1)
+
+
+def _echo(lines: list[str]) -> None:
+    """The lines, each wrapped to the terminal under its text."""
+    typer.echo("\n".join(hanging(lines, _width())))
 
 
 @app.command()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -16,7 +14,7 @@ import typer
 from lab.cli import app, state
 from lab.quiz import MASTERY_HELP
 from lab.table import terminal_width
-from lab.text import plural
+from lab.text import hanging, plural
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -139,16 +137,7 @@ def _say(text: str) -> None:
 
 def _echo_wrapped(lines: list[str]) -> None:
     """Print each line wrapped to the terminal; continuation lines hang under its text."""
-    width = max(20, terminal_width() - 1)
-    out = []
-    for line in lines:
-        body = line.lstrip()
-        marker = re.match(r"([-*] |\d+\. )", body)
-        hang = " " * (len(line) - len(body) + (len(marker.group(1)) if marker else 0))
-        out += textwrap.wrap(
-            line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
-        ) or [""]
-    typer.echo("\n".join(out))
+    typer.echo("\n".join(hanging(lines, max(20, terminal_width() - 1))))
 
 
 def _plain_quiz(catalog, store, lesson, practice, limit) -> int:

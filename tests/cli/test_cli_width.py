@@ -51,6 +51,8 @@ def test_wrap_breaks_at_spaces_and_inside_names_at_underscores():
     assert wrap_cells("scripted:cost-sweep", 12) == ["scripted:", "cost-sweep"]
     assert wrap_cells("a b c", 80, "  ") == ["  a b c"]
     assert wrap_cells("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert wrap_cells("ab cde_fghijk", 8) == ["ab cde_", "fghijk"], "the space before it kept"
+    assert wrap_cells("set `lr = 0.1`, then", 12) == ["set", "`lr = 0.1`,", "then"], "code whole"
     assert wrap_cells("loss 0.1, train_accuracy 0.9", 22) == ["loss 0.1,", "train_accuracy 0.9"]
     assert labelled("中文:", "梯度", 40) == ["  中文:     梯度"]
 

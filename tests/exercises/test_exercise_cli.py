@@ -229,3 +229,17 @@ def test_reset_asks_first_and_keeps_the_learners_file(lab_home):
     (backup,) = [p for p in mine.parent.iterdir() if p.name.startswith("ex-mse.bak-")]
     assert backup.read_text() == "# my attempt\n"
     assert str(backup) in done.stdout
+
+
+def test_the_task_and_the_checks_wrap_to_the_terminal_keeping_code_whole(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    shown = lab("exercise", "ex-gd-step").stdout.splitlines()
+    assert max(map(len, shown)) < 60, shown
+    assert "`gd_step(w, xs, ys, lr)` that takes the weight `w` (a" in shown, "a span stays whole"
+    assert "    cost(w) = mean over the samples of (w * x - y) ** 2" in shown, (
+        "code keeps its place"
+    )
+    checked = lab("check", "ex-gd-step").stdout.splitlines()
+    assert max(map(len, checked)) < 60, checked
+    message = checked[checked.index("FAIL gd_step(1.0, [1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.1)") + 1]
+    assert message.startswith("     gd_step(1.0, [1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 0.1)")
