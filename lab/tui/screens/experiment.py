@@ -40,9 +40,9 @@ from lab.tui.screens.base import LabScreen
 from lab.tui.screens.confirm import Confirm
 from lab.tui.screens.predict import PredictionStep
 from lab.tui.smoothing import step_smoothing
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.earlier_runs import EarlierRuns
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 from lab.tui.widgets.loss_plot import CurvePlot
 from lab.tui.widgets.model_view import ModelView
 from lab.tui.widgets.param_form import ParamForm
@@ -148,7 +148,7 @@ class ExperimentScreen(LabScreen):
         with Horizontal(id="exp-body"):
             with VerticalScroll(id="exp-side"):
                 yield Static(exp.title, id="exp-title", markup=False)
-                yield Static(with_code(reflow(exp.description)), id="exp-description")
+                yield Static(inline_text(reflow(exp.description)), id="exp-description")
                 if exp.try_this:
                     yield Static(id="exp-try")
                 yield GoalLine(exp.goal, id="exp-goal")
@@ -218,7 +218,7 @@ class ExperimentScreen(LabScreen):
         if not tips:
             return
         if shown:
-            lines = [with_code(f"• {reflow(tip)}") for tip in tips]
+            lines = [inline_text(f"• {reflow(tip)}") for tip in tips]
         else:
             lines = [Content.styled("(shown after your prediction: r asks it first)", "dim")]
         self.query_one("#exp-try", Static).update(

@@ -22,8 +22,8 @@ from lab.quiz.standing import lesson_name
 from lab.text import plural
 from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 from lab.tui.widgets.separated import Separated
 
 DECK_SIZE = 20
@@ -116,9 +116,9 @@ class FlashcardsScreen(LabScreen):
                 ]
             )
         )
-        front.update(with_code(card.front))
+        front.update(inline_text(card.front))
         if self.revealed:
-            back.update(with_code(card.back))
+            back.update(inline_text(card.back))
             for name, interval in session.intervals().items():
                 n = list(scheduler.GRADES).index(name) + 1
                 self.query_one(f"#grade-{name}", Button).label = f"{n} {name} {interval}"

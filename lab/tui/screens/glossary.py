@@ -13,8 +13,8 @@ from lab.catalog.catalog import TermEntry
 from lab.quiz.standing import lesson_name
 from lab.text import reflow
 from lab.tui.screens.base import LabScreen
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 
 SHOW_AT = 50.0  # fuzzy scores below this are noise unless nothing better matches
 
@@ -27,9 +27,9 @@ def term_content(entry: TermEntry, lesson: str | None = None) -> Content:
     if t.aliases:
         parts.append(Content(f"  ({', '.join(t.aliases)})"))
     parts.append(Content("\n"))
-    parts.append(with_code(t.short).stylize("italic"))
+    parts.append(inline_text(t.short).stylize("italic"))
     parts.append(Content("\n\n"))
-    parts.append(with_code(reflow(t.definition) + "\n"))
+    parts.append(inline_text(reflow(t.definition) + "\n"))
     if t.translations.zh or t.translations.fr:
         parts.append(Content("\n"))
         if t.translations.zh:

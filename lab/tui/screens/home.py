@@ -17,8 +17,8 @@ from lab.quiz.standing import LessonProgress, home_figures, next_step
 from lab.text import pack, plural
 from lab.tui.messages import ProgressChanged
 from lab.tui.screens.base import LabScreen
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 
 TITLE_WIDTH = 42
 SUMMARY_LINES = 4
@@ -38,7 +38,7 @@ def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
     head = [Content.styled(f"{lesson.order}. {lesson.title}", "bold")] if title_cut else []
     fixed = [line for part in head for line in part.wrap(width)]
     tail = Content("\n".join(" · ".join(row) for row in pack(counts, width, " · "))).wrap(width)
-    lines = with_code(" ".join(lesson.summary.split())).wrap(width)
+    lines = inline_text(" ".join(lesson.summary.split())).wrap(width)
     room = max(SUMMARY_LINES - len(fixed) - len(tail), 1)
     if len(lines) > room:
         lines = lines[:room]
@@ -106,7 +106,7 @@ class HomeScreen(LabScreen):
         note = self.query_one("#home-problems", Static)
         if problems:
             note.update(
-                with_code(
+                inline_text(
                     f"{plural(len(problems), 'problem')} in lesson files: run `lab validate`."
                 )
             )
@@ -172,7 +172,7 @@ class HomeScreen(LabScreen):
         if missed is not None:
             line.update(Content(f"Continue (c): predict again: {missed.experiment.title}"))
         elif not self.app.catalog.lessons:
-            line.update(with_code("No lessons found. Add lesson files, then run `lab validate`."))
+            line.update(inline_text("No lessons found. Add lesson files, then run `lab validate`."))
         elif self._next is None:
             line.update(Content("Every lesson read, quiz taken and exercise done."))
         else:

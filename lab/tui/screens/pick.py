@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 
 
 class PickList(OptionList):
@@ -34,7 +34,7 @@ class PickScreen(ModalScreen[str | None]):
         with Vertical(id="pick"):
             yield Label(Content(self.title_text), id="pick-title")
             yield PickList(
-                *[Option(with_code(label), id=item_id) for item_id, label in self.items],
+                *[Option(inline_text(label), id=item_id) for item_id, label in self.items],
                 id="pick-list",
             )
         yield LabFooter()

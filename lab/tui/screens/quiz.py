@@ -25,8 +25,8 @@ from lab.quiz.standing import lesson_name
 from lab.text import reflow
 from lab.tui.saving import save_in_thread
 from lab.tui.screens.base import LabScreen
-from lab.tui.widgets.code_text import with_code
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 from lab.tui.widgets.separated import Separated
 
 KIND_NAMES = {
@@ -65,7 +65,7 @@ class ChoiceBoxes(OptionList):
 
     def _label(self, index: int) -> Content:
         box = TICKED if index in self.ticked else UNTICKED
-        return with_code(f"{box} {index + 1}. {self.choices[index]}")
+        return inline_text(f"{box} {index + 1}. {self.choices[index]}")
 
     def toggle(self, index: int) -> None:
         self.ticked ^= {index}
@@ -155,13 +155,13 @@ class QuizScreen(LabScreen):
         )
         widgets: list[Widget] = [
             Static(head, id="quiz-head"),
-            Static(with_code(reflow(q.prompt)), id="quiz-prompt"),
+            Static(inline_text(reflow(q.prompt)), id="quiz-prompt"),
         ]
         if q.kind == "single":
             widgets.append(
                 OptionList(
                     *[
-                        Option(with_code(f"{i + 1}. {c}"), id=str(i))
+                        Option(inline_text(f"{i + 1}. {c}"), id=str(i))
                         for i, c in enumerate(q.choices)
                     ],
                     id="quiz-choices",
@@ -216,10 +216,10 @@ class QuizScreen(LabScreen):
             text = summary.describe()
             if self.app.store is not None and not summary.unsaved:
                 text += "\n\nYour answers are saved; questions come back when they are due."
-            summary_widget.update(with_code(text + "\n\nPress escape to go back."))
+            summary_widget.update(inline_text(text + "\n\nPress escape to go back."))
             return
         await scroll.mount(
-            Static(with_code(text + "\n\nPress escape to go back."), id="quiz-summary")
+            Static(inline_text(text + "\n\nPress escape to go back."), id="quiz-summary")
         )
 
     # --- answering ----------------------------------------------------------------------
@@ -252,7 +252,7 @@ class QuizScreen(LabScreen):
         mark = "✓ " if correct else "✗ "
         can_overrule = outcome.can_overrule and not overruled
         hint = "o: I was right  ·  enter: next question" if can_overrule else "enter: next"
-        feedback.update(with_code(f"{mark}{verdict}\n{reflow(explanation)}\n\n({hint})"))
+        feedback.update(inline_text(f"{mark}{verdict}\n{reflow(explanation)}\n\n({hint})"))
         feedback.set_class(correct, "right")
         feedback.set_class(not correct, "wrong")
         feedback.display = True
