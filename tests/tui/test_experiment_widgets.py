@@ -212,7 +212,7 @@ def test_a_long_title_is_shortened_not_dropped():
 
 
 def test_the_legend_sits_under_the_plot_and_covers_no_curve():
-    for height in (6, 8, 12):
+    for height in (PLOT_ROWS_MIN + 1, 8, 12):
         picture = picture_of(run_curves(False, overlays=1), height=height)
         rows = picture.text.plain.split("\n")
         assert len(rows) == height
@@ -226,10 +226,11 @@ def test_the_legend_sits_under_the_plot_and_covers_no_curve():
 def test_a_plot_too_small_for_a_curve_says_so_and_draws_no_axes_over_each_other():
     """At 44x14 the chart had four rows: the y axis's numbers sat on the frame's corners
     (`3.4┌───┐`, `6.7└───┘`); at 40x12 its sixteen columns ran the numbers into the title."""
-    for width, height in ((44, 4), (16, 12)):
+    for width, height in ((44, 4), (16, 12), (44, 5)):  # 5 rows: one row of data
         assert picture_of(run_curves(False), width, height).text.plain == TOO_SMALL
     rows = picture_of(run_curves(False), PLOT_COLS_MIN, PLOT_ROWS_MIN).text.plain.split("\n")
-    assert len(rows) == 5 and "┌" in rows[1] and "┤" in rows[2] and "└" in rows[3], rows
+    assert len(rows) == 6 and "┌" in rows[1] and "└" in rows[4], rows
+    assert "┤" in rows[2] and "┤" in rows[3], "the y axis's two numbers, a row of data each"
 
 
 def test_step_ticks_are_whole_numbers():

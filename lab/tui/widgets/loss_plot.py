@@ -222,9 +222,11 @@ def integer_ticks(lines: tuple[Line, ...], width: int) -> list[int]:
 
 LEGEND_ROWS_MAX = 3
 """Rows the legend may take from the plot; entries beyond them end in `…`."""
-PLOT_ROWS_MIN = 5
-"""The fewest rows a plot is drawn in: its title, the frame's top, one row of data, the x axis
-and its ticks. Shorter, it shows TOO_SMALL; a legend that would leave it shorter is left out."""
+PLOT_ROWS_MIN = 6
+"""The fewest rows a plot is drawn in: its title, the frame's top, two rows of data, the x axis
+and its ticks. With one row of data its y axis had one number, and every point sat beside it
+(digits-cnn's accuracy at 60x20: 0.52 to 0.97, all at `1.000`). Shorter, it shows TOO_SMALL;
+a legend that would leave it shorter is left out."""
 PLOT_COLS_MIN = 20
 """The fewest columns a plot is drawn in: narrower, the y axis's numbers leave no room for a
 curve."""
