@@ -33,11 +33,11 @@ def open_app(target: str | None = None, settings: dict[str, str] | None = None) 
 
 
 def known_targets(catalog) -> list[str]:
-    return (
-        [lesson.id for lesson in catalog.lessons]
-        + [e.experiment.id for e in catalog.experiments()]
-        + [e.exercise.id for e in catalog.exercises()]
-    )
+    """Every id `lab open` takes, each once (a lesson and its experiment may share one)."""
+    ids = [lesson.id for lesson in catalog.lessons]
+    ids += [e.experiment.id for e in catalog.experiments()]
+    ids += [e.exercise.id for e in catalog.exercises()]
+    return list(dict.fromkeys(ids))
 
 
 @app.command("open")

@@ -121,6 +121,17 @@ def test_lab_open_unknown_id_suggests_close_matches(monkeypatch):
     assert "did you mean gd-example" in result.output
 
 
+def test_lab_open_suggests_an_id_a_lesson_and_its_experiment_share_once(shipped, monkeypatch):
+    from lab.cli import app as cli
+    from lab.cli import state
+
+    monkeypatch.setattr(state, "_catalog", None)
+    result = CliRunner().invoke(cli, ["open", "linear-regression-sgd"])
+    assert result.exit_code == 1
+    suggested = result.output.split("did you mean ")[1].rstrip("?\n").split(", ")
+    assert suggested[0] == "linear-regression" and len(set(suggested)) == len(suggested)
+
+
 async def test_no_color_is_honoured(make, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make()
