@@ -1,6 +1,6 @@
 """Provides reflow (lesson prose from YAML blocks, wrapped by the screen rather than the file)
 and plural (a number with its noun), and wrapping by terminal cells, where a CJK
-character takes two."""
+character takes two: of prose (wrap_cells, hanging) and of rows of short items (pack)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ _OWN_LINE = re.compile(r"\s*[-*•]\s|\s{4}")
 """A bullet or an indented (code) line keeps its own line."""
 
 _WORD = re.compile(r"(?:[^\s`]*`[^`]*`)+[^\s`]*|\S+")
-"""A word to wrap: a `code span` (with what touches it, `(`lr`),`) is one, spaces and all."""
+"""A word to wrap. A code span in backticks is one word, spaces and all, together with what
+touches it (a bracket, a comma)."""
 
 _PIECES = re.compile(r"[^_\-/:]*[_\-/:]+|[^_\-/:]+")
 """The pieces of a word a line may break after: `_`, `-`, `/` or `:`."""
@@ -107,7 +108,8 @@ def hanging(lines: list[str], width: int) -> list[str]:
         if cell_width(line) <= width:
             out.append(line)
         else:
-            lead = _MARKER.match(line).group()  # type: ignore[union-attr]  # matches any line
+            marker = _MARKER.match(line)
+            lead = marker.group() if marker else ""
             out += wrap_cells(line[len(lead) :], width, " " * cell_width(lead), lead)
     return out
 

@@ -25,6 +25,7 @@ from lab.quiz.predict import PredictionSession, Verdict
 from lab.text import reflow
 from lab.tui.messages import ProgressChanged
 from lab.tui.widgets.footer import LabFooter
+from lab.tui.widgets.inline_text import inline_text
 from lab.tui.widgets.separated import Separated
 
 
@@ -49,10 +50,13 @@ class PredictScreen(ModalScreen[Any]):
                 Separated(["Predict, then run", f"this run: {self.session.describe_settings()}"]),
                 id="predict-head",
             )
-            yield Static(Content(reflow(q.prompt)), id="predict-prompt")
+            yield Static(inline_text(reflow(q.prompt)), id="predict-prompt")
             if q.kind == "single":
                 yield OptionList(
-                    *[Option(Content(f"{i + 1}. {c}"), id=str(i)) for i, c in enumerate(q.choices)],
+                    *[
+                        Option(inline_text(f"{i + 1}. {c}"), id=str(i))
+                        for i, c in enumerate(q.choices)
+                    ],
                     id="predict-choices",
                 )
             elif q.kind == "true_false":
