@@ -117,7 +117,10 @@ def report_cmd(
         return
     typer.echo(table(list(COLUMNS), [cells[row.learner] for row in rows]))
     stuck = [row for row in rows if row.stuck]
-    typer.echo(f"\n{plural(len(rows), 'learner')}; {len(stuck)} with something to look at:")
+    if not stuck:
+        typer.echo(f"\n{plural(len(rows), 'learner')}; none with something to look at.")
+    else:
+        typer.echo(f"\n{plural(len(rows), 'learner')}; {len(stuck)} with something to look at:")
     for row in stuck:
         typer.echo(f"  {row.learner}: {'; '.join(row.flags)}")
 

@@ -122,6 +122,17 @@ def test_a_file_claiming_another_name_is_reported_under_its_owner(store, tmp_pat
     assert row.learner == _me() and "file says it is 'alice'" in row.flags
 
 
+def test_a_class_with_nobody_stuck_says_so_and_lists_no_one(store, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    data = _snapshot(store)
+    data["last_active"] = datetime.now(timezone.utc).isoformat()
+    (folder / "x.json").write_text(json.dumps(data))
+    result = lab("class", "report", str(folder))
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("\n1 learner; none with something to look at.\n"), result.output
+
+
 def test_report_of_one_lesson_counts_only_it(store, tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
