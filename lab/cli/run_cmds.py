@@ -170,7 +170,7 @@ class _Printer:
                 typer.echo(chart)
             if self.views is not None and event.status != "failed":
                 typer.echo(self._final_view(self.views))
-            typer.echo(f"{event.status}: {event.reason}")
+            typer.echo(f"{event.status}: {event.reason}")  # one line, whole: scripts grep it
             what = final_figures(event.status, self.spec)
             if event.metrics and what:
                 typer.echo(what)
@@ -244,14 +244,10 @@ class _Printer:
 def _pack(cells: list[str]) -> str:
     """Cells two spaces apart, on as many lines of the terminal's width as they need (a cell
     is never split); lines after the first are indented."""
-    width = terminal_width()
-    lines = [cells[0]] if cells else [""]
-    for cell in cells[1:]:
-        if len(lines[-1]) + 2 + len(cell) > width:
-            lines.append("  " + cell)
-        else:
-            lines[-1] += "  " + cell
-    return "\n".join(lines)
+    from lab.text import pack
+
+    rows = pack(cells, terminal_width() - 2, "  ")  # (room for the indent on every line)
+    return "\n".join(("  " if i else "") + "  ".join(row) for i, row in enumerate(rows))
 
 
 data_app = typer.Typer(help="Data sets that need the network once: fetch them into the cache.")
