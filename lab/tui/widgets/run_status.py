@@ -184,16 +184,19 @@ class RunStatus(QuietStatic):
         """Each second of a run: the time left and the numbers that came since the line was
         drawn, unless pictures come (each draws the line at its own moment; newer numbers
         would run ahead of the picture on screen)."""
-        if time.monotonic() - self._pictured_at >= PICTURE_WAIT_S:
+        if not self._pictures_come(time.monotonic()):
             self.show()
+
+    def _pictures_come(self, now: float) -> bool:
+        """A picture came within the last PICTURE_WAIT_S: the next is due."""
+        return now - self._pictured_at < PICTURE_WAIT_S
 
     def _show_soon(self) -> None:
         """Numbers change 10 times a second; the line is redrawn at most twice (bytes on SSH),
         and the last numbers shown at the end of the half second, never left behind. While
         pictures come, the line waits a second for the next one before it goes on alone."""
         now = time.monotonic()
-        pictures_come = now - self._pictured_at < PICTURE_WAIT_S
-        wait = (PICTURE_WAIT_S if pictures_come else 0.5) - (now - self._shown_at)
+        wait = (PICTURE_WAIT_S if self._pictures_come(now) else 0.5) - (now - self._shown_at)
         if wait <= 0:
             self.show()
         elif self._catch_up is None and self.is_attached:
