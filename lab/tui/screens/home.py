@@ -14,11 +14,12 @@ from textual.widgets.data_table import ColumnKey
 
 from lab.quiz.predict import due_predictions
 from lab.quiz.standing import LessonProgress, home_figures, next_step
-from lab.text import pack, plural
+from lab.text import plural
 from lab.tui.messages import ProgressChanged
 from lab.tui.screens.base import LabScreen
 from lab.tui.widgets.footer import LabFooter
 from lab.tui.widgets.inline_text import inline_text
+from lab.tui.widgets.separated import Separated
 
 TITLE_WIDTH = 42
 SUMMARY_LINES = 4
@@ -37,7 +38,7 @@ def lesson_summary(lesson, width: int, title_cut: bool) -> Content:
     ]
     head = [Content.styled(f"{lesson.order}. {lesson.title}", "bold")] if title_cut else []
     fixed = [line for part in head for line in part.wrap(width)]
-    tail = Content("\n".join(" · ".join(row) for row in pack(counts, width, " · "))).wrap(width)
+    tail = Separated(counts, " · ").content(width).wrap(width)
     lines = inline_text(" ".join(lesson.summary.split())).wrap(width)
     room = max(SUMMARY_LINES - len(fixed) - len(tail), 1)
     if len(lines) > room:
