@@ -12,19 +12,15 @@ from typing import Annotated
 import typer
 
 from lab.cli import app, state
-from lab.table import table, terminal_width
-from lab.text import hanging, plural, reflow, wrap_cells
+from lab.cli.progress_cmds import echo_wrapped, fail, prose_width
+from lab.table import table
+from lab.text import plural, reflow, wrap_cells
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 POLL_S = 0.1
 """How often `lab watch` looks at the file's time and size: a save is seen within this."""
 SETTLE_S = 0.03
 """A change is checked once the file has stayed the same this long (not half-written)."""
-
-
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"lab: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _store():
@@ -42,7 +38,7 @@ def _entry(exercise_id: str):
     entry = state.catalog().exercise(exercise_id)
     if entry is None:
         known = ", ".join(e.exercise.id for e in state.catalog().exercises()) or "none"
-        _fail(f"no exercise {exercise_id!r}. Exercises: {known}", 2)
+        fail(f"no exercise {exercise_id!r}. Exercises: {known}", 2)
     return entry
 
 
@@ -50,7 +46,7 @@ def _entries(lesson: str | None) -> list:
     catalog = state.catalog()
     if lesson and catalog.lesson(lesson) is None:
         known = ", ".join(x.id for x in catalog.lessons) or "none"
-        _fail(f"no lesson {lesson!r}. Lessons: {known}", 2)
+        fail(f"no lesson {lesson!r}. Lessons: {known}", 2)
     return catalog.exercises(lesson)
 
 
@@ -109,13 +105,13 @@ def exercise(
         try:
             text = session.solution()
         except SolutionLocked as exc:
-            _fail(f"{exc} (`lab check {ex.id}`)", 1)
+            fail(f"{exc} (`lab check {ex.id}`)", 1)
         typer.echo(f"# {SOLUTION_NOTE}\n")
         typer.echo(text.rstrip("\n"))
         return
     if hint is not None:
         if hint > len(ex.hints):
-            _fail(f"{ex.id} has {plural(len(ex.hints), 'hint')}", 1)
+            fail(f"{ex.id} has {plural(len(ex.hints), 'hint')}", 1)
         typer.echo(f"hint {hint} of {len(ex.hints)}: {ex.hints[hint - 1]}")
         return
     if reset:
@@ -133,7 +129,7 @@ def exercise(
     lines += [f"check it: lab check {ex.id}", f"re-check on every save: lab watch {entry.lesson}"]
     if ex.hints:
         lines.append(f"hints: lab exercise {ex.id} --hint 1 (of {len(ex.hints)})")
-    _echo(lines)
+    echo_wrapped(lines)
 
 
 def print_result(result) -> None:
@@ -145,25 +141,16 @@ def print_result(result) -> None:
     lines = []
     for outcome in result.checks:
         mark = "ok  " if outcome.passed else "FAIL"
-        lines += wrap_cells(outcome.name, _width(), " " * 5, f"{mark} ")
+        lines += wrap_cells(outcome.name, prose_width(), " " * 5, f"{mark} ")
         if not outcome.passed and outcome.message:
             lines += ["     " + line for line in outcome.message.splitlines()]
-    _echo(lines)
+    echo_wrapped(lines)
     if result.error:
         typer.echo(result.error)
         typer.echo(f"({result.seconds:.2f} s)")
     else:
         verdict = result.summary() + f" ({result.seconds:.2f} s)"
         typer.echo(("done: " if result.passed else "") + verdict)
-
-
-def _width() -> int:
-    return max(20, terminal_width() - 1)
-
-
-def _echo(lines: list[str]) -> None:
-    """The lines, each wrapped to the terminal under its text."""
-    typer.echo("\n".join(hanging(lines, _width())))
 
 
 @app.command()
@@ -193,14 +180,14 @@ def check(
         try:
             source = read_source(file)
         except SourceError as exc:
-            _fail(str(exc), 2)
+            fail(str(exc), 2)
     else:
         if session.open():
             typer.echo(f"created {session.path} from the starter code", err=True)
         try:
             session.source()
         except SourceError as exc:
-            _fail(str(exc), 2)
+            fail(str(exc), 2)
     try:
         result = session.check(source, file)
     finally:
@@ -225,7 +212,7 @@ def watch(
 
     entries = _entries(lesson)
     if not entries:
-        _fail("no exercises" + (f" in lesson {lesson!r}" if lesson else ""), 2)
+        fail("no exercises" + (f" in lesson {lesson!r}" if lesson else ""), 2)
     store = _store()
     checker = Checker()  # imports torch in its own process while the first file is prepared
     sessions = [ExerciseSession(e, store, checker) for e in entries]

@@ -132,12 +132,17 @@ def _say(text: str) -> None:
     """Print prose wrapped to the terminal at word boundaries (`- ` items hang-indented)."""
     from lab.text import reflow
 
-    _echo_wrapped(reflow(text).splitlines())
+    echo_wrapped(reflow(text).splitlines())
 
 
-def _echo_wrapped(lines: list[str]) -> None:
+def prose_width() -> int:
+    """The columns prose is wrapped to: the terminal's less one, and never under 20."""
+    return max(20, terminal_width() - 1)
+
+
+def echo_wrapped(lines: list[str]) -> None:
     """Print each line wrapped to the terminal; continuation lines hang under its text."""
-    typer.echo("\n".join(hanging(lines, max(20, terminal_width() - 1))))
+    typer.echo("\n".join(hanging(lines, prose_width())))
 
 
 def _plain_quiz(catalog, store, lesson, practice, limit) -> int:
@@ -161,7 +166,7 @@ def _plain_quiz(catalog, store, lesson, practice, limit) -> int:
             typer.echo(f"\n[{session.position + 1}/{session.total}] {session.current_lesson}")
             _say(question.prompt)
             if question.kind in ("single", "multiple"):
-                _echo_wrapped([f"  {i}. {c}" for i, c in enumerate(question.choices, start=1)])
+                echo_wrapped([f"  {i}. {c}" for i, c in enumerate(question.choices, start=1)])
             hint = PLAIN_HINTS[question.kind]
             while True:
                 line = _read_line(f"{hint}> ")
@@ -218,7 +223,7 @@ def _plain_cards(catalog, store, lesson, practice, limit, languages) -> int:
             typer.echo(f"\n[{session.position + 1}/{len(session.queue)}] {card.front}")
             if _read_line(f"({card.question} enter shows the answer) ") is None:
                 break
-            _echo_wrapped(card.back.splitlines())
+            echo_wrapped(card.back.splitlines())
             intervals = session.intervals()
             choices = "  ".join(f"{g[0]} {g} ({intervals[g]})" for g in intervals)
             while True:
